@@ -1,0 +1,232 @@
+"""The build, as a recipe: validate, plan, execute, render, publish.
+
+Nothing is executed and nothing in build/ changes unless every parameters and data file is
+valid. Each document is built independently, so one failure never sinks the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .data import data_files, load_authority_data
+from .errors import DataError, Problem, ValidationError
+from .execute import DocumentResult
+from .executors import make_executor
+from .params import Params, load_params
+from .plan import DocumentJob, file_digest, plan_documents
+from .publish import (build_lock, cached_notebooks, is_up_to_date, keep_failed_notebooks, now_iso, publish_document,
+                      write_manifest_and_index)
+from .workspace import Workspace
+
+
+@dataclass
+class BuildOptions:
+    authorities: list[str] = field(default_factory=list)
+    client_groups: list[str] = field(default_factory=list)
+    formats: list[str] | None = None
+    jobs: int = field(default_factory=lambda: os.cpu_count() or 1)
+    force: bool = False
+    fail_fast: bool = False
+    executor: str = "local"  # local | serial | dask
+    scheduler: str | None = None
+    wait: bool = False
+
+
+@dataclass
+class FailedDocument:
+    job: DocumentJob
+    section: str
+    message: str
+    cell: int | None
+    notebook: Path | None
+
+
+@dataclass
+class BuildReport:
+    planned: int = 0
+    built: list[DocumentJob] = field(default_factory=list)
+    rerendered: list[DocumentJob] = field(default_factory=list)
+    up_to_date: list[DocumentJob] = field(default_factory=list)
+    failed: list[FailedDocument] = field(default_factory=list)
+    not_started: list[DocumentJob] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.not_started
+
+
+# ---------------------------------------------------------------- validate
+
+
+def validate(ws: Workspace, authorities: list[str] | None = None, client_groups: list[str] | None = None) -> Params:
+    """Check every parameters and data file the selected documents use; raise with all problems."""
+    def wanted(pair: tuple[str, str]) -> bool:
+        return (not authorities or pair[0] in authorities) and (not client_groups or pair[1] in client_groups)
+
+    params = load_params(ws.root, pairs_filter=wanted)
+    problems: list[Problem] = list(params.warnings)
+    _check_filters(params, authorities, client_groups)
+    validated = _read_validated(ws)
+    for authority_id in sorted({a for a, _ in params.strategies}):
+        authority = params.authorities[authority_id]
+        files = {t: p for t, p in data_files(ws.root, authority_id).items() if p is not None}
+        signature = _data_signature(files, authority, params)
+        if signature in validated and len(files) == 6:
+            data = None  # unchanged since it last passed: skip re-reading every row
+        else:
+            try:
+                data = load_authority_data(ws.root, authority_id, {loc.code for loc in authority.localities},
+                                           authority.nation, client_groups=set(params.client_groups))
+            except DataError as exc:
+                problems.extend(exc.problems + exc.warnings)
+                continue
+        for (a, g), strategy in params.strategies.items():
+            if a != authority_id or strategy.budget_totals is None:
+                continue
+            if data is None:
+                data = load_authority_data(ws.root, authority_id, {loc.code for loc in authority.localities},
+                                           authority.nation, client_groups=set(params.client_groups))
+            problems.extend(_check_budget_totals(params, a, g, data))
+        if not [p for p in problems if p.severity == "error"]:
+            validated.add(signature)
+    if [p for p in problems if p.severity == "error"]:
+        raise ValidationError(problems)
+    _write_validated(ws, validated)
+    params.warnings = problems
+    return params
+
+
+def _check_filters(params: Params, authorities: list[str] | None, client_groups: list[str] | None) -> None:
+    problems = []
+    pairs = params.pairs()
+    for a in authorities or []:
+        if a not in {p[0] for p in pairs}:
+            problems.append(Problem("--authority", f"'{a}' is not an authority in the build matrix.",
+                                    fix=f"use one of: {', '.join(sorted({p[0] for p in pairs}))}."))
+    for g in client_groups or []:
+        if g not in {p[1] for p in pairs}:
+            problems.append(Problem("--client-group", f"'{g}' is not a client group in the build matrix.",
+                                    fix=f"use one of: {', '.join(sorted({p[1] for p in pairs}))}."))
+    if problems:
+        raise ValidationError(problems)
+
+
+def _check_budget_totals(params: Params, authority_id: str, group_id: str, data) -> list[Problem]:
+    from .analysis.resources import check_stated_totals
+
+    stated = params.strategies[(authority_id, group_id)].budget_totals
+    file = f"params/strategies/{authority_id}/{group_id}.yaml"
+    budget = data.budget[(data.budget["client_group"] == group_id) & (data.budget["financial_year"] == stated.financial_year)]
+    if budget.empty:
+        return [Problem(file, f"budget_totals are stated for {stated.financial_year}, but data/{authority_id}/budget has no "
+                              f"{group_id} lines for that year.", field="budget_totals.financial_year",
+                        fix="correct the financial year or add the budget lines.")]
+    problems = []
+    for mismatch in check_stated_totals(budget, stated.groups, stated.net_total):
+        problems.append(Problem(file, _describe_mismatch(mismatch), field=_mismatch_field(mismatch),
+                                fix=f"correct the stated total or the lines in data/{authority_id}/budget."))
+    return problems
+
+
+def _mismatch_field(mismatch) -> str:
+    group = _get(mismatch, "group")
+    return f"budget_totals.groups.{group}" if group else "budget_totals.net_total"
+
+
+def _describe_mismatch(mismatch) -> str:
+    message = _get(mismatch, "message")
+    if message:
+        return str(message)
+    return (f"the stated total for {_get(mismatch, 'group') or 'the net budget'} is {_get(mismatch, 'stated')}, but the "
+            f"lines add up to {_get(mismatch, 'computed')}.")
+
+
+def _get(obj, name):
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def _data_signature(files: dict[str, Path], authority, params: Params) -> str:
+    parts = [f"{t}:{file_digest(p)}" for t, p in sorted(files.items())]
+    parts.append(authority.model_dump_json(include={"localities", "nation"}))
+    parts.append(",".join(sorted(params.client_groups)))
+    from .plan import package_digest, sha256_bytes
+
+    parts.append(package_digest())
+    return sha256_bytes("|".join(parts).encode())
+
+
+def _read_validated(ws: Workspace) -> set[str]:
+    try:
+        return set(json.loads((ws.state / "validated-data.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        return set()
+
+
+def _write_validated(ws: Workspace, validated: set[str]) -> None:
+    from .publish import atomic_write
+
+    atomic_write(ws.state / "validated-data.json", json.dumps(sorted(validated)[-500:]).encode("utf-8"))
+
+
+# ---------------------------------------------------------------- build
+
+
+def build(ws: Workspace, options: BuildOptions, on_planned: Callable[[int], None] | None = None,
+          on_result: Callable[[DocumentResult], None] | None = None) -> BuildReport:
+    started = time.perf_counter()
+    report = BuildReport()
+    params = validate(ws, options.authorities, options.client_groups)
+    report.warnings = params.warnings
+    jobs = plan_documents(params, options.authorities, options.client_groups, options.formats)
+    report.planned = len(jobs)
+    with build_lock(ws, wait=options.wait):
+        tasks = []
+        for job in jobs:
+            if not options.force and is_up_to_date(ws, job):
+                report.up_to_date.append(job)
+            else:
+                tasks.append((job, None if options.force else cached_notebooks(ws, job)))
+        if on_planned:
+            on_planned(len(tasks))
+        if tasks:
+            _run(ws, params, options, tasks, report, on_result)
+        write_manifest_and_index(ws, params.project.name)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _run(ws: Workspace, params: Params, options: BuildOptions, tasks, report: BuildReport, on_result) -> None:
+    scratch = ws.state / "work"
+    executor = make_executor(options.executor, ws.root, scratch, options.jobs, options.scheduler, len(tasks))
+    remaining = {job.key: job for job, _ in tasks}
+    built_at = now_iso()
+    cancelled = False
+    try:
+        for result in executor.run(tasks):
+            remaining.pop(result.job.key, None)
+            if result.ok:
+                publish_document(ws, result, built_at)
+                (report.built if result.executed else report.rerendered).append(result.job)
+            else:
+                kept = keep_failed_notebooks(ws, result)
+                failure = result.failure
+                report.failed.append(FailedDocument(result.job, failure.section, failure.message, failure.cell,
+                                                    kept if failure.notebook else None))
+            if on_result:
+                on_result(result)
+            if not result.ok and options.fail_fast:
+                cancelled = True
+                break
+    except BaseException:
+        cancelled = True
+        raise
+    finally:
+        executor.close(cancel=cancelled)
+        report.not_started = list(remaining.values()) if cancelled else []

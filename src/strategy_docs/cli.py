@@ -1,0 +1,223 @@
+"""The command line: `strategy-docs build|validate|list|init|...`.
+
+This is the only place errors become messages and exit codes:
+0 everything worked, 1 a document failed, 2 bad input or usage, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import StrategyDocsError, ValidationError
+from .workspace import SECTION_NOTEBOOKS, Workspace, find_workspace
+
+
+class Output:
+    def __init__(self, verbosity: int):
+        self.verbosity = verbosity
+
+    def info(self, message: str) -> None:
+        if self.verbosity >= 0:
+            click.echo(message)
+
+    def detail(self, message: str) -> None:
+        if self.verbosity > 0:
+            click.echo(message)
+
+    def error(self, message: str) -> None:
+        click.echo(message, err=True)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return out
+
+
+def common(func):
+    @click.option("--workspace", "-w", "workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="Workspace folder (default: found from the current folder upwards).")
+    @click.option("-q", "--quiet", count=True, help="Only print errors and the closing summary.")
+    @click.option("-v", "--verbose", count=True, help="Print more detail (timings, warnings in full).")
+    @functools.wraps(func)
+    def wrapper(*args, workspace: Path | None, quiet: int, verbose: int, **kwargs):
+        out = Output(verbose - quiet)
+        try:
+            ws = find_workspace(workspace)
+            return func(*args, ws=ws, out=out, **kwargs)
+        except ValidationError as exc:
+            _print_problems(out, exc)
+            sys.exit(exc.exit_code)
+        except StrategyDocsError as exc:
+            out.error(f"Error: {exc}")
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            out.error("Interrupted. Documents already published are intact; the last good versions are kept.")
+            sys.exit(130)
+
+    return wrapper
+
+
+def _print_problems(out: Output, exc: ValidationError) -> None:
+    count = len(exc.problems)
+    out.error(f"Invalid input: {count} problem{'s' if count != 1 else ''} found. Nothing was built.")
+    for problem in exc.problems:
+        out.error(f"  - {problem}")
+    for warning in exc.warnings:
+        out.detail(f"  warning: {warning}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="strategy-docs")
+def main() -> None:
+    """Build reproducible commissioning strategy documents (HTML and PDF) from parameters and data."""
+
+
+@main.command()
+@click.option("--authority", "-a", multiple=True, help="Only these authorities (repeat or comma-separate).")
+@click.option("--client-group", "-c", multiple=True, help="Only these client groups (repeat or comma-separate).")
+@click.option("--format", "-f", "formats", multiple=True, help="Output formats: html, pdf, docx (default: the project's).")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None, help="Documents built in parallel (default: cores).")
+@click.option("--force", is_flag=True, help="Rebuild every document even if nothing changed.")
+@click.option("--fail-fast", is_flag=True, help="Stop at the first document that fails.")
+@click.option("--executor", type=click.Choice(["local", "serial", "dask"]), default="local", show_default=True,
+              help="Where documents are built.")
+@click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask).")
+@click.option("--wait", is_flag=True, help="If another build is running here, wait for it instead of stopping.")
+@common
+def build(ws: Workspace, out: Output, authority, client_group, formats, jobs, force, fail_fast, executor, scheduler, wait):
+    """Build every document of the matrix (or the ones selected) and the index."""
+    from .build import BuildOptions, build as run_build
+
+    formats_list = _split(formats) or None
+    for fmt in formats_list or []:
+        if fmt not in ("html", "pdf", "docx"):
+            raise click.BadParameter(f"'{fmt}' is not a format; use html, pdf or docx.", param_hint="--format")
+    options = BuildOptions(authorities=_split(authority), client_groups=_split(client_group), formats=formats_list,
+                           jobs=jobs or os.cpu_count() or 1, force=force, fail_fast=fail_fast, executor=executor,
+                           scheduler=scheduler, wait=wait)
+    bar = {}
+
+    def on_planned(count: int) -> None:
+        if count and out.verbosity >= 0:
+            from tqdm import tqdm
+
+            bar["bar"] = tqdm(total=count, unit="doc", desc="Building", file=sys.stderr, dynamic_ncols=True,
+                              disable=None)
+
+    def on_result(result) -> None:
+        progress = bar.get("bar")
+        if progress is not None:
+            progress.set_postfix_str(("" if result.ok else "FAILED ") + result.job.label, refresh=False)
+            progress.update(1)
+        timings = ", ".join(f"{k} {v:.1f}s" for k, v in result.timings.items() if k.startswith("render") or k == "execute")
+        out.detail(f"{'built' if result.ok else 'failed'}: {result.job.label} {timings}")
+
+    try:
+        report = run_build(ws, options, on_planned=on_planned, on_result=on_result)
+    finally:
+        if "bar" in bar:
+            bar["bar"].close()
+    for warning in report.warnings:
+        out.detail(f"warning: {warning}")
+    if report.warnings and out.verbosity == 0:
+        out.info(f"{len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''} (run with -v to see them).")
+    for failed in report.failed:
+        where = f"section {failed.section}" + (f", cell {failed.cell}" if failed.cell is not None else "")
+        out.error(f"FAILED {failed.job.label}: {where}: {failed.message}")
+        if failed.notebook:
+            out.error(f"    executed notebook: {_relative(failed.notebook, ws.root)}")
+    if report.not_started:
+        out.error(f"Stopped early (--fail-fast): {len(report.not_started)} document(s) not built.")
+    summary = (f"{len(report.built)} built, {len(report.rerendered)} re-rendered, {len(report.up_to_date)} up to date, "
+               f"{len(report.failed)} failed of {report.planned} documents in {report.seconds:.1f} s. "
+               f"Index: {_relative(ws.build / 'index.html', Path.cwd())}")
+    click.echo(summary)
+    sys.exit(0 if report.ok else 1)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return os.path.relpath(path, root)
+    except ValueError:
+        return str(path)
+
+
+@main.command()
+@click.option("--authority", "-a", multiple=True, help="Only these authorities.")
+@click.option("--client-group", "-c", multiple=True, help="Only these client groups.")
+@common
+def validate(ws: Workspace, out: Output, authority, client_group):
+    """Check every parameters and data file without executing anything."""
+    from .build import validate as run_validate
+
+    started = time.perf_counter()
+    params = run_validate(ws, _split(authority), _split(client_group))
+    for warning in params.warnings:
+        out.info(f"warning: {warning}")
+    click.echo(f"Valid: {len(params.strategies)} documents, {len(params.authorities)} authorities, "
+               f"{len(params.client_groups)} client groups ({len(params.warnings)} warnings) "
+               f"in {time.perf_counter() - started:.1f} s.")
+
+
+@main.command(name="list")
+@common
+def list_documents(ws: Workspace, out: Output):
+    """List the documents in the matrix, with their output paths and whether they are up to date."""
+    from .params import load_params
+    from .plan import plan_documents
+    from .publish import document_paths, is_up_to_date
+
+    params = load_params(ws.root)
+    jobs = plan_documents(params)
+    width = max((len(j.label) for j in jobs), default=10)
+    for job in jobs:
+        state = "up to date" if is_up_to_date(ws, job) else "to build"
+        paths = document_paths(ws, job.key)
+        click.echo(f"{job.label:<{width}}  {job.meta['status']:<12}  {state:<10}  "
+                   f"{_relative(paths['html'], ws.root)}")
+    out.info(f"{len(jobs)} documents, edition {params.project.edition.label}.")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--empty", is_flag=True, help="Do not copy an example authority (you add your own params and data).")
+@common
+def init(ws: Workspace, out: Output, directory: Path, empty: bool):
+    """Scaffold a new workspace in DIRECTORY from this one (notebooks, templates, params skeleton)."""
+    from .workspace import init_workspace
+
+    new = init_workspace(directory, ws, with_example=not empty)
+    click.echo(f"Created a workspace in {new.root}. Next: cd {directory} && strategy-docs build")
+
+
+@main.command()
+@click.argument("authority")
+@click.argument("client_group")
+@click.argument("section", required=False)
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the prepared notebooks (default: build/prepared/AUTHORITY/CLIENT_GROUP).")
+@common
+def prepare(ws: Workspace, out: Output, authority: str, client_group: str, section: str | None, output: Path | None):
+    """Write section notebooks with this document's parameters injected, ready to run in Jupyter."""
+    from .prepare import prepare_notebooks
+
+    written = prepare_notebooks(ws, authority, client_group, section, output)
+    for path in written:
+        click.echo(_relative(path, Path.cwd()))
+    out.info(f"Prepared {len(written)} notebook(s). Open them with: jupyter lab {_relative(written[0].parent, Path.cwd())}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+
+__all__ = ["main", "SECTION_NOTEBOOKS"]

@@ -1,0 +1,441 @@
+"""Loading data tables (CSV or XLSX) with schema checks.
+
+Data arrives as exports from finance, case-management and market systems, often saved
+from Excel. One loader reads every table the same way: it copes with a UTF-8 byte-order
+mark, Windows-1252 text, ';' separators, thousands separators, extra title rows above the
+header in a spreadsheet and merged cells; anything it cannot read with confidence becomes
+a problem naming the file, the column and the row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .errors import DataError, Problem
+
+AGE_BANDS = ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-69", "70-74", "75-79", "80-84", "85+"]
+SECTORS = ["in-house", "private", "voluntary", "nhs"]
+RATINGS = {
+    "england": ["Outstanding", "Good", "Requires improvement", "Inadequate", "Not yet rated"],
+    "wales": ["Excellent", "Good", "Requires improvement", "Requires significant improvement", "Not yet rated"],
+}
+UNITS = ["per week", "per hour", "per day", "per night"]
+FINANCIAL_YEAR = r"^\d{4}/\d{2}$"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str  # "int", "float", "text", "bool"
+    required: bool = True
+    non_negative: bool = False
+    allowed: tuple[str, ...] | None = None
+    pattern: str | None = None
+    blank_ok: bool = False
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # a row is a duplicate if these repeat
+    description: str
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+TABLES: dict[str, TableSchema] = {
+    "population": TableSchema(
+        "population",
+        (
+            Column("area_code", "text"),
+            Column("year", "int", non_negative=True),
+            Column("age_band", "text", allowed=tuple(AGE_BANDS)),
+            Column("sex", "text", allowed=("female", "male")),
+            Column("population", "int", non_negative=True),
+            Column("basis", "text", allowed=("estimate", "projection")),
+        ),
+        key=("area_code", "year", "age_band", "sex"),
+        description="Population by area, year, age band and sex: mid-year estimates and projections.",
+    ),
+    "service_users": TableSchema(
+        "service_users",
+        (
+            Column("year", "int", non_negative=True),
+            Column("client_group", "text"),
+            Column("service_type", "text"),
+            Column("area_code", "text"),
+            Column("people", "int", non_negative=True),
+            Column("out_of_area", "int", non_negative=True),
+        ),
+        key=("year", "client_group", "service_type", "area_code"),
+        description="People known to services at 31 March, by service type; out_of_area of them placed outside the authority.",
+    ),
+    "providers": TableSchema(
+        "providers",
+        (
+            Column("provider_id", "text"),
+            Column("provider_name", "text"),
+            Column("client_group", "text"),
+            Column("service_type", "text"),
+            Column("sector", "text", allowed=tuple(SECTORS)),
+            Column("area_code", "text"),
+            Column("capacity", "int", non_negative=True),
+            Column("occupied", "int", non_negative=True),
+            Column("quality_rating", "text"),
+        ),
+        key=("provider_id", "client_group", "service_type"),
+        description="The provider market: capacity, occupancy and regulator rating per service.",
+    ),
+    "budget": TableSchema(
+        "budget",
+        (
+            Column("financial_year", "text", pattern=FINANCIAL_YEAR),
+            Column("client_group", "text"),
+            Column("group", "text"),
+            Column("line", "text"),
+            Column("amount", "float"),
+        ),
+        key=("financial_year", "client_group", "group", "line"),
+        description="Budget by service line in pounds; income lines are negative.",
+    ),
+    "unit_costs": TableSchema(
+        "unit_costs",
+        (
+            Column("financial_year", "text", pattern=FINANCIAL_YEAR),
+            Column("client_group", "text"),
+            Column("service_type", "text"),
+            Column("unit", "text", allowed=tuple(UNITS)),
+            Column("unit_cost", "float", non_negative=True),
+            Column("comparator_average", "float", non_negative=True, blank_ok=True),
+        ),
+        key=("financial_year", "client_group", "service_type", "unit"),
+        description="Unit costs with the comparator group's average.",
+    ),
+    "indicators": TableSchema(
+        "indicators",
+        (
+            Column("client_group", "text"),
+            Column("indicator_id", "text"),
+            Column("period", "text", pattern=FINANCIAL_YEAR),
+            Column("value", "float", blank_ok=True),
+            Column("comparator_average", "float", blank_ok=True),
+        ),
+        key=("client_group", "indicator_id", "period"),
+        description="Indicator values by period with the comparator average.",
+    ),
+}
+
+
+def find_table_file(folder: Path, table: str) -> Path | None:
+    for suffix in (".csv", ".xlsx"):
+        candidate = folder / f"{table}{suffix}"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+# ---------------------------------------------------------------- reading raw text
+
+
+def _decode(raw: bytes) -> str:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Excel on Windows saves "CSV" as Windows-1252 (e.g. £ as 0xA3).
+        return raw.decode("cp1252", errors="replace")
+
+
+def _sniff_delimiter(text: str) -> str:
+    first = text.splitlines()[0] if text else ""
+    counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    text = _decode(path.read_bytes())
+    delimiter = _sniff_delimiter(text)
+    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        return pd.DataFrame()
+    header = [h.strip() for h in rows[0]]
+    body = [r + [""] * (len(header) - len(r)) for r in rows[1:]]
+    frame = pd.DataFrame([r[: len(header)] for r in body], columns=header, dtype=object)
+    frame.attrs["first_data_row"] = 2
+    frame.attrs["extra_cells"] = [i + 2 for i, r in enumerate(rows[1:]) if len(r) > len(header) and any(c.strip() for c in r[len(header):])]
+    return frame
+
+
+def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=False, data_only=True)
+    sheet = workbook.worksheets[0]
+    # Merged cells: give every cell of a merged range the top-left value, as a reader would.
+    for merged in list(sheet.merged_cells.ranges):
+        value = sheet.cell(merged.min_row, merged.min_col).value
+        sheet.unmerge_cells(str(merged))
+        for row in range(merged.min_row, merged.max_row + 1):
+            for col in range(merged.min_col, merged.max_col + 1):
+                sheet.cell(row, col).value = value
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    wanted = {e.lower() for e in expected}
+    header_index = 0
+    for i, row in enumerate(values[:15]):
+        names = {str(v).strip().lower() for v in row if v is not None}
+        if len(names & wanted) >= max(1, len(wanted) // 2):
+            header_index = i
+            break
+    if not values:
+        return pd.DataFrame()
+    header = [str(v).strip() if v is not None else "" for v in values[header_index]]
+    body = [r for r in values[header_index + 1:] if any(v is not None and str(v).strip() for v in r)]
+    frame = pd.DataFrame([["" if v is None else v for v in r[: len(header)]] for r in body], columns=header, dtype=object)
+    frame = frame.loc[:, [h for h in header if h]] if any(header) else frame
+    frame.attrs["first_data_row"] = header_index + 2
+    frame.attrs["extra_cells"] = []
+    return frame
+
+
+# ---------------------------------------------------------------- cleaning values
+
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
+def _to_number(value: object) -> float | None:
+    """Parse a number as analysts write it: '1,234', '£1,234.50', '(1,200)' for negatives, ' 12 '."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("true/false is not a number")
+    if isinstance(value, (int, float)):
+        if value != value:  # NaN
+            return None
+        return float(value)
+    text = str(value).strip().replace("\u00a3", "").replace("\u00a0", "").replace(" ", "")
+    if text in ("", "-", "..", "n/a", "N/A", "NA", "[x]", "[z]"):
+        return None
+    negative = text.startswith("(") and text.endswith(")")
+    if negative:
+        text = text[1:-1]
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    number = float(text)
+    return -number if negative else number
+
+
+def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problems: list[Problem],
+                    extra_check: Callable[[pd.DataFrame, Callable], None] | None = None) -> pd.DataFrame | None:
+    first_row = frame.attrs.get("first_data_row", 2)
+    if frame.empty and not len(frame.columns):
+        problems.append(Problem(file, "is empty.", fix=f"it needs a header row with: {', '.join(schema.column_names)}."))
+        return None
+    # Match header names leniently (case, surrounding spaces) but report real renames.
+    lookup = {str(c).strip().lower().replace(" ", "_"): c for c in frame.columns}
+    rename = {}
+    missing = []
+    for column in schema.columns:
+        if column.name in lookup:
+            rename[lookup[column.name]] = column.name
+        elif column.required:
+            missing.append(column.name)
+    if missing:
+        known = [str(c) for c in frame.columns]
+        problems.append(Problem(
+            file, f"is missing the column{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)} "
+                  f"(found: {', '.join(repr(k) for k in known) or 'none'}).",
+            field=missing[0], line=first_row - 1,
+            fix=f"name the header row exactly: {', '.join(schema.column_names)}."))
+        return None
+    frame = frame.rename(columns=rename)[schema.column_names].copy()
+    if frame.empty:
+        problems.append(Problem(file, "has a header but no rows.", fix="add the data rows, or delete the file if the table is not used."))
+        return None
+
+    error_count = 0
+
+    def bad(row_index: int, column: str, message: str, fix: str = "") -> None:
+        nonlocal error_count
+        error_count += 1
+        if error_count <= 20:  # a whole column of bad values should not bury everything else
+            problems.append(Problem(file, message, field=column, line=first_row + row_index, fix=fix))
+
+    for line in frame.attrs.get("extra_cells", []):
+        bad(line - first_row, "", "has more cells than the header row.", "check for a stray separator or an unquoted comma.")
+
+    for column in schema.columns:
+        values = frame[column.name].tolist()
+        cleaned: list = []
+        for i, value in enumerate(values):
+            blank = value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and value != value)
+            if blank:
+                if not column.blank_ok:
+                    bad(i, column.name, f"row {first_row + i} has no value in '{column.name}'.", "fill it in.")
+                cleaned.append(None)
+                continue
+            if column.kind in ("int", "float"):
+                try:
+                    number = _to_number(value)
+                except ValueError:
+                    bad(i, column.name, f"row {first_row + i}: '{column.name}' should be a number but is {str(value)!r}.",
+                        "write digits only, e.g. 1234 or 1,234.")
+                    cleaned.append(None)
+                    continue
+                if number is None:
+                    if not column.blank_ok:
+                        bad(i, column.name, f"row {first_row + i} has no value in '{column.name}'.", "fill it in.")
+                    cleaned.append(None)
+                    continue
+                if column.kind == "int" and number != int(number):
+                    bad(i, column.name, f"row {first_row + i}: '{column.name}' should be a whole number but is {value!r}.",
+                        "counts of people or places are whole numbers.")
+                if column.non_negative and number < 0:
+                    bad(i, column.name, f"row {first_row + i}: '{column.name}' cannot be negative ({value!r}).",
+                        "counts and costs are zero or more; income belongs in the budget table as a negative amount.")
+                cleaned.append(int(number) if column.kind == "int" else number)
+            else:
+                text = str(value).strip()
+                if column.kind == "text" and isinstance(value, float) and value == int(value):
+                    text = str(int(value))
+                if column.allowed is not None and text not in column.allowed:
+                    match = [a for a in column.allowed if a.lower() == text.lower()]
+                    if match:
+                        text = match[0]
+                    else:
+                        bad(i, column.name, f"row {first_row + i}: '{column.name}' is {text!r}, which is not allowed.",
+                            f"use one of: {', '.join(column.allowed)}.")
+                if column.pattern and not re.match(column.pattern, text):
+                    bad(i, column.name, f"row {first_row + i}: '{column.name}' is {text!r}, which is not in the expected form.",
+                        "write financial years as 2026/27." if column.pattern == FINANCIAL_YEAR else f"match {column.pattern}.")
+                cleaned.append(text)
+        frame[column.name] = cleaned
+
+    duplicated = frame.duplicated(subset=list(schema.key), keep="first")
+    for i in [int(x) for x in frame.index[duplicated]]:
+        key = ", ".join(f"{k}={frame.at[i, k]!r}" for k in schema.key)
+        bad(i, schema.key[0], f"row {first_row + i} repeats an earlier row ({key}).",
+            "remove the duplicate or correct the key columns.")
+
+    if extra_check is not None:
+        extra_check(frame, bad)
+    if error_count > 20:
+        problems.append(Problem(file, f"has {error_count - 20} more problems like these not listed.", fix="fix the ones above first."))
+    if error_count:
+        return None
+    for column in schema.columns:
+        if column.kind == "int" and not frame[column.name].isna().any():
+            frame[column.name] = frame[column.name].astype("int64")
+        elif column.kind in ("int", "float"):
+            frame[column.name] = pd.to_numeric(frame[column.name], errors="coerce").astype("float64")
+    return frame.reset_index(drop=True)
+
+
+def read_table(path: Path, table: str, display_name: str, problems: list[Problem],
+               extra_check: Callable | None = None) -> pd.DataFrame | None:
+    """Read one table file and check it against its schema. Raw data is never modified."""
+    schema = TABLES[table]
+    try:
+        if path.suffix.lower() == ".xlsx":
+            frame = _read_xlsx(path, schema.column_names)
+        else:
+            frame = _read_csv(path)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file becomes one clear problem
+        problems.append(Problem(display_name, f"cannot be read as {'a spreadsheet' if path.suffix == '.xlsx' else 'CSV'} ({exc}).",
+                                fix="check it is a CSV or XLSX file saved by a spreadsheet program."))
+        return None
+    return _validate_frame(frame, schema, display_name, problems, extra_check)
+
+
+@dataclass
+class AuthorityData:
+    """Every data table of one authority, checked."""
+
+    population: pd.DataFrame
+    service_users: pd.DataFrame
+    providers: pd.DataFrame
+    budget: pd.DataFrame
+    unit_costs: pd.DataFrame
+    indicators: pd.DataFrame
+    files: dict[str, Path]
+
+    def for_client_group(self, client_group: str) -> "AuthorityData":
+        def only(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[frame["client_group"] == client_group].reset_index(drop=True)
+
+        return AuthorityData(self.population, only(self.service_users), only(self.providers), only(self.budget),
+                             only(self.unit_costs), only(self.indicators), self.files)
+
+
+def data_files(workspace: Path, authority_id: str) -> dict[str, Path | None]:
+    folder = Path(workspace) / "data" / authority_id
+    return {table: find_table_file(folder, table) for table in TABLES}
+
+
+def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str], nation: str,
+                        client_groups: set[str] | None = None) -> AuthorityData:
+    """Load and check every table for one authority; raise DataError with every problem found."""
+    workspace = Path(workspace)
+    problems: list[Problem] = []
+    frames: dict[str, pd.DataFrame] = {}
+    files: dict[str, Path] = {}
+    from .params import is_inside
+
+    for table, path in data_files(workspace, authority_id).items():
+        expected = f"data/{authority_id}/{table}.csv"
+        if path is None:
+            problems.append(Problem(expected, "is missing.",
+                                    fix=f"add it (CSV or XLSX) with the columns: {', '.join(TABLES[table].column_names)}."))
+            continue
+        display = path.relative_to(workspace).as_posix()
+        if not is_inside(path, workspace):
+            problems.append(Problem(display, "is a link to a file outside the workspace.", fix="copy the file into the workspace."))
+            continue
+        files[table] = path
+
+        def checks(frame: pd.DataFrame, bad: Callable, table: str = table) -> None:
+            if "area_code" in frame.columns:
+                for i, code in enumerate(frame["area_code"]):
+                    if code is not None and code not in area_codes:
+                        bad(i, "area_code", f"row {frame.attrs.get('first_data_row', 2) + i}: unknown area code {code!r}.",
+                            f"use one of the authority's locality codes: {', '.join(sorted(area_codes))}.")
+            if client_groups is not None and "client_group" in frame.columns:
+                for i, group in enumerate(frame["client_group"]):
+                    if group is not None and group not in client_groups:
+                        bad(i, "client_group", f"row {frame.attrs.get('first_data_row', 2) + i}: unknown client group {group!r}.",
+                            f"use one of: {', '.join(sorted(client_groups))}.")
+            if table == "providers":
+                allowed = RATINGS[nation]
+                for i, rating in enumerate(frame["quality_rating"]):
+                    if rating is not None and rating not in allowed:
+                        bad(i, "quality_rating", f"row {frame.attrs.get('first_data_row', 2) + i}: rating {rating!r} is not a "
+                            f"{'CIW' if nation == 'wales' else 'CQC'} rating.", f"use one of: {', '.join(allowed)}.")
+                for i, (cap, occ) in enumerate(zip(frame["capacity"], frame["occupied"])):
+                    if isinstance(cap, (int, float)) and isinstance(occ, (int, float)) and occ > cap:
+                        bad(i, "occupied", f"row {frame.attrs.get('first_data_row', 2) + i}: occupied ({occ}) is more than capacity ({cap}).",
+                            "check both figures.")
+            if table == "service_users":
+                for i, (people, away) in enumerate(zip(frame["people"], frame["out_of_area"])):
+                    if isinstance(people, (int, float)) and isinstance(away, (int, float)) and away > people:
+                        bad(i, "out_of_area", f"row {frame.attrs.get('first_data_row', 2) + i}: out_of_area ({away}) is more than people ({people}).",
+                            "out_of_area counts the people placed outside the authority, so it cannot exceed people.")
+
+        frame = read_table(path, table, display, problems, checks)
+        if frame is not None:
+            frames[table] = frame
+    if [p for p in problems if p.severity == "error"]:
+        raise DataError(problems)
+    return AuthorityData(files=files, **frames)

@@ -1,0 +1,290 @@
+"""Building one document: execute its section notebooks, then render every format.
+
+`build_document(job)` is the unit of work. It runs in a worker process (local pool or a Dask
+worker) and returns a `DocumentResult` holding the bytes of every output, so publishing
+happens in one place, on the machine that asked, whichever executor ran the job.
+
+Execution keeps papermill's semantics (injected parameters, the executed notebook kept,
+errors reported per cell) but runs every notebook in a warm kernel owned by the worker, with
+the namespace and module state reset between notebooks.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .errors import RenderError, SectionError
+from .plan import DocumentJob
+from .workspace import SECTION_NOTEBOOKS
+
+ENGINE_NAME = "strategy-docs-warm"
+RESTART_EVERY = 40  # documents; bounds memory growth from module-level caches in long builds
+
+
+@dataclass
+class Failure:
+    section: str
+    message: str
+    cell: int | None = None
+    notebook: str | None = None  # file name of the kept executed notebook that shows the error
+    kind: str = "error"  # error | timeout | kernel-died | render
+
+
+@dataclass
+class DocumentResult:
+    job: DocumentJob
+    outputs: dict[str, bytes] = field(default_factory=dict)
+    notebooks: dict[str, bytes] = field(default_factory=dict)
+    failure: Failure | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    executed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+# ---------------------------------------------------------------- the warm kernel
+
+
+class WarmKernel:
+    """One IPython kernel per worker, started once and reset between notebooks."""
+
+    def __init__(self, kernel_name: str = "python3", startup_timeout: int = 60):
+        self.kernel_name = kernel_name
+        self.startup_timeout = startup_timeout
+        self.km = None
+        self.documents = 0
+
+    def manager(self):
+        if self.km is None or not self.km.is_alive():
+            self._start()
+        return self.km
+
+    def _start(self) -> None:
+        from jupyter_client import KernelManager
+
+        self.shutdown()
+        km = KernelManager(kernel_name=self.kernel_name)
+        env = dict(os.environ, MPLBACKEND="agg", PYDEVD_DISABLE_FILE_VALIDATION="1")
+        km.start_kernel(env=env, extra_arguments=["--HistoryManager.enabled=False"])
+        self.km = km
+        self.run(_preload_code(), timeout=self.startup_timeout * 2)
+
+    def run(self, code: str, timeout: float = 60) -> None:
+        kc = self.km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=self.startup_timeout)
+            reply = kc.execute_interactive(code, timeout=timeout, store_history=False, output_hook=lambda msg: None)
+            if reply["content"]["status"] != "ok":
+                content = reply["content"]
+                raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
+        finally:
+            kc.stop_channels()
+
+    def reset(self, workdir: Path) -> None:
+        from .kernel_state import RESET_CODE
+
+        self.manager()
+        self.run(RESET_CODE.format(workdir=str(workdir)), timeout=60)
+
+    def begin_document(self) -> None:
+        self.documents += 1
+        if self.documents > RESTART_EVERY:
+            self.shutdown()
+            self.documents = 1
+
+    def shutdown(self) -> None:
+        if self.km is not None:
+            try:
+                self.km.shutdown_kernel(now=True)
+            except Exception:  # noqa: BLE001 - a dead kernel is what we are cleaning up
+                pass
+            self.km = None
+
+
+def _preload_code() -> str:
+    from .kernel_state import PRELOAD_CODE
+
+    return PRELOAD_CODE
+
+
+_KERNEL: WarmKernel | None = None
+
+
+def warm_kernel() -> WarmKernel:
+    global _KERNEL
+    if _KERNEL is None:
+        _KERNEL = WarmKernel()
+    return _KERNEL
+
+
+def shutdown_worker() -> None:
+    """Stop this worker's kernel (called at worker exit and on termination)."""
+    if _KERNEL is not None:
+        _KERNEL.shutdown()
+
+
+def _register_engine() -> None:
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    class WarmKernelEngine(NBClientEngine):
+        """papermill engine that executes in this worker's warm kernel instead of a new one."""
+
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                     start_timeout=60, execution_timeout=None, **kwargs):
+            km = warm_kernel().manager()
+            client = PapermillNotebookClient(
+                nb_man, km=km, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name,
+                log=logger, log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file,
+            )
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
+
+
+_register_engine()
+
+
+# ---------------------------------------------------------------- one document
+
+
+def _section_notebook_paths(workspace: Path) -> list[Path]:
+    return [workspace / "notebooks" / f"{name}.ipynb" for name in SECTION_NOTEBOOKS]
+
+
+def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: DocumentResult) -> list:
+    """Run every section notebook of one document; stop at the first failing section."""
+    import papermill as pm
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    kernel = warm_kernel()
+    kernel.begin_document()
+    deadline = time.monotonic() + job.document_timeout
+    executed = []
+    parameters = {
+        # Relative to the kernel's working folder, so no local path reaches any output.
+        "workspace": os.path.relpath(workspace, workdir),
+        "authority": job.authority,
+        "client_group": job.client_group,
+    }
+    for path in _section_notebook_paths(workspace):
+        section = path.stem
+        out_path = workdir / path.name
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            result.failure = Failure(section, f"the document ran past its time limit of {job.document_timeout} s.",
+                                     kind="timeout")
+            break
+        started = time.perf_counter()
+        try:
+            kernel.reset(workdir)
+            nb = pm.execute_notebook(
+                str(path), str(out_path), parameters=parameters, engine_name=ENGINE_NAME, kernel_name="python3",
+                progress_bar=False, request_save_on_cell_execute=False, log_output=False,
+                execution_timeout=int(max(1, min(job.cell_timeout, remaining))),
+            )
+            executed.append(nb)
+        except PapermillExecutionError as exc:
+            result.failure = Failure(section, f"{exc.ename}: {exc.evalue}", cell=exc.exec_count or exc.cell_index,
+                                     notebook=path.name)
+        except CellTimeoutError:
+            kernel.shutdown()  # the kernel is still busy with the runaway cell
+            limit = min(job.cell_timeout, int(remaining))
+            result.failure = Failure(section, f"a cell ran past its time limit of {limit} s.",
+                                     cell=_running_cell(out_path), notebook=path.name, kind="timeout")
+        except DeadKernelError:
+            kernel.shutdown()
+            result.failure = Failure(section, "the kernel stopped unexpectedly (it may have run out of memory or crashed).",
+                                     cell=_running_cell(out_path), notebook=path.name, kind="kernel-died")
+        except Exception as exc:  # noqa: BLE001 - a worker must report, never die, on one bad document
+            kernel.shutdown()
+            result.failure = Failure(section, f"{type(exc).__name__}: {exc}", notebook=None)
+        finally:
+            result.timings[f"execute:{section}"] = time.perf_counter() - started
+        if out_path.exists():
+            result.notebooks[path.name] = out_path.read_bytes()
+        if result.failure is not None:
+            if result.failure.notebook and path.name not in result.notebooks:
+                result.failure.notebook = None
+            break
+    return executed
+
+
+def _running_cell(path: Path) -> int | None:
+    """Which cell was running when execution stopped, from papermill's per-cell metadata."""
+    if not path.exists():
+        return None
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception:  # noqa: BLE001
+        return None
+    for index, cell in enumerate(nb.cells):
+        status = cell.get("metadata", {}).get("papermill", {}).get("status")
+        if status == "running":
+            return index
+    return None
+
+
+def render_outputs(job: DocumentJob, workspace: Path, notebooks: list, result: DocumentResult) -> None:
+    from . import render
+
+    started = time.perf_counter()
+    template_dir = workspace / "templates" / "strategy"
+    meta = dict(job.meta)
+    document = render.assemble(notebooks)
+    html = render.render_html(document, meta, template_dir)
+    result.timings["render:html"] = time.perf_counter() - started
+    if "html" in job.formats:
+        result.outputs["html"] = html.encode("utf-8")
+    if "pdf" in job.formats:
+        from . import pdf
+
+        started = time.perf_counter()
+        result.outputs["pdf"] = pdf.render_pdf(html, meta)
+        result.timings["render:pdf"] = time.perf_counter() - started
+    if "docx" in job.formats:
+        from . import docx_export
+
+        started = time.perf_counter()
+        result.outputs["docx"] = docx_export.render_docx(document, meta)
+        result.timings["render:docx"] = time.perf_counter() - started
+
+
+def build_document(job: DocumentJob, workspace: Path, scratch: Path, executed_notebooks: dict[str, bytes] | None = None) -> DocumentResult:
+    """Execute (unless cached notebooks are given) and render one document. Never raises."""
+    result = DocumentResult(job)
+    workspace = Path(workspace).resolve()
+    workdir = Path(scratch) / job.edition / job.authority / job.client_group
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        if executed_notebooks:
+            notebooks = [nbformat.reads(executed_notebooks[name], as_version=4) for name in sorted(executed_notebooks)]
+            result.notebooks = dict(executed_notebooks)
+        else:
+            notebooks = execute_sections(job, workspace, workdir, result)
+            result.executed = True
+        if result.failure is None:
+            render_outputs(job, workspace, notebooks, result)
+    except (RenderError, SectionError) as exc:
+        result.failure = Failure("render", str(exc), kind="render")
+    except Exception as exc:  # noqa: BLE001 - report the document as failed, keep the worker alive
+        last = traceback.extract_tb(exc.__traceback__)[-1:]
+        where = f" (in {Path(last[0].filename).name}, line {last[0].lineno})" if last else ""
+        result.failure = Failure("render", f"{type(exc).__name__}: {exc}{where}", kind="render")
+    return result

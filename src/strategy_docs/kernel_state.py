@@ -1,0 +1,61 @@
+"""Runs inside the kernel: put the process back to a clean state between notebooks.
+
+A warm kernel is reused across documents to avoid paying kernel start-up and the pandas and
+matplotlib imports again. `%reset -f` clears the user namespace but not module state, so
+this resets what a notebook can change behind our back: matplotlib settings and open
+figures, pandas options, random seeds, warning filters and the working folder.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import warnings
+
+
+def preload() -> None:
+    """Import what every section needs, once per kernel."""
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot  # noqa: F401
+    import pandas  # noqa: F401
+
+    from . import context, display  # noqa: F401
+
+    try:
+        from . import analysis, charts  # noqa: F401
+    except ImportError:
+        pass
+
+
+def reset(workdir: str) -> None:
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import numpy as np
+    import pandas as pd
+
+    plt.close("all")
+    matplotlib.rcdefaults()
+    matplotlib.use("agg")
+    pd.reset_option("all")
+    random.seed(0)
+    np.random.seed(0)
+    warnings.resetwarnings()
+    warnings.simplefilter("default")
+    os.makedirs(workdir, exist_ok=True)
+    os.chdir(workdir)
+
+
+RESET_CODE = """\
+%reset -f
+import strategy_docs.kernel_state as __sd_state
+__sd_state.reset({workdir!r})
+del __sd_state
+"""
+
+PRELOAD_CODE = """\
+import strategy_docs.kernel_state as __sd_state
+__sd_state.preload()
+del __sd_state
+"""

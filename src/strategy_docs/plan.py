@@ -1,0 +1,172 @@
+"""The matrix of documents to build, each keyed by the content of everything it depends on.
+
+Two keys per document: the *execution key* (section notebooks, the document's resolved
+params, the data files it reads, the package source) decides whether the notebooks must run
+again; the *render key* (execution key + templates + formats) decides whether the outputs
+must be rendered again. Keys are computed from content, never from timestamps or outputs,
+which differ run to run.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+
+from . import __version__
+from .data import data_files
+from .params import Params
+from .workspace import SECTION_NOTEBOOKS
+
+
+@dataclass(frozen=True)
+class DocumentJob:
+    edition: str
+    authority: str
+    client_group: str
+    formats: tuple[str, ...]
+    exec_key: str
+    render_key: str
+    cell_timeout: int
+    document_timeout: int
+    meta: dict = field(default_factory=dict, hash=False, compare=False)
+    inputs: dict = field(default_factory=dict, hash=False, compare=False)  # provenance: file -> sha256
+
+    @property
+    def label(self) -> str:
+        return f"{self.authority} / {self.client_group}"
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.edition, self.authority, self.client_group)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    return sha256_bytes(Path(path).read_bytes())
+
+
+def notebook_digest(path: Path) -> str:
+    """Hash what a notebook does (cell types and sources), not outputs or execution counts."""
+    nb = nbformat.read(path, as_version=4)
+    cells = [(c.cell_type, c.source, sorted(c.get("metadata", {}).get("tags", []))) for c in nb.cells]
+    return sha256_bytes(json.dumps(cells, sort_keys=True).encode("utf-8"))
+
+
+def tree_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and ".ipynb_checkpoints" not in p.parts):
+            h.update(path.relative_to(folder).as_posix().encode())
+            h.update(file_digest(path).encode())
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def package_digest() -> str:
+    """The package's own source: a change to analysis code must rebuild what it computed."""
+    root = Path(__file__).parent
+    h = hashlib.sha256(__version__.encode())
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".j2", ".css", ".json") and "__pycache__" not in path.parts:
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(file_digest(path).encode())
+    return h.hexdigest()
+
+
+def _combine(*parts: str) -> str:
+    return sha256_bytes("\n".join(parts).encode("utf-8"))
+
+
+def logo_data_uri(workspace: Path, logo: str | None) -> str | None:
+    if not logo:
+        return None
+    path = workspace / logo
+    mime = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}[path.suffix.lower()]
+    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def document_meta(params: Params, authority_id: str, group_id: str) -> dict:
+    """What the templates need to know about a document beyond its section outputs."""
+    authority = params.authorities[authority_id]
+    group = params.client_groups[group_id]
+    strategy = params.strategies[(authority_id, group_id)]
+    control = strategy.document_control
+    edition = params.project.edition
+    return {
+        "title": control.title,
+        "authority_id": authority_id,
+        "authority_name": authority.branding.display_name or authority.name,
+        "client_group_id": group_id,
+        "client_group_name": group.name,
+        "edition": edition.slug,
+        "edition_label": edition.label,
+        "status": control.status,
+        "publication_date": control.publication_date.isoformat(),
+        "author": ", ".join(control.authors),
+        "owner": control.owner,
+        "accent_colour": authority.branding.colour,
+        "logo_data_uri": logo_data_uri(params.workspace, authority.branding.logo),
+        "synthetic": params.project.synthetic_data,
+        "generator": f"strategy-docs {__version__}",
+    }
+
+
+def plan_documents(params: Params, authorities: list[str] | None = None, client_groups: list[str] | None = None,
+                   formats: list[str] | None = None) -> list[DocumentJob]:
+    """One job per (authority, client group) in the matrix, after the command-line filters."""
+    workspace = params.workspace
+    project = params.project
+    formats = tuple(formats or project.formats)
+    notebooks = [workspace / "notebooks" / f"{name}.ipynb" for name in SECTION_NOTEBOOKS]
+    notebooks_key = _combine(*(notebook_digest(p) for p in notebooks))
+    templates_key = tree_digest(workspace / "templates" / "strategy")
+    project_key = sha256_bytes(project.model_dump_json(exclude={"matrix"}).encode())
+    package_key = package_digest()
+    data_keys: dict[str, dict[str, str]] = {}
+    jobs = []
+    for authority_id, group_id in params.pairs():
+        if authorities and authority_id not in authorities:
+            continue
+        if client_groups and group_id not in client_groups:
+            continue
+        if authority_id not in data_keys:
+            data_keys[authority_id] = {
+                path.relative_to(workspace).as_posix(): file_digest(path)
+                for path in data_files(workspace, authority_id).values() if path is not None
+            }
+        authority = params.authorities[authority_id]
+        group = params.client_groups[group_id]
+        strategy = params.strategies[(authority_id, group_id)]
+        params_key = _combine(
+            authority.model_dump_json(), group.model_dump_json(), strategy.model_dump_json(),
+            file_digest(workspace / authority.branding.logo) if authority.branding.logo else "",
+        )
+        exec_key = _combine(notebooks_key, project_key, params_key, json.dumps(data_keys[authority_id], sort_keys=True),
+                            package_key)
+        render_key = _combine(exec_key, templates_key, ",".join(formats))
+        inputs = {
+            "params": {
+                name: file_digest(path) for name, path in params.files.items()
+                if name in ("project", f"authority:{authority_id}", f"client-group:{group_id}", f"strategy:{authority_id}/{group_id}")
+            },
+            "data": data_keys[authority_id],
+            "notebooks": notebooks_key,
+            "templates": templates_key,
+            "package": package_key,
+        }
+        jobs.append(DocumentJob(
+            edition=project.edition.slug, authority=authority_id, client_group=group_id, formats=formats,
+            exec_key=exec_key, render_key=render_key,
+            cell_timeout=project.build.cell_timeout_seconds, document_timeout=project.build.document_timeout_seconds,
+            meta=document_meta(params, authority_id, group_id), inputs=inputs,
+        ))
+    return jobs

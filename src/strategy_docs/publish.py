@@ -1,0 +1,238 @@
+"""Publishing safely: atomic replacement, build records, the manifest and the index.
+
+Every output is written to a temporary file beside its destination and moved into place
+with `os.replace` only once every format of the document exists, so a failed or killed
+build never leaves a half-written file where a good one was, and never removes the last
+good version. Records of what was built (and from which inputs) are the incremental cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import BuildLockedError, PublishError
+from .execute import DocumentResult
+from .plan import DocumentJob, sha256_bytes
+from .workspace import Workspace
+
+FORMAT_SUFFIX = {"html": ".html", "pdf": ".pdf", "docx": ".docx"}
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def document_paths(ws: Workspace, job_key: tuple[str, str, str]) -> dict[str, Path]:
+    edition, authority, group = job_key
+    base = ws.build / edition / authority
+    paths = {fmt: base / f"{group}{suffix}" for fmt, suffix in FORMAT_SUFFIX.items()}
+    paths["notebooks"] = base / group / "notebooks"
+    return paths
+
+
+def failed_notebooks_dir(ws: Workspace, job_key: tuple[str, str, str]) -> Path:
+    edition, authority, group = job_key
+    return ws.build / "failed" / edition / authority / group
+
+
+def record_path(ws: Workspace, job_key: tuple[str, str, str]) -> Path:
+    edition, authority, group = job_key
+    return ws.state / "records" / edition / authority / f"{group}.json"
+
+
+def read_record(ws: Workspace, job_key: tuple[str, str, str]) -> dict | None:
+    try:
+        return json.loads(record_path(ws, job_key).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_up_to_date(ws: Workspace, job: DocumentJob) -> bool:
+    """Nothing to do: same inputs, same templates, and every output still on disk, unchanged."""
+    record = read_record(ws, job.key)
+    if not record or record.get("render_key") != job.render_key:
+        return False
+    paths = document_paths(ws, job.key)
+    for fmt in job.formats:
+        entry = record.get("files", {}).get(fmt)
+        path = paths[fmt]
+        if not entry or not path.is_file() or path.stat().st_size != entry.get("bytes"):
+            return False
+    return True
+
+
+def cached_notebooks(ws: Workspace, job: DocumentJob) -> dict[str, bytes] | None:
+    """Executed notebooks from an earlier build with the same execution key (re-render only)."""
+    record = read_record(ws, job.key)
+    if not record or record.get("exec_key") != job.exec_key:
+        return None
+    folder = document_paths(ws, job.key)["notebooks"]
+    expected = record.get("notebooks", [])
+    if not expected or not all((folder / name).is_file() for name in expected):
+        return None
+    return {name: (folder / name).read_bytes() for name in expected}
+
+
+def publish_document(ws: Workspace, result: DocumentResult, built_at: str) -> dict:
+    """Move a successful document's outputs into place and record how they were made."""
+    job = result.job
+    missing = [fmt for fmt in job.formats if fmt not in result.outputs]
+    if missing:
+        raise PublishError(f"{job.label}: no {', '.join(missing)} output was produced; the last good version is kept.")
+    paths = document_paths(ws, job.key)
+    # Notebooks first (they are provenance, not the publication), then the documents.
+    if result.executed:
+        _replace_folder(paths["notebooks"], result.notebooks)
+    for fmt in job.formats:
+        atomic_write(paths[fmt], result.outputs[fmt])
+    shutil.rmtree(failed_notebooks_dir(ws, job.key), ignore_errors=True)
+    previous = read_record(ws, job.key) or {}
+    record = {
+        "edition": job.edition,
+        "authority": job.authority,
+        "client_group": job.client_group,
+        "exec_key": job.exec_key,
+        "render_key": job.render_key,
+        "formats": list(job.formats),
+        "built_at": built_at,
+        "executed_at": built_at if result.executed else previous.get("executed_at", built_at),
+        "notebooks": sorted(result.notebooks),
+        "files": {
+            fmt: {"path": paths[fmt].relative_to(ws.build).as_posix(), "bytes": len(result.outputs[fmt]),
+                  "sha256": sha256_bytes(result.outputs[fmt])}
+            for fmt in job.formats
+        },
+        "inputs": job.inputs,
+        "meta": {k: v for k, v in job.meta.items() if k != "logo_data_uri"},
+        "timings": {k: round(v, 3) for k, v in result.timings.items()},
+    }
+    atomic_write(record_path(ws, job.key), json.dumps(record, indent=2, sort_keys=True).encode("utf-8"))
+    return record
+
+
+def keep_failed_notebooks(ws: Workspace, result: DocumentResult) -> Path | None:
+    """Keep the executed notebooks of a failed document where an analyst can open them."""
+    if not result.notebooks:
+        return None
+    folder = failed_notebooks_dir(ws, result.job.key)
+    _replace_folder(folder, result.notebooks)
+    if result.failure and result.failure.notebook:
+        return folder / result.failure.notebook
+    return folder
+
+
+def _replace_folder(folder: Path, files: dict[str, bytes]) -> None:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    for name, data in files.items():
+        (staging / name).write_bytes(data)
+    old = None
+    if folder.exists():
+        old = folder.parent / f".{folder.name}.old-{os.getpid()}"
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(folder, old)
+    os.replace(staging, folder)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def all_records(ws: Workspace) -> list[dict]:
+    records = []
+    root = ws.state / "records"
+    if root.is_dir():
+        for path in sorted(root.rglob("*.json")):
+            try:
+                records.append(json.loads(path.read_text(encoding="utf-8")))
+            except (OSError, ValueError):
+                continue
+    return records
+
+
+def write_manifest_and_index(ws: Workspace, project_name: str) -> list[dict]:
+    """Rewrite each edition's manifest.json and build/index.html from the records of what exists."""
+    from . import index_page
+
+    records = all_records(ws)
+    entries = []
+    by_edition: dict[str, list[dict]] = {}
+    for record in records:
+        links = {}
+        for fmt, info in record.get("files", {}).items():
+            path = ws.build / info["path"]
+            links[fmt] = info["path"] if path.is_file() else None
+        if not any(links.values()):
+            continue
+        by_edition.setdefault(record["edition"], []).append(record)
+        meta = record.get("meta", {})
+        entries.append({
+            "authority_id": record["authority"],
+            "authority_name": meta.get("authority_name", record["authority"]),
+            "client_group_id": record["client_group"],
+            "client_group_name": meta.get("client_group_name", record["client_group"]),
+            "edition": record["edition"],
+            "edition_label": meta.get("edition_label", record["edition"]),
+            "title": meta.get("title", ""),
+            "status": meta.get("status", ""),
+            "built_at": record.get("built_at", ""),
+            "html_href": links.get("html"),
+            "pdf_href": links.get("pdf"),
+            "docx_href": links.get("docx"),
+        })
+    for edition, edition_records in by_edition.items():
+        manifest = {
+            "edition": edition,
+            "generated_at": now_iso(),
+            "documents": [
+                {k: r[k] for k in ("authority", "client_group", "built_at", "executed_at", "files", "inputs", "exec_key", "render_key")}
+                | {"title": r.get("meta", {}).get("title"), "status": r.get("meta", {}).get("status")}
+                for r in edition_records
+            ],
+        }
+        atomic_write(ws.build / edition / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
+    entries.sort(key=lambda e: (e["edition"], e["authority_name"], e["client_group_name"]))
+    html = index_page.render_index(entries, project_name=project_name, build_date=now_iso()[:10])
+    atomic_write(ws.build / "index.html", html.encode("utf-8"))
+    return entries
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+@contextmanager
+def build_lock(ws: Workspace, wait: bool = False):
+    """One build per workspace at a time; the second waits or stops with a clear message."""
+    from filelock import FileLock, Timeout
+
+    ws.state.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(ws.state / "build.lock"))
+    try:
+        lock.acquire(timeout=-1 if wait else 0)
+    except Timeout:
+        raise BuildLockedError(
+            "Another build is running in this workspace. Fix: wait for it to finish, or run again with --wait "
+            "to queue behind it."
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()

@@ -1,0 +1,111 @@
+"""Safe YAML reading that remembers where each value was written.
+
+Errors are only useful to an analyst if they point at a line, so we compose the node tree
+ourselves (safe loader only: no object-construction tags) and keep a map from field path to
+line number alongside the plain data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+Path_ = tuple[str | int, ...]
+
+# libyaml's safe loader when present (several times faster); never a loader that builds objects.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class LineMap:
+    """Field path -> 1-based line number, for pointing errors at the right place."""
+
+    def __init__(self, lines: dict[Path_, int] | None = None):
+        self.lines = lines or {}
+
+    def line_for(self, path: Path_) -> int | None:
+        # Walk up to the nearest ancestor we know (a missing field has no line of its own).
+        path = tuple(path)
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get((), None)
+
+
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[Problem], file: str) -> None:
+    lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[Any, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(
+                    Problem(
+                        file=file,
+                        line=line,
+                        field=format_path(path + (key,)),
+                        message=f"the key '{key}' appears twice (first on line {seen[key]}).",
+                        fix="keep one of them; YAML would silently use the last.",
+                    )
+                )
+            seen[key] = line
+            lines[path + (key,)] = line
+            _walk(value_node, path + (key,), lines, problems, file)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            lines[path + (index,)] = item.start_mark.line + 1
+            _walk(item, path + (index,), lines, problems, file)
+
+
+def format_path(path: Path_) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def read_yaml(path: Path, display_name: str) -> tuple[Any, LineMap, list[Problem]]:
+    """Read one YAML file safely. Returns (data, line map, problems); data is None on failure."""
+    problems: list[Problem] = []
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, LineMap(), [Problem(display_name, f"cannot be read ({exc.strerror}).")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None, LineMap(), [
+            Problem(display_name, "is not a UTF-8 text file, so it cannot be YAML.",
+                    fix="save it as UTF-8 text (in Excel use the Excel import instead).")
+        ]
+    if not text.strip():
+        return None, LineMap(), [Problem(display_name, "is empty.", fix="add the required fields (see docs/params.md).")]
+    try:
+        loader = _SAFE_LOADER(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = (exc.problem or "is not valid YAML").strip()
+        fix = "check indentation, colons and quotes on that line and the one before it."
+        if "constructor" in what:
+            fix = "remove the '!!' tag: parameters are plain values (text, numbers, lists), never objects."
+        return None, LineMap(), [Problem(display_name, f"is not valid YAML: {what}.", line=line, fix=fix)]
+    except yaml.YAMLError as exc:
+        return None, LineMap(), [Problem(display_name, f"is not valid YAML: {exc}.")]
+    lines: dict[Path_, int] = {}
+    if node is not None:
+        _walk(node, (), lines, problems, display_name)
+    return data, LineMap(lines), problems
