@@ -1,0 +1,87 @@
+"""PDF from the document's HTML with WeasyPrint.
+
+The HTML from :func:`strategy_docs.render.render_html` carries everything: the print stylesheet
+(``templates/strategy/static/paged.css``, inlined with ``media="print"``) lays out an A4 cover,
+a contents page with page numbers, a running header taken from the cover's
+"authority – client group – edition" line, "Page X of Y" footers and bookmarks from h2-h4.
+This module only runs WeasyPrint: offline (only ``data:`` URLs are fetched), tagged
+(PDF/UA-1), with the title, author and language from the HTML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import RenderError
+
+__all__ = ["render_pdf", "PDF_VARIANT"]
+
+PDF_VARIANT = "pdf/ua-1"  # WeasyPrint >= 63: implies pdf_tags=True and PDF 1.7
+
+_LOCAL = threading.local()
+
+
+def _font_config():
+    """One FontConfiguration per thread: building it costs time, reusing it is safe."""
+    config = getattr(_LOCAL, "font_config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _LOCAL.font_config = FontConfiguration()
+    return config
+
+
+def _offline_fetcher():
+    """A fetcher for ``data:`` URLs only: a published document never reaches the network or disk."""
+    try:
+        from weasyprint.urls import URLFetcher  # WeasyPrint >= 68
+    except ImportError:  # pragma: no cover - older WeasyPrint takes a function
+        from weasyprint.urls import default_url_fetcher
+
+        def fetch(url, *args, **kwargs):
+            if not url.startswith("data:"):
+                raise ValueError(f"refusing to fetch {url[:80]!r}: documents must be self-contained")
+            return default_url_fetcher(url, *args, **kwargs)
+
+        return fetch
+    return URLFetcher(allowed_protocols={"data"}, timeout=1)
+
+
+def render_pdf(html: str, meta: Mapping[str, Any] | None = None) -> bytes:
+    """Render the document HTML to PDF bytes.
+
+    ``meta`` (the same dict as for ``render_html``) is used for the PDF identifier and to check
+    that the HTML is the document it should be; title, author and language come from the HTML
+    (``<title>``, ``<meta name=author>``, ``<html lang>``).
+    """
+    try:
+        from weasyprint import HTML
+    except ImportError as exc:  # pragma: no cover - weasyprint is a dependency
+        raise RenderError(f"WeasyPrint is not available: {exc}") from exc
+    if not html or "<html" not in html:
+        raise RenderError("render_pdf needs a complete HTML document")
+    meta = dict(meta or {})
+    title = str(meta.get("title") or "").strip()
+    if title and title not in html:
+        raise RenderError("the HTML does not look like the document described by meta (title missing)")
+    # A stable identifier: the same document gets the same /ID, so rebuilds diff cleanly.
+    identity = "|".join(str(meta.get(k) or "") for k in (
+        "authority_name", "client_group_name", "edition_label", "title", "status"))
+    identifier = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    try:
+        document = HTML(string=html, url_fetcher=_offline_fetcher(), media_type="print").render(
+            font_config=_font_config(),
+            pdf_variant=PDF_VARIANT,
+        )
+        return document.write_pdf(
+            pdf_variant=PDF_VARIANT,
+            pdf_identifier=identifier,
+            uncompressed_pdf=False,
+        )
+    except RenderError:
+        raise
+    except Exception as exc:  # WeasyPrint raises many kinds; report them as a render failure
+        raise RenderError(f"PDF rendering failed: {type(exc).__name__}: {exc}") from exc
