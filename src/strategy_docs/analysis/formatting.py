@@ -1,0 +1,140 @@
+"""Number formatting for plain-English output (British English).
+
+Every number a reader sees goes through these helpers so that rounding and layout are
+the same in prose, tables, alt text and chart data. Rounding is half-up (the convention
+of the Welsh Government guidance tables), never Python's banker's rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from numbers import Real
+
+MISSING = "not available"
+
+
+def is_missing(x: object) -> bool:
+    """True for None, NaN and pandas NA, which all mean 'no value' in our tables."""
+    if x is None:
+        return True
+    try:
+        return bool(x != x)  # NaN and pd.NA are not equal to themselves
+    except TypeError:  # pd.NA raises on bool()
+        return True
+
+
+def _to_decimal(x: object) -> Decimal:
+    """Convert via str() so that 4.995 stays 4.995 rather than 4.99499999...."""
+    if isinstance(x, Decimal):
+        return x
+    if isinstance(x, bool) or not isinstance(x, (Real, str)):
+        try:
+            x = float(x)  # numpy scalars
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"expected a number, got {x!r}") from exc
+    try:
+        return Decimal(str(x))
+    except InvalidOperation as exc:
+        raise TypeError(f"expected a number, got {x!r}") from exc
+
+
+def round_half_up(x: object, ndigits: int = 0) -> int | float:
+    """Round halves away from zero (2.5 -> 3, -2.5 -> -3, 4.995 -> 5).
+
+    Returns an int when ndigits <= 0, otherwise a float; NaN/None come back as NaN so
+    that missing values stay missing.
+    """
+    if is_missing(x):
+        return math.nan
+    d = _to_decimal(x)
+    if not d.is_finite():
+        return float(d)
+    q = Decimal(1).scaleb(-ndigits)
+    r = d.quantize(q, rounding=ROUND_HALF_UP)
+    return int(r) if ndigits <= 0 else float(r)
+
+
+def fmt_int(x: object, missing: str = MISSING) -> str:
+    """Whole number with thousands separators: 4120.4 -> '4,120'."""
+    if is_missing(x):
+        return missing
+    return f"{round_half_up(x):,}"
+
+
+def fmt_number(x: object, dp: int = 1, missing: str = MISSING) -> str:
+    """Number with separators and at most ``dp`` decimals, trailing zeros dropped.
+
+    Used for indicator values, which may be counts (1,234) or rates (78.2).
+    """
+    if is_missing(x):
+        return missing
+    r = round_half_up(x, dp)
+    text = f"{r:,.{dp}f}" if dp > 0 else f"{int(r):,}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def fmt_money(
+    amount: object, brackets_for_negative: bool = True, dp: int = 0, missing: str = MISSING
+) -> str:
+    """Pounds with separators: '£1,234,567'; negatives (income) as '(£12,000)'.
+
+    Finance tables in councils show income in brackets; in prose pass
+    ``brackets_for_negative=False`` to get '-£12,000'.
+    """
+    if is_missing(amount):
+        return missing
+    r = round_half_up(amount, dp)
+    body = f"£{abs(r):,.{dp}f}" if dp > 0 else f"£{abs(int(r)):,}"
+    if r < 0:
+        return f"({body})" if brackets_for_negative else f"-{body}"
+    return body
+
+
+def fmt_money_auto(amount: object, brackets_for_negative: bool = True) -> str:
+    """Pounds, with pence only when the amount is not whole pounds (unit costs: '£18.45')."""
+    if is_missing(amount):
+        return MISSING
+    dp = 0 if round_half_up(amount, 2) == round_half_up(amount, 0) else 2
+    return fmt_money(amount, brackets_for_negative=brackets_for_negative, dp=dp)
+
+
+def fmt_percent(x: object, dp: int = 0, missing: str = MISSING) -> str:
+    """A value already in percent: 23.4 -> '23%'."""
+    if is_missing(x):
+        return missing
+    r = round_half_up(x, dp)
+    text = f"{r:,.{dp}f}" if dp > 0 else f"{int(r):,}"
+    if text.startswith("-") and float(r) == 0:
+        text = text[1:]
+    return f"{text}%"
+
+
+def percent_change(old: object, new: object) -> float:
+    """(new - old) / old x 100; NaN when old is zero or either value is missing."""
+    if is_missing(old) or is_missing(new) or float(old) == 0:
+        return math.nan
+    return (float(new) - float(old)) / abs(float(old)) * 100.0
+
+
+def fmt_change(old: object, new: object, dp: int = 0) -> str:
+    """Direction and size of a change in words: 'up 23%', 'down 4%', 'no change'.
+
+    A change that rounds to 0% but is not zero reads 'up less than 1%' so the text never
+    contradicts the numbers next to it.
+    """
+    if is_missing(old) or is_missing(new):
+        return "change not available"
+    old_f, new_f = float(old), float(new)
+    if new_f == old_f:
+        return "no change"
+    if old_f == 0:
+        return "up from zero" if new_f > old_f else "down from zero"
+    pct = percent_change(old_f, new_f)
+    word = "up" if pct > 0 else "down"
+    if round_half_up(abs(pct), dp) == 0:
+        smallest = "1" if dp == 0 else f"0.{'0' * (dp - 1)}1"
+        return f"{word} less than {smallest}%"
+    return f"{word} {fmt_percent(abs(pct), dp)}"

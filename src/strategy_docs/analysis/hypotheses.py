@@ -1,0 +1,522 @@
+"""Testing hypotheses against the evidence (WAG 003:779-800).
+
+WAG asks that hypotheses be "accepted or refuted on the basis of the evidence gathered".
+A hypothesis test names a metric from a small catalogue, a comparison and a threshold;
+the metric is computed from the document's data and the verdict comes with a sentence
+saying which number, from which data, decided it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+from . import gaps as _gaps
+from . import indicators as _indicators
+from . import market as _market
+from . import needs as _needs
+from . import resources as _resources
+from .formatting import fmt_int, fmt_money_auto, fmt_number, fmt_percent, round_half_up
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import AnalysisInputs
+
+COMPARISONS = {">": "more than", ">=": "at least", "<": "less than", "<=": "at most"}
+VERDICTS = ("accepted", "refuted", "inconclusive")
+
+
+def _arg(required: bool, kind: str, description: str) -> dict:
+    return {"required": required, "type": kind, "description": description}
+
+
+METRICS: dict[str, dict[str, Any]] = {
+    "need_change_percent": {
+        "short": "Change in estimated need",
+        "description": "Percentage change in estimated need for a measure between two years "
+        "(defaults: base year to end of strategy period).",
+        "unit": "percent",
+        "args": {
+            "measure": _arg(True, "str", "measure id"),
+            "from_year": _arg(False, "int", "first year (default base year)"),
+            "to_year": _arg(False, "int", "second year (default end of strategy period)"),
+        },
+    },
+    "unmet_need_percent": {
+        "short": "Estimated need not known to services",
+        "description": "Estimated need not known to the measure's service types, as % of need.",
+        "unit": "percent",
+        "args": {
+            "measure": _arg(True, "str", "measure id"),
+            "year": _arg(False, "int", "year (default base year)"),
+        },
+    },
+    "occupancy_percent": {
+        "short": "Occupancy",
+        "description": "Occupied places as % of capacity.",
+        "unit": "percent",
+        "args": {"service_type": _arg(False, "str", "one service type (default all)")},
+    },
+    "good_or_better_percent": {
+        "short": "Share rated good or better",
+        "description": "Rated services rated Good or better (Outstanding/Excellent or Good), %.",
+        "unit": "percent",
+        "args": {"service_type": _arg(False, "str", "one service type (default all)")},
+    },
+    "out_of_area_percent": {
+        "short": "Share placed out of area",
+        "description": "People known to services placed outside the area, % (latest year).",
+        "unit": "percent",
+        "args": {"service_type": _arg(False, "str", "one service type (default all)")},
+    },
+    "unit_cost_vs_comparator_percent": {
+        "short": "Difference from the comparator average",
+        "description": "How far the unit cost is above (+) or below (-) the comparator average, %.",
+        "unit": "signed percent",
+        "args": {"service_type": _arg(True, "str", "service type")},
+    },
+    "spend_share_percent": {
+        "short": "Share of gross expenditure",
+        "description": "A budget group's share of gross expenditure, % (latest financial year).",
+        "unit": "percent",
+        "args": {"group": _arg(True, "str", "budget group")},
+    },
+    "indicator_latest": {
+        "short": "Latest value",
+        "description": "Latest value of a performance indicator.",
+        "unit": "value",
+        "args": {"indicator_id": _arg(True, "str", "indicator id")},
+    },
+    "indicator_change": {
+        "short": "Change since the previous value",
+        "description": "Latest value minus the previous available value of an indicator.",
+        "unit": "signed value",
+        "args": {"indicator_id": _arg(True, "str", "indicator id")},
+    },
+    "concentration_hhi": {
+        "short": "Herfindahl-Hirschman index",
+        "description": "Herfindahl-Hirschman index of capacity shares (0-10,000).",
+        "unit": "index",
+        "args": {"service_type": _arg(False, "str", "one service type (default all)")},
+    },
+    "capacity_gap": {
+        "short": "Projected need minus capacity",
+        "description": "Projected need minus current capacity of linked service types "
+        "(positive = shortfall of places).",
+        "unit": "signed places",
+        "args": {
+            "measure": _arg(True, "str", "measure id"),
+            "service_types": _arg(False, "list", "service types (default the measure's)"),
+            "year": _arg(False, "int", "year (default end of strategy period)"),
+        },
+    },
+}
+
+
+class CannotCompute(Exception):
+    """The data cannot produce the metric; the test is then inconclusive, not an error."""
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """A metric's value with its unit and a sentence on where it came from."""
+
+    value: float
+    unit: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Outcome of one hypothesis test."""
+
+    value: float | None
+    verdict: str  # accepted | refuted | inconclusive
+    evidence: str
+
+
+def _list_metrics() -> str:
+    return ", ".join(sorted(METRICS))
+
+
+def _check_args(metric: str, args: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Validate names and types of a metric's args; raise ValueError listing valid ones."""
+    if metric not in METRICS:
+        raise ValueError(f"Unknown metric '{metric}'. Valid metrics: {_list_metrics()}.")
+    spec = METRICS[metric]["args"]
+    valid = ", ".join(f"{k} ({'required' if v['required'] else 'optional'})" for k, v in spec.items())
+    args = dict(args or {})
+    unknown = sorted(set(args) - set(spec))
+    missing = sorted(k for k, v in spec.items() if v["required"] and args.get(k) in (None, ""))
+    if unknown or missing:
+        problem = []
+        if unknown:
+            problem.append(f"unknown arg(s) {', '.join(unknown)}")
+        if missing:
+            problem.append(f"missing required arg(s) {', '.join(missing)}")
+        raise ValueError(f"Metric '{metric}': {'; '.join(problem)}. Valid args: {valid}.")
+    clean = {}
+    for key, value in args.items():
+        if value is None:
+            continue
+        kind = spec[key]["type"]
+        if kind == "int":
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
+                raise ValueError(f"Metric '{metric}': arg '{key}' must be a whole year, got {value!r}.")
+            value = int(value)
+        elif kind == "list":
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise ValueError(f"Metric '{metric}': arg '{key}' must be a list of names.")
+            value = list(value)
+        elif not isinstance(value, str):
+            raise ValueError(f"Metric '{metric}': arg '{key}' must be text, got {value!r}.")
+        clean[key] = value
+    return clean
+
+
+def validate_test(test: Mapping[str, Any]) -> dict[str, Any]:
+    """Check a test's shape without data; returns it normalised or raises ValueError."""
+    if not isinstance(test, Mapping):
+        raise ValueError("A hypothesis test must be a mapping with metric, comparison and threshold.")
+    allowed = {"metric", "args", "comparison", "threshold", "margin"}
+    extra = sorted(set(test) - allowed)
+    if extra:
+        raise ValueError(f"Unknown test field(s) {', '.join(extra)}; allowed: {', '.join(sorted(allowed))}.")
+    metric = test.get("metric")
+    args = _check_args(str(metric), test.get("args"))
+    comparison = test.get("comparison")
+    if comparison not in COMPARISONS:
+        raise ValueError(f"Comparison {comparison!r} must be one of: {', '.join(COMPARISONS)}.")
+    out = {"metric": metric, "args": args, "comparison": comparison}
+    for key, default in (("threshold", None), ("margin", 0)):
+        value = test.get(key)
+        value = default if value is None else value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            raise ValueError(f"Test {key} must be a number, got {value!r}.")
+        out[key] = float(value)
+    if out["margin"] < 0:
+        raise ValueError("Test margin cannot be negative.")
+    return out
+
+
+# --- metric implementations -------------------------------------------------------------
+
+
+def _measure(inputs: "AnalysisInputs", measure_id: str):
+    if measure_id not in inputs.measures:
+        raise ValueError(
+            f"Unknown measure '{measure_id}'; known measures: "
+            f"{', '.join(sorted(inputs.measures)) or 'none'}."
+        )
+    return inputs.measures[measure_id]
+
+
+def _scope(service_type: str | None) -> str:
+    return service_type if service_type else "all service types"
+
+
+def _in(service_type: str | None) -> str:
+    return f" in {service_type}" if service_type else ""
+
+
+def _require_type(df, service_type: str | None, table: str) -> None:
+    if service_type and not (df["service_type"].astype(str) == service_type).any():
+        known = ", ".join(sorted(df["service_type"].astype(str).unique())) or "none"
+        raise CannotCompute(f"the {table} data has no rows for '{service_type}' (it has: {known})")
+
+
+def _m_need_change(inputs, measure, from_year=None, to_year=None) -> MetricValue:
+    m = _measure(inputs, measure)
+    y0 = inputs.base_year if from_year is None else from_year
+    y1 = inputs.end_year if to_year is None else to_year
+    totals = _needs.need_by_year(inputs.population, m.rates, years=[y0, y1])
+    est = dict(zip(totals["year"], totals["estimate"]))
+    rnd = dict(zip(totals["year"], totals["estimate_rounded"]))
+    if est[y0] == 0:
+        raise CannotCompute(f"estimated need in {y0} is zero")
+    value = (est[y1] - est[y0]) / est[y0] * 100.0
+    return MetricValue(
+        value,
+        "percent",
+        f"The estimated number of {_gaps._lower_first(m.label)} changes from {fmt_int(rnd[y0])} "
+        f"in {y0} to {fmt_int(rnd[y1])} in {y1} (population projections × prevalence rates)",
+    )
+
+
+def _m_unmet_need(inputs, measure, year=None) -> MetricValue:
+    m = _measure(inputs, measure)
+    y = inputs.base_year if year is None else year
+    if not m.service_types:
+        raise CannotCompute(f"measure '{m.id}' has no linked service types")
+    need = _needs.need_by_year(inputs.population, m.rates, years=[y])["estimate"].iloc[0]
+    result = _needs.unmet_need(need, inputs.service_users, m.service_types, inputs.client_group, y)
+    if result.unmet_percent is None:
+        raise CannotCompute(f"estimated need in {y} is zero")
+    return MetricValue(
+        result.unmet_percent,
+        "percent",
+        f"In {y} an estimated {fmt_int(need)} {_gaps._lower_first(m.label)} compare with "
+        f"{fmt_int(result.known)} people known to {_gaps._join(m.service_types)} "
+        f"(prevalence estimate and service_users data)",
+    )
+
+
+def _m_occupancy(inputs, service_type=None) -> MetricValue:
+    _require_type(inputs.providers, service_type, "providers")
+    part = _market._filter_types(inputs.providers, service_type).dropna(subset=["capacity", "occupied"])
+    value = _market.occupancy_percent(inputs.providers, service_type)
+    if math.isnan(value):
+        raise CannotCompute(f"no capacity with occupancy is recorded for {_scope(service_type)}")
+    return MetricValue(
+        value,
+        "percent",
+        f"Occupied places{_in(service_type)}: {fmt_int(part['occupied'].sum())} of "
+        f"{fmt_int(part['capacity'].sum())} places (providers data)",
+    )
+
+
+def _m_good_or_better(inputs, service_type=None) -> MetricValue:
+    _require_type(inputs.providers, service_type, "providers")
+    table = _market.quality_ratings(inputs.providers, inputs.nation, service_type)
+    value = _market.good_or_better_percent(inputs.providers, inputs.nation, service_type)
+    if math.isnan(value):
+        raise CannotCompute(f"no services in {_scope(service_type)} have a rating yet")
+    rated = int(table.loc[table["rating"] != _market.NOT_RATED, "services"].sum())
+    nation = _market._nation(inputs.nation)
+    good = int(table.loc[table["rating"].isin(_market.GOOD_OR_BETTER[nation]), "services"].sum())
+    return MetricValue(
+        value,
+        "percent",
+        f"{fmt_int(good)} of {fmt_int(rated)} rated services{_in(service_type)} are rated "
+        f"{' or '.join(_market.GOOD_OR_BETTER[nation])} ({_market.REGULATOR[nation]} ratings in "
+        f"the providers data)",
+    )
+
+
+def _m_out_of_area(inputs, service_type=None) -> MetricValue:
+    _require_type(inputs.service_users, service_type, "service_users")
+    ooa = _market.out_of_area(inputs.service_users, service_type)
+    if math.isnan(ooa.percent):
+        raise CannotCompute(f"no people are recorded as known to {_scope(service_type)}")
+    return MetricValue(
+        ooa.percent,
+        "percent",
+        f"At 31 March {ooa.year}, {fmt_int(ooa.out_of_area)} of {fmt_int(ooa.people)} people "
+        f"known to {service_type or 'services'} were placed outside the area (service_users data)",
+    )
+
+
+def _m_unit_cost(inputs, service_type) -> MetricValue:
+    _require_type(inputs.unit_costs, service_type, "unit_costs")
+    table = _resources.unit_cost_comparison(inputs.unit_costs)
+    rows = table[table["service_type"] == service_type]
+    if rows.empty:
+        raise CannotCompute(f"no {service_type} unit cost in {table['financial_year'].iloc[0]}")
+    if len(rows) > 1:
+        raise CannotCompute(f"{service_type} has {len(rows)} unit costs (different units)")
+    row = rows.iloc[0]
+    if row["position"] == "no comparator":
+        raise CannotCompute(f"no comparator average for {service_type}")
+    return MetricValue(
+        row["difference_percent"],
+        "signed percent",
+        f"{service_type} costs {fmt_money_auto(row['unit_cost'])} {row['unit']} against a "
+        f"comparator average of {fmt_money_auto(row['comparator_average'])} in "
+        f"{row['financial_year']} (unit_costs data)",
+    )
+
+
+def _m_spend_share(inputs, group) -> MetricValue:
+    summary = _resources.budget_summary(inputs.budget)
+    groups = summary.groups
+    row = groups[groups["group"] == group]
+    if row.empty:
+        raise CannotCompute(
+            f"the {summary.financial_year} budget has no group '{group}' (groups: "
+            f"{', '.join(groups['group'])})"
+        )
+    if summary.gross_expenditure <= 0:
+        raise CannotCompute("the budget has no expenditure")
+    return MetricValue(
+        float(row["share_percent"].iloc[0]),
+        "percent",
+        f"'{group}' accounts for {fmt_money_auto(row['gross'].iloc[0])} of "
+        f"{fmt_money_auto(summary.gross_expenditure)} gross expenditure in "
+        f"{summary.financial_year} (budget data)",
+    )
+
+
+def _series(inputs, indicator_id):
+    try:
+        return _indicators.indicator_series(inputs.indicators, indicator_id)
+    except ValueError as exc:
+        raise CannotCompute(str(exc).rstrip(".")) from exc
+
+
+def _m_indicator_latest(inputs, indicator_id) -> MetricValue:
+    series = _series(inputs, indicator_id)
+    last = series.iloc[-1]
+    if math.isnan(last["value"]):
+        raise CannotCompute(f"indicator '{indicator_id}' has no value for {last['period']}")
+    return MetricValue(
+        float(last["value"]),
+        "value",
+        f"Indicator '{indicator_id}' is {fmt_number(last['value'], 2)} in {last['period']} "
+        f"(indicators data)",
+    )
+
+
+def _m_indicator_change(inputs, indicator_id) -> MetricValue:
+    series = _series(inputs, indicator_id)
+    last = series.iloc[-1]
+    if math.isnan(last["value"]):
+        raise CannotCompute(f"indicator '{indicator_id}' has no value for {last['period']}")
+    earlier = series.iloc[:-1].dropna(subset=["value"])
+    if earlier.empty:
+        raise CannotCompute(f"indicator '{indicator_id}' has no earlier value to compare with")
+    prev = earlier.iloc[-1]
+    return MetricValue(
+        float(last["value"]) - float(prev["value"]),
+        "signed value",
+        f"Indicator '{indicator_id}' moved from {fmt_number(prev['value'], 2)} in "
+        f"{prev['period']} to {fmt_number(last['value'], 2)} in {last['period']} (indicators data)",
+    )
+
+
+def _m_hhi(inputs, service_type=None) -> MetricValue:
+    _require_type(inputs.providers, service_type, "providers")
+    try:
+        c = _market.concentration(inputs.providers, service_type)
+    except ValueError as exc:
+        raise CannotCompute(str(exc).rstrip(".")) from exc
+    return MetricValue(
+        c.hhi,
+        "index",
+        f"Capacity{_in(service_type)} is {c.band}: {fmt_int(c.providers)} providers, the "
+        f"largest three holding {fmt_percent(c.top3_share_percent)} of places (providers data)",
+    )
+
+
+def _m_capacity_gap(inputs, measure, service_types=None, year=None) -> MetricValue:
+    m = _measure(inputs, measure)
+    y = inputs.end_year if year is None else year
+    if not (service_types or m.service_types):
+        raise CannotCompute(f"measure '{m.id}' has no linked service types")
+    gap = _gaps.capacity_gap(inputs.population, inputs.providers, m, y, service_types)
+    return MetricValue(
+        float(gap.difference),
+        "signed places",
+        f"{gap.rationale.rstrip('.')} (population projections × prevalence rates; providers data)",
+    )
+
+
+_IMPLEMENTATIONS: dict[str, Callable[..., MetricValue]] = {
+    "need_change_percent": _m_need_change,
+    "unmet_need_percent": _m_unmet_need,
+    "occupancy_percent": _m_occupancy,
+    "good_or_better_percent": _m_good_or_better,
+    "out_of_area_percent": _m_out_of_area,
+    "unit_cost_vs_comparator_percent": _m_unit_cost,
+    "spend_share_percent": _m_spend_share,
+    "indicator_latest": _m_indicator_latest,
+    "indicator_change": _m_indicator_change,
+    "concentration_hhi": _m_hhi,
+    "capacity_gap": _m_capacity_gap,
+}
+assert set(_IMPLEMENTATIONS) == set(METRICS)
+
+
+def evaluate_metric(
+    metric: str, args: Mapping[str, Any] | None, inputs: "AnalysisInputs"
+) -> MetricValue:
+    """Compute one metric. Raises ValueError for an unknown metric, bad args or an unknown
+    measure id; raises CannotCompute when the data cannot give a value."""
+    clean = _check_args(metric, args)
+    try:
+        return _IMPLEMENTATIONS[metric](inputs, **clean)
+    except CannotCompute:
+        raise
+    except ValueError as exc:
+        if str(exc).startswith("Unknown measure"):
+            raise
+        raise CannotCompute(str(exc).rstrip(".")) from exc
+
+
+def _format(value: float, unit: str, dp: int) -> str:
+    signed = unit.startswith("signed")
+    if unit.endswith("percent"):
+        text = fmt_percent(value, dp)
+    elif unit.endswith("places") or unit == "index":
+        text = fmt_number(value, dp) if dp else fmt_int(value)
+    else:
+        text = fmt_number(value, dp)
+    if signed and round_half_up(value, dp) > 0:
+        text = "+" + text
+    return text
+
+
+def _format_pair(value: float, threshold: float, unit: str) -> tuple[str, str]:
+    """Show enough decimals that a value just over a threshold does not print equal to it."""
+    start = 0 if unit.endswith(("percent", "places")) or unit == "index" else 1
+    # never round the user's own threshold: 92.5 must not print as 93%
+    exact = next((d for d in range(4) if float(round_half_up(threshold, d)) == threshold), 3)
+    for dp in range(max(start, exact), 4):
+        v, t = _format(value, unit, dp), _format(threshold, unit, dp)
+        if v != t or value == threshold:
+            return v, t
+    return v, t
+
+
+def _margin_text(margin: float, unit: str) -> str:
+    if margin == 0:
+        return ""
+    units = {
+        "percent": " percentage points",
+        "signed percent": " percentage points",
+        "places": " places",
+        "signed places": " places",
+    }
+    return f" (margin {fmt_number(margin, 2)}{units.get(unit, '')})"
+
+
+def evaluate(test: Mapping[str, Any], inputs: "AnalysisInputs") -> Evaluation:
+    """Accept, refute or leave inconclusive one hypothesis test.
+
+    Accepted if the comparison holds by more than the margin, refuted if it fails by more
+    than the margin; inconclusive if the value is within the margin of the threshold or
+    cannot be computed from the data.
+    """
+    t = validate_test(test)
+    words = COMPARISONS[t["comparison"]]
+    try:
+        mv = evaluate_metric(t["metric"], t["args"], inputs)
+    except CannotCompute as exc:
+        return Evaluation(
+            None,
+            "inconclusive",
+            f"Inconclusive: {t['metric']} could not be computed because {exc}.",
+        )
+    value = float(mv.value)
+    if math.isnan(value):
+        return Evaluation(None, "inconclusive", f"Inconclusive: {t['metric']} has no value.")
+    threshold, margin = t["threshold"], t["margin"]
+    diff = round(value - threshold, 9)
+    v_text, t_text = _format_pair(value, threshold, mv.unit)
+    need = f"the test needs {words} {t_text}{_margin_text(margin, mv.unit)}"
+    if margin > 0 and abs(diff) <= margin:
+        verdict = "inconclusive"
+        why = f"{v_text} is within the margin of the threshold"
+    else:
+        holds = {">": diff > 0, ">=": diff >= 0, "<": diff < 0, "<=": diff <= 0}[t["comparison"]]
+        verdict = "accepted" if holds else "refuted"
+        why = f"{v_text} {'meets' if holds else 'does not meet'} it"
+    metric_desc = METRICS[t["metric"]]["short"]
+    return Evaluation(
+        value,
+        verdict,
+        f"{mv.detail}. {metric_desc}: {v_text}; {need}, and {why}, so the test is {verdict}.",
+    )

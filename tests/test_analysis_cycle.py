@@ -1,0 +1,67 @@
+"""Commissioning-cycle vocabularies and stage parsing."""
+
+from __future__ import annotations
+
+import pytest
+
+from strategy_docs.analysis.cycle import IPC_VOCABULARY, SIX_STAGE_VOCABULARY, CycleVocabulary
+
+IPC, SIX = IPC_VOCABULARY, SIX_STAGE_VOCABULARY
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("Plan", (1, 1)), ("plan", (1, 1)), ("Analysis", (0, 0)), ("Securing Services", (2, 2)),
+     ("Secure services", (2, 2)), ("Reviewing", (3, 3)), ("Analyse to Plan", (0, 1)),
+     ("Analyse-Plan", (0, 1)), ("Plan, Do", (1, 2)), ("Analyse and Review", (0, 3)),
+     ("ANALYSE  /  PLAN", (0, 1))],
+)
+def test_ipc_parse(text, expected):
+    assert IPC.parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("Design and prepare", (1, 2)), ("Analyse, Preparation and Implementation", (0, 3)),
+     ("Evaluation", (5, 5)), ("Implement – Manage", (3, 4)), ("Managing", (4, 4))],
+)
+def test_six_stage_parse(text, expected):
+    assert SIX.parse(text) == expected
+
+
+def test_unknown_words_list_allowed_stages():
+    with pytest.raises(ValueError) as exc:
+        IPC.parse("Procure and Plan")
+    msg = str(exc.value)
+    assert "'procure'" in msg and "Allowed stages: Analyse, Plan, Do, Review" in msg
+    with pytest.raises(ValueError, match="No commissioning-cycle stage"):
+        SIX.parse("  ")
+    with pytest.raises(ValueError, match="Design"):
+        SIX.parse("Do")  # 'Do' is IPC, not six-stage
+
+
+def test_describe_and_progress():
+    assert IPC.describe("Analysis to Planning") == "Analyse to Plan"
+    assert IPC.progress("Analyse", "Plan") == "Moving from Analyse to Plan"
+    assert IPC.progress("Plan", "plan") == "Staying at Plan"
+    assert SIX.progress("Analyse", "Design and prepare") == "Moving from Analyse to Design and Prepare"
+    assert SIX.progress("Analyse, Preparation", "Implement") == (
+        "Moving from Analyse, Design and Prepare to Implement"
+    )
+    assert IPC.progress("Review", "Analyse") == "Moving from Review back to Analyse to start a new cycle"
+    assert IPC.progress("Do", "Plan") == "The expected stage (Plan) is earlier than the current stage (Do)"
+
+
+def test_custom_vocabulary_and_cycle_row():
+    v = CycleVocabulary.from_spec({"stages": ["Understand", "Plan", "Do", "Review"],
+                                   "synonyms": {"Understanding": "Understand"}})
+    assert v.parse("Understanding to Do") == (0, 2)
+    assert v.cycle_row("Extra care housing", "Understand", "Plan-Do") == {
+        "label": "Extra care housing", "current": [0, 0], "expected": [1, 2],
+        "current_text": "Understand", "expected_text": "Plan-Do",
+    }
+    assert CycleVocabulary.from_spec("six-stage") is SIX
+    with pytest.raises(ValueError, match="not a stage"):
+        CycleVocabulary(stages=("A", "B"), synonyms={"C": "D"})
+    with pytest.raises(ValueError, match="built in"):
+        CycleVocabulary.from_spec("seven-stage")

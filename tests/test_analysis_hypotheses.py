@@ -1,0 +1,204 @@
+"""The hypothesis metric catalogue and verdicts, on a small hand-computed data set.
+
+Hand figures for the fixture:
+- need (dementia): 2025 = 4,000 x 2% + 2,000 x 10% + 1,000 x 20% = 480; 2028 = 528; 2040 = 720
+- capacity of Residential + Nursing care = 100 + 100 + 200 = 400; occupied 95 + 85 + 190 = 370
+- ratings: Good, Requires improvement, Outstanding -> 2 of 3 good or better
+- HHI: shares 25, 25, 50 -> 625 + 625 + 2,500 = 3,750
+- people known 2025: Residential 180 (18 out of area), Nursing 190, Home care 50
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from strategy_docs.analysis import AnalysisInputs, Measure
+from strategy_docs.analysis.hypotheses import (
+    METRICS,
+    CannotCompute,
+    evaluate,
+    evaluate_metric,
+    validate_test,
+)
+
+
+def make_inputs() -> AnalysisInputs:
+    pop_rows = []
+    for year, k in ((2025, 1.0), (2028, 1.1), (2040, 1.5)):
+        for band, n in (("65-74", 2000), ("75-84", 1000), ("85+", 500)):
+            for sex in ("female", "male"):
+                pop_rows.append(dict(area_code="L1", year=year, age_band=band, sex=sex,
+                                     population=round(n * k), basis="projection"))
+    providers = pd.DataFrame([
+        dict(provider_id=p, provider_name=p, client_group="op", service_type=t, sector=s, area_code="L1",
+             capacity=c, occupied=o, quality_rating=q)
+        for p, t, s, c, o, q in [
+            ("P1", "Residential care", "private", 100, 95, "Good"),
+            ("P2", "Residential care", "voluntary", 100, 85, "Requires improvement"),
+            ("P3", "Nursing care", "private", 200, 190, "Outstanding"),
+        ]
+    ])
+    users = pd.DataFrame([
+        dict(year=2025, client_group="op", service_type=t, area_code="L1", people=n, out_of_area=o)
+        for t, n, o in [("Residential care", 180, 18), ("Nursing care", 190, 0), ("Home care", 50, 0)]
+    ])
+    budget = pd.DataFrame([
+        dict(financial_year="2024/25", client_group="op", group=g, line=g, amount=a)
+        for g, a in [("Residential care", 3_000_000), ("Nursing care", 1_000_000), ("Income", -500_000)]
+    ])
+    unit_costs = pd.DataFrame([
+        dict(financial_year="2024/25", client_group="op", service_type="Residential care", unit="per week",
+             unit_cost=700, comparator_average=650),
+        dict(financial_year="2024/25", client_group="op", service_type="Home care", unit="per hour",
+             unit_cost=20, comparator_average=None),
+    ])
+    indicators = pd.DataFrame([
+        dict(client_group="op", indicator_id="i1", period=p, value=v, comparator_average=70)
+        for p, v in [("2022/23", 70.0), ("2023/24", 75.0)]
+    ] + [dict(client_group="op", indicator_id="i2", period="2023/24", value=None, comparator_average=None)])
+    measures = {
+        "dementia": Measure(
+            id="dementia", label="People aged 65 and over with dementia",
+            rates=[{"age_band": "65-74", "sex": "all", "rate_percent": 2},
+                   {"age_band": "75-84", "sex": "all", "rate_percent": 10},
+                   {"age_band": "85+", "sex": "all", "rate_percent": 20}],
+            service_types=["Residential care", "Nursing care"],
+        ),
+        "unlinked": Measure(id="unlinked", label="Unlinked", rates=[{"age_band": "85+", "sex": "all", "rate_percent": 1}]),
+    }
+    return AnalysisInputs(
+        population=pd.DataFrame(pop_rows), service_users=users, providers=providers, budget=budget,
+        unit_costs=unit_costs, indicators=indicators, measures=measures, base_year=2025, end_year=2028,
+        look_ahead_year=2040, nation="england", age_range=(65, None),
+    )
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return make_inputs()
+
+
+@pytest.mark.parametrize(
+    "metric, args, expected",
+    [
+        ("need_change_percent", {"measure": "dementia"}, 10.0),              # 480 -> 528
+        ("need_change_percent", {"measure": "dementia", "to_year": 2040}, 50.0),
+        ("unmet_need_percent", {"measure": "dementia"}, 110 / 480 * 100),    # 480 - 370
+        ("occupancy_percent", {}, 92.5),                                     # 370 / 400
+        ("occupancy_percent", {"service_type": "Residential care"}, 90.0),
+        ("good_or_better_percent", {}, 200 / 3),
+        ("out_of_area_percent", {}, 18 / 420 * 100),
+        ("unit_cost_vs_comparator_percent", {"service_type": "Residential care"}, 50 / 650 * 100),
+        ("spend_share_percent", {"group": "Residential care"}, 75.0),        # 3m of 4m gross
+        ("indicator_latest", {"indicator_id": "i1"}, 75.0),
+        ("indicator_change", {"indicator_id": "i1"}, 5.0),
+        ("concentration_hhi", {}, 3750.0),
+        ("concentration_hhi", {"service_type": "Nursing care"}, 10000.0),
+        ("capacity_gap", {"measure": "dementia"}, 128.0),                   # 528 - 400
+        ("capacity_gap", {"measure": "dementia", "year": 2040, "service_types": ["Nursing care"]}, 520.0),
+    ],
+)
+def test_metric_values(inputs, metric, args, expected):
+    assert evaluate_metric(metric, args, inputs).value == pytest.approx(expected)
+
+
+def test_catalogue_is_complete():
+    assert sorted(METRICS) == sorted([
+        "need_change_percent", "unmet_need_percent", "occupancy_percent", "good_or_better_percent",
+        "out_of_area_percent", "unit_cost_vs_comparator_percent", "spend_share_percent",
+        "indicator_latest", "indicator_change", "concentration_hhi", "capacity_gap",
+    ])
+    for spec in METRICS.values():
+        assert spec["description"] and spec["short"] and isinstance(spec["args"], dict)
+
+
+def _t(metric, comparison, threshold, margin=0, **args):
+    return {"metric": metric, "args": args, "comparison": comparison, "threshold": threshold, "margin": margin}
+
+
+def test_verdicts(inputs):
+    # occupancy 92.5%
+    assert evaluate(_t("occupancy_percent", ">", 90), inputs).verdict == "accepted"
+    assert evaluate(_t("occupancy_percent", ">", 95), inputs).verdict == "refuted"
+    assert evaluate(_t("occupancy_percent", "<", 95), inputs).verdict == "accepted"
+    assert evaluate(_t("occupancy_percent", ">", 92, margin=1), inputs).verdict == "inconclusive"
+    assert evaluate(_t("occupancy_percent", ">", 91, margin=1), inputs).verdict == "accepted"
+    assert evaluate(_t("occupancy_percent", "<", 94, margin=1), inputs).verdict == "accepted"
+    assert evaluate(_t("occupancy_percent", ">", 94, margin=1), inputs).verdict == "refuted"
+    assert evaluate(_t("occupancy_percent", ">", 93.5, margin=1), inputs).verdict == "inconclusive"
+    # exactly equal: >= holds, > fails
+    assert evaluate(_t("occupancy_percent", ">=", 92.5), inputs).verdict == "accepted"
+    assert evaluate(_t("occupancy_percent", ">", 92.5), inputs).verdict == "refuted"
+    assert evaluate(_t("occupancy_percent", "<=", 92.5), inputs).verdict == "accepted"
+
+
+def test_evidence_sentence(inputs):
+    e = evaluate(_t("occupancy_percent", ">", 90), inputs)
+    assert e.value == pytest.approx(92.5)
+    assert e.evidence == (
+        "Occupied places: 370 of 400 places (providers data). Occupancy: 93%; the test needs more "
+        "than 90%, and 93% meets it, so the test is accepted."
+    )
+    e = evaluate(_t("occupancy_percent", ">", 92.5), inputs)
+    assert "92.5%" in e.evidence and "does not meet it" in e.evidence
+    e = evaluate(_t("capacity_gap", ">", 100, margin=10, measure="dementia"), inputs)
+    assert e.verdict == "accepted"
+    assert e.evidence.startswith(
+        "By 2028 an estimated 528 people aged 65 and over with dementia are projected, against 400 "
+        "current places in Residential care and Nursing care: a shortfall of 128 places"
+    )
+    assert "more than +100 (margin 10 places)" in e.evidence
+
+
+def test_inconclusive_when_data_missing(inputs):
+    e = evaluate(_t("occupancy_percent", ">", 90, service_type="Day care"), inputs)
+    assert (e.value, e.verdict) == (None, "inconclusive")
+    assert "no rows for 'Day care'" in e.evidence
+    e = evaluate(_t("indicator_latest", ">", 1, indicator_id="i2"), inputs)
+    assert e.verdict == "inconclusive" and "no value for 2023/24" in e.evidence
+    e = evaluate(_t("unit_cost_vs_comparator_percent", ">", 1, service_type="Home care"), inputs)
+    assert e.verdict == "inconclusive" and "no comparator average" in e.evidence
+    e = evaluate(_t("need_change_percent", ">", 1, measure="dementia", to_year=2031), inputs)
+    assert e.verdict == "inconclusive" and "2031" in e.evidence
+    e = evaluate(_t("unmet_need_percent", ">", 1, measure="unlinked"), inputs)
+    assert e.verdict == "inconclusive" and "no linked service types" in e.evidence
+    e = evaluate(_t("spend_share_percent", ">", 1, group="Day care"), inputs)
+    assert e.verdict == "inconclusive" and "no group 'Day care'" in e.evidence
+    with pytest.raises(CannotCompute):
+        evaluate_metric("indicator_change", {"indicator_id": "i2"}, inputs)
+
+
+def test_bad_tests_raise_value_error(inputs):
+    with pytest.raises(ValueError, match="Unknown metric 'occupancy'.*occupancy_percent"):
+        evaluate(_t("occupancy", ">", 1), inputs)
+    with pytest.raises(ValueError, match="unknown arg\\(s\\) service.*Valid args: service_type \\(optional\\)"):
+        evaluate(_t("occupancy_percent", ">", 1, service="x"), inputs)
+    with pytest.raises(ValueError, match="missing required arg\\(s\\) measure"):
+        evaluate(_t("capacity_gap", ">", 1), inputs)
+    with pytest.raises(ValueError, match="Unknown measure 'falls'.*dementia"):
+        evaluate(_t("capacity_gap", ">", 1, measure="falls"), inputs)
+    with pytest.raises(ValueError, match="whole year"):
+        evaluate(_t("need_change_percent", ">", 1, measure="dementia", to_year="soon"), inputs)
+    with pytest.raises(ValueError, match="Comparison"):
+        validate_test(_t("occupancy_percent", "=>", 1))
+    with pytest.raises(ValueError, match="threshold"):
+        validate_test(_t("occupancy_percent", ">", "high"))
+    with pytest.raises(ValueError, match="negative"):
+        validate_test(_t("occupancy_percent", ">", 1, margin=-1))
+
+
+def test_validate_test_normalises():
+    assert validate_test({"metric": "capacity_gap", "args": {"measure": "m", "year": "2030",
+                                                             "service_types": "Home care"},
+                          "comparison": "<", "threshold": 0}) == {
+        "metric": "capacity_gap", "args": {"measure": "m", "year": 2030, "service_types": ["Home care"]},
+        "comparison": "<", "threshold": 0.0, "margin": 0.0,
+    }
+
+
+def test_validate_test_accepts_params_model_dump():
+    # pydantic dumps give margin as a float and may give whole years as floats
+    out = validate_test({"metric": "need_change_percent", "args": {"measure": "m", "to_year": 2030.0},
+                         "comparison": ">", "threshold": 5, "margin": None})
+    assert out["args"] == {"measure": "m", "to_year": 2030} and out["margin"] == 0.0
