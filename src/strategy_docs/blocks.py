@@ -200,6 +200,7 @@ def table(
     suppress_columns: Sequence[str] | None = None,
     footer=None,
     notes: str | None = None,
+    markdown_columns: Sequence[str] | None = None,
 ) -> dict:
     """A data table from a DataFrame.
 
@@ -212,6 +213,7 @@ def table(
       the word is always shown next to its colour.
     - ``suppress_below``: counts greater than 0 and below this in ``suppress_columns`` (default:
       all numeric columns) are shown as ``[c]``, with a note.
+    - ``markdown_columns``: text columns holding Markdown from params (rendered and sanitised).
     - ``footer``: rows shown in ``<tfoot>`` (e.g. totals): a DataFrame with the same columns, a
       dict for one row, or a list of dicts.
     """
@@ -274,6 +276,9 @@ def table(
         decimals[name] = _decimals_needed(values)
 
     state = {"suppressed": False, "missing": False}
+    markdown_set = {str(c) for c in (markdown_columns or [])}
+    if markdown_set - set(names):
+        raise ValueError(f"markdown_columns not in table: {', '.join(sorted(markdown_set - set(names)))}")
 
     def make_cell(name: str, value: Any, *, allow_suppress: bool, blank_missing: bool = False) -> dict:
         if blank_missing and _is_missing(value):
@@ -298,6 +303,8 @@ def table(
                     "sort": float(value)}
         if _is_missing(value):
             state["missing"] = True
+        elif name in markdown_set:
+            return {"html": markup.markdown_to_html(str(value), min_heading_level=4)}
         return {"text": _cell_text(value)}
 
     def make_rows(frame, *, allow_suppress: bool, blank_missing: bool = False) -> list[dict]:

@@ -157,3 +157,9 @@ def cycle(stages, rows) -> dict:
 
 def callout(title: str, markdown: str, tone: str = "info") -> dict:
     return emit(blocks.callout(title, markdown, tone))
+
+
+def show(items) -> None:
+    """Emit a list of blocks (as built by :mod:`strategy_docs.sections`) in order."""
+    for block in items or []:
+        emit(block)

@@ -12,6 +12,7 @@ the namespace and module state reset between notebooks.
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -43,7 +44,11 @@ class DocumentResult:
     notebooks: dict[str, bytes] = field(default_factory=dict)
     failure: Failure | None = None
     timings: dict[str, float] = field(default_factory=dict)
-    executed: bool = False
+    executed_sections: list[str] = field(default_factory=list)
+
+    @property
+    def executed(self) -> bool:
+        return bool(self.executed_sections)
 
     @property
     def ok(self) -> bool:
@@ -71,9 +76,11 @@ class WarmKernel:
         from jupyter_client import KernelManager
 
         self.shutdown()
-        km = KernelManager(kernel_name=self.kernel_name)
+        # IPC transport: local sockets, no TCP ports, nothing reachable from outside the machine.
+        km = KernelManager(kernel_name=self.kernel_name, transport="ipc")
         env = dict(os.environ, MPLBACKEND="agg", PYDEVD_DISABLE_FILE_VALIDATION="1")
-        km.start_kernel(env=env, extra_arguments=["--HistoryManager.enabled=False"])
+        km.start_kernel(env=env, extra_arguments=["--HistoryManager.enabled=False"],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.km = km
         self.run(_preload_code(), timeout=self.startup_timeout * 2)
 
@@ -167,14 +174,14 @@ def _section_notebook_paths(workspace: Path) -> list[Path]:
     return [workspace / "notebooks" / f"{name}.ipynb" for name in SECTION_NOTEBOOKS]
 
 
-def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: DocumentResult) -> list:
-    """Run every section notebook of one document; stop at the first failing section."""
+def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: DocumentResult,
+                     reuse: dict[str, bytes] | None = None) -> list:
+    """Run the section notebooks of one document, reusing unchanged ones; stop at the first failure."""
     import papermill as pm
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     kernel = warm_kernel()
-    kernel.begin_document()
     deadline = time.monotonic() + job.document_timeout
     executed = []
     parameters = {
@@ -183,9 +190,18 @@ def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: D
         "authority": job.authority,
         "client_group": job.client_group,
     }
+    reuse = reuse or {}
+    kernel_ready = False
     for path in _section_notebook_paths(workspace):
         section = path.stem
         out_path = workdir / path.name
+        if path.name in reuse:
+            result.notebooks[path.name] = reuse[path.name]
+            executed.append(nbformat.reads(reuse[path.name], as_version=4))
+            continue
+        if not kernel_ready:
+            kernel.begin_document()
+            kernel_ready = True
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             result.failure = Failure(section, f"the document ran past its time limit of {job.document_timeout} s.",
@@ -200,8 +216,9 @@ def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: D
                 execution_timeout=int(max(1, min(job.cell_timeout, remaining))),
             )
             executed.append(nb)
+            result.executed_sections.append(section)
         except PapermillExecutionError as exc:
-            result.failure = Failure(section, f"{exc.ename}: {exc.evalue}", cell=exc.exec_count or exc.cell_index,
+            result.failure = Failure(section, f"{exc.ename}: {exc.evalue}", cell=exc.exec_count,
                                      notebook=path.name)
         except CellTimeoutError:
             kernel.shutdown()  # the kernel is still busy with the runaway cell
@@ -267,18 +284,13 @@ def render_outputs(job: DocumentJob, workspace: Path, notebooks: list, result: D
 
 
 def build_document(job: DocumentJob, workspace: Path, scratch: Path, executed_notebooks: dict[str, bytes] | None = None) -> DocumentResult:
-    """Execute (unless cached notebooks are given) and render one document. Never raises."""
+    """Execute the sections not given in `executed_notebooks`, then render. Never raises."""
     result = DocumentResult(job)
     workspace = Path(workspace).resolve()
     workdir = Path(scratch) / job.edition / job.authority / job.client_group
     workdir.mkdir(parents=True, exist_ok=True)
     try:
-        if executed_notebooks:
-            notebooks = [nbformat.reads(executed_notebooks[name], as_version=4) for name in sorted(executed_notebooks)]
-            result.notebooks = dict(executed_notebooks)
-        else:
-            notebooks = execute_sections(job, workspace, workdir, result)
-            result.executed = True
+        notebooks = execute_sections(job, workspace, workdir, result, reuse=executed_notebooks)
         if result.failure is None:
             render_outputs(job, workspace, notebooks, result)
     except (RenderError, SectionError) as exc:

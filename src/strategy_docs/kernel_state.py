@@ -49,6 +49,7 @@ def reset(workdir: str) -> None:
 
 RESET_CODE = """\
 %reset -f
+get_ipython().execution_count = 0
 import strategy_docs.kernel_state as __sd_state
 __sd_state.reset({workdir!r})
 del __sd_state

@@ -24,6 +24,21 @@ from .params import Params
 from .workspace import SECTION_NOTEBOOKS
 
 
+# What each section reads, so an edit re-executes only the sections that show it. The whole
+# authority and client-group files, the project settings, the section's own notebook and the
+# package source are inputs of every section; these are the strategy fields and data tables.
+SECTION_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "01-context": (("document_control", "context", "outcomes"), ()),
+    "02-hypotheses": (("hypotheses", "indicators"), ("population", "service_users", "providers", "budget", "unit_costs", "indicators")),
+    "03-needs": ((), ("population", "service_users")),
+    "04-market-resources": (("budget_totals",), ("population", "service_users", "providers", "budget", "unit_costs")),
+    "05-gaps": (("gap_analysis", "hypotheses", "indicators"), ("population", "service_users", "providers", "budget", "unit_costs", "indicators")),
+    "06-intentions": (("themes", "intentions", "outcomes"), ()),
+    "07-risks": (("risks",), ()),
+    "08-performance": (("indicators", "monitoring"), ("indicators",)),
+}
+
+
 @dataclass(frozen=True)
 class DocumentJob:
     edition: str
@@ -35,6 +50,7 @@ class DocumentJob:
     cell_timeout: int
     document_timeout: int
     meta: dict = field(default_factory=dict, hash=False, compare=False)
+    section_keys: dict = field(default_factory=dict, hash=False, compare=False)  # section -> key
     inputs: dict = field(default_factory=dict, hash=False, compare=False)  # provenance: file -> sha256
 
     @property
@@ -127,7 +143,8 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
     project = params.project
     formats = tuple(formats or project.formats)
     notebooks = [workspace / "notebooks" / f"{name}.ipynb" for name in SECTION_NOTEBOOKS]
-    notebooks_key = _combine(*(notebook_digest(p) for p in notebooks))
+    notebook_keys = {p.stem: notebook_digest(p) for p in notebooks}
+    notebooks_key = _combine(*notebook_keys.values())
     templates_key = tree_digest(workspace / "templates" / "strategy")
     project_key = sha256_bytes(project.model_dump_json(exclude={"matrix"}).encode())
     package_key = package_digest()
@@ -153,6 +170,14 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
         exec_key = _combine(notebooks_key, project_key, params_key, json.dumps(data_keys[authority_id], sort_keys=True),
                             package_key)
         render_key = _combine(exec_key, templates_key, ",".join(formats))
+        tables = {Path(name).stem: digest for name, digest in data_keys[authority_id].items()}
+        shared = _combine(project_key, authority.model_dump_json(), group.model_dump_json(), package_key,
+                          file_digest(workspace / authority.branding.logo) if authority.branding.logo else "")
+        section_keys = {}
+        for section, (fields, table_names) in SECTION_INPUTS.items():
+            section_keys[section] = _combine(
+                shared, notebook_keys[section], strategy.model_dump_json(include=set(fields)) if fields else "",
+                *(f"{t}:{tables.get(t, '')}" for t in table_names))
         inputs = {
             "params": {
                 name: file_digest(path) for name, path in params.files.items()
@@ -167,6 +192,6 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
             edition=project.edition.slug, authority=authority_id, client_group=group_id, formats=formats,
             exec_key=exec_key, render_key=render_key,
             cell_timeout=project.build.cell_timeout_seconds, document_timeout=project.build.document_timeout_seconds,
-            meta=document_meta(params, authority_id, group_id), inputs=inputs,
+            meta=document_meta(params, authority_id, group_id), inputs=inputs, section_keys=section_keys,
         ))
     return jobs

@@ -21,6 +21,9 @@ from .execute import DocumentResult
 from .plan import DocumentJob, sha256_bytes
 from .workspace import Workspace
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
 FORMAT_SUFFIX = {"html": ".html", "pdf": ".pdf", "docx": ".docx"}
 
 
@@ -28,6 +31,7 @@ def atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o644 & ~_UMASK)  # published files are for reading, unlike mkstemp's 0600
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -81,15 +85,23 @@ def is_up_to_date(ws: Workspace, job: DocumentJob) -> bool:
 
 
 def cached_notebooks(ws: Workspace, job: DocumentJob) -> dict[str, bytes] | None:
-    """Executed notebooks from an earlier build with the same execution key (re-render only)."""
+    """Executed section notebooks from an earlier build whose section inputs are unchanged.
+
+    With the same execution key every section is reused (re-render only); otherwise only
+    the sections whose own inputs changed will be executed again.
+    """
     record = read_record(ws, job.key)
-    if not record or record.get("exec_key") != job.exec_key:
+    if not record:
         return None
     folder = document_paths(ws, job.key)["notebooks"]
-    expected = record.get("notebooks", [])
-    if not expected or not all((folder / name).is_file() for name in expected):
-        return None
-    return {name: (folder / name).read_bytes() for name in expected}
+    previous_keys = record.get("section_keys", {})
+    reusable = {}
+    for section, key in job.section_keys.items():
+        name = f"{section}.ipynb"
+        if record.get("exec_key") == job.exec_key or previous_keys.get(section) == key:
+            if (folder / name).is_file():
+                reusable[name] = (folder / name).read_bytes()
+    return reusable or None
 
 
 def publish_document(ws: Workspace, result: DocumentResult, built_at: str) -> dict:
@@ -100,7 +112,7 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str) -> di
         raise PublishError(f"{job.label}: no {', '.join(missing)} output was produced; the last good version is kept.")
     paths = document_paths(ws, job.key)
     # Notebooks first (they are provenance, not the publication), then the documents.
-    if result.executed:
+    if result.executed_sections:
         _replace_folder(paths["notebooks"], result.notebooks)
     for fmt in job.formats:
         atomic_write(paths[fmt], result.outputs[fmt])
@@ -111,6 +123,7 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str) -> di
         "authority": job.authority,
         "client_group": job.client_group,
         "exec_key": job.exec_key,
+        "section_keys": job.section_keys,
         "render_key": job.render_key,
         "formats": list(job.formats),
         "built_at": built_at,

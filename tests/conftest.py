@@ -1,0 +1,44 @@
+"""Shared fixtures: a private copy of the bundled example workspace for each test that edits it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def copy_workspace(dest: Path, authorities: list[str] | None = None) -> Path:
+    for folder in ("params", "data", "notebooks", "templates"):
+        shutil.copytree(REPO / folder, dest / folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    if authorities is not None:
+        project_file = dest / "params" / "project.yaml"
+        project = yaml.safe_load(project_file.read_text())
+        project.setdefault("matrix", {})["authorities"] = authorities
+        project_file.write_text(yaml.safe_dump(project, sort_keys=False))
+    return dest
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A writable copy of the example workspace (params, data, notebooks, templates)."""
+    return copy_workspace(tmp_path / "ws")
+
+
+def edit_yaml(path: Path, change) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def first_authority(ws: Path) -> str:
+    return sorted(p.stem for p in (ws / "params" / "authorities").glob("*.yaml"))[0]
+
+
+def first_pair(ws: Path) -> tuple[str, str]:
+    authority = first_authority(ws)
+    group = sorted(p.stem for p in (ws / "params" / "strategies" / authority).glob("*.yaml"))[0]
+    return authority, group

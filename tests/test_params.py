@@ -1,0 +1,172 @@
+"""Parameters validation: every problem reported at once, with file, line, field and fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from strategy_docs.errors import ParamsError
+from strategy_docs.params import Edition, contrast_ratio, load_params, matrix_pairs
+
+from .conftest import edit_yaml, first_authority, first_pair
+
+
+def problems_of(ws) -> list:
+    with pytest.raises(ParamsError) as info:
+        load_params(ws)
+    return info.value.problems
+
+
+def test_example_workspace_is_valid():
+    from .conftest import REPO
+
+    params = load_params(REPO)
+    assert len(params.authorities) >= 3
+    assert len(params.client_groups) == 5
+    assert len(params.strategies) == len(params.pairs()) == 15
+    assert {a.nation for a in params.authorities.values()} == {"england", "wales"}
+
+
+def test_edition_labels():
+    edition = Edition(start_year=2026, years=3)
+    assert edition.label == "2026/27 to 2028/29"
+    assert edition.slug == "2026-27"
+    assert edition.end_year == 2028
+    assert edition.financial_years == ["2026/27", "2027/28", "2028/29"]
+    assert Edition(start_year=2099, years=1).label == "2099/00 to 2099/00"
+
+
+def test_unknown_key_wrong_type_and_missing_field_reported_together(workspace):
+    authority, group = first_pair(workspace)
+    path = workspace / "params" / "strategies" / authority / f"{group}.yaml"
+
+    def break_it(data):
+        data["document_control"]["titel"] = "typo"
+        data["risks"][0]["inherent"]["likelihood"] = "very"
+        del data["document_control"]["owner"]
+
+    edit_yaml(path, break_it)
+    problems = problems_of(workspace)
+    mine = [p for p in problems if p.file == f"params/strategies/{authority}/{group}.yaml"]
+    fields = {p.field for p in mine}
+    assert "document_control.titel" in fields
+    assert "risks[0].inherent.likelihood" in fields
+    assert "document_control.owner" in fields
+    unknown = next(p for p in mine if p.field == "document_control.titel")
+    assert "unknown key 'titel'" in unknown.message
+    assert unknown.line is not None and unknown.line > 1
+    text = path.read_text().splitlines()[unknown.line - 1]
+    assert "titel" in text
+
+
+def test_value_out_of_range_and_duplicate_ids(workspace):
+    authority, group = first_pair(workspace)
+    path = workspace / "params" / "strategies" / authority / f"{group}.yaml"
+
+    def break_it(data):
+        data["risks"][0]["residual"]["impact"] = 7
+        data["risks"][1]["id"] = data["risks"][0]["id"]
+
+    edit_yaml(path, break_it)
+    problems = problems_of(workspace)
+    assert any(p.field == "risks[0].residual.impact" and "less than or equal to 5" in p.message for p in problems)
+    assert any(p.field == "risks[1].id" and "used twice" in p.message for p in problems)
+
+
+def test_reference_to_unknown_hypothesis_theme_and_outcome(workspace):
+    authority, group = first_pair(workspace)
+    path = workspace / "params" / "strategies" / authority / f"{group}.yaml"
+
+    def break_it(data):
+        data["gap_analysis"][0]["hypotheses"] = ["H99"]
+        data["intentions"][0]["theme"] = "no-such-theme"
+        data["intentions"][0]["outcomes"] = ["ZZ9"]
+
+    edit_yaml(path, break_it)
+    messages = {p.field: p.message for p in problems_of(workspace)}
+    assert "hypothesis 'H99'" in messages["gap_analysis[0].hypotheses[0]"]
+    assert "theme 'no-such-theme'" in messages["intentions[0].theme"]
+    assert "outcome 'ZZ9'" in messages["intentions[0].outcomes[0]"]
+
+
+def test_yaml_syntax_error_names_the_line(workspace):
+    authority = first_authority(workspace)
+    path = workspace / "params" / "authorities" / f"{authority}.yaml"
+    lines = path.read_text().splitlines()
+    lines.insert(3, "name: [unclosed")
+    path.write_text("\n".join(lines) + "\n")
+    problems = problems_of(workspace)
+    syntax = [p for p in problems if p.file == f"params/authorities/{authority}.yaml"]
+    assert syntax and "not valid YAML" in syntax[0].message
+    assert syntax[0].line is not None and 4 <= syntax[0].line <= 6
+
+
+def test_empty_file_and_not_a_mapping(workspace):
+    authority = first_authority(workspace)
+    (workspace / "params" / "authorities" / f"{authority}.yaml").write_text("")
+    (workspace / "params" / "client-groups" / "carers.yaml").write_text("- just\n- a list\n")
+    problems = problems_of(workspace)
+    assert any(p.file.endswith(f"{authority}.yaml") and "empty" in p.message for p in problems)
+    assert any(p.file.endswith("carers.yaml") and "mapping" in p.message for p in problems)
+
+
+def test_python_object_tags_are_refused(workspace):
+    authority = first_authority(workspace)
+    path = workspace / "params" / "authorities" / f"{authority}.yaml"
+    path.write_text(path.read_text() + "exploit: !!python/object/apply:os.system ['echo owned']\n")
+    problems = problems_of(workspace)
+    assert any("'!!' tag" in p.fix for p in problems)
+
+
+def test_matrix_names_unknown_authority(workspace):
+    edit_yaml(workspace / "params" / "project.yaml",
+              lambda d: d.setdefault("matrix", {}).update(authorities=["atlantis"]))
+    problems = problems_of(workspace)
+    assert any(p.field == "matrix.authorities[0]" and "atlantis" in p.message for p in problems)
+
+
+def test_missing_strategy_file_names_the_fix(workspace):
+    authority, group = first_pair(workspace)
+    (workspace / "params" / "strategies" / authority / f"{group}.yaml").unlink()
+    problems = problems_of(workspace)
+    missing = next(p for p in problems if p.file == f"params/strategies/{authority}/{group}.yaml")
+    assert "missing" in missing.message and "matrix.exclude" in missing.fix
+
+
+def test_brand_colour_must_meet_contrast(workspace):
+    authority = first_authority(workspace)
+    edit_yaml(workspace / "params" / "authorities" / f"{authority}.yaml",
+              lambda d: d.setdefault("branding", {}).update(colour="#ffcc00"))
+    problems = problems_of(workspace)
+    colour = next(p for p in problems if p.field == "branding.colour")
+    assert "contrast ratio" in colour.message
+
+
+def test_contrast_ratio_known_values():
+    assert contrast_ratio("#000000") == pytest.approx(21.0)
+    assert contrast_ratio("#ffffff") == pytest.approx(1.0)
+    # #767676 on white is the classic just-passing grey: 4.54:1.
+    assert contrast_ratio("#767676") == pytest.approx(4.54, abs=0.01)
+
+
+def test_logo_outside_workspace_is_refused(workspace):
+    authority = first_authority(workspace)
+    edit_yaml(workspace / "params" / "authorities" / f"{authority}.yaml",
+              lambda d: d.setdefault("branding", {}).update(logo="../../etc/passwd"))
+    problems = problems_of(workspace)
+    assert any(p.field == "branding.logo" and "outside the workspace" in p.message for p in problems)
+
+
+def test_identifiers_must_be_slugs(workspace):
+    authority = first_authority(workspace)
+    src = workspace / "params" / "authorities" / f"{authority}.yaml"
+    src.rename(workspace / "params" / "authorities" / "Bad Name.yaml")
+    problems = problems_of(workspace)
+    assert any("Bad Name" in p.message and "not a valid identifier" in p.message for p in problems)
+
+
+def test_matrix_exclusions():
+    from strategy_docs.params import Project
+
+    project = Project(name="x", edition={"start_year": 2026},
+                      matrix={"exclude": [{"authority": "a", "client_group": "y"}]})
+    assert matrix_pairs(project, ["b", "a"], ["y", "x"]) == [("a", "x"), ("b", "x"), ("b", "y")]
