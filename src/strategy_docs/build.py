@@ -11,17 +11,18 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .data import data_files, load_authority_data
 from .errors import DataError, Problem, ValidationError
-from .execute import DocumentResult
-from .executors import make_executor
 from .params import Params, load_params
 from .plan import DocumentJob, file_digest, plan_documents
 from .publish import (build_lock, cached_notebooks, is_up_to_date, keep_failed_notebooks, now_iso, publish_document,
                       write_manifest_and_index)
 from .workspace import Workspace
+
+if TYPE_CHECKING:  # the execution machinery (papermill, kernels) loads only when there is work to do
+    from .execute import DocumentResult
 
 
 @dataclass
@@ -203,6 +204,8 @@ def build(ws: Workspace, options: BuildOptions, on_planned: Callable[[int], None
 
 
 def _run(ws: Workspace, params: Params, options: BuildOptions, tasks, report: BuildReport, on_result) -> None:
+    from .executors import make_executor
+
     scratch = ws.state / "work"
     executor = make_executor(options.executor, ws.root, scratch, options.jobs, options.scheduler, len(tasks))
     remaining = {job.key: job for job, _ in tasks}

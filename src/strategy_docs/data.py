@@ -14,9 +14,10 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads only when a table is actually read
+    import pandas as pd
 
 from .errors import DataError, Problem
 
@@ -165,6 +166,8 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     text = _decode(path.read_bytes())
     delimiter = _sniff_delimiter(text)
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
@@ -180,6 +183,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
 
 def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
+    import pandas as pd
     from openpyxl import load_workbook
 
     workbook = load_workbook(path, read_only=False, data_only=True)
@@ -240,6 +244,8 @@ def _to_number(value: object) -> float | None:
 
 def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problems: list[Problem],
                     extra_check: Callable[[pd.DataFrame, Callable], None] | None = None) -> pd.DataFrame | None:
+    import pandas as pd
+
     first_row = frame.attrs.get("first_data_row", 2)
     if frame.empty and not len(frame.columns):
         problems.append(Problem(file, "is empty.", fix=f"it needs a header row with: {', '.join(schema.column_names)}."))

@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import nbformat
-
 from . import __version__
 from .data import data_files
 from .params import Params
@@ -72,9 +70,14 @@ def file_digest(path: Path) -> str:
 
 def notebook_digest(path: Path) -> str:
     """Hash what a notebook does (cell types and sources), not outputs or execution counts."""
-    nb = nbformat.read(path, as_version=4)
-    cells = [(c.cell_type, c.source, sorted(c.get("metadata", {}).get("tags", []))) for c in nb.cells]
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    cells = [(c.get("cell_type"), _source(c.get("source", "")), sorted(c.get("metadata", {}).get("tags", [])))
+             for c in nb.get("cells", [])]
     return sha256_bytes(json.dumps(cells, sort_keys=True).encode("utf-8"))
+
+
+def _source(source) -> str:
+    return "".join(source) if isinstance(source, list) else source
 
 
 def tree_digest(folder: Path) -> str:

@@ -15,11 +15,14 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import BuildLockedError, PublishError
-from .execute import DocumentResult
 from .plan import DocumentJob, sha256_bytes
 from .workspace import Workspace
+
+if TYPE_CHECKING:
+    from .execute import DocumentResult
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)
