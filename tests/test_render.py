@@ -299,3 +299,35 @@ def test_exporter_is_cached_and_reuse_is_fast(document):
 def test_render_block_html_uses_the_macros():
     html = render.render_block_html(blocks.heading("Needs <b>", 3), TEMPLATE_DIR)
     assert html.strip() == '<h3 id="needs-b">Needs &lt;b&gt;</h3>'
+
+
+def test_blocks_survive_a_real_kernel():
+    """display.* in a real IPython kernel -> assemble -> render: the MIME bundle round-trips."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("## Kernel section"),
+        nbformat.v4.new_code_cell(
+            "import pandas as pd, matplotlib\n"
+            "matplotlib.use('Agg')\n"
+            "import matplotlib.pyplot as plt\n"
+            "from types import SimpleNamespace\n"
+            "from strategy_docs import display\n"
+            "display.heading('Detail', 3)\n"
+            "display.table(pd.DataFrame({'Area': ['N', 'S'], 'People': [1200, 3]}), 'People', suppress_below=5)\n"
+            "fig, ax = plt.subplots(); ax.plot([1, 2], [3, 4])\n"
+            "display.figure(SimpleNamespace(id='k-chart', figure=fig, alt='Line going up', caption='Trend',\n"
+            "                               table=pd.DataFrame({'x': [1, 2], 'y': [3, 4]})))\n"
+            "print('stdout is dropped')\n"
+        ),
+    ]
+    NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    doc = render.assemble([nb])
+    kinds = [o.data[blocks.MIME_TYPE]["kind"] for c in doc.cells if c.cell_type == "code" for o in c.outputs]
+    assert kinds == ["heading", "table", "figure", "table"]
+    html = render.render_html(doc, sample_meta(), TEMPLATE_DIR)
+    assert "stdout is dropped" not in html
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find("figure", id="k-chart").img["alt"] == "Line going up"
+    assert "[c]" in soup.find("table", id="table-people").get_text()
