@@ -142,6 +142,14 @@ def test_table_decimals_are_consistent_per_column():
     assert cells(b, 1) == ["7.25", "2,500,000"]
 
 
+def test_table_with_non_text_column_names_and_index():
+    df = pd.DataFrame({"Area": ["A", "B"], 2024: [1500, 20], 2034: [1700.5, 30.25]}, index=[10, 11])
+    b = blocks.table(df, "Years", suppress_below=25)
+    assert [c["label"] for c in b["columns"]] == ["Area", "2024", "2034"]
+    assert cells(b, 0) == ["1,500", "1,700.50"]
+    assert cells(b, 1) == ["[c]", "30.25"]
+
+
 def test_table_negative_numbers_and_rounding():
     assert blocks.format_number(-1234.5, 1) == "-1,234.5"
     assert blocks.format_number(-0.001, 0) == "0"

@@ -60,6 +60,7 @@ def test_running_header_and_footer_on_body_pages(reader):
         text = reader.pages[number - 1].extract_text()
         assert f"Page {number} of {total}" in text
         assert "Northshire Council – Adults with a learning disability – 2025 to 2030" in text
+        assert "Draft" in text  # the status is repeated in the header of a draft
 
 
 def test_outline_follows_section_headings(reader, html):
@@ -132,6 +133,7 @@ def test_final_document_has_no_draft_banner():
                               sample_meta(status="final", synthetic=False), TEMPLATE_DIR)
     reader = pypdf.PdfReader(io.BytesIO(pdf.render_pdf(html, sample_meta(status="final"))))
     assert "not for publication" not in reader.pages[0].extract_text()
+    assert "Draft" not in reader.pages[2].extract_text()
 
 
 def test_external_resources_are_never_fetched(html):

@@ -227,12 +227,14 @@ def table(
         raise ValueError(f"table {caption!r} has no columns")
     if len(set(names)) != len(names):
         raise ValueError(f"table {caption!r} has duplicate column names")
+    df = df.copy()
+    df.columns = names
     units = {str(k): str(v) for k, v in (units or {}).items()}
     header_col = names[0] if row_header else None
     if numeric_columns is None:
         numeric = {
-            str(c) for c in df.columns
-            if str(c) != header_col
+            c for c in names
+            if c != header_col
             and pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
         }
     else:
@@ -270,7 +272,7 @@ def table(
 
     decimals = {}
     for name in numeric:
-        values = list(df[name]) if name in df.columns.astype(str) else []
+        values = list(df[name])
         if footer_df is not None:
             values += list(footer_df[name])
         decimals[name] = _decimals_needed(values)
