@@ -149,6 +149,13 @@ def test_same_input_same_pdf(html):
     assert pdf.render_pdf(html, sample_meta()) == pdf.render_pdf(html, sample_meta())
 
 
+def test_titles_with_markup_characters():
+    meta = sample_meta(title='Carers & families "plan" <2025>')
+    html = render.render_html(render.assemble(make_section_notebooks(chart=False)), meta, TEMPLATE_DIR)
+    reader = pypdf.PdfReader(io.BytesIO(pdf.render_pdf(html, meta)))
+    assert reader.metadata.title == 'Carers & families "plan" <2025> – Northshire Council'
+
+
 def test_refuses_non_documents():
     with pytest.raises(RenderError):
         pdf.render_pdf("", sample_meta())

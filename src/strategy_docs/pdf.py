@@ -11,7 +11,9 @@ This module only runs WeasyPrint: offline (only ``data:`` URLs are fetched), tag
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
+from html import unescape
 from collections.abc import Mapping
 from typing import Any
 
@@ -65,8 +67,9 @@ def render_pdf(html: str, meta: Mapping[str, Any] | None = None) -> bytes:
         raise RenderError("render_pdf needs a complete HTML document")
     meta = dict(meta or {})
     title = str(meta.get("title") or "").strip()
-    if title and title not in html:
-        raise RenderError("the HTML does not look like the document described by meta (title missing)")
+    found = re.search(r"<title>(.*?)</title>", html, re.S | re.I)
+    if title and (found is None or title not in unescape(found.group(1))):
+        raise RenderError("the HTML is not the document described by meta (its <title> differs)")
     # A stable identifier: the same document gets the same /ID, so rebuilds diff cleanly.
     identity = "|".join(str(meta.get(k) or "") for k in (
         "authority_name", "client_group_name", "edition_label", "title", "status"))
