@@ -60,6 +60,15 @@ def test_index_has_no_axe_violations(chromium, tmp_path):
     assert violations == [], b.describe_violations(violations)
 
 
+def test_index_reflows_on_a_phone(chromium, tmp_path):
+    html = index_page.render_index(index_entries(), "Strategy documents", "2025-03-14")
+    page = b.open_html(chromium, html, width=320, height=640, tmp_path=tmp_path)
+    # the wide table scrolls inside its own region; the page itself does not scroll sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    violations = b.axe_violations(page)
+    assert violations == [], b.describe_violations(violations)
+
+
 def test_document_loads_nothing_from_outside(chromium, tmp_path, document_html):
     requests = []
     context = chromium.new_context()
