@@ -12,7 +12,9 @@ the namespace and module state reset between notebooks.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -77,11 +79,15 @@ class WarmKernel:
 
         self.shutdown()
         # IPC transport: local sockets, no TCP ports, nothing reachable from outside the machine.
-        km = KernelManager(kernel_name=self.kernel_name, transport="ipc")
+        # Each kernel gets its own socket folder: IPC socket names are picked by probing for free
+        # files, which races when several workers share a working folder.
+        socket_dir = tempfile.mkdtemp(prefix="strategy-docs-kernel-")
+        km = KernelManager(kernel_name=self.kernel_name, transport="ipc", ip=os.path.join(socket_dir, "kernel"))
         env = dict(os.environ, MPLBACKEND="agg", PYDEVD_DISABLE_FILE_VALIDATION="1")
         km.start_kernel(env=env, extra_arguments=["--HistoryManager.enabled=False"],
                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.km = km
+        self.socket_dir = socket_dir
         self.run(_preload_code(), timeout=self.startup_timeout * 2)
 
     def run(self, code: str, timeout: float = 60) -> None:
@@ -115,6 +121,7 @@ class WarmKernel:
             except Exception:  # noqa: BLE001 - a dead kernel is what we are cleaning up
                 pass
             self.km = None
+            shutil.rmtree(getattr(self, "socket_dir", ""), ignore_errors=True)
 
 
 def _preload_code() -> str:
