@@ -567,15 +567,22 @@ class PreviousEdition:
     def label(self) -> str:
         return self.project.edition.label
 
-    def data(self):
-        """The data snapshot taken when the edition was archived, for this client group (or None)."""
+    def data(self, cache: dict | None = None):
+        """The data snapshot taken when the edition was archived, for this client group (or None).
+
+        ``cache`` (a dict) keeps each authority's tables for the next strategy of the same authority."""
         from .data import load_authority_data
 
         if not (self.folder / "data" / self.authority_id).is_dir():
             return None
-        groups = {p.stem for p in (self.folder / "client-groups").glob("*.y*ml")}
-        data = load_authority_data(self.folder, self.authority_id, {loc.code for loc in self.authority.localities},
-                                   self.authority.nation, client_groups=groups or None)
+        key = (str(self.folder), self.authority_id)
+        data = cache.get(key) if cache is not None else None
+        if data is None:
+            groups = {p.stem for p in (self.folder / "client-groups").glob("*.y*ml")}
+            data = load_authority_data(self.folder, self.authority_id, {loc.code for loc in self.authority.localities},
+                                       self.authority.nation, client_groups=groups or None)
+            if cache is not None:
+                cache[key] = data
         return data.for_client_group(self.client_group_id)
 
     def context(self, data=None):
@@ -641,9 +648,9 @@ def load_previous(workspace: str | Path, authority: str, client_group: str, prev
     )
 
 
-def changes_for_context(ctx, previous: PreviousEdition) -> Changes:
+def changes_for_context(ctx, previous: PreviousEdition, data_cache: dict | None = None) -> Changes:
     """Compare a loaded document (:class:`StrategyContext`) with its previous edition."""
-    prev_data = previous.data()
+    prev_data = previous.data(data_cache)
     prev_ctx = previous.context(prev_data if prev_data is not None else ctx.data)
     try:
         prev_inputs = prev_ctx.analysis_inputs()
@@ -709,6 +716,7 @@ def matrix_changes(workspace: str | Path) -> tuple[Any, Any, list[DocumentChange
             field="previous_edition", fix="roll the workspace forward with 'strategy-docs new-edition' first.")])
     prev_project = previous_project(workspace, slug)
     data_by_authority: dict[str, Any] = {}
+    previous_data: dict = {}
     documents: list[DocumentChanges] = []
     for authority_id, group_id in params.pairs():
         authority = params.authorities[authority_id]
@@ -724,7 +732,7 @@ def matrix_changes(workspace: str | Path) -> tuple[Any, Any, list[DocumentChange
         previous = load_previous(workspace, authority_id, group_id, slug)
         entry = DocumentChanges(authority_id, group_id, name, group.name, None)
         if previous is not None:
-            entry.changes = changes_for_context(ctx, previous)
+            entry.changes = changes_for_context(ctx, previous, previous_data)
             entry.blocks = changes_blocks(entry.changes, heading_level=2, title=f"{name}: {group.name}",
                                           id_prefix=entry.anchor)
         documents.append(entry)

@@ -509,12 +509,20 @@ def _write_readme(ws, authority, authority_id: str, client_group_id: str, title:
     ws.column_dimensions["A"].width = 110
 
 
-def export_registers(workspace: str | Path, authority: str, client_group: str, output: str | Path | None = None) -> Path:
-    """Write the registers workbook for one strategy; returns its path."""
+def _params(workspace: Path, authority: str, client_group: str, params=None):
     from .params import load_params
 
+    if params is not None and (authority, client_group) in params.strategies:
+        return params
+    return load_params(workspace, pairs_filter=lambda pair: pair == (authority, client_group))
+
+
+def export_registers(workspace: str | Path, authority: str, client_group: str, output: str | Path | None = None,
+                     params=None) -> Path:
+    """Write the registers workbook for one strategy; returns its path. ``params``: already
+    loaded :class:`strategy_docs.params.Params` of the workspace (loaded if not given)."""
     workspace = Path(workspace).resolve()
-    params = load_params(workspace, pairs_filter=lambda pair: pair == (authority, client_group))
+    params = _params(workspace, authority, client_group, params)
     strategy = _strategy_or_error(params, authority, client_group)
     output = Path(output) if output is not None else Path.cwd() / f"{authority}-{client_group}-registers.xlsx"
     if output.suffix.lower() != ".xlsx":
@@ -661,7 +669,7 @@ def read_workbook(path: str | Path, problems: list[Problem]) -> dict[str, SheetR
             if n is None:
                 sheet.labels[column.path] = heading
         for column in register.columns:
-            sheet.labels.setdefault(column.path, column.label)
+            sheet.labels.setdefault(column.path, f"{column.label} 1" if column.kind == "numbered" else column.label)
         out[register.sheet] = sheet
     return out
 
@@ -702,6 +710,8 @@ def _validate_rows(sheet: SheetRows, problems: list[Problem]) -> list[Any]:
                 label = _label_for(sheet, loc)
                 if not label and loc:  # a nested model's own check, e.g. the hypothesis test/verdict rule
                     label = _label_for(sheet, loc[:1])
+                if err["type"] == "missing":
+                    problem = dataclasses.replace(problem, message="is empty but required.", fix="fill in this cell.")
                 problems.append(dataclasses.replace(problem, line=row, field=label))
             models.append(None)
     return models
@@ -748,17 +758,19 @@ def _plain_item(model: BaseModel, raw: dict | None) -> dict:
     return _merge_plain(out, raw)
 
 
-def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, client_group: str) -> ImportResult:
+def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, client_group: str,
+                     params=None) -> ImportResult:
     """Validate the workbook and rewrite the four registers in the strategy's YAML.
 
-    Raises ParamsError listing every problem (nothing is written then)."""
+    Raises ParamsError listing every problem (nothing is written then). ``params``: already
+    loaded params of the workspace, used for the authority, client group and checks."""
     from .edition import YamlDocument, _atomic_write
-    from .params import Strategy, check_strategy, load_params
+    from .params import Strategy, check_strategy
     from .yamlio import LineMap
 
     workspace = Path(workspace).resolve()
     xlsx = Path(xlsx)
-    params = load_params(workspace, pairs_filter=lambda pair: pair == (authority, client_group))
+    params = _params(workspace, authority, client_group, params)
     _strategy_or_error(params, authority, client_group)
     path = workspace / "params" / "strategies" / authority / f"{client_group}.yaml"
     display = path.relative_to(workspace).as_posix()
@@ -770,8 +782,8 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
     if identifier and identifier != f"{authority}/{client_group}":
         problems.append(Problem(xlsx.name, f"was exported for {identifier.replace('/', ' / ')}, not {authority} / {client_group}.",
                                 fix="import it for the strategy it was exported from, or export this strategy's registers."))
-    if [p for p in problems if p.severity == "error"]:
-        raise ParamsError(problems)
+    if any(r.sheet not in sheets for r in REGISTERS) or [p for p in problems if p.line == 1 or p.line is None]:
+        raise ParamsError(problems)  # the workbook's layout is wrong: rows cannot be read reliably
 
     models: dict[str, list] = {}
     for register in REGISTERS:

@@ -1,0 +1,374 @@
+"""changes.py: what changed since the last edition, as blocks and as the matrix-wide diff report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from bs4 import BeautifulSoup
+
+from strategy_docs import blocks, changes, context, edition
+from strategy_docs.analysis.cycle import IPC_VOCABULARY, CycleVocabulary
+from strategy_docs.errors import ParamsError
+from strategy_docs.params import Strategy, load_params
+
+try:
+    from tests.conftest import edit_yaml
+except ImportError:  # tests/ is on sys.path, not a package
+    from conftest import edit_yaml
+
+TODAY = dt.date(2027, 2, 15)
+
+
+# --- compare on models ----------------------------------------------------------------------
+
+def _strategy(ws: Path, authority: str, group: str) -> Strategy:
+    return load_params(ws, pairs_filter=lambda p: p == (authority, group)).strategies[(authority, group)]
+
+
+def _pair(ws: Path) -> tuple[str, str]:
+    params = load_params(ws)
+    return sorted(params.strategies)[0]
+
+
+def _indicator_frame(rows):
+    return pd.DataFrame(rows, columns=["client_group", "indicator_id", "period", "value", "comparator_average"])
+
+
+def test_compare_lists_exactly_what_changed(workspace):
+    authority, group = _pair(workspace)
+    old = _strategy(workspace, authority, group)
+    new = old.model_copy(deep=True)
+    # intentions: one removed, one added, one moved on, one moved back
+    removed = new.intentions.pop()
+    added = new.intentions[0].model_copy(update={"id": "NEW-1", "title": "A new intention"})
+    new.intentions.append(added)
+    vocabulary = CycleVocabulary(("Analyse", "Plan", "Do", "Review"))
+    new.intentions[0] = new.intentions[0].model_copy(
+        update={"cycle": new.intentions[0].cycle.model_copy(update={"current": "Review"})})
+    new.intentions[1] = new.intentions[1].model_copy(
+        update={"cycle": new.intentions[1].cycle.model_copy(update={"current": "Analyse"})})
+    old_positions = {i.id: vocabulary.parse(i.cycle.current) for i in old.intentions}
+    # risks: first up, second down
+    r0, r1 = new.risks[0], new.risks[1]
+    up = r0.residual.model_copy(update={"likelihood": min(5, r0.residual.likelihood + 1), "impact": 5})
+    if up.score == r0.residual.score:
+        up = up.model_copy(update={"likelihood": 5})
+    new.risks[0] = r0.model_copy(update={"residual": up})
+    new.risks[1] = r1.model_copy(update={"residual": r1.residual.model_copy(update={"likelihood": 1, "impact": 1})})
+    # indicators: one improves (value now beats target), one worsens
+    i0, i1 = new.indicators[0], new.indicators[1]
+
+    def better(ind, by):
+        return ind.target + by * abs(ind.target or 1) * (1 if ind.polarity == "higher" else -1)
+
+    prev = _indicator_frame([
+        (group, i0.id, "2024/25", better(i0, -0.5), better(i0, 0.2)),
+        (group, i1.id, "2024/25", better(i1, 0.1), better(i1, 0.0)),
+    ])
+    curr = _indicator_frame([
+        (group, i0.id, "2024/25", better(i0, -0.5), better(i0, 0.2)),
+        (group, i0.id, "2025/26", better(i0, 0.1), better(i0, 0.0)),
+        (group, i1.id, "2024/25", better(i1, 0.1), better(i1, 0.0)),
+        (group, i1.id, "2025/26", better(i1, -0.5), better(i1, 0.2)),
+    ])
+    # hypotheses: a recorded verdict flips
+    recorded = next((i for i, h in enumerate(new.hypotheses) if h.test is None), None)
+    if recorded is not None:
+        h = new.hypotheses[recorded]
+        flipped = "refuted" if h.verdict != "refuted" else "accepted"
+        new.hypotheses[recorded] = h.model_copy(update={"verdict": flipped, "reason": "New evidence."})
+
+    result = changes.compare(old, new, prev, curr, vocabulary=vocabulary)
+    assert [i.id for i in result.intentions_added] == ["NEW-1"]
+    assert [i.id for i in result.intentions_removed] == [removed.id]
+    moved = {m.id: m.direction for m in result.intentions_moved}
+    first, second = new.intentions[0].id, new.intentions[1].id
+    if old_positions[first] != (3, 3):
+        assert moved[first] == "on"
+    if old_positions[second] != (0, 0):
+        assert moved[second] == "back"
+    assert set(moved) <= {first, second}
+    assert [r.id for r in result.risks_up] == [r0.id]
+    assert [r.id for r in result.risks_down] == [r1.id]
+    assert result.risks_up[0].current_score == up.score
+    assert [i.id for i in result.indicators_improved] == [i0.id]
+    assert [i.id for i in result.indicators_worsened] == [i1.id]
+    assert result.indicators_improved[0].previous_status == "Off track"
+    assert result.indicators_improved[0].current_status == "On track"
+    if recorded is not None:
+        assert [h.id for h in result.hypotheses_changed] == [new.hypotheses[recorded].id]
+        assert result.hypotheses_changed[0].reason == "New evidence."
+    assert not result.empty
+
+
+def test_identical_editions_have_no_changes(workspace):
+    authority, group = _pair(workspace)
+    old = _strategy(workspace, authority, group)
+    frame = _indicator_frame([(group, i.id, "2024/25", i.target, i.target) for i in old.indicators])
+    result = changes.compare(old, old.model_copy(deep=True), frame, frame)
+    assert result.empty
+    out = changes.changes_blocks(result)
+    assert [b["kind"] for b in out] == ["heading", "prose"]
+    assert "Nothing has changed" in out[1]["html"]
+
+
+def test_new_cycle_and_vocabulary():
+    assert changes._movement((3, 3), (0, 0), 4) == "new cycle"
+    assert changes._movement((0, 1), (1, 2), 4) == "on"
+    assert changes._movement((2, 2), (1, 1), 4) == "back"
+    assert changes._vocabulary(None) is IPC_VOCABULARY
+
+
+def test_changes_blocks_are_valid_and_accessible():
+    result = changes.Changes(
+        previous_label="2026/27 to 2028/29", current_label="2027/28 to 2029/30",
+        intentions_added=[changes.IntentionItem("X-1", "New <b>service</b>", "Plan")],
+        intentions_moved=[changes.IntentionMove("X-2", "Moved", "Analyse", "Plan", "on")],
+        risks_up=[changes.RiskMove("R1", "Workforce", 6, 12, "Medium", "High")],
+        indicators_worsened=[changes.IndicatorMove("i1", "Delays", "days", "2024/25", 4.0, 5.0, "On track", "good",
+                                                   "2025/26", 7.5, 5.0, "Off track", "bad", "worsened")],
+        hypotheses_changed=[changes.HypothesisChange("H1", "Need **grows**", "accepted", "refuted", "Because.")],
+    )
+    out = changes.changes_blocks(result)
+    for block in out:
+        blocks.validate_block(block)
+    kinds = [(b["kind"], b.get("text")) for b in out if b["kind"] == "heading"]
+    assert kinds == [("heading", changes.TITLE), ("heading", "Commissioning intentions"), ("heading", "Risks"),
+                     ("heading", "Performance indicators"), ("heading", "Hypotheses")]
+    tables = {b["id"]: b for b in out if b["kind"] == "table"}
+    risk_row = tables["what-has-changed-risks-table"]["rows"][0]
+    assert risk_row["header"]["text"] == "R1: Workforce"
+    assert risk_row["cells"][0]["status"] == {"label": "Score up", "tone": "bad"}
+    assert [c["text"] for c in risk_row["cells"][1:]] == ["6 (Medium)", "12 (High)"]
+    ind_row = tables["what-has-changed-indicators-table"]["rows"][0]
+    assert ind_row["cells"][0]["status"]["label"] == "Worsened"
+    assert ind_row["cells"][1]["text"] == "4 days (2024/25)"
+    assert ind_row["cells"][3]["status"] == {"label": "On track", "tone": "good"}
+    assert ind_row["cells"][6]["status"] == {"label": "Off track", "tone": "bad"}
+    # every status word is written out (colour is never the only signal)
+    for table in tables.values():
+        for row in table["rows"]:
+            for cell in row["cells"]:
+                if "status" in cell:
+                    assert cell["text"] == cell["status"]["label"]
+    assert "1 new intention" in out[1]["html"] and "1 moved along the commissioning cycle" in out[1]["html"]
+    header = tables["what-has-changed-intentions-table"]["rows"][0]["header"]
+    assert header == {"text": "X-1: New <b>service</b>"}  # plain text: escaped when rendered, never HTML
+
+
+# --- the annual cycle end to end --------------------------------------------------------------
+
+def _append_indicator_rows(ws: Path, authority: str, rows: list[tuple]) -> None:
+    path = ws / "data" / authority / "indicators.csv"
+    frame = pd.read_csv(path)
+    extra = pd.DataFrame(rows, columns=list(frame.columns))
+    pd.concat([frame, extra], ignore_index=True).to_csv(path, index=False)
+
+
+def _value(ind, by: float) -> float:
+    sign = 1 if ind["polarity"] == "higher" else -1
+    return round(float(ind["target"]) + sign * by * abs(float(ind["target"]) or 1.0), 2)
+
+
+def _one_authority(ws: Path) -> None:
+    """Keep the matrix to the first authority's documents so the tests stay quick."""
+    authority = _pair(ws)[0]
+    edit_yaml(ws / "params" / "project.yaml", lambda d: d.setdefault("matrix", {}).update(authorities=[authority]))
+
+
+@pytest.fixture
+def annual(workspace):
+    """The example rolled forward, with known edits to one strategy and its data."""
+    ws = workspace
+    _one_authority(ws)
+    edition.roll_forward(ws, today=TODAY)
+    authority, group = _pair(ws)
+    ctx = context.load(ws, authority, group)
+    baseline = changes.changes_for_context(ctx, changes.load_previous(ws, authority, group, ctx.project.previous_edition))
+    path = ws / "params" / "strategies" / authority / f"{group}.yaml"
+    edits = {}
+
+    def change(data):
+        removed = data["intentions"].pop()
+        new = dict(data["intentions"][0])
+        new.update(id="NEW-1", title="Night-time support <script>alert(1)</script>")
+        data["intentions"].append(new)
+        r0, r1 = data["risks"][0], data["risks"][1]
+        r0["residual"] = {"likelihood": 5, "impact": 5}
+        r1["residual"] = {"likelihood": 1, "impact": 1}
+        edits.update(removed=removed["id"], up=r0["id"], down=r1["id"])
+        edits["up_changed"] = ctx.strategy.risks[0].residual.score != 25
+        edits["down_changed"] = ctx.strategy.risks[1].residual.score != 1
+        inds = data["indicators"]
+        edits["indicators"] = (inds[0], inds[1])
+
+    edit_yaml(path, change)
+    i0, i1 = edits["indicators"]
+    _append_indicator_rows(ws, authority, [
+        (group, i0["id"], "2025/26", _value(i0, 0.2), _value(i0, 0.0)),
+        (group, i1["id"], "2025/26", _value(i1, -0.6), _value(i1, 0.2)),
+    ])
+    context.clear_cache()
+    return ws, authority, group, baseline, edits
+
+
+def test_roll_forward_alone_only_moves_intentions(workspace):
+    edition.roll_forward(workspace, today=TODAY)
+    authority, group = _pair(workspace)
+    ctx = context.load(workspace, authority, group)
+    previous = changes.load_previous(workspace, authority, group, ctx.project.previous_edition)
+    result = changes.changes_for_context(ctx, previous)
+    vocabulary = CycleVocabulary(tuple(ctx.authority.cycle.stages), dict(ctx.authority.cycle.synonyms))
+    expected = {i.id for i in previous.strategy.intentions
+                if vocabulary.parse(i.cycle.current) != vocabulary.parse(i.cycle.expected)}
+    assert {m.id for m in result.intentions_moved} == expected
+    assert not (result.intentions_added or result.intentions_removed or result.risks_up or result.risks_down
+                or result.indicators_improved or result.indicators_worsened or result.risks_added
+                or result.risks_removed)
+    assert result.previous_label == previous.label and result.current_label == ctx.edition.label
+
+
+def test_what_changed_blocks_reflect_the_edits(annual):
+    ws, authority, group, baseline, edits = annual
+    ctx = context.load(ws, authority, group)
+    out = changes.what_changed_blocks(ctx)
+    assert out[0] == blocks.heading(changes.TITLE, level=2, id="what-has-changed")
+    result = changes.changes_for_context(ctx, changes.load_previous(ws, authority, group, ctx.project.previous_edition))
+    assert [i.id for i in result.intentions_added] == ["NEW-1"]
+    assert [i.id for i in result.intentions_removed] == [edits["removed"]]
+    assert {m.id for m in result.intentions_moved} == {m.id for m in baseline.intentions_moved} - {edits["removed"]}
+    assert [r.id for r in result.risks_up] == ([edits["up"]] if edits["up_changed"] else [])
+    assert [r.id for r in result.risks_down] == ([edits["down"]] if edits["down_changed"] else [])
+    i0, i1 = edits["indicators"]
+    assert [i.id for i in result.indicators_improved] == [i0["id"]]
+    assert [i.id for i in result.indicators_worsened] == [i1["id"]]
+    assert result.indicators_improved[0].current_period == "2025/26"
+    # hypotheses: as after the roll, except tests on the two indicators whose data changed
+    touched = {h.id for h in ctx.strategy.hypotheses
+               if h.test is not None and h.test.args.get("indicator_id") in (i0["id"], i1["id"])}
+    assert {h.id for h in result.hypotheses_changed} - touched == {h.id for h in baseline.hypotheses_changed} - touched
+    table = next(b for b in out if b["kind"] == "table" and b["id"] == "what-has-changed-intentions-table")
+    labels = {row["header"]["text"]: row["cells"][0]["text"] for row in table["rows"]}
+    assert labels["NEW-1: Night-time support <script>alert(1)</script>"] == "Added"
+
+
+def test_hypothesis_verdict_changes_are_found(workspace):
+    edition.roll_forward(workspace, today=TODAY)
+    authority, group = _pair(workspace)
+    ctx = context.load(workspace, authority, group)
+    previous = changes.load_previous(workspace, authority, group, ctx.project.previous_edition)
+    before = {h.id for h in changes.changes_for_context(ctx, previous).hypotheses_changed}
+    tested = next(h for h in ctx.strategy.hypotheses if h.test is not None and h.id not in before)
+    inputs = ctx.analysis_inputs()
+    from strategy_docs.analysis.hypotheses import evaluate
+
+    verdict = evaluate(tested.test.model_dump(), inputs)
+    if verdict.value is None:
+        pytest.skip("the first tested hypothesis cannot be computed from the example data")
+    comparison = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}[tested.test.comparison]
+    path = workspace / "params" / "strategies" / authority / f"{group}.yaml"
+
+    def flip(data):
+        for h in data["hypotheses"]:
+            if h["id"] == tested.id:
+                h["test"]["comparison"] = comparison
+                h["test"]["margin"] = 0
+
+    edit_yaml(path, flip)
+    context.clear_cache()
+    ctx = context.load(workspace, authority, group)
+    after = changes.changes_for_context(ctx, previous).hypotheses_changed
+    assert {h.id for h in after} - before == {tested.id}
+    change = next(h for h in after if h.id == tested.id)
+    assert change.previous_verdict != change.current_verdict
+
+
+def test_no_previous_edition_means_no_blocks(workspace):
+    authority, group = _pair(workspace)
+    assert changes.what_changed_blocks(context.load(workspace, authority, group)) == []
+
+
+def test_load_previous_tolerates_new_authorities_and_groups(workspace):
+    edition.roll_forward(workspace, today=TODAY)
+    authority, group = _pair(workspace)
+    slug = load_params(workspace).project.previous_edition
+    assert changes.load_previous(workspace, authority, group, slug).strategy.intentions
+    archive = workspace / "params" / "editions" / slug
+    (archive / "strategies" / authority / f"{group}.yaml").unlink()
+    assert changes.load_previous(workspace, authority, group, slug) is None
+    ctx = context.load(workspace, authority, group)
+    out = changes.what_changed_blocks(ctx)
+    assert out[0]["text"] == changes.TITLE and "new in this edition" in out[1]["html"]
+    shutil.rmtree(archive / "client-groups")
+    assert changes.load_previous(workspace, authority, group, slug) is None
+    assert changes.load_previous(workspace, "no-such-authority", group, slug) is None
+
+
+def test_missing_archive_is_a_clear_error(workspace):
+    edit_yaml(workspace / "params" / "project.yaml", lambda d: d.update(previous_edition="2020-21"))
+    authority, group = _pair(workspace)
+    with pytest.raises(ParamsError, match="no archive params/editions/2020-21"):
+        changes.load_previous(workspace, authority, group, "2020-21")
+
+
+# --- the diff report -------------------------------------------------------------------------
+
+def test_diff_report_for_the_matrix(annual):
+    ws, authority, group, baseline, edits = annual
+    html, summary = changes.diff_report(ws, today=dt.date(2027, 3, 1))
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.html["lang"] == "en-GB"
+    assert len(soup.find_all("h1")) == 1
+    assert soup.find("main", id="main") is not None
+    assert soup.find("a", class_="skip-link")["href"] == "#main"
+    assert not soup.find_all("script") and not soup.find_all("link")  # self-contained, no scripts
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html  # autoescaped
+    for table in soup.find_all("table"):
+        assert table.caption is not None and table.caption.get_text(strip=True)
+        for th in table.find_all("th"):
+            assert th.get("scope") in ("col", "row")
+    ids = [el["id"] for el in soup.find_all(id=True)]
+    assert len(ids) == len(set(ids))
+    levels = [int(h.name[1]) for h in soup.find_all(["h1", "h2", "h3", "h4"])]
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:]))
+    params = load_params(ws)
+    assert set(summary["documents"]) == {f"{a}/{g}" for a, g in params.pairs()}
+    counts = summary["documents"][f"{authority}/{group}"]
+    assert counts["intentions_added"] == 1 and counts["intentions_removed"] == 1
+    assert counts["indicators_improved"] == 1 and counts["indicators_worsened"] == 1
+    assert counts["risks_up"] == int(edits["up_changed"]) and counts["risks_down"] == int(edits["down_changed"])
+    section = soup.find(id=f"doc-{authority}-{group}").find_parent("section")
+    text = section.get_text(" ", strip=True)
+    assert "NEW-1" in text and edits["removed"] in text and "Improved" in text and "Worsened" in text
+    link = soup.find("a", href=f"#doc-{authority}-{group}")
+    assert link is not None
+    for a, g in params.pairs():
+        if (a, g) != (authority, group):
+            assert summary["documents"][f"{a}/{g}"]["intentions_added"] == 0
+
+
+def test_diff_report_needs_a_previous_edition(workspace):
+    with pytest.raises(ParamsError, match="previous_edition"):
+        changes.diff_report(workspace)
+
+
+def test_diff_report_shows_new_and_dropped_documents(workspace):
+    _one_authority(workspace)
+    edition.roll_forward(workspace, today=TODAY)
+    params = load_params(workspace)
+    slug = params.project.previous_edition
+    (authority, group), (authority2, group2) = sorted(params.strategies)[:2]
+    archive = workspace / "params" / "editions" / slug
+    (archive / "strategies" / authority / f"{group}.yaml").unlink()  # "new" in this edition
+    edit_yaml(workspace / "params" / "project.yaml", lambda d: d["matrix"].setdefault("exclude", []).append(
+        {"authority": authority2, "client_group": group2}))
+    html, summary = changes.diff_report(workspace)
+    assert summary["documents"][f"{authority}/{group}"] is None
+    assert f"{authority2}/{group2}" in summary["dropped"]
+    assert "New in this edition" in html and f"{authority2} / {group2}" in html
+    assert yaml.safe_load((workspace / "params" / "project.yaml").read_text())["previous_edition"] == slug

@@ -1,0 +1,272 @@
+"""edition.py: rolling a workspace forward a year, and the in-place YAML editor it relies on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import filecmp
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from strategy_docs import edition
+from strategy_docs.edition import YamlDocument, dump_yaml, next_major_version, shift_year
+from strategy_docs.errors import ParamsError, WorkspaceError
+from strategy_docs.params import Edition, load_params
+
+TODAY = dt.date(2027, 2, 15)
+
+
+def _strategy_files(ws: Path) -> list[Path]:
+    return sorted((ws / "params" / "strategies").glob("*/*.yaml"))
+
+
+def _latest_values(ws: Path, authority: str, group: str) -> dict[str, float]:
+    """The latest period with a value, per indicator, worked out independently with pandas."""
+    frame = pd.read_csv(ws / "data" / authority / "indicators.csv")
+    frame = frame[(frame["client_group"] == group) & frame["value"].notna()].copy()
+    frame["order"] = frame["period"].str.slice(0, 4).astype(int)
+    latest = frame.sort_values("order").groupby("indicator_id").tail(1)
+    return dict(zip(latest["indicator_id"], latest["value"].astype(float)))
+
+
+@pytest.fixture
+def rolled(workspace):
+    before = load_params(workspace)
+    texts = {p: p.read_text(encoding="utf-8") for p in _strategy_files(workspace)}
+    project_text = (workspace / "params" / "project.yaml").read_text(encoding="utf-8")
+    result = edition.roll_forward(workspace, today=TODAY)
+    return workspace, before, texts, project_text, result
+
+
+# --- archive --------------------------------------------------------------------------------
+
+def test_archive_is_an_exact_copy(workspace, tmp_path):
+    import shutil
+
+    original = tmp_path / "original-params"
+    shutil.copytree(workspace / "params", original)
+    slug = load_params(workspace).project.edition.slug
+    edition.roll_forward(workspace, today=TODAY)
+    archive = workspace / "params" / "editions" / slug
+    assert filecmp.cmp(original / "project.yaml", archive / "project.yaml", shallow=False)
+    for folder in ("authorities", "client-groups", "strategies"):
+        files = sorted(p.relative_to(original / folder) for p in (original / folder).rglob("*") if p.is_file())
+        assert files, folder
+        archived = sorted(p.relative_to(archive / folder) for p in (archive / folder).rglob("*") if p.is_file())
+        assert archived == files
+        for rel in files:
+            assert filecmp.cmp(original / folder / rel, archive / folder / rel, shallow=False), rel
+    # a snapshot of the data the edition was published with
+    for authority in (p.stem for p in (original / "authorities").glob("*.yaml")):
+        assert filecmp.cmp(workspace / "data" / authority / "indicators.csv",
+                           archive / "data" / authority / "indicators.csv", shallow=False)
+
+
+def test_project_moves_on_a_year(rolled):
+    ws, before, _, project_text, result = rolled
+    old = before.project.edition
+    after = load_params(ws)
+    assert after.project.edition.start_year == old.start_year + 1
+    assert after.project.previous_edition == old.slug
+    assert result.previous_slug == old.slug and result.new_slug == after.project.edition.slug
+    assert result.new_label == after.project.edition.label
+    text = (ws / "params" / "project.yaml").read_text(encoding="utf-8")
+    # comments kept, and the years they mention moved on with the edition
+    for line in project_text.splitlines():
+        if line.startswith("#"):
+            assert line in text
+    if f"# {Edition(start_year=old.start_year).financial_years[0]}" in project_text:
+        assert f"# {after.project.edition.financial_years[0]}" in text
+    # everything else unchanged
+    assert after.project.model_dump(exclude={"edition", "previous_edition"}) == \
+        before.project.model_dump(exclude={"edition", "previous_edition"})
+
+
+def test_every_strategy_is_rolled_forward(rolled):
+    ws, before, _, _, result = rolled
+    after = load_params(ws)
+    label = after.project.edition.label
+    assert len(result.strategies) == len(_strategy_files(ws))
+    for key, old in before.strategies.items():
+        new = after.strategies[key]
+        control, old_control = new.document_control, old.document_control
+        # version history gains one row: next major version, today, the roll-forward comment
+        assert control.version_history[:-1] == old_control.version_history
+        row = control.version_history[-1]
+        assert row.version == next_major_version(v.version for v in old_control.version_history)
+        assert row.date == TODAY
+        assert row.comments == f"Rolled forward to the {label} edition"
+        assert control.status == "draft"
+        assert control.publication_date == shift_year(old_control.publication_date)
+        assert control.valid_until == shift_year(old_control.valid_until)
+        # intentions: expected becomes current
+        assert [i.id for i in new.intentions] == [i.id for i in old.intentions]
+        for i_new, i_old in zip(new.intentions, old.intentions):
+            assert i_new.cycle.current == i_old.cycle.expected
+            assert i_new.cycle.expected == i_old.cycle.expected
+            assert i_new.model_dump(exclude={"cycle"}) == i_old.model_dump(exclude={"cycle"})
+        # risks kept, flagged for review
+        assert [r.id for r in new.risks] == [r.id for r in old.risks]
+        for r_new, r_old in zip(new.risks, old.risks):
+            assert r_new.review_flag is True
+            assert r_new.model_dump(exclude={"review_flag"}) == r_old.model_dump(exclude={"review_flag"})
+        # indicators: baseline = latest value with data
+        latest = _latest_values(ws, *key)
+        for ind_new, ind_old in zip(new.indicators, old.indicators):
+            expected = latest.get(ind_new.id, ind_old.baseline)
+            assert ind_new.baseline == pytest.approx(expected), ind_new.id
+            assert ind_new.model_dump(exclude={"baseline"}) == ind_old.model_dump(exclude={"baseline"})
+        # nothing else changed
+        exclude = {"document_control", "intentions", "risks", "indicators"}
+        assert new.model_dump(exclude=exclude) == old.model_dump(exclude=exclude)
+        assert control.model_dump(exclude={"version_history", "status", "publication_date", "valid_until"}) == \
+            old_control.model_dump(exclude={"version_history", "status", "publication_date", "valid_until"})
+
+
+def test_files_are_edited_in_place(rolled):
+    """Only the values that move are rewritten: comments and layout survive, diffs stay small."""
+    import difflib
+
+    ws, _, texts, _, result = rolled
+    assert not any(r.rewritten for r in result.strategies)
+    for path, old_text in texts.items():
+        new_text = path.read_text(encoding="utf-8")
+        old_lines, new_lines = old_text.splitlines(), new_text.splitlines()
+        for line in old_lines:
+            if line.lstrip().startswith("#"):
+                assert line in new_lines
+        removed = [l for l in difflib.ndiff(old_lines, new_lines) if l.startswith("- ")]
+        data = yaml.safe_load(old_text)
+        budget = 4 + len(data["intentions"]) + len(data["risks"]) + len(data["indicators"])
+        assert len(removed) <= budget, path
+
+
+def test_published_outputs_are_left_alone(workspace):
+    slug = load_params(workspace).project.edition.slug
+    published = workspace / "build" / slug / "northshire" / "older-people.html"
+    published.parent.mkdir(parents=True)
+    published.write_text("<p>published</p>", encoding="utf-8")
+    edition.roll_forward(workspace, today=TODAY)
+    assert published.read_text(encoding="utf-8") == "<p>published</p>"
+    assert sorted(p.name for p in (workspace / "build").iterdir()) == [slug]
+
+
+def test_rolling_twice_archives_each_edition(workspace):
+    first = edition.roll_forward(workspace, today=TODAY)
+    second = edition.roll_forward(workspace, today=TODAY + dt.timedelta(days=365))
+    assert second.previous_slug == first.new_slug
+    assert (workspace / "params" / "editions" / first.previous_slug).is_dir()
+    assert (workspace / "params" / "editions" / second.previous_slug).is_dir()
+    params = load_params(workspace)
+    assert params.project.previous_edition == first.new_slug
+    for strategy in params.strategies.values():
+        assert len([v for v in strategy.document_control.version_history if v.comments.startswith("Rolled")]) == 2
+
+
+def test_existing_archive_stops_before_any_change(workspace):
+    slug = load_params(workspace).project.edition.slug
+    (workspace / "params" / "editions" / slug).mkdir(parents=True)
+    project = (workspace / "params" / "project.yaml").read_text()
+    with pytest.raises(WorkspaceError, match="already archived"):
+        edition.roll_forward(workspace, today=TODAY)
+    assert (workspace / "params" / "project.yaml").read_text() == project
+
+
+def test_invalid_workspace_changes_nothing(workspace):
+    path = _strategy_files(workspace)[0]
+    path.write_text(path.read_text().replace("status:", "statuss:", 1))
+    before = {p: p.read_text() for p in _strategy_files(workspace)}
+    with pytest.raises(ParamsError):
+        edition.roll_forward(workspace, today=TODAY)
+    assert not (workspace / "params" / "editions").exists()
+    assert {p: p.read_text() for p in _strategy_files(workspace)} == before
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def test_next_major_version_and_shift_year():
+    assert next_major_version(["0.3", "0.6", "1.0"]) == "2.0"
+    assert next_major_version(["0.1"]) == "1.0"
+    assert next_major_version(["v2", "2.4"]) == "3.0"
+    assert next_major_version(["draft"]) == "1.0"
+    assert shift_year(dt.date(2028, 2, 29)) == dt.date(2029, 2, 28)
+    assert shift_year(dt.date(2026, 3, 31)) == dt.date(2027, 3, 31)
+
+
+SAMPLE = """\
+# a comment that must survive
+top:
+  status: final   # trailing comment
+  when: 2026-03-18
+  history:
+    - version: "1.0"
+      note: first
+items:
+  - id: A
+    cycle: {current: Plan, expected: Do}
+    text: |
+      Two lines
+      of text.
+  - id: B
+    cycle: {current: Do, expected: Review}
+    tags: [x, y]
+
+# comment before the last key
+last: 1
+"""
+
+
+def test_yaml_document_edits_in_place():
+    doc = YamlDocument(SAMPLE)
+    doc.set(("top", "status"), "draft")
+    doc.set(("top", "when"), dt.date(2027, 3, 18))
+    doc.append(("top", "history"), {"version": "2.0", "note": "rolled"})
+    doc.set(("items", 0, "cycle", "current"), "Analyse, Plan")
+    doc.set(("items", 0, "flag"), True)
+    doc.set(("items", 1, "flag"), True)
+    doc.set(("new_key",), "value")
+    text = doc.text()
+    assert not doc.rewritten
+    assert "# a comment that must survive" in text and "# trailing comment" in text
+    assert "# comment before the last key" in text
+    data = yaml.safe_load(text)
+    assert data["top"]["status"] == "draft" and data["top"]["when"] == dt.date(2027, 3, 18)
+    assert data["top"]["history"][-1] == {"version": "2.0", "note": "rolled"}
+    assert data["items"][0]["cycle"] == {"current": "Analyse, Plan", "expected": "Do"}
+    assert data["items"][0]["text"] == "Two lines\nof text.\n"
+    assert data["items"][0]["flag"] is True and data["items"][1]["flag"] is True
+    assert data["last"] == 1 and data["new_key"] == "value"
+    assert "cycle: {current: Do, expected: Review}" in text  # untouched item keeps its layout
+
+
+def test_yaml_document_item_operations_keep_styles():
+    doc = YamlDocument(SAMPLE)
+    doc.replace_item(("items",), 1, {"id": "B", "cycle": {"current": "Review", "expected": "Review"}, "tags": ["z"]})
+    doc.delete_item(("items",), 0)
+    doc.extend(("items",), [{"id": "C", "cycle": {"current": "Do", "expected": "Do"}, "tags": ["q", "r"]}])
+    doc.data["items"] = [doc.data["items"][0], doc.data["items"][-1]]
+    text = doc.text()
+    assert not doc.rewritten
+    assert "cycle: {current: Review, expected: Review}" in text and "tags: [q, r]" in text
+    assert [i["id"] for i in yaml.safe_load(text)["items"]] == ["B", "C"]
+    assert "# comment before the last key" in text
+
+
+def test_yaml_document_falls_back_to_a_full_dump():
+    doc = YamlDocument("# head\nitems: [1, 2]\nother: {a: 1}\n")
+    doc.append(("items",), 3)  # a flow sequence cannot take a block item: rewrite the file
+    text = doc.text()
+    assert doc.rewritten
+    assert text.startswith("# head\n")
+    assert yaml.safe_load(text) == {"items": [1, 2, 3], "other": {"a": 1}}
+
+
+def test_dump_yaml_is_readable():
+    text = dump_yaml({"b": 1, "a": {"text": "line one\nline two\n", "list": ["x", "y"]}, "name": "Café"})
+    assert text.index("b:") < text.index("a:")  # key order kept
+    assert "text: |\n" in text and "    line two" in text
+    assert "  list:\n    - x\n" in text
+    assert "Café" in text
+    assert yaml.safe_load(text)["a"]["text"] == "line one\nline two\n"
