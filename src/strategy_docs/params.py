@@ -476,6 +476,12 @@ def matrix_pairs(project: Project, authorities: list[str], client_groups: list[s
     return [(a, g) for a in auths for g in groups if (a, g) not in excluded]
 
 
+def _shown(value: Any, limit: int = 80) -> str:
+    """A value as echoed back in a message: repr, cut short (a pasted essay must not flood the report)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _pydantic_problems(exc: PydanticValidationError, file: str, lines: LineMap) -> list[Problem]:
     problems = []
     for err in exc.errors():
@@ -489,11 +495,11 @@ def _pydantic_problems(exc: PydanticValidationError, file: str, lines: LineMap) 
             message = "is required but missing."
             fix = "add it."
         elif kind == "literal_error":
-            message = f"{err['msg']}, got {err.get('input')!r}."
+            message = f"{err['msg']}, got {_shown(err.get('input'))}."
             fix = ""
         elif kind == "string_pattern_mismatch":
             pattern = (err.get("ctx") or {}).get("pattern", "")
-            message = f"{err.get('input')!r} is not allowed here."
+            message = f"{_shown(err.get('input'))} is not allowed here."
             fix = {
                 SLUG_PATTERN: "use lower-case letters, digits and hyphens only (e.g. 'older-people').",
                 IDENT_PATTERN: "use letters, digits, '.', '_' or '-' only, no spaces (e.g. 'H1').",
@@ -504,7 +510,7 @@ def _pydantic_problems(exc: PydanticValidationError, file: str, lines: LineMap) 
             msg = err["msg"]
             if msg.startswith("Value error, "):
                 msg = msg[len("Value error, "):]
-            message = f"{msg} (got {err.get('input')!r})." if kind != "value_error" else msg + "."
+            message = f"{msg} (got {_shown(err.get('input'))})." if kind != "value_error" else msg + "."
             fix = ""
         problems.append(Problem(file=file, line=lines.line_for(loc), field=path, message=message, fix=fix))
     return problems
@@ -515,6 +521,9 @@ def _load_model(path: Path, model: type[Model], workspace: Path, problems: list[
     data, lines, read_problems = read_yaml(path, display)
     problems.extend(read_problems)
     if data is None:
+        if not read_problems:  # only comments, or a bare '---': as good as empty
+            problems.append(Problem(display, "is empty (it has no values, only comments or blank lines).", line=1,
+                                    fix="add the required fields (see docs/params.md)."))
         return None, lines
     if not isinstance(data, dict):
         problems.append(Problem(display, f"must be a mapping of keys to values, not a {type(data).__name__}.",
@@ -524,7 +533,21 @@ def _load_model(path: Path, model: type[Model], workspace: Path, problems: list[
         return model.model_validate(data), lines
     except PydanticValidationError as exc:
         problems.extend(_pydantic_problems(exc, display, lines))
+        # The cross-checks need a valid model; duplicate ids can still be found in the raw
+        # data, so one run lists them alongside the schema problems.
+        for list_name, key in _ID_LISTS.get(model, ()):
+            items = data.get(list_name)
+            if isinstance(items, list):
+                values = [item.get(key) if isinstance(item, dict) and isinstance(item.get(key), str) else object()
+                          for item in items]
+                _duplicates(values, list_name, key, display, lines, problems)
         return None, lines
+
+
+_ID_LISTS: dict[type, tuple[tuple[str, str], ...]] = {
+    Strategy: (("hypotheses", "id"), ("themes", "id"), ("intentions", "id"), ("risks", "id"), ("indicators", "id")),
+    Authority: (("localities", "code"),),
+}
 
 
 def _safe_yaml_files(folder: Path, workspace: Path, problems: list[Problem]) -> list[Path]:
@@ -548,7 +571,7 @@ def is_inside(path: Path, root: Path) -> bool:
     try:
         path.resolve().relative_to(root.resolve())
         return True
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside, or unresolvable (a symlink loop, a NUL byte)
         return False
 
 
@@ -569,10 +592,11 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
     project_file = params_dir / "project.yaml"
     files: dict[str, Path] = {}
     project = None
+    project_lines = LineMap()
     if not project_file.is_file():
         problems.append(Problem("params/project.yaml", "is missing.", fix="run 'strategy-docs init' or copy the example project file."))
     else:
-        project, _ = _load_model(project_file, Project, workspace, problems)
+        project, project_lines = _load_model(project_file, Project, workspace, problems)
         files["project"] = project_file
 
     authorities: dict[str, Authority] = {}
@@ -605,29 +629,32 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
     strategies: dict[tuple[str, str], Strategy] = {}
     pairs: list[tuple[str, str]] = []
     if project is not None:
-        _check_matrix(project, all_authority_ids, all_group_ids, problems)
+        _check_matrix(project, all_authority_ids, all_group_ids, problems, project_lines)
         pairs = matrix_pairs(project, sorted(all_authority_ids), sorted(all_group_ids))
-        if pairs_filter is not None:
-            pairs = [p for p in pairs if pairs_filter(p)]
-        for authority_id, group_id in pairs:
-            path = params_dir / "strategies" / authority_id / f"{group_id}.yaml"
-            if not path.is_file():
-                problems.append(Problem(f"params/strategies/{authority_id}/{group_id}.yaml", "is missing.",
-                                        fix=f"add the strategy content for {authority_id} / {group_id}, "
-                                            "or exclude the pair in params/project.yaml under matrix.exclude."))
-                continue
-            if not is_inside(path, workspace):
-                problems.append(Problem(path.relative_to(workspace).as_posix(), "is a link to a file outside the workspace.",
-                                        fix="copy the file into the workspace."))
-                continue
-            model, lines = _load_model(path, Strategy, workspace, problems)
-            files[f"strategy:{authority_id}/{group_id}"] = path
-            if model is not None:
-                strategies[(authority_id, group_id)] = model
-                authority = authorities.get(authority_id)
-                group = client_groups.get(group_id)
-                if authority is not None and group is not None:
-                    problems.extend(check_strategy(model, authority, group, path.relative_to(workspace).as_posix(), lines))
+    else:  # the matrix is unknown: still check every strategy file there is, so one run lists every problem
+        pairs = sorted({(p.parent.name, p.stem) for p in (params_dir / "strategies").glob("*/*.yaml")
+                        if re.match(SLUG_PATTERN, p.parent.name) and re.match(SLUG_PATTERN, p.stem)})
+    if pairs_filter is not None:
+        pairs = [p for p in pairs if pairs_filter(p)]
+    for authority_id, group_id in pairs:
+        path = params_dir / "strategies" / authority_id / f"{group_id}.yaml"
+        if not path.is_file():
+            problems.append(Problem(f"params/strategies/{authority_id}/{group_id}.yaml", "is missing.",
+                                    fix=f"add the strategy content for {authority_id} / {group_id}, "
+                                        "or exclude the pair in params/project.yaml under matrix.exclude."))
+            continue
+        if not is_inside(path, workspace):
+            problems.append(Problem(path.relative_to(workspace).as_posix(), "is a link to a file outside the workspace.",
+                                    fix="copy the file into the workspace."))
+            continue
+        model, lines = _load_model(path, Strategy, workspace, problems)
+        files[f"strategy:{authority_id}/{group_id}"] = path
+        if model is not None:
+            strategies[(authority_id, group_id)] = model
+            authority = authorities.get(authority_id)
+            group = client_groups.get(group_id)
+            if authority is not None and group is not None:
+                problems.extend(check_strategy(model, authority, group, path.relative_to(workspace).as_posix(), lines))
 
     for authority_id, authority in authorities.items():
         problems.extend(_check_authority(authority, authority_id, workspace, auth_lines[authority_id]))
@@ -639,24 +666,27 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
                   warnings=[p for p in problems if p.severity != "error"])
 
 
-def _check_matrix(project: Project, authority_ids: set[str], group_ids: set[str], problems: list[Problem]) -> None:
+def _check_matrix(project: Project, authority_ids: set[str], group_ids: set[str], problems: list[Problem],
+                  lines: LineMap | None = None) -> None:
     file = "params/project.yaml"
+    lines = lines or LineMap()
     if project.matrix.authorities != "all":
         for i, a in enumerate(project.matrix.authorities):
             if a not in authority_ids:
                 problems.append(Problem(file, f"names authority '{a}', which has no file params/authorities/{a}.yaml.",
-                                        field=f"matrix.authorities[{i}]",
+                                        field=f"matrix.authorities[{i}]", line=lines.line_for(("matrix", "authorities", i)),
                                         fix=f"add the file or use one of: {', '.join(sorted(authority_ids)) or 'none yet'}."))
     if project.matrix.client_groups != "all":
         for i, g in enumerate(project.matrix.client_groups):
             if g not in group_ids:
                 problems.append(Problem(file, f"names client group '{g}', which has no file params/client-groups/{g}.yaml.",
-                                        field=f"matrix.client_groups[{i}]",
+                                        field=f"matrix.client_groups[{i}]", line=lines.line_for(("matrix", "client_groups", i)),
                                         fix=f"add the file or use one of: {', '.join(sorted(group_ids)) or 'none yet'}."))
     for i, e in enumerate(project.matrix.exclude):
         if e.authority not in authority_ids or e.client_group not in group_ids:
             problems.append(Problem(file, f"excludes {e.authority} / {e.client_group}, which is not in the matrix.",
-                                    field=f"matrix.exclude[{i}]", fix="check the spelling of both identifiers."))
+                                    field=f"matrix.exclude[{i}]", line=lines.line_for(("matrix", "exclude", i)),
+                                    fix="check the spelling of both identifiers."))
 
 
 def _check_authority(authority: Authority, authority_id: str, workspace: Path, lines: LineMap) -> list[Problem]:
@@ -667,11 +697,16 @@ def _check_authority(authority: Authority, authority_id: str, workspace: Path, l
     if logo:
         logo_path = workspace / logo
         where = dict(file=file, field="branding.logo", line=lines.line_for(("branding", "logo")))
-        if Path(logo).is_absolute() or ".." in Path(logo).parts or not is_inside(logo_path, workspace):
-            problems.append(Problem(message=f"'{logo}' points outside the workspace.",
+        try:
+            outside = Path(logo).is_absolute() or ".." in Path(logo).parts or not is_inside(logo_path, workspace)
+            exists = not outside and logo_path.is_file()
+        except (OSError, ValueError):  # a name too long for the filesystem, a NUL byte...
+            outside, exists = False, False
+        if outside:
+            problems.append(Problem(message=f"{_shown(logo)} points outside the workspace.",
                                     fix="put the logo inside the workspace (e.g. params/logos/) and give a relative path.", **where))
-        elif not logo_path.is_file():
-            problems.append(Problem(message=f"the logo file '{logo}' does not exist.", fix="check the path, relative to the workspace folder.", **where))
+        elif not exists:
+            problems.append(Problem(message=f"the logo file {_shown(logo)} does not exist.", fix="check the path, relative to the workspace folder.", **where))
         elif logo_path.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg"):
             problems.append(Problem(message="the logo must be an SVG, PNG or JPEG file.", fix="convert it to SVG or PNG.", **where))
     try:

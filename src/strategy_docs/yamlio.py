@@ -36,12 +36,29 @@ class LineMap:
         return self.lines.get((), None)
 
 
-def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[Problem], file: str) -> None:
+MAX_VALUES = 100_000  # values in one file, counting every use of an alias (a YAML "billion laughs" is refused)
+MAX_DEPTH = 40  # nesting levels; params files need fewer than ten
+
+
+class _TooBig(Exception):
+    def __init__(self, message: str, line: int | None = None):
+        super().__init__(message)
+        self.line = line
+
+
+def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[Problem], file: str,
+          budget: list[int] | None = None) -> None:
+    budget = budget if budget is not None else [MAX_VALUES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooBig(f"holds more than {MAX_VALUES:,} values once its anchors and aliases are expanded")
+    if len(path) > MAX_DEPTH:
+        raise _TooBig(f"is nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1)
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key = key_node.value
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else repr(key_node.value)
             line = key_node.start_mark.line + 1
             if key in seen:
                 problems.append(
@@ -55,11 +72,33 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[
                 )
             seen[key] = line
             lines[path + (key,)] = line
-            _walk(value_node, path + (key,), lines, problems, file)
+            _walk(value_node, path + (key,), lines, problems, file, budget)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[path + (index,)] = item.start_mark.line + 1
-            _walk(item, path + (index,), lines, problems, file)
+            _walk(item, path + (index,), lines, problems, file, budget)
+
+
+def _unconstructable_scalar(node: yaml.Node) -> tuple[yaml.ScalarNode, str] | None:
+    """The first scalar the safe constructor cannot turn into a value (e.g. the date 2026-02-30)."""
+    constructor = yaml.constructor.SafeConstructor()
+    stack, seen = [node], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.ScalarNode):
+            try:
+                constructor.construct_object(current)
+            except Exception as exc:  # noqa: BLE001 - this is the scalar we are looking for
+                return current, str(exc)
+        elif isinstance(current, yaml.MappingNode):
+            for key_node, value_node in reversed(current.value):
+                stack.extend((value_node, key_node))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend(reversed(current.value))
+    return None
 
 
 def format_path(path: Path_) -> str:
@@ -88,6 +127,7 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, LineMap, list[Problem
         ]
     if not text.strip():
         return None, LineMap(), [Problem(display_name, "is empty.", fix="add the required fields (see docs/params.md).")]
+    node = None
     try:
         loader = _SAFE_LOADER(text)
         try:
@@ -95,6 +135,20 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, LineMap, list[Problem
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except RecursionError:
+        return None, LineMap(), [Problem(display_name, "is nested too deeply to be a parameters file.",
+                                         fix="check for unclosed brackets '[' or '{'.")]
+    except (ValueError, TypeError, OverflowError) as exc:
+        # The safe constructor raises plain errors for values that look typed but are not,
+        # most often an impossible date such as 2026-02-30.
+        found = _unconstructable_scalar(node) if node is not None else None
+        if found is None:
+            return None, LineMap(), [Problem(display_name, f"is not valid YAML: {exc}.")]
+        scalar, reason = found
+        what = "a real date" if scalar.tag.endswith(":timestamp") else "a valid value"
+        return None, LineMap(), [Problem(display_name, f"'{scalar.value}' is not {what} ({reason}).",
+                                         line=scalar.start_mark.line + 1,
+                                         fix="write dates as YYYY-MM-DD with a real month and day, or put the value in quotes.")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -107,5 +161,11 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, LineMap, list[Problem
         return None, LineMap(), [Problem(display_name, f"is not valid YAML: {exc}.")]
     lines: dict[Path_, int] = {}
     if node is not None:
-        _walk(node, (), lines, problems, display_name)
+        try:
+            _walk(node, (), lines, problems, display_name)
+        except (_TooBig, RecursionError) as exc:
+            reason = str(exc) if isinstance(exc, _TooBig) else "is nested too deeply"
+            return None, LineMap(), [Problem(display_name, f"{reason}, which no parameters file needs.",
+                                             line=getattr(exc, "line", None),
+                                             fix="remove repeated anchors (&name) and aliases (*name), or the extra nesting.")]
     return data, LineMap(lines), problems
