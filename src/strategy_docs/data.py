@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,7 +151,9 @@ def find_table_file(folder: Path, table: str) -> Path | None:
 
 def _decode(raw: bytes) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8")
+        return raw[3:].decode("utf-8", errors="replace")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text" is UTF-16
+        return raw.decode("utf-16", errors="replace")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -170,16 +173,38 @@ def _read_csv(path: Path) -> pd.DataFrame:
 
     text = _decode(path.read_bytes())
     delimiter = _sniff_delimiter(text)
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
-    if not rows:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    records: list[tuple[int, list[str]]] = []  # (line where the row starts, cells)
+    last = 0
+    for row in reader:
+        start, last = last + 1, reader.line_num
+        if any(cell.strip() for cell in row):
+            records.append((start, row))
+    if not records:
         return pd.DataFrame()
-    header = [h.strip() for h in rows[0]]
-    body = [r + [""] * (len(header) - len(r)) for r in rows[1:]]
+    header_line, header_row = records[0]
+    header = [h.strip() for h in header_row]
+    rows = [r for _, r in records[1:]]
+    body = [r + [""] * (len(header) - len(r)) for r in rows]
     frame = pd.DataFrame([r[: len(header)] for r in body], columns=header, dtype=object)
-    frame.attrs["first_data_row"] = 2
-    frame.attrs["extra_cells"] = [i + 2 for i, r in enumerate(rows[1:]) if len(r) > len(header) and any(c.strip() for c in r[len(header):])]
+    _set_row_numbers(frame, header_line, [line for line, _ in records[1:]])
+    frame.attrs["extra_cells"] = [i for i, r in enumerate(rows) if len(r) > len(header) and any(c.strip() for c in r[len(header):])]
     return frame
+
+
+def _set_row_numbers(frame: pd.DataFrame, header_line: int, lines: list[int]) -> None:
+    """Where each data row is in the file, as a spreadsheet shows it (only stored when there are gaps)."""
+    frame.attrs["first_data_row"] = header_line + 1
+    if lines != list(range(header_line + 1, header_line + 1 + len(lines))):
+        frame.attrs["row_numbers"] = tuple(lines)
+
+
+def row_number(frame: pd.DataFrame, index: int) -> int:
+    """The file's row number of the frame's row `index` (1-based, as in a spreadsheet)."""
+    numbers = frame.attrs.get("row_numbers")
+    if numbers is not None and 0 <= index < len(numbers):
+        return numbers[index]
+    return frame.attrs.get("first_data_row", 2) + index
 
 
 def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
@@ -207,10 +232,11 @@ def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
     if not values:
         return pd.DataFrame()
     header = [str(v).strip() if v is not None else "" for v in values[header_index]]
-    body = [r for r in values[header_index + 1:] if any(v is not None and str(v).strip() for v in r)]
-    frame = pd.DataFrame([["" if v is None else v for v in r[: len(header)]] for r in body], columns=header, dtype=object)
+    numbered = [(i + 1, r) for i, r in enumerate(values) if i > header_index
+                and any(v is not None and str(v).strip() for v in r)]
+    frame = pd.DataFrame([["" if v is None else v for v in r[: len(header)]] for _, r in numbered], columns=header, dtype=object)
     frame = frame.loc[:, [h for h in header if h]] if any(header) else frame
-    frame.attrs["first_data_row"] = header_index + 2
+    _set_row_numbers(frame, header_index + 1, [line for line, _ in numbered])
     frame.attrs["extra_cells"] = []
     return frame
 
@@ -229,7 +255,7 @@ def _to_number(value: object) -> float | None:
     if isinstance(value, (int, float)):
         if value != value:  # NaN
             return None
-        return float(value)
+        return _plausible(float(value))
     text = str(value).strip().replace("\u00a3", "").replace("\u00a0", "").replace(" ", "")
     if text in ("", "-", "..", "n/a", "N/A", "NA", "[x]", "[z]"):
         return None
@@ -238,8 +264,17 @@ def _to_number(value: object) -> float | None:
         text = text[1:-1]
     if _THOUSANDS.match(text):
         text = text.replace(",", "")
-    number = float(text)
+    number = _plausible(float(text))
     return -number if negative else number
+
+
+MAX_MAGNITUDE = 1e15  # beyond any count or amount of money in these tables, and exact as a float
+
+
+def _plausible(number: float) -> float:
+    if not math.isfinite(number) or abs(number) > MAX_MAGNITUDE:
+        raise ValueError("not a plausible number")
+    return number
 
 
 def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problems: list[Problem],
@@ -252,6 +287,16 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
         return None
     # Match header names leniently (case, surrounding spaces) but report real renames.
     lookup = {str(c).strip().lower().replace(" ", "_"): c for c in frame.columns}
+    header_row = first_row - 1
+    normalised = [str(c).strip().lower().replace(" ", "_") for c in frame.columns]
+    repeated = sorted({n for n in normalised if n and normalised.count(n) > 1 and n in schema.column_names})
+    if repeated:
+        for name in repeated:
+            positions = [i + 1 for i, n in enumerate(normalised) if n == name]
+            problems.append(Problem(file, f"has {len(positions)} columns named '{name}' (columns "
+                                          f"{', '.join(map(str, positions))} of the header row).",
+                                    field=name, line=header_row, fix="keep one of them, or rename the others."))
+        return None
     rename = {}
     missing = []
     for column in schema.columns:
@@ -264,10 +309,14 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
         problems.append(Problem(
             file, f"is missing the column{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)} "
                   f"(found: {', '.join(repr(k) for k in known) or 'none'}).",
-            field=missing[0], line=first_row - 1,
+            field=missing[0], line=header_row,
             fix=f"name the header row exactly: {', '.join(schema.column_names)}."))
         return None
+    row_numbers = frame.attrs.get("row_numbers")
     frame = frame.rename(columns=rename)[schema.column_names].copy()
+    frame.attrs["first_data_row"] = first_row
+    if row_numbers is not None:
+        frame.attrs["row_numbers"] = row_numbers
     if frame.empty:
         problems.append(Problem(file, "has a header but no rows.", fix="add the data rows, or delete the file if the table is not used."))
         return None
@@ -278,10 +327,11 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
         nonlocal error_count
         error_count += 1
         if error_count <= 20:  # a whole column of bad values should not bury everything else
-            problems.append(Problem(file, message, field=column, line=first_row + row_index, fix=fix))
+            problems.append(Problem(file, message, field=column, line=row_number(frame, row_index), fix=fix))
 
-    for line in frame.attrs.get("extra_cells", []):
-        bad(line - first_row, "", "has more cells than the header row.", "check for a stray separator or an unquoted comma.")
+    for index in frame.attrs.get("extra_cells", []):
+        bad(index, "", f"row {row_number(frame, index)} has more cells than the header row.",
+            "check for a stray separator or an unquoted comma (write 1234, not 1,234 without quotes).")
 
     for column in schema.columns:
         values = frame[column.name].tolist()
@@ -290,27 +340,27 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
             blank = value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and value != value)
             if blank:
                 if not column.blank_ok:
-                    bad(i, column.name, f"row {first_row + i} has no value in '{column.name}'.", "fill it in.")
+                    bad(i, column.name, f"row {row_number(frame, i)} has no value in '{column.name}'.", "fill it in.")
                 cleaned.append(None)
                 continue
             if column.kind in ("int", "float"):
                 try:
                     number = _to_number(value)
                 except ValueError:
-                    bad(i, column.name, f"row {first_row + i}: '{column.name}' should be a number but is {str(value)!r}.",
+                    bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' should be a number but is {str(value)!r}.",
                         "write digits only, e.g. 1234 or 1,234.")
                     cleaned.append(None)
                     continue
                 if number is None:
                     if not column.blank_ok:
-                        bad(i, column.name, f"row {first_row + i} has no value in '{column.name}'.", "fill it in.")
+                        bad(i, column.name, f"row {row_number(frame, i)} has no value in '{column.name}'.", "fill it in.")
                     cleaned.append(None)
                     continue
                 if column.kind == "int" and number != int(number):
-                    bad(i, column.name, f"row {first_row + i}: '{column.name}' should be a whole number but is {value!r}.",
+                    bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' should be a whole number but is {value!r}.",
                         "counts of people or places are whole numbers.")
                 if column.non_negative and number < 0:
-                    bad(i, column.name, f"row {first_row + i}: '{column.name}' cannot be negative ({value!r}).",
+                    bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' cannot be negative ({value!r}).",
                         "counts and costs are zero or more; income belongs in the budget table as a negative amount.")
                 cleaned.append(int(number) if column.kind == "int" else number)
             else:
@@ -322,10 +372,10 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
                     if match:
                         text = match[0]
                     else:
-                        bad(i, column.name, f"row {first_row + i}: '{column.name}' is {text!r}, which is not allowed.",
+                        bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is {text!r}, which is not allowed.",
                             f"use one of: {', '.join(column.allowed)}.")
                 if column.pattern and not re.match(column.pattern, text):
-                    bad(i, column.name, f"row {first_row + i}: '{column.name}' is {text!r}, which is not in the expected form.",
+                    bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is {text!r}, which is not in the expected form.",
                         "write financial years as 2026/27." if column.pattern == FINANCIAL_YEAR else f"match {column.pattern}.")
                 cleaned.append(text)
         frame[column.name] = cleaned
@@ -333,7 +383,7 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
     duplicated = frame.duplicated(subset=list(schema.key), keep="first")
     for i in [int(x) for x in frame.index[duplicated]]:
         key = ", ".join(f"{k}={frame.at[i, k]!r}" for k in schema.key)
-        bad(i, schema.key[0], f"row {first_row + i} repeats an earlier row ({key}).",
+        bad(i, schema.key[0], f"row {row_number(frame, i)} repeats an earlier row ({key}).",
             "remove the duplicate or correct the key columns.")
 
     if extra_check is not None:
@@ -342,6 +392,8 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
         problems.append(Problem(file, f"has {error_count - 20} more problems like these not listed.", fix="fix the ones above first."))
     if error_count:
         return None
+    frame.attrs.pop("row_numbers", None)
+    frame.attrs.pop("extra_cells", None)
     for column in schema.columns:
         if column.kind == "int" and not frame[column.name].isna().any():
             frame[column.name] = frame[column.name].astype("int64")
@@ -360,7 +412,8 @@ def read_table(path: Path, table: str, display_name: str, problems: list[Problem
         else:
             frame = _read_csv(path)
     except Exception as exc:  # noqa: BLE001 - any unreadable file becomes one clear problem
-        problems.append(Problem(display_name, f"cannot be read as {'a spreadsheet' if path.suffix == '.xlsx' else 'CSV'} ({exc}).",
+        reason = str(exc).replace(str(path), display_name).replace(str(path.parent), "") or type(exc).__name__
+        problems.append(Problem(display_name, f"cannot be read as {'a spreadsheet' if path.suffix.lower() == '.xlsx' else 'CSV'} ({reason}).",
                                 fix="check it is a CSV or XLSX file saved by a spreadsheet program."))
         return None
     return _validate_frame(frame, schema, display_name, problems, extra_check)
@@ -416,27 +469,27 @@ def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str]
             if "area_code" in frame.columns:
                 for i, code in enumerate(frame["area_code"]):
                     if code is not None and code not in area_codes:
-                        bad(i, "area_code", f"row {frame.attrs.get('first_data_row', 2) + i}: unknown area code {code!r}.",
+                        bad(i, "area_code", f"row {row_number(frame, i)}: unknown area code {code!r}.",
                             f"use one of the authority's locality codes: {', '.join(sorted(area_codes))}.")
             if client_groups is not None and "client_group" in frame.columns:
                 for i, group in enumerate(frame["client_group"]):
                     if group is not None and group not in client_groups:
-                        bad(i, "client_group", f"row {frame.attrs.get('first_data_row', 2) + i}: unknown client group {group!r}.",
+                        bad(i, "client_group", f"row {row_number(frame, i)}: unknown client group {group!r}.",
                             f"use one of: {', '.join(sorted(client_groups))}.")
             if table == "providers":
                 allowed = RATINGS[nation]
                 for i, rating in enumerate(frame["quality_rating"]):
                     if rating is not None and rating not in allowed:
-                        bad(i, "quality_rating", f"row {frame.attrs.get('first_data_row', 2) + i}: rating {rating!r} is not a "
+                        bad(i, "quality_rating", f"row {row_number(frame, i)}: rating {rating!r} is not a "
                             f"{'CIW' if nation == 'wales' else 'CQC'} rating.", f"use one of: {', '.join(allowed)}.")
                 for i, (cap, occ) in enumerate(zip(frame["capacity"], frame["occupied"])):
                     if isinstance(cap, (int, float)) and isinstance(occ, (int, float)) and occ > cap:
-                        bad(i, "occupied", f"row {frame.attrs.get('first_data_row', 2) + i}: occupied ({occ}) is more than capacity ({cap}).",
+                        bad(i, "occupied", f"row {row_number(frame, i)}: occupied ({occ}) is more than capacity ({cap}).",
                             "check both figures.")
             if table == "service_users":
                 for i, (people, away) in enumerate(zip(frame["people"], frame["out_of_area"])):
                     if isinstance(people, (int, float)) and isinstance(away, (int, float)) and away > people:
-                        bad(i, "out_of_area", f"row {frame.attrs.get('first_data_row', 2) + i}: out_of_area ({away}) is more than people ({people}).",
+                        bad(i, "out_of_area", f"row {row_number(frame, i)}: out_of_area ({away}) is more than people ({people}).",
                             "out_of_area counts the people placed outside the authority, so it cannot exceed people.")
 
         frame = read_table(path, table, display, problems, checks)

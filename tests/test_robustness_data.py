@@ -1,0 +1,399 @@
+"""Broken and Excel-mangled data files: each is either read correctly or rejected with a message
+naming the file, the column and the row (through the loader and through `strategy-docs validate`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from strategy_docs.data import TABLES, load_authority_data, read_table
+from strategy_docs.errors import DataError, Problem
+from strategy_docs.params import load_params
+
+from .robust_support import AUTHORITY, cli, prune
+
+FOLDER = f"data/{AUTHORITY}"
+
+
+@pytest.fixture
+def ws(workspace: Path) -> Path:
+    return prune(workspace)
+
+
+def load(ws: Path):
+    params = load_params(ws)
+    authority = params.authorities[AUTHORITY]
+    return load_authority_data(ws, AUTHORITY, {loc.code for loc in authority.localities}, authority.nation,
+                               set(params.client_groups))
+
+
+def problems_of(ws: Path) -> list[Problem]:
+    with pytest.raises(DataError) as info:
+        load(ws)
+    assert info.value.problems
+    return info.value.problems
+
+
+def rows(ws: Path, table: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO((ws / FOLDER / f"{table}.csv").read_text(encoding="utf-8"))))
+
+
+def write_rows(ws: Path, table: str, data: list[list[str]], *, delimiter=",", encoding="utf-8", newline="\n",
+               name: str | None = None) -> Path:
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator=newline).writerows(data)
+    path = ws / FOLDER / (name or f"{table}.csv")
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def set_cell(ws: Path, table: str, row: int, column: str, value: str) -> int:
+    """Change one cell (row 1 is the first data row); returns the file line of that row."""
+    data = rows(ws, table)
+    data[row][data[0].index(column)] = value
+    write_rows(ws, table, data)
+    return row + 1
+
+
+def one(problems: list[Problem], table: str, column: str) -> Problem:
+    mine = [p for p in problems if p.file == f"{FOLDER}/{table}.csv" and p.field == column]
+    assert len(mine) == 1, [str(p) for p in problems]
+    return mine[0]
+
+
+def test_pruned_data_is_valid(ws):
+    data = load(ws)
+    assert len(data.population) > 100 and len(data.providers) > 10
+
+
+# ---------------------------------------------------------------- structure
+
+
+def test_missing_column(ws):
+    data = rows(ws, "service_users")
+    at = data[0].index("out_of_area")
+    write_rows(ws, "service_users", [r[:at] + r[at + 1:] for r in data])
+    problem = one(problems_of(ws), "service_users", "out_of_area")
+    assert problem.line == 1 and "missing the column 'out_of_area'" in problem.message
+    assert "year, client_group" in problem.fix
+
+
+def test_renamed_column_is_rejected_with_what_was_found(ws):
+    data = rows(ws, "providers")
+    data[0][data[0].index("capacity")] = "beds"
+    write_rows(ws, "providers", data)
+    problem = one(problems_of(ws), "providers", "capacity")
+    assert "'capacity'" in problem.message and "'beds'" in problem.message
+
+
+def test_header_case_spaces_and_column_order_do_not_matter(ws):
+    before = load(ws).unit_costs
+    data = rows(ws, "unit_costs")
+    order = list(reversed(range(len(data[0]))))
+    data = [[r[i] for i in order] for r in data]
+    data[0] = [f" {h.replace('_', ' ').title()} " for h in data[0]]
+    write_rows(ws, "unit_costs", data)
+    pd.testing.assert_frame_equal(load(ws).unit_costs, before)
+
+
+def test_duplicate_header(ws):
+    data = rows(ws, "service_users")
+    write_rows(ws, "service_users", [r + [r[data[0].index("people")]] for r in data])
+    problem = one(problems_of(ws), "service_users", "people")
+    assert "2 columns named 'people'" in problem.message and problem.line == 1
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n  \n", b"\xef\xbb\xbf"])
+def test_empty_file(ws, content):
+    (ws / FOLDER / "budget.csv").write_bytes(content)
+    [problem] = [p for p in problems_of(ws) if p.file == f"{FOLDER}/budget.csv"]
+    assert "empty" in problem.message and "financial_year" in problem.fix
+
+
+def test_header_only(ws):
+    write_rows(ws, "budget", rows(ws, "budget")[:1])
+    [problem] = [p for p in problems_of(ws) if p.file == f"{FOLDER}/budget.csv"]
+    assert "no rows" in problem.message
+
+
+def test_missing_file(ws):
+    (ws / FOLDER / "indicators.csv").unlink()
+    [problem] = [p for p in problems_of(ws) if "indicators" in p.file]
+    assert "missing" in problem.message and "indicator_id" in problem.fix
+
+
+@pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+                                     b"PK\x03\x04\x14\x00\x06\x00" + bytes(200)])
+def test_binary_file_named_csv(ws, content):
+    (ws / FOLDER / "providers.csv").write_bytes(content)
+    problems = [p for p in problems_of(ws) if p.file == f"{FOLDER}/providers.csv"]
+    assert problems and all(p.message for p in problems)
+
+
+def test_csv_renamed_to_xlsx(ws):
+    path = ws / FOLDER / "providers.csv"
+    path.rename(path.with_suffix(".xlsx"))
+    [problem] = [p for p in problems_of(ws) if p.file == f"{FOLDER}/providers.xlsx"]
+    assert "cannot be read as a spreadsheet" in problem.message and str(ws) not in problem.message
+
+
+# ---------------------------------------------------------------- values
+
+
+def test_wrong_type_names_column_and_row(ws):
+    line = set_cell(ws, "service_users", 7, "people", "twelve")
+    problem = one(problems_of(ws), "service_users", "people")
+    assert problem.line == line and f"row {line}" in problem.message and "'twelve'" in problem.message
+    assert "number" in problem.message
+
+
+def test_fraction_in_a_count(ws):
+    line = set_cell(ws, "providers", 3, "capacity", "12.5")
+    problem = one(problems_of(ws), "providers", "capacity")
+    assert problem.line == line and "whole number" in problem.message
+
+
+def test_negative_count(ws):
+    line = set_cell(ws, "population", 12, "population", "-40")
+    problem = one(problems_of(ws), "population", "population")
+    assert problem.line == line and "cannot be negative" in problem.message
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-Infinity", "1e400", "99999999999999999999999"])
+def test_non_finite_or_absurd_numbers_are_rejected_not_crashed(ws, value):
+    line = set_cell(ws, "service_users", 2, "people", value)
+    problem = one(problems_of(ws), "service_users", "people")
+    assert problem.line == line and value in problem.message
+
+
+def test_blank_required_value(ws):
+    line = set_cell(ws, "budget", 4, "line", "  ")
+    problem = one(problems_of(ws), "budget", "line")
+    assert problem.line == line and "no value" in problem.message
+
+
+def test_unknown_area_code(ws):
+    line = set_cell(ws, "service_users", 5, "area_code", "E99999999")
+    problem = one(problems_of(ws), "service_users", "area_code")
+    assert problem.line == line and "E99999999" in problem.message and "use one of" in problem.fix
+
+
+def test_unknown_client_group(ws):
+    line = set_cell(ws, "unit_costs", 1, "client_group", "older_people")
+    problem = one(problems_of(ws), "unit_costs", "client_group")
+    assert problem.line == line and "older_people" in problem.message
+
+
+def test_value_outside_vocabulary(ws):
+    line = set_cell(ws, "providers", 2, "sector", "charity")
+    problem = one(problems_of(ws), "providers", "sector")
+    assert problem.line == line and "in-house" in problem.fix
+    line = set_cell(ws, "providers", 2, "sector", "private")
+    line = set_cell(ws, "providers", 4, "quality_rating", "Excellent")  # a CIW word in an English authority
+    problem = one(problems_of(ws), "providers", "quality_rating")
+    assert problem.line == line and "CQC" in problem.message
+
+
+def test_bad_financial_year(ws):
+    line = set_cell(ws, "budget", 2, "financial_year", "2026-27")
+    problem = one(problems_of(ws), "budget", "financial_year")
+    assert problem.line == line and "2026/27" in problem.fix
+
+
+def test_occupied_more_than_capacity(ws):
+    data = rows(ws, "providers")
+    header = data[0]
+    data[3][header.index("occupied")] = str(int(data[3][header.index("capacity")]) + 5)
+    write_rows(ws, "providers", data)
+    problem = one(problems_of(ws), "providers", "occupied")
+    assert problem.line == 4
+
+
+def test_duplicate_rows(ws):
+    data = rows(ws, "service_users")
+    data.insert(9, list(data[3]))
+    write_rows(ws, "service_users", data)
+    problems = [p for p in problems_of(ws) if p.file == f"{FOLDER}/service_users.csv"]
+    [problem] = [p for p in problems if "repeats" in p.message]
+    assert problem.line == 10 and "row 10" in problem.message
+
+
+def test_row_numbers_count_blank_lines_and_multiline_cells(ws):
+    data = rows(ws, "providers")
+    header = data[0]
+    data[1][header.index("provider_name")] = "Two\nline name"
+    data[6][header.index("capacity")] = "lots"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows(data[:3])
+    buffer.write("\n,,,,,,,,\n")  # a blank row and an empty-looking row, as Excel leaves them
+    writer.writerows(data[3:])
+    (ws / FOLDER / "providers.csv").write_text(buffer.getvalue(), encoding="utf-8")
+    expected_line = buffer.getvalue().splitlines().index(next(l for l in buffer.getvalue().splitlines() if ",lots," in l)) + 1
+    problem = one(problems_of(ws), "providers", "capacity")
+    assert problem.line == expected_line and f"row {expected_line}" in problem.message
+
+
+def test_unquoted_thousands_separator_shifts_cells(ws):
+    data = rows(ws, "service_users")
+    text = "\n".join(",".join(r) for r in data) + "\n"
+    lines = text.splitlines()
+    parts = lines[4].split(",")
+    parts[4] = "1,234"  # Excel-style thousands in a CSV without quotes
+    lines[4] = ",".join(parts)
+    (ws / FOLDER / "service_users.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    problems = [p for p in problems_of(ws) if p.file == f"{FOLDER}/service_users.csv"]
+    assert any(p.line == 5 and "more cells than the header" in p.message for p in problems)
+
+
+# ---------------------------------------------------------------- what Excel produces
+
+
+def test_excel_csv_bom_semicolons_thousands_crlf(ws):
+    before = load(ws)
+    for table in ("population", "service_users", "providers", "budget"):
+        data = rows(ws, table)
+        for r in data[1:]:
+            for i, name in enumerate(data[0]):
+                if name in ("population", "people", "capacity") and r[i].isdigit() and int(r[i]) >= 1000:
+                    r[i] = f"{int(r[i]):,}"
+                if name == "amount":
+                    amount = float(r[i])
+                    r[i] = f"({abs(amount):,.2f})" if amount < 0 else f"£{amount:,.2f}"
+        write_rows(ws, table, data, delimiter=";", encoding="utf-8-sig", newline="\r\n")
+    assert (ws / FOLDER / "budget.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    after = load(ws)
+    for table in ("population", "service_users", "providers", "budget"):
+        pd.testing.assert_frame_equal(getattr(after, table), getattr(before, table), check_exact=False)
+
+
+def test_windows_1252_text_is_read(ws):
+    data = rows(ws, "providers")
+    name = data[0].index("provider_name")
+    data[2][name] = "Café Crème Care – St Mary’s"
+    write_rows(ws, "providers", data, encoding="cp1252")
+    frame = load(ws).providers
+    assert "Café Crème Care – St Mary’s" in set(frame["provider_name"])
+
+
+def test_utf16_tab_separated_unicode_text_is_read(ws):
+    before = load(ws).unit_costs
+    write_rows(ws, "unit_costs", rows(ws, "unit_costs"), delimiter="\t", encoding="utf-16")
+    pd.testing.assert_frame_equal(load(ws).unit_costs, before)
+
+
+def _to_xlsx(ws: Path, table: str, *, title_rows: int = 0, merge_column: str | None = None) -> Path:
+    from openpyxl import Workbook
+
+    data = rows(ws, table)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = table
+    for i in range(title_rows):
+        sheet.append([f"Northshire County Council - {table} extract" if i == 0 else None])
+    if title_rows:
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(data[0]))
+    header_row = sheet.max_row + 1 if title_rows else 1
+    for r, values in enumerate(data):
+        out = []
+        for name, value in zip(data[0], values):
+            column = next((c for c in TABLES[table].columns if c.name == name), None)
+            if r and column is not None and column.kind in ("int", "float") and value.strip():
+                out.append(float(value) if column.kind == "float" else int(value))
+            else:
+                out.append(value if value != "" else None)
+        for c, value in enumerate(out, start=1):
+            sheet.cell(header_row + r, c, value)
+    if merge_column:  # merge runs of equal values down a column, as people do for readability
+        col = data[0].index(merge_column) + 1
+        start = header_row + 1
+        for r in range(header_row + 2, header_row + len(data) + 1):
+            if sheet.cell(r, col).value != sheet.cell(start, col).value or r == header_row + len(data):
+                end = r if sheet.cell(r, col).value == sheet.cell(start, col).value else r - 1
+                if end > start:
+                    sheet.merge_cells(start_row=start, start_column=col, end_row=end, end_column=col)
+                start = r
+    path = ws / FOLDER / f"{table}.xlsx"
+    book.save(path)
+    (ws / FOLDER / f"{table}.csv").unlink()
+    return path
+
+
+def test_xlsx_with_title_rows_and_merged_cells_reads_like_the_csv(ws):
+    before = load(ws)
+    _to_xlsx(ws, "providers", title_rows=2, merge_column="client_group")
+    _to_xlsx(ws, "budget", title_rows=1, merge_column="group")
+    after = load(ws)
+    pd.testing.assert_frame_equal(after.providers, before.providers)
+    pd.testing.assert_frame_equal(after.budget, before.budget)
+
+
+def test_xlsx_problem_names_the_sheet_row(ws):
+    data = rows(ws, "unit_costs")
+    data[5][data[0].index("unit")] = "per fortnight"
+    write_rows(ws, "unit_costs", data)
+    _to_xlsx(ws, "unit_costs", title_rows=2)
+    problems = [p for p in problems_of(ws) if p.file == f"{FOLDER}/unit_costs.xlsx"]
+    [problem] = problems
+    assert problem.field == "unit" and "per fortnight" in problem.message
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(ws / FOLDER / "unit_costs.xlsx").active
+    assert "per fortnight" in [c.value for c in sheet[problem.line]], "the problem must name the sheet's own row number"
+    assert problem.line == 3 + 5  # title rows 1-2, header row 3, fifth data row
+
+
+# ---------------------------------------------------------------- through the command line
+
+
+def test_cli_validate_reports_file_column_row_and_exits_2(ws):
+    set_cell(ws, "service_users", 3, "people", "-2")
+    set_cell(ws, "providers", 2, "area_code", "XX1")
+    (ws / FOLDER / "budget.csv").write_bytes(b"")
+    result = cli(ws, "validate")
+    assert result.returncode == 2, result.stdout + result.stderr
+    err = result.stderr
+    assert f"{FOLDER}/service_users.csv, line 4, field 'people': row 4: 'people' cannot be negative" in err
+    assert f"{FOLDER}/providers.csv, line 3, field 'area_code': row 3: unknown area code 'XX1'" in err
+    assert f"{FOLDER}/budget.csv: is empty" in err
+    assert "Traceback" not in err and "Nothing was built" in err
+
+
+def test_cli_build_with_bad_data_executes_nothing(ws):
+    set_cell(ws, "indicators", 1, "period", "last year")
+    result = cli(ws, "build", "--format", "html", "--jobs", "1", timeout=120)
+    assert result.returncode == 2 and f"{FOLDER}/indicators.csv, line 2, field 'period'" in result.stderr
+    assert not (ws / "build" / "2026-27").exists() and not (ws / "build" / ".state" / "work").exists()
+
+
+# ---------------------------------------------------------------- property: junk cells never crash the reader
+
+cell = st.one_of(st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
+                 st.sampled_from(["", "1,234", "(12)", "£5", "-0", "1e999", "nan", "NaN", "[x]", "0x1F", "1_000",
+                                  "12.5", "\u00a0", "=1+1", "TRUE", "2026/27", "per week", "85+"]),
+                 st.integers(-10**25, 10**25).map(str), st.floats().map(str))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(table=st.sampled_from(sorted(TABLES)), data=st.data(), delimiter=st.sampled_from([",", ";", "\t"]),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]))
+def test_property_junk_cells_are_read_or_rejected(tmp_path, table, data, delimiter, encoding):
+    header = TABLES[table].column_names
+    body = data.draw(st.lists(st.lists(cell, min_size=len(header) - 1, max_size=len(header) + 1), max_size=6))
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter).writerows([header, *body])
+    path = tmp_path / f"{table}.csv"
+    path.write_bytes(buffer.getvalue().encode(encoding, errors="replace"))
+    problems: list[Problem] = []
+    frame = read_table(path, table, f"data/x/{table}.csv", problems)
+    assert (frame is None) == bool([p for p in problems if p.severity == "error"])
+    for problem in problems:
+        assert problem.file == f"data/x/{table}.csv" and problem.message
+        if problem.line is not None:
+            assert 1 <= problem.line <= buffer.getvalue().count("\n") + 1
