@@ -811,7 +811,7 @@ def _indicator_series(ind: dict, status: str, rng: np.random.Generator,
         comparator = latest + sign * scale * rng.uniform(-0.04, 0.04)
         drift = sign * scale * rng.uniform(-0.01, 0.012)
     else:
-        latest = target - sign * scale * rng.uniform(0.075, 0.13)
+        latest = target - sign * scale * rng.uniform(0.07, 0.11)
         comparator = latest + sign * scale * rng.uniform(0.04, 0.08)  # comparator better: no rescue
         drift = -sign * scale * rng.uniform(0.005, 0.02)  # worsening
     if unit == "percent":
@@ -911,9 +911,12 @@ def write_table(path: Path, table: str, rows: list[dict]) -> None:
     path.write_text(buffer.getvalue(), encoding="utf-8")
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ten times faster
+
+
 def _read_yaml(path: Path) -> dict:
     with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle) or {}
+        return yaml.load(handle, Loader=_LOADER) or {}  # noqa: S506 - a safe loader
 
 
 def generate_authority_data(workspace: Path, authority_id: str, seed: int = DEFAULT_SEED,
@@ -1107,8 +1110,6 @@ def make_workspace(dest: Path | str, n_authorities: int, client_groups: list[str
     (dest / "params" / "client-groups").mkdir(parents=True)
     for group in groups:
         shutil.copy2(source / "params" / "client-groups" / f"{group}.yaml", dest / "params" / "client-groups")
-    if (source / "params" / "logos").is_dir():
-        shutil.copytree(source / "params" / "logos", dest / "params" / "logos")
     project = _read_yaml(source / "params" / "project.yaml")
     project["name"] = f"Synthetic benchmark workspace ({n_authorities} authorities)"
     project["synthetic_data"] = True
@@ -1142,6 +1143,13 @@ def make_workspace(dest: Path | str, n_authorities: int, client_groups: list[str
         mapping.append((old_place, place))
         mapping.append((old_place.upper(), place.upper()))
         new_text = _replace_all(auth_text, mapping)
+        logo = (auth.get("branding") or {}).get("logo")
+        if logo:  # a plain logo with the new name, so no document shows another council's mark
+            colour = (auth.get("branding") or {}).get("colour", "#1d4f91")
+            name = _replace_all(auth.get("name", place), mapping)
+            (dest / "params" / "logos").mkdir(parents=True, exist_ok=True)
+            (dest / "params" / "logos" / f"{new_id}.svg").write_text(_plain_logo(name, colour), encoding="utf-8")
+            new_text = new_text.replace(logo, f"params/logos/{new_id}.svg")
         (dest / "params" / "authorities").mkdir(parents=True, exist_ok=True)
         (dest / "params" / "authorities" / f"{new_id}.yaml").write_text(new_text, encoding="utf-8")
         scale = float(rng.uniform(0.6, 1.5))
@@ -1210,6 +1218,24 @@ def sync_budget_totals(workspace: Path | str, tables: dict[str, dict[str, list[d
                 path.write_text(new_text, encoding="utf-8")
                 changed.append(path)
     return changed
+
+
+def _plain_logo(name: str, colour: str) -> str:
+    """A simple text logo for a derived fictional authority."""
+    from xml.sax.saxutils import escape
+
+    initial = escape(name.replace("London Borough of ", "")[:1])
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 320 64" width="320" height="64" role="img" '
+        'aria-labelledby="title">\n'
+        f'  <title id="title">{escape(name)} (fictional)</title>\n'
+        f'  <rect x="2" y="2" width="60" height="60" rx="8" fill="{colour}"/>\n'
+        f'  <text x="32" y="44" text-anchor="middle" font-family="Arial, Helvetica, sans-serif" font-size="34" '
+        f'font-weight="700" fill="#ffffff">{initial}</text>\n'
+        f'  <text x="72" y="40" font-family="Arial, Helvetica, sans-serif" font-size="16" font-weight="700" '
+        f'fill="{colour}">{escape(name)}</text>\n'
+        "</svg>\n"
+    )
 
 
 def _dump_yaml(path: Path, data: Any) -> None:
