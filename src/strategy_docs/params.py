@@ -32,7 +32,9 @@ IPC_STAGES = ["Analyse", "Plan", "Do", "Review"]
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+    # Numbers written where text is expected (`timescale: 2029`, `version: 1.2`) are what an analyst
+    # means, so they become text rather than an error.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False, coerce_numbers_to_str=True)
 
 
 # ---------------------------------------------------------------- project

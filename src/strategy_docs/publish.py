@@ -225,7 +225,9 @@ def write_manifest_and_index(ws: Workspace, project_name: str) -> list[dict]:
         }
         atomic_write(ws.build / edition / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
     entries.sort(key=lambda e: (e["edition"], e["authority_name"], e["client_group_name"]))
-    html = index_page.render_index(entries, project_name=project_name, build_date=now_iso()[:10])
+    template_dir = ws.templates / "index"
+    html = index_page.render_index(entries, project_name=project_name, build_date=now_iso()[:10], base_dir=ws.build,
+                                   template_dir=template_dir if template_dir.is_dir() else None)
     atomic_write(ws.build / "index.html", html.encode("utf-8"))
     return entries
 
