@@ -95,7 +95,7 @@ def load_document(workspace, authority: str, client_group: str) -> Document:
 def summary(doc: Document) -> list[dict]:
     ctx = doc.ctx
     control = ctx.strategy.document_control
-    partners = "; ".join(f"{p.name} ({p.role})" for p in ctx.authority.partners)
+    partners = pd.DataFrame([{"Partner": p.name, "Role in this strategy": p.role} for p in ctx.authority.partners])
     return [
         blocks.facts([
             ("Strategy period", ctx.edition.label),
@@ -112,8 +112,10 @@ def summary(doc: Document) -> list[dict]:
         blocks.prose(f"**Who this strategy is for.** {ctx.client_group.definition}"),
         blocks.prose("**Services included:** " + ", ".join(ctx.strategy.context.services_included) + "."),
         blocks.heading("Partners", 3),
-        blocks.prose(f"This strategy is owned by {ctx.authority.name} working with {partners}. "
-                     f"Services are regulated by the {ctx.authority.regulator}.\n\n{ctx.strategy.context.partnership}"),
+        blocks.prose(f"This strategy is owned by {ctx.authority.name} with the partners below. "
+                     f"Services are regulated by the {ctx.authority.regulator}."),
+        blocks.table(partners, caption="Partners", id="partners"),
+        blocks.prose(ctx.strategy.context.partnership),
     ] + ([blocks.heading("Consultation", 3), blocks.prose(ctx.strategy.context.consultation)]
          if ctx.strategy.context.consultation.strip() else [])
 
