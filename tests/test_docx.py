@@ -179,6 +179,21 @@ def test_facts_cycle_and_callout(docx):
     assert any(r.bold and r.text == "suppressed" for r in note.runs)
 
 
+def test_logo_on_the_cover_is_described(notebook):
+    pytest.importorskip("cairosvg")
+    import base64
+
+    svg = ("<svg xmlns='http://www.w3.org/2000/svg' width='120' height='40'><rect width='120' height='40' "
+           "fill='#1f5c3a'/></svg>")
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    doc = Document(io.BytesIO(docx_export.render_docx(notebook, dict(META, logo_data_uri=uri))))
+    if docx_export.svg_to_png(svg) is None:
+        pytest.skip("no cairo library here")
+    logo = doc.inline_shapes[0]._inline.docPr
+    assert logo.get("descr") == "Northshire County Council logo"
+    assert doc.paragraphs[1].style.name == "Title"
+
+
 def test_final_document_has_no_draft_notice(notebook):
     doc = Document(io.BytesIO(docx_export.render_docx(notebook, dict(META, status="final", synthetic=False))))
     text = "\n".join(p.text for p in doc.paragraphs)

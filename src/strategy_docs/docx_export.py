@@ -680,9 +680,38 @@ class _Writer:
 
     # cover and body
 
+    def logo(self) -> None:
+        """The authority's logo at the top of the cover, described for screen readers."""
+        import base64
+
+        uri = self.meta.get("logo_data_uri")
+        if not uri:
+            return
+        header, _, payload = str(uri).partition(",")
+        try:
+            data = base64.b64decode(payload)
+        except ValueError:
+            return
+        if "svg" in header:
+            data = svg_to_png(data.decode("utf-8", "replace"))
+        elif not any(kind in header for kind in ("png", "jpeg", "gif")):
+            data = None
+        if not data:
+            return
+        try:
+            shape = self.document.add_paragraph().add_run().add_picture(io.BytesIO(data), height=Cm(2.0))
+        except Exception:  # noqa: BLE001 - an unreadable logo is left out, never a failed document
+            return
+        if shape.width > Cm(TEXT_WIDTH_CM / 2):
+            ratio = Cm(TEXT_WIDTH_CM / 2) / shape.width
+            shape.width, shape.height = int(shape.width * ratio), int(shape.height * ratio)
+        shape._inline.docPr.set("descr", f"{self.meta.get('authority_name', '')} logo")
+        shape._inline.docPr.set("name", "Logo")
+
     def cover(self) -> None:
         meta = self.meta
         doc = self.document
+        self.logo()
         doc.add_paragraph(str(meta.get("title") or ""), style="Title")
         status = str(meta.get("status") or "")
         details = [
