@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -34,7 +33,10 @@ __all__ = [
     "IntentionItem",
     "IntentionMove",
     "PreviousEdition",
+    "RiskItem",
     "RiskMove",
+    "DocumentChanges",
+    "matrix_changes",
     "changes_blocks",
     "changes_for_context",
     "compare",

@@ -25,7 +25,6 @@ from html.parser import HTMLParser
 from typing import Any
 
 from docx import Document
-from docx.enum.section import WD_ORIENT  # noqa: F401 - kept for callers changing orientation
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -612,10 +611,9 @@ class _Writer:
         if block.get("notes"):
             paragraph = self.document.add_paragraph()
             paragraph.add_run("Notes: ").bold = True
-            run = paragraph.add_run(str(block["notes"]))
-            for r in paragraph.runs:
-                r.font.size = Pt(9.5)
-            del run
+            paragraph.add_run(str(block["notes"]))
+            for run in paragraph.runs:
+                run.font.size = Pt(9.5)
         else:
             self.document.add_paragraph()  # keeps consecutive tables apart
 

@@ -20,11 +20,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
@@ -708,8 +707,10 @@ def _validate_rows(sheet: SheetRows, problems: list[Problem]) -> list[Any]:
             for err, problem in zip(exc.errors(), converted):
                 loc = tuple(err["loc"])
                 label = _label_for(sheet, loc)
-                if not label and loc:  # a nested model's own check, e.g. the hypothesis test/verdict rule
+                if not label and loc:  # a nested model's own check
                     label = _label_for(sheet, loc[:1])
+                if not label and sheet.register.key == "hypotheses":  # the test-or-verdict rule
+                    label = sheet.labels.get(("verdict",), "Recorded verdict")
                 if err["type"] == "missing":
                     problem = dataclasses.replace(problem, message="is empty but required.", fix="fill in this cell.")
                 problems.append(dataclasses.replace(problem, line=row, field=label))
