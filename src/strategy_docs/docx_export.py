@@ -467,8 +467,11 @@ class _Writer:
             paragraph = paragraphs[0]
             if style:
                 paragraph.style = style
-            return paragraph
-        return container.add_paragraph(style=style)
+        else:
+            paragraph = container.add_paragraph(style=style)
+        paragraph.paragraph_format.space_after = Pt(2)  # compact table cells
+        paragraph.paragraph_format.line_spacing = 1.0
+        return paragraph
 
     def hyperlink(self, paragraph, href: str):
         link = OxmlElement("w:hyperlink")
