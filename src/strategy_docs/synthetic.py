@@ -919,6 +919,18 @@ def _read_yaml(path: Path) -> dict:
         return yaml.load(handle, Loader=_LOADER) or {}  # noqa: S506 - a safe loader
 
 
+_TOP_LEVEL_BLOCK = r"^{key}:[^\n]*\n(?:[ \t#][^\n]*\n?|\n)*"
+
+
+def _strategy_indicators(path: Path) -> list[dict]:
+    """The ``indicators`` list of a strategy file; only that block is parsed (files are long)."""
+    text = path.read_text(encoding="utf-8")
+    match = re.search(_TOP_LEVEL_BLOCK.format(key="indicators"), text, re.MULTILINE)
+    if match is None:
+        return (yaml.load(text, Loader=_LOADER) or {}).get("indicators") or []  # noqa: S506
+    return (yaml.load(match.group(0), Loader=_LOADER) or {}).get("indicators") or []  # noqa: S506
+
+
 def generate_authority_data(workspace: Path, authority_id: str, seed: int = DEFAULT_SEED,
                             settings: AuthoritySettings | None = None) -> dict[str, list[dict]]:
     """Every table for one authority, as lists of rows (not written)."""
@@ -943,7 +955,7 @@ def generate_authority_data(workspace: Path, authority_id: str, seed: int = DEFA
         tables["budget"] += make_budget(authority_id, group, specs, su, uc, nation, seed)
         strategy_path = workspace / "params" / "strategies" / authority_id / f"{group}.yaml"
         if strategy_path.is_file():
-            indicators = _read_yaml(strategy_path).get("indicators") or []
+            indicators = _strategy_indicators(strategy_path)
             tolerance = float((authority.get("rag_rules") or {}).get("amber_tolerance_percent", 5.0))
             tables["indicators"] += make_indicators(authority_id, group, indicators, seed, tolerance)
     return tables
@@ -1048,12 +1060,15 @@ def example_workspace() -> Path:
 
 
 _PLACE_START = ["Ash", "Brad", "Carr", "Dun", "Elm", "Fair", "Glen", "Hart", "Ivy", "King", "Lang", "Marl",
-                "Nor", "Oak", "Pen", "Quar", "Red", "Stan", "Thorn", "Up", "Wick", "Yar", "Bram", "Chel"]
+                "Nor", "Oak", "Pen", "Quar", "Red", "Stan", "Thorn", "Up", "Wick", "Yar", "Bram", "Chel",
+                "Alder", "Birch", "Cold", "Deep", "East", "Fern", "Gold", "Hazel", "Iron", "Kest", "Lark", "Mill",
+                "New", "Over", "Pike", "Rush", "Salt", "Tarn", "Under", "West", "Wold", "Yew"]
 _PLACE_END = ["ford", "wick", "ley", "ton", "bury", "mere", "dale", "field", "worth", "stead", "combe", "holm",
-              "by", "thorpe", "haven", "minster"]
-_WELSH_START = ["Aber", "Llan", "Pen", "Cwm", "Bryn", "Glyn", "Tre", "Caer", "Nant", "Pont", "Rhyd", "Maes"]
+              "by", "thorpe", "haven", "minster", "brook", "hurst", "moor", "well", "gate", "wood", "cliffe", "bourne"]
+_WELSH_START = ["Aber", "Llan", "Pen", "Cwm", "Bryn", "Glyn", "Tre", "Caer", "Nant", "Pont", "Rhyd", "Maes",
+                "Bod", "Dol", "Hafod", "Coed", "Llwyn", "Porth", "Ystrad", "Cefn", "Gwaun", "Mynydd", "Pant", "Tal"]
 _WELSH_END = ["teifi", "dewi", "gwyn", "celyn", "meurig", "afon", "derwen", "eithin", "hafren", "mawr", "fach",
-              "onnen"]
+              "onnen", "wen", "ddu", "goch", "y-bont", "y-coed", "garth", "fryn", "eglwys"]
 
 
 def _place(rng: np.random.Generator, welsh: bool, used: set[str]) -> str:
