@@ -17,9 +17,9 @@ from strategy_docs.errors import ParamsError
 from strategy_docs.params import Strategy, load_params
 
 try:
-    from tests.conftest import edit_yaml
+    from tests.conftest import edit_yaml, first_pair
 except ImportError:  # tests/ is on sys.path, not a package
-    from conftest import edit_yaml
+    from conftest import edit_yaml, first_pair
 
 TODAY = dt.date(2027, 2, 15)
 
@@ -31,8 +31,7 @@ def _strategy(ws: Path, authority: str, group: str) -> Strategy:
 
 
 def _pair(ws: Path) -> tuple[str, str]:
-    params = load_params(ws)
-    return sorted(params.strategies)[0]
+    return first_pair(ws)
 
 
 def _indicator_frame(rows):
@@ -373,3 +372,78 @@ def test_diff_report_shows_new_and_dropped_documents(workspace):
     assert f"{authority2}/{group2}" in summary["dropped"]
     assert "New in this edition" in html and f"{authority2} / {group2}" in html
     assert yaml.safe_load((workspace / "params" / "project.yaml").read_text())["previous_edition"] == slug
+
+
+def test_changes_made_in_excel_show_exactly(workspace, tmp_path):
+    """Roll forward, edit the registers in a spreadsheet as a user would, import: the what-changed
+    blocks and the diff report list exactly those edits."""
+    import openpyxl
+
+    from strategy_docs import registers
+
+    authority, group = _pair(workspace)
+    edit_yaml(workspace / "params" / "project.yaml",  # one document keeps the test quick
+              lambda d: d.setdefault("matrix", {}).update(authorities=[authority], client_groups=[group]))
+    edition.roll_forward(workspace, today=TODAY)
+    authority, group = _pair(workspace)
+    ctx = context.load(workspace, authority, group)
+    previous = changes.load_previous(workspace, authority, group, ctx.project.previous_edition)
+    baseline = changes.changes_for_context(ctx, previous)
+    moved_before = {m.id for m in baseline.intentions_moved}
+    reset = sorted(moved_before)[0]  # put this one back where it was: no longer moved
+    old_current = next(i.cycle.current for i in previous.strategy.intentions if i.id == reset)
+    strategy = ctx.strategy
+    indicator = next(i for i in strategy.indicators if i.baseline is not None)
+    easy = indicator.baseline - 1000 if indicator.polarity == "higher" else indicator.baseline + 1000
+    r0, r1 = strategy.risks[0], strategy.risks[1]
+
+    book = registers.export_registers(workspace, authority, group, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(book)
+
+    def col(sheet, heading):
+        return [c.value for c in sheet[1]].index(heading) + 1
+
+    intentions = wb["Intentions"]
+    ids = [intentions.cell(row=r, column=1).value for r in range(2, intentions.max_row + 1)]
+    intentions.cell(row=ids.index(reset) + 2, column=col(intentions, "Current stage")).value = old_current
+    deleted = next(i for i in reversed(ids) if i and i != reset)
+    intentions.delete_rows(ids.index(deleted) + 2)
+    row = len([i for i in ids if i]) + 1
+    for heading in [c.value for c in intentions[1] if c.value]:
+        intentions.cell(row=row, column=col(intentions, heading)).value = intentions.cell(row=2, column=col(
+            intentions, heading)).value
+    intentions.cell(row=row, column=1).value = "XL-1"
+    risks = wb["Risks"]
+    for heading, value in (("Residual likelihood", 5), ("Residual impact", 5)):
+        risks.cell(row=2, column=col(risks, heading)).value = value
+    for heading, value in (("Residual likelihood", 1), ("Residual impact", 1)):
+        risks.cell(row=3, column=col(risks, heading)).value = value
+    indicators = wb["Indicators"]
+    ind_row = [indicators.cell(row=r, column=1).value for r in range(1, indicators.max_row + 1)].index(indicator.id) + 1
+    indicators.cell(row=ind_row, column=col(indicators, "Target")).value = easy
+    wb.save(book)
+    registers.import_registers(workspace, book, authority, group)
+
+    context.clear_cache()
+    ctx = context.load(workspace, authority, group)
+    result = changes.changes_for_context(ctx, previous)
+    assert [i.id for i in result.intentions_added] == ["XL-1"]
+    assert [i.id for i in result.intentions_removed] == [deleted]
+    assert {m.id for m in result.intentions_moved} == moved_before - {reset, deleted}
+    assert [r.id for r in result.risks_up] == ([r0.id] if r0.residual.score != 25 else [])
+    assert [r.id for r in result.risks_down] == ([r1.id] if r1.residual.score != 1 else [])
+    assert [i.id for i in result.indicators_improved] == [indicator.id]
+    assert result.indicators_worsened == []
+    assert [h.id for h in result.hypotheses_changed] == [h.id for h in baseline.hypotheses_changed]
+
+    out = changes.what_changed_blocks(ctx)
+    tables = {b["id"]: b for b in out if b["kind"] == "table"}
+    rows = {r["header"]["text"].split(":")[0]: r["cells"][0]["text"]
+            for r in tables["what-has-changed-intentions-table"]["rows"]}
+    assert rows["XL-1"] == "Added" and rows[deleted] == "Removed" and reset not in rows
+    html, summary = changes.diff_report(workspace)
+    counts = summary["documents"][f"{authority}/{group}"]
+    assert counts["intentions_added"] == 1 and counts["intentions_removed"] == 1
+    assert counts["intentions_moved"] == len(moved_before - {reset, deleted})
+    assert counts["indicators_improved"] == 1 and counts["indicators_worsened"] == 0
+    assert "XL-1" in html and deleted in html

@@ -14,11 +14,16 @@ from strategy_docs.edition import YamlDocument
 from strategy_docs.errors import ParamsError
 from strategy_docs.params import load_params
 
+try:
+    from tests.conftest import first_pair
+except ImportError:  # tests/ is on sys.path, not a package
+    from conftest import first_pair
+
 REGISTER_KEYS = ("risks", "intentions", "indicators", "hypotheses")
 
 
 def _pair(ws: Path) -> tuple[str, str]:
-    return sorted(load_params(ws).strategies)[0]
+    return first_pair(ws)
 
 
 def _yaml_path(ws: Path, authority: str, group: str) -> Path:
