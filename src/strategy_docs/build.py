@@ -36,6 +36,7 @@ class BuildOptions:
     executor: str = "local"  # local | serial | dask
     scheduler: str | None = None
     wait: bool = False
+    keep_kernel: bool = False  # serial executor only: leave the warm kernel running after the build (preview)
 
 
 @dataclass
@@ -207,7 +208,8 @@ def _run(ws: Workspace, params: Params, options: BuildOptions, tasks, report: Bu
     from .executors import make_executor
 
     scratch = ws.state / "work"
-    executor = make_executor(options.executor, ws.root, scratch, options.jobs, options.scheduler, len(tasks))
+    executor = make_executor(options.executor, ws.root, scratch, options.jobs, options.scheduler, len(tasks),
+                             keep_kernel=options.keep_kernel)
     remaining = {job.key: job for job, _ in tasks}
     built_at = now_iso()
     cancelled = False

@@ -45,15 +45,17 @@ def _run_local(job: DocumentJob, cached: dict[str, bytes] | None) -> DocumentRes
 class SerialExecutor:
     """Everything in this process: simplest to debug, used for a single document and by preview."""
 
-    def __init__(self, workspace: Path, scratch: Path):
+    def __init__(self, workspace: Path, scratch: Path, keep_kernel: bool = False):
         self.workspace, self.scratch = workspace, scratch
+        self.keep_kernel = keep_kernel  # preview: one warm kernel across rebuilds; its owner shuts it down
 
     def run(self, tasks: list[Task]) -> Iterator[DocumentResult]:
         for job, cached in tasks:
             yield build_document(job, self.workspace, self.scratch, cached)
 
-    def close(self, cancel: bool = False) -> None:  # noqa: ARG002 - same signature as the others
-        shutdown_worker()
+    def close(self, cancel: bool = False) -> None:
+        if cancel or not self.keep_kernel:  # a cancelled build may leave the kernel busy: never keep that one
+            shutdown_worker()
 
 
 class LocalPoolExecutor:
@@ -168,9 +170,10 @@ class DaskExecutor:
             self.cluster.close()
 
 
-def make_executor(kind: str, workspace: Path, scratch: Path, jobs: int, scheduler: str | None, task_count: int):
+def make_executor(kind: str, workspace: Path, scratch: Path, jobs: int, scheduler: str | None, task_count: int,
+                  keep_kernel: bool = False):
     if kind == "dask":
         return DaskExecutor(workspace, scheduler, jobs)
     if kind == "serial" or jobs <= 1 or task_count <= 1:
-        return SerialExecutor(workspace, scratch)
+        return SerialExecutor(workspace, scratch, keep_kernel=keep_kernel)
     return LocalPoolExecutor(workspace, scratch, min(jobs, task_count))
