@@ -221,3 +221,5 @@ if __name__ == "__main__":  # pragma: no cover
 
 
 __all__ = ["main", "SECTION_NOTEBOOKS"]
+
+from . import cli_preview  # noqa: E402,F401  (registers the preview command)
