@@ -32,6 +32,7 @@ SECTIONS = {
         ("code", "display.show(sections.outcomes(doc))"),
         ("md", "### Document control"),
         ("code", "display.show(sections.document_control(doc))"),
+        ("code", "# Shown only when the project names a previous edition\ndisplay.show(sections.what_changed(doc))"),
     ]),
     "02-hypotheses": ("Hypotheses", [
         ("md", "## Hypotheses tested against the evidence\n\nThe practice guidance asks commissioners to set out "

@@ -223,3 +223,4 @@ if __name__ == "__main__":  # pragma: no cover
 __all__ = ["main", "SECTION_NOTEBOOKS"]
 
 from . import cli_preview  # noqa: E402,F401  (registers the preview command)
+from . import cli_annual  # noqa: E402,F401  (registers new-edition, diff, export/import-registers)

@@ -242,12 +242,23 @@ def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: D
         finally:
             result.timings[f"execute:{section}"] = time.perf_counter() - started
         if out_path.exists():
-            result.notebooks[path.name] = out_path.read_bytes()
+            result.notebooks[path.name] = _portable(out_path, path.name)
         if result.failure is not None:
             if result.failure.notebook and path.name not in result.notebooks:
                 result.failure.notebook = None
             break
     return executed
+
+
+def _portable(path: Path, name: str) -> bytes:
+    """The executed notebook without this machine's paths (papermill records absolute ones)."""
+    nb = nbformat.read(path, as_version=4)
+    meta = nb.metadata.get("papermill", {})
+    if "input_path" in meta:
+        meta["input_path"] = f"notebooks/{name}"
+    if "output_path" in meta:
+        meta["output_path"] = name
+    return nbformat.writes(nb).encode("utf-8")
 
 
 def _running_cell(path: Path) -> int | None:

@@ -150,6 +150,8 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
     notebooks_key = _combine(*notebook_keys.values())
     templates_key = tree_digest(workspace / "templates" / "strategy")
     project_key = sha256_bytes(project.model_dump_json(exclude={"matrix"}).encode())
+    if project.previous_edition:  # "what changed" reads the archived edition
+        project_key = _combine(project_key, tree_digest(workspace / "params" / "editions" / project.previous_edition))
     package_key = package_digest()
     data_keys: dict[str, dict[str, str]] = {}
     jobs = []

@@ -120,6 +120,15 @@ def summary(doc: Document) -> list[dict]:
          if ctx.strategy.context.consultation.strip() else [])
 
 
+def what_changed(doc: Document) -> list[dict]:
+    """'What has changed since the last edition', when the project names a previous edition."""
+    if not doc.ctx.project.previous_edition:
+        return []
+    from .changes import what_changed_blocks
+
+    return what_changed_blocks(doc.ctx)
+
+
 def policy_drivers(doc: Document) -> list[dict]:
     ctx = doc.ctx
     rows = [{"Policy or legislation": name, "Why it matters here": why, "Level": "National"}
