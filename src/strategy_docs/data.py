@@ -93,7 +93,7 @@ TABLES: dict[str, TableSchema] = {
             Column("area_code", "text"),
             Column("capacity", "int", non_negative=True),
             Column("occupied", "int", non_negative=True),
-            Column("quality_rating", "text"),
+            Column("quality_rating", "text", blank_ok=True),  # blank: a service the regulator does not rate
         ),
         key=("provider_id", "client_group", "service_type"),
         description="The provider market: capacity, occupancy and regulator rating per service.",

@@ -184,6 +184,7 @@ class RagRules(Model):
 class PolicyDriver(Model):
     name: Text
     summary: Markdown = ""
+    level: Literal["national", "regional", "local"] = "local"
 
 
 class Authority(Model):
@@ -296,7 +297,7 @@ class Context(Model):
 
 class HypothesisTest(Model):
     metric: Ident
-    args: dict[str, str | int | float] = {}
+    args: dict[str, str | int | float | list[str]] = {}
     comparison: Literal[">", ">=", "<", "<="]
     threshold: float
     margin: float = Field(default=0.0, ge=0)
@@ -415,7 +416,8 @@ class Indicator(Model):
     source: Text
     code: Text
     polarity: Literal["higher", "lower"]
-    unit: Literal["percent", "count", "rate per 100,000", "rate per 10,000", "days", "score", "pounds", "weeks"]
+    unit: Literal["percent", "count", "rate per 100,000", "rate per 10,000", "rate per 1,000", "days", "weeks", "years",
+                  "score", "ratio", "pounds"]
     target: float
     frequency: Text = "Quarterly"
     action: Markdown = ""
@@ -780,6 +782,9 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
             elif arg == "measure" and value not in measure_ids:
                 problem(("hypotheses", i, "test", "args", arg), f"unknown measure '{value}'.",
                         f"use one of the client group's measures: {', '.join(sorted(measure_ids))}.")
+            elif arg == "service_types" and not set([value] if isinstance(value, str) else value) <= service_types:
+                problem(("hypotheses", i, "test", "args", arg), f"unknown service type in {value!r}.",
+                        f"use these: {', '.join(sorted(service_types))}.")
             elif arg in ("service_type",) and value not in service_types:
                 problem(("hypotheses", i, "test", "args", arg), f"unknown service type '{value}'.",
                         f"use one of: {', '.join(sorted(service_types))}.")

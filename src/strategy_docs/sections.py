@@ -30,8 +30,9 @@ TYPE_WORDS = {
 }
 VERDICT_TONES = {"accepted": ("Accepted", "good"), "refuted": ("Refuted", "bad"), "inconclusive": ("Inconclusive", "neutral")}
 POLARITY_WORDS = {"higher": "Higher is better", "lower": "Lower is better"}
-UNIT_SUFFIX = {"percent": "%", "pounds": "£", "days": "days", "weeks": "weeks", "score": "score",
-               "count": "", "rate per 100,000": "per 100,000", "rate per 10,000": "per 10,000"}
+UNIT_SUFFIX = {"percent": "%", "pounds": "£", "days": "days", "weeks": "weeks", "years": "years", "score": "score",
+               "ratio": "", "count": "", "rate per 100,000": "per 100,000", "rate per 10,000": "per 10,000",
+               "rate per 1,000": "per 1,000"}
 
 
 class Document:
@@ -133,7 +134,7 @@ def policy_drivers(doc: Document) -> list[dict]:
     ctx = doc.ctx
     rows = [{"Policy or legislation": name, "Why it matters here": why, "Level": "National"}
             for name, why in national_drivers(ctx.authority.nation, ctx.client_group_id)]
-    rows += [{"Policy or legislation": d.name, "Why it matters here": d.summary, "Level": "Local"}
+    rows += [{"Policy or legislation": d.name, "Why it matters here": d.summary, "Level": d.level.capitalize()}
              for d in list(ctx.authority.local_policy) + list(ctx.strategy.context.local_drivers)]
     nation = "Wales" if ctx.authority.nation == "wales" else "England"
     return [blocks.table(pd.DataFrame(rows), caption=f"National ({nation}) and local policy drivers", id="policy-drivers")]
