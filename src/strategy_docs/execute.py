@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -70,32 +71,40 @@ class WarmKernel:
         self.documents = 0
 
     def manager(self):
-        if self.km is None or not self.km.is_alive():
+        from jupyter_core.utils import run_sync
+
+        if self.km is None or not run_sync(self.km.is_alive)():
             self._start()
         return self.km
 
     def _start(self) -> None:
-        from jupyter_client import KernelManager
+        # The async manager matters: nbclient polls the shell and iopub channels concurrently, and
+        # a blocking client's iopub wait would stall that loop, so cell time limits never fire.
+        from jupyter_client import AsyncKernelManager
+        from jupyter_core.utils import run_sync
 
         self.shutdown()
         # IPC transport: local sockets, no TCP ports, nothing reachable from outside the machine.
         # Each kernel gets its own socket folder: IPC socket names are picked by probing for free
         # files, which races when several workers share a working folder.
         socket_dir = tempfile.mkdtemp(prefix="strategy-docs-kernel-")
-        km = KernelManager(kernel_name=self.kernel_name, transport="ipc", ip=os.path.join(socket_dir, "kernel"))
+        km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=os.path.join(socket_dir, "kernel"))
         env = dict(os.environ, MPLBACKEND="agg", PYDEVD_DISABLE_FILE_VALIDATION="1")
-        km.start_kernel(env=env, extra_arguments=["--HistoryManager.enabled=False"],
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run_sync(km.start_kernel)(env=env, extra_arguments=["--HistoryManager.enabled=False"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.km = km
         self.socket_dir = socket_dir
         self.run(_preload_code(), timeout=self.startup_timeout * 2)
 
     def run(self, code: str, timeout: float = 60) -> None:
+        from jupyter_core.utils import run_sync
+
         kc = self.km.client()
         kc.start_channels()
         try:
-            kc.wait_for_ready(timeout=self.startup_timeout)
-            reply = kc.execute_interactive(code, timeout=timeout, store_history=False, output_hook=lambda msg: None)
+            run_sync(kc.wait_for_ready)(timeout=self.startup_timeout)
+            reply = run_sync(kc.execute_interactive)(code, timeout=timeout, store_history=False,
+                                                     output_hook=lambda msg: None)
             if reply["content"]["status"] != "ok":
                 content = reply["content"]
                 raise RuntimeError(f"kernel set-up failed: {content.get('ename')}: {content.get('evalue')}")
@@ -117,7 +126,9 @@ class WarmKernel:
     def shutdown(self) -> None:
         if self.km is not None:
             try:
-                self.km.shutdown_kernel(now=True)
+                from jupyter_core.utils import run_sync
+
+                run_sync(self.km.shutdown_kernel)(now=True)
             except Exception:  # noqa: BLE001 - a dead kernel is what we are cleaning up
                 pass
             self.km = None
@@ -138,6 +149,20 @@ def warm_kernel() -> WarmKernel:
     if _KERNEL is None:
         _KERNEL = WarmKernel()
     return _KERNEL
+
+
+def kill_kernel_now() -> None:
+    """Kill this worker's kernel at once, without the polite shutdown (its build has gone)."""
+    kernel = _KERNEL
+    if kernel is None or kernel.km is None:
+        return
+    try:
+        process = getattr(kernel.km.provisioner, "process", None)
+        if process is not None:
+            os.kill(process.pid, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    shutil.rmtree(getattr(kernel, "socket_dir", ""), ignore_errors=True)
 
 
 def shutdown_worker() -> None:
