@@ -161,3 +161,44 @@ def test_refuses_non_documents():
         pdf.render_pdf("", sample_meta())
     with pytest.raises(RenderError):
         pdf.render_pdf("<html><body>other</body></html>", sample_meta())
+
+
+def test_weasyprint_gets_the_print_stylesheet_only(html):
+    lean = pdf.print_only_html(html)
+    screen = render._read_css(str(TEMPLATE_DIR))[0]
+    assert screen.strip()[:200] in html and screen.strip()[:200] not in lean
+    assert re.search(r"<style>:root \{ --accent: #[0-9a-fA-F]{3,6}; \}</style>", lean)  # the authority's colour
+    assert '<style media="print">' in lean and "@page" in lean
+    other = "<html><head><style>p { color: red }</style></head><body><p>x</p></body></html>"
+    assert pdf.print_only_html(other) == other  # no print stylesheet to fall back on: unchanged
+
+
+def test_wide_table_stays_inside_the_page():
+    """Eleven columns of long words (a risk register) must not run off the right edge."""
+    import nbformat
+    import pandas as pd
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    from strategy_docs import blocks
+
+    words = ["Commissioning", "underestimate", "procurement", "Intelligence", "reablement"]
+    df = pd.DataFrame({f"Heading {i}": [" ".join(words[(i + r) % 5:]) for r in range(6)] for i in range(11)})
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell("## Risks"))
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={blocks.MIME_TYPE: blocks.table(df, "Risk register")})]
+    nb.cells.append(cell)
+    html = render.render_html(render.assemble([nb]), sample_meta(), TEMPLATE_DIR)
+    document = HTML(string=pdf.print_only_html(html), media_type="print").render()
+    widths = []
+
+    def tables(box, page):
+        if isinstance(box, boxes.TableBox):
+            widths.append((box.content_box_x() + box.width, page.content_box_x() + page.width))
+        for child in getattr(box, "children", []):
+            tables(child, page)
+
+    for page in document.pages:
+        tables(page._page_box, page._page_box)
+    assert widths and all(right <= limit + 0.5 for right, limit in widths), widths

@@ -4,6 +4,9 @@ The HTML from :func:`strategy_docs.render.render_html` carries everything: the p
 (``templates/strategy/static/paged.css``, inlined with ``media="print"``) lays out an A4 cover,
 a contents page with page numbers, a running header taken from the cover's
 "authority – client group – edition" line, "Page X of Y" footers and bookmarks from h2-h4.
+WeasyPrint gets that print stylesheet only: the screen stylesheet (the first, media-less
+``<style>``) is replaced by the authority's ``--accent`` rule before rendering, which saves
+cascading screen rules nobody sees in print (README, "Performance").
 This module only runs WeasyPrint: offline (only ``data:`` URLs are fetched), tagged
 (PDF/UA-1), with the title, author and language from the HTML.
 """
@@ -19,7 +22,7 @@ from typing import Any
 
 from .errors import RenderError
 
-__all__ = ["render_pdf", "PDF_VARIANT"]
+__all__ = ["render_pdf", "print_only_html", "PDF_VARIANT"]
 
 PDF_VARIANT = "pdf/ua-1"  # WeasyPrint >= 63: implies pdf_tags=True and PDF 1.7
 
@@ -52,6 +55,25 @@ def _offline_fetcher():
     return URLFetcher(allowed_protocols={"data"}, timeout=1)
 
 
+_SCREEN_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+_ACCENT = re.compile(r"--accent:\s*(#[0-9a-fA-F]{3,6})\s*;")
+
+
+def print_only_html(html: str) -> str:
+    """The document with its screen stylesheet swapped for the accent rule the print one uses.
+
+    Only the first ``<style>`` without a ``media`` attribute inside ``<head>`` is replaced, and
+    only when a ``<style media="print">`` follows it; anything else is returned unchanged.
+    """
+    head_end = html.find("</head>")
+    found = _SCREEN_STYLE.search(html, 0, head_end if head_end >= 0 else len(html))
+    if found is None or '<style media="print">' not in html[found.end():head_end]:
+        return html
+    accents = _ACCENT.findall(found.group(1))
+    rule = f":root {{ --accent: {accents[-1]}; }}" if accents else ""
+    return html[:found.start()] + f"<style>{rule}</style>" + html[found.end():]
+
+
 def render_pdf(html: str, meta: Mapping[str, Any] | None = None) -> bytes:
     """Render the document HTML to PDF bytes.
 
@@ -75,7 +97,7 @@ def render_pdf(html: str, meta: Mapping[str, Any] | None = None) -> bytes:
         "authority_name", "client_group_name", "edition_label", "title", "status"))
     identifier = hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32].encode("ascii")
     try:
-        document = HTML(string=html, url_fetcher=_offline_fetcher(), media_type="print").render(
+        document = HTML(string=print_only_html(html), url_fetcher=_offline_fetcher(), media_type="print").render(
             font_config=_font_config(),
             pdf_variant=PDF_VARIANT,
         )
