@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING, Callable
 
 from .data import data_files, load_authority_data
 from .errors import DataError, Problem, ValidationError
-from .params import Params, load_params
-from .plan import DocumentJob, file_digest, plan_documents
-from .publish import (build_lock, cached_notebooks, is_up_to_date, keep_failed_notebooks, now_iso, publish_document,
-                      write_manifest_and_index)
+from .plan import DocumentJob, file_digest, input_stamp, plan_documents, read_cached_plan, save_cached_plan
+from .publish import (all_record_stamp, build_lock, cached_notebooks, is_up_to_date, keep_failed_notebooks, now_iso,
+                      publish_document, write_manifest_and_index)
 from .workspace import Workspace
 
-if TYPE_CHECKING:  # the execution machinery (papermill, kernels) loads only when there is work to do
-    from .execute import DocumentResult
+if TYPE_CHECKING:  # the execution machinery (papermill, kernels) loads only when there is work to do;
+    from .execute import DocumentResult  # params (pydantic) only when the inputs changed
+    from .params import Params
 
 
 @dataclass
@@ -72,6 +72,8 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
     def wanted(pair: tuple[str, str]) -> bool:
         return (not authorities or pair[0] in authorities) and (not client_groups or pair[1] in client_groups)
 
+    from .params import load_params
+
     params = load_params(ws.root, pairs_filter=wanted)
     problems: list[Problem] = list(params.warnings)
     _check_filters(params, authorities, client_groups)
@@ -79,22 +81,20 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
     for authority_id in sorted({a for a, _ in params.strategies}):
         authority = params.authorities[authority_id]
         files = {t: p for t, p in data_files(ws.root, authority_id).items() if p is not None}
-        signature = _data_signature(files, authority, params)
+        totals = [f"{g}:{s.budget_totals.model_dump_json()}" for (a, g), s in sorted(params.strategies.items())
+                  if a == authority_id and s.budget_totals is not None]
+        signature = _data_signature(files, authority, params, totals)
         if signature in validated and len(files) == 6:
-            data = None  # unchanged since it last passed: skip re-reading every row
-        else:
-            try:
-                data = load_authority_data(ws.root, authority_id, {loc.code for loc in authority.localities},
-                                           authority.nation, client_groups=set(params.client_groups))
-            except DataError as exc:
-                problems.extend(exc.problems + exc.warnings)
-                continue
+            continue  # the same data and stated totals passed before: skip re-reading every row
+        try:
+            data = load_authority_data(ws.root, authority_id, {loc.code for loc in authority.localities},
+                                       authority.nation, client_groups=set(params.client_groups))
+        except DataError as exc:
+            problems.extend(exc.problems + exc.warnings)
+            continue
         for (a, g), strategy in params.strategies.items():
             if a != authority_id or strategy.budget_totals is None:
                 continue
-            if data is None:
-                data = load_authority_data(ws.root, authority_id, {loc.code for loc in authority.localities},
-                                           authority.nation, client_groups=set(params.client_groups))
             problems.extend(_check_budget_totals(params, a, g, data))
         if not [p for p in problems if p.severity == "error"]:
             validated.add(signature)
@@ -154,8 +154,9 @@ def _get(obj, name):
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
-def _data_signature(files: dict[str, Path], authority, params: Params) -> str:
+def _data_signature(files: dict[str, Path], authority, params: Params, totals: list[str]) -> str:
     parts = [f"{t}:{file_digest(p)}" for t, p in sorted(files.items())]
+    parts.extend(totals)
     parts.append(authority.model_dump_json(include={"localities", "nation"}))
     parts.append(",".join(sorted(params.client_groups)))
     from .plan import package_digest, sha256_bytes
@@ -180,13 +181,25 @@ def _write_validated(ws: Workspace, validated: set[str]) -> None:
 # ---------------------------------------------------------------- build
 
 
+def plan(ws: Workspace, options: BuildOptions) -> tuple[list[DocumentJob], list[Problem], str]:
+    """Validate and plan, or reuse the plan made from exactly these input files (see plan.py)."""
+    options_key = json.dumps([sorted(options.authorities), sorted(options.client_groups), options.formats])
+    stamp = input_stamp(ws.root)  # taken before reading: a file changed meanwhile re-plans next time
+    if not options.force:
+        cached = read_cached_plan(ws.state, options_key, stamp)
+        if cached is not None:
+            return cached
+    params = validate(ws, options.authorities, options.client_groups)
+    jobs = plan_documents(params, options.authorities, options.client_groups, options.formats)
+    save_cached_plan(ws.state, options_key, stamp, jobs, params.warnings, params.project.name)
+    return jobs, params.warnings, params.project.name
+
+
 def build(ws: Workspace, options: BuildOptions, on_planned: Callable[[int], None] | None = None,
           on_result: Callable[[DocumentResult], None] | None = None) -> BuildReport:
     started = time.perf_counter()
     report = BuildReport()
-    params = validate(ws, options.authorities, options.client_groups)
-    report.warnings = params.warnings
-    jobs = plan_documents(params, options.authorities, options.client_groups, options.formats)
+    jobs, report.warnings, project_name = plan(ws, options)
     report.planned = len(jobs)
     with build_lock(ws, wait=options.wait):
         tasks = []
@@ -198,13 +211,29 @@ def build(ws: Workspace, options: BuildOptions, on_planned: Callable[[int], None
         if on_planned:
             on_planned(len(tasks))
         if tasks:
-            _run(ws, params, options, tasks, report, on_result)
-        write_manifest_and_index(ws, params.project.name)
+            _run(ws, options, tasks, report, on_result)
+        _write_index_if_changed(ws, project_name)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _run(ws: Workspace, params: Params, options: BuildOptions, tasks, report: BuildReport, on_result) -> None:
+def _write_index_if_changed(ws: Workspace, project_name: str) -> None:
+    """Rewrite the manifests and the index unless no record changed since they were written."""
+    stamp_file = ws.state / "index-stamp"
+    inputs = input_stamp(ws.root)  # templates/index and the code that renders it
+    stamp = json.dumps([project_name, all_record_stamp(ws), inputs])
+    try:
+        if inputs is not None and stamp_file.read_text(encoding="utf-8") == stamp and (ws.build / "index.html").is_file():
+            return
+    except OSError:
+        pass
+    write_manifest_and_index(ws, project_name)
+    from .publish import atomic_write
+
+    atomic_write(stamp_file, stamp.encode("utf-8"))
+
+
+def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_result) -> None:
     from .executors import make_executor
 
     scratch = ws.state / "work"

@@ -5,6 +5,12 @@ params, the data files it reads, the package source) decides whether the noteboo
 again; the *render key* (execution key + templates + formats) decides whether the outputs
 must be rendered again. Keys are computed from content, never from timestamps or outputs,
 which differ run to run.
+
+Reading and validating every parameters and data file takes seconds for a hundred documents, so
+a finished plan is kept in build/.state/plans.json under an *input stamp*: the path, size,
+mtime, ctime and inode of every file under params/, data/, notebooks/, templates/ and the
+package source. A rebuild with the same stamp reuses the plan without reading any of them
+(any write changes ctime, which no tool can set back); any difference re-plans from content.
 """
 
 from __future__ import annotations
@@ -12,14 +18,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from dataclasses import dataclass, field
+import os
+import time
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .data import data_files
-from .params import Params
+from .errors import Problem
 from .workspace import SECTION_NOTEBOOKS
+
+if TYPE_CHECKING:  # params.py (pydantic) loads only when the plan has to be made again
+    from .params import Params
 
 
 # What each section reads, so an edit re-executes only the sections that show it. The whole
@@ -200,3 +212,102 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
             meta=document_meta(params, authority_id, group_id), inputs=inputs, section_keys=section_keys,
         ))
     return jobs
+
+
+# ---------------------------------------------------------------- the plan cache
+
+STAMPED_FOLDERS = ("params", "data", "notebooks", "templates")
+_SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints"}
+PLAN_CACHE = "plans.json"
+PLAN_CACHE_ENTRIES = 8  # one per combination of filters and formats recently built
+
+
+RACY_SECONDS = 2.0
+
+
+def input_stamp(workspace: Path) -> str | None:
+    """Every input file's metadata (not content): cheap enough to compute on every build.
+
+    None when a file changed in the last RACY_SECONDS: timestamps are coarse (a few ms), so a
+    second write in the same tick could keep the same stamp; such a plan is not cached
+    (git's "racily clean" rule).
+    """
+    workspace = Path(workspace)
+    now = time.time_ns()
+    lines = [f"strategy-docs {__version__}", str(workspace.resolve())]
+    newest = [0]
+    for folder in STAMPED_FOLDERS:
+        lines.extend(_stat_lines(workspace / folder, newest))
+    lines.extend(_stat_lines(Path(__file__).parent, newest))
+    if newest[0] > now - RACY_SECONDS * 1e9:
+        return None
+    return sha256_bytes("\n".join(lines).encode("utf-8", "surrogateescape"))
+
+
+def _stat_lines(folder: Path, newest: list[int]) -> list[str]:
+    out = []
+    stack = [str(folder)]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = list(os.scandir(current))
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir():
+                    if entry.name not in _SKIPPED_DIRS:
+                        stack.append(entry.path)
+                    continue
+                st = entry.stat()
+            except OSError:  # vanished or a broken link: still part of the stamp
+                out.append(f"{entry.path}\0missing")
+                continue
+            out.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}")
+            newest[0] = max(newest[0], st.st_mtime_ns, st.st_ctime_ns)
+    out.sort()
+    return out
+
+
+def _job_to_json(job: DocumentJob) -> dict:
+    return asdict(job)
+
+
+def _job_from_json(data: dict) -> DocumentJob:
+    return DocumentJob(**dict(data, formats=tuple(data["formats"])))
+
+
+def read_cached_plan(state: Path, options_key: str, stamp: str | None) -> tuple[list[DocumentJob], list[Problem], str] | None:
+    """The jobs, warnings and project name planned from exactly these inputs, or None."""
+    if stamp is None:
+        return None
+    try:
+        entry = json.loads((Path(state) / PLAN_CACHE).read_text(encoding="utf-8"))[options_key]
+        if entry["stamp"] != stamp:
+            return None
+        jobs = [_job_from_json(j) for j in entry["jobs"]]
+        warnings = [Problem(**w) for w in entry["warnings"]]
+        return jobs, warnings, entry["project_name"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def save_cached_plan(state: Path, options_key: str, stamp: str | None, jobs: list[DocumentJob], warnings: list[Problem],
+                     project_name: str) -> None:
+    if stamp is None:
+        return
+    from .publish import atomic_write
+
+    path = Path(state) / PLAN_CACHE
+    try:
+        cache = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(cache, dict):
+            cache = {}
+    except (OSError, ValueError):
+        cache = {}
+    cache.pop(options_key, None)
+    cache[options_key] = {"stamp": stamp, "project_name": project_name,
+                          "warnings": [asdict(w) for w in warnings], "jobs": [_job_to_json(j) for j in jobs]}
+    while len(cache) > PLAN_CACHE_ENTRIES:
+        cache.pop(next(iter(cache)))
+    atomic_write(path, json.dumps(cache, sort_keys=False).encode("utf-8"))

@@ -183,6 +183,20 @@ def all_records(ws: Workspace) -> list[dict]:
     return records
 
 
+def all_record_stamp(ws: Workspace) -> str:
+    """Which build records exist and when each was last written: the index changes only with these."""
+    root = ws.state / "records"
+    lines = []
+    if root.is_dir():
+        for path in sorted(root.rglob("*.json")):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            lines.append(f"{path.relative_to(root).as_posix()}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
+    return sha256_bytes("\n".join(lines).encode("utf-8"))
+
+
 def write_manifest_and_index(ws: Workspace, project_name: str) -> list[dict]:
     """Rewrite each edition's manifest.json and build/index.html from the records of what exists."""
     from . import index_page
