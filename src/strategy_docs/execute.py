@@ -278,6 +278,9 @@ def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: D
 def _portable(path: Path, name: str) -> bytes:
     """The executed notebook without this machine's paths (papermill records absolute ones)."""
     nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:  # papermill gives the cell it injects a random id: the same document, the same id
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
     meta = nb.metadata.get("papermill", {})
     if "input_path" in meta:
         meta["input_path"] = f"notebooks/{name}"

@@ -108,25 +108,45 @@ def _no_checkpoints(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
     return info
 
 
-_EXTRACTED: dict[str, Path] = {}
+_EXTRACTED: dict[str, Path] = {}  # archive digest -> unpacked workspace, oldest first
+KEEP_EXTRACTED = 3
+_SHUTDOWN_REGISTERED: list[bool] = []
 
 
 def _run_on_dask_worker(job: DocumentJob, cached: dict[str, bytes] | None, archive: bytes, digest: str) -> DocumentResult:
     """Runs on a Dask worker: unpack the workspace once per build, then build the document."""
+    import shutil
+
     from distributed import get_worker
 
+    from .plan import package_digest
+
+    wanted = job.inputs.get("package")
+    if wanted and wanted != package_digest():  # same version, same source: or the outputs could differ silently
+        from . import __version__
+
+        return DocumentResult(job, failure=Failure(
+            "worker", f"the Dask worker runs a different strategy-docs ({__version__}, source {package_digest()[:12]}) "
+                      f"from this build's (source {wanted[:12]}). Fix: install the same version on every worker "
+                      "and restart the workers.", kind="error"))
     folder = _EXTRACTED.get(digest)
     if folder is None or not folder.exists():
         try:
             base = Path(get_worker().local_directory)
         except ValueError:
             base = Path(tempfile.gettempdir())
+        while len(_EXTRACTED) >= KEEP_EXTRACTED:  # earlier builds' inputs: a long-lived worker must not fill its disk
+            shutil.rmtree(_EXTRACTED.pop(next(iter(_EXTRACTED))), ignore_errors=True)
         folder = Path(tempfile.mkdtemp(prefix=f"strategy-docs-{digest[:12]}-", dir=base))
         with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
             tar.extractall(folder, filter="data")
         _EXTRACTED[digest] = folder
-        atexit.register(shutdown_worker)
-    return build_document(job, folder, folder / ".work", cached)
+        if not _SHUTDOWN_REGISTERED:
+            atexit.register(shutdown_worker)
+            _SHUTDOWN_REGISTERED.append(True)
+    # The same layout as a local build (build/.state/work/...), so the relative `workspace`
+    # parameter, and with it every executed notebook, is the same wherever a document ran.
+    return build_document(job, folder, folder / "build" / ".state" / "work", cached)
 
 
 class DaskExecutor:
