@@ -60,6 +60,11 @@ def common(func):
             out.error(f"Error: {exc}")
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
+            # The kernel of the interrupted cell is stopped; asyncio would print its task's
+            # "Kernel died" traceback at exit, which is noise once the user has pressed Ctrl-C.
+            import logging
+
+            logging.getLogger("asyncio").disabled = True
             out.error("Interrupted. Documents already published are intact; the last good versions are kept.")
             sys.exit(130)
 

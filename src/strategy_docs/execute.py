@@ -189,6 +189,11 @@ def _register_engine() -> None:
             )
             try:
                 return client.execute()
+            except BaseException:
+                # papermill writes the output notebook only on success or a cell error: keep what
+                # ran, so a dead kernel or a timeout still leaves a notebook to open.
+                _PARTIAL["nb"] = nb_man.nb
+                raise
             finally:
                 if client.kc is not None:
                     client.kc.stop_channels()
@@ -196,6 +201,7 @@ def _register_engine() -> None:
     papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
 
 
+_PARTIAL: dict = {}  # the notebook being executed when its kernel died or a cell timed out
 _register_engine()
 
 
@@ -240,6 +246,8 @@ def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: D
                                      kind="timeout")
             break
         started = time.perf_counter()
+        _PARTIAL.clear()
+        out_path.unlink(missing_ok=True)  # an output from an earlier run must never pass for this one's
         try:
             kernel.reset(workdir)
             nb = pm.execute_notebook(
@@ -250,17 +258,18 @@ def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: D
             executed.append(nb)
             result.executed_sections.append(section)
         except PapermillExecutionError as exc:
-            result.failure = Failure(section, f"{exc.ename}: {exc.evalue}", cell=exc.exec_count,
+            # Cells are named by their index in the kept notebook, as for timeouts and dead kernels.
+            result.failure = Failure(section, f"{exc.ename}: {exc.evalue}", cell=exc.cell_index,
                                      notebook=path.name)
         except CellTimeoutError:
             kernel.shutdown()  # the kernel is still busy with the runaway cell
-            limit = min(job.cell_timeout, int(remaining))
-            result.failure = Failure(section, f"a cell ran past its time limit of {limit} s.",
-                                     cell=_running_cell(out_path), notebook=path.name, kind="timeout")
+            message = (f"a cell ran past its time limit of {job.cell_timeout} s." if job.cell_timeout <= remaining
+                       else f"the document ran past its time limit of {job.document_timeout} s (during this cell).")
+            result.failure = Failure(section, message, cell=_keep_partial(out_path), notebook=path.name, kind="timeout")
         except DeadKernelError:
             kernel.shutdown()
             result.failure = Failure(section, "the kernel stopped unexpectedly (it may have run out of memory or crashed).",
-                                     cell=_running_cell(out_path), notebook=path.name, kind="kernel-died")
+                                     cell=_keep_partial(out_path), notebook=path.name, kind="kernel-died")
         except Exception as exc:  # noqa: BLE001 - a worker must report, never die, on one bad document
             kernel.shutdown()
             result.failure = Failure(section, f"{type(exc).__name__}: {exc}", notebook=None)
@@ -289,19 +298,20 @@ def _portable(path: Path, name: str) -> bytes:
     return nbformat.writes(nb).encode("utf-8")
 
 
-def _running_cell(path: Path) -> int | None:
-    """Which cell was running when execution stopped, from papermill's per-cell metadata."""
-    if not path.exists():
+def _keep_partial(out_path: Path) -> int | None:
+    """Write the notebook as far as it ran; return the index of the cell that was running."""
+    nb = _PARTIAL.pop("nb", None)
+    if nb is None:
         return None
-    try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception:  # noqa: BLE001
-        return None
+    running = None
     for index, cell in enumerate(nb.cells):
-        status = cell.get("metadata", {}).get("papermill", {}).get("status")
-        if status == "running":
-            return index
-    return None
+        if cell.get("metadata", {}).get("papermill", {}).get("start_time"):
+            running = index  # the last cell started is the one that never finished
+    try:
+        nbformat.write(nb, str(out_path))
+    except Exception:  # noqa: BLE001 - the failure is reported either way
+        pass
+    return running
 
 
 def render_outputs(job: DocumentJob, workspace: Path, notebooks: list, result: DocumentResult) -> None:

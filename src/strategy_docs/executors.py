@@ -14,11 +14,13 @@ import os
 import signal
 import tarfile
 import tempfile
+import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Iterator
 
-from .execute import DocumentResult, Failure, build_document, shutdown_worker
+from .execute import DocumentResult, Failure, build_document, kill_kernel_now, shutdown_worker
 from .plan import DocumentJob
 
 Task = tuple[DocumentJob, dict[str, bytes] | None]
@@ -36,6 +38,15 @@ def _init_local_worker(workspace: str, scratch: str) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """If the build process dies (kill -9), stop this worker and its kernel instead of running on as an orphan."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    kill_kernel_now()
+    os._exit(1)
 
 
 def _run_local(job: DocumentJob, cached: dict[str, bytes] | None) -> DocumentResult:

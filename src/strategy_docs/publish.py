@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -265,6 +266,40 @@ def build_lock(ws: Workspace, wait: bool = False):
             "to queue behind it."
         ) from None
     try:
+        remove_stale_temporaries(ws)
         yield
     finally:
         lock.release()
+
+
+def remove_stale_temporaries(ws: Workspace) -> list[Path]:
+    """Delete what a killed build left half-written beside the published files.
+
+    Called only while holding the build lock, so no build is writing them. Only our own names
+    are touched: `.NAME.XXXXXXXX.tmp` files from `atomic_write`, `.NAME.XXXXXXXX` and
+    `.NAME.old-PID` folders from `_replace_folder`. build/.state and foreign hidden folders
+    (a .git for publishing, say) are left alone.
+    """
+    removed: list[Path] = []
+    if not ws.build.is_dir():
+        return removed
+    for folder, dirs, files in os.walk(ws.build):
+        here = Path(folder)
+        for name in list(dirs):
+            if here == ws.build and name == ".state":
+                dirs.remove(name)
+            elif _STALE_DIR.match(name) and not (here / name).is_symlink():
+                shutil.rmtree(here / name, ignore_errors=True)
+                removed.append(here / name)
+                dirs.remove(name)
+            elif name.startswith("."):
+                dirs.remove(name)
+        for name in files:
+            if _STALE_FILE.match(name):
+                (here / name).unlink(missing_ok=True)
+                removed.append(here / name)
+    return removed
+
+
+_STALE_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+_STALE_DIR = re.compile(r"^\..+\.(?:[a-z0-9_]{8}|old-\d+)$")

@@ -1,0 +1,386 @@
+"""Publishing safely: kill -9, Ctrl-C, two builds at once, --fail-fast, a dying kernel.
+
+One module-scoped good build (two documents, HTML and PDF) is made once; each test works on a
+private copy of it. Builds here run the real CLI in a subprocess. Notebook edits ("sabotage")
+make the interesting moment deterministic (a cell that sleeps, a kernel that exits) and, since
+only the edited section is re-executed, keep each build short.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import json
+import os
+import re
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from strategy_docs.errors import PublishError
+from strategy_docs.publish import atomic_write
+
+from .conftest import copy_workspace, edit_yaml
+from .robust_support import AUTHORITY, EDITION, GROUP, cli, prune, published, snapshot, start_cli, strategy_file
+
+pytestmark = pytest.mark.slow
+
+CLONE = "eastshire"  # a second authority: a copy of northshire under another slug
+WORK = Path("build") / ".state" / "work" / EDITION
+
+
+@pytest.fixture(scope="module")
+def good_build(tmp_path_factory) -> Path:
+    ws = prune(copy_workspace(tmp_path_factory.mktemp("good") / "ws"), clones=(CLONE,))
+    result = cli(ws, "build", "--jobs", "2", timeout=900)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 built" in result.stdout
+    return ws
+
+
+@pytest.fixture
+def ws(good_build: Path, tmp_path: Path) -> Path:
+    """A private copy of the workspace with its good earlier build."""
+    dest = tmp_path / "ws"
+    shutil.copytree(good_build, dest, symlinks=True)
+    shutil.rmtree(dest / "build" / ".state" / "work", ignore_errors=True)
+    return dest
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def sabotage(ws: Path, notebook: str, code: str, index: int = 2) -> int:
+    path = ws / "notebooks" / notebook
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(index, nbformat.v4.new_code_cell(code))
+    nbformat.write(nb, path)
+    return index
+
+
+def stall(ws: Path, notebook: str, seconds: int) -> None:
+    """Make `notebook` announce that it is running (a marker file per authority), then sleep."""
+    sabotage(ws, notebook, f'from pathlib import Path\nPath(r"{ws}", "started-{notebook}-" + authority).touch()\n'
+                           f'import time\ntime.sleep({seconds})')
+
+
+def started(ws: Path, notebook: str, authority: str = AUTHORITY):
+    return lambda: (ws / f"started-{notebook}-{authority}").exists()
+
+
+def wait_for(predicate, timeout: float = 180, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def finished(ws: Path, notebook: str, authority: str = AUTHORITY):
+    """papermill writes an executed notebook when it finishes."""
+    return lambda: (ws / WORK / authority / GROUP / notebook).exists()
+
+
+class _Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name == "href" and value and not value.startswith(("#", "http:", "https:", "mailto:")):
+                self.hrefs.append(value)
+
+
+def index_links(ws: Path) -> list[str]:
+    parser = _Links()
+    parser.feed((ws / "build" / "index.html").read_text(encoding="utf-8"))
+    return parser.hrefs
+
+
+def assert_complete(path: Path) -> None:
+    data = path.read_bytes()
+    if path.suffix == ".html":
+        assert data.rstrip().endswith(b"</html>"), f"{path} is cut short"
+    elif path.suffix == ".pdf":
+        from pypdf import PdfReader
+
+        assert data.rstrip().endswith(b"%%EOF"), f"{path} is cut short"
+        assert len(PdfReader(path).pages) >= 8
+    elif path.suffix == ".json":
+        json.loads(data)
+    elif path.suffix == ".ipynb":
+        nbformat.reads(data.decode("utf-8"), as_version=4)
+
+
+def assert_safe(ws: Path, before: dict[str, bytes]) -> None:
+    """After an interrupted build: the last good outputs are all there, each one whole."""
+    after = snapshot(ws)
+    for name, data in before.items():
+        assert name in after, f"{name} was removed"
+        if after[name] != data:
+            assert_complete(ws / name)
+    for name in after:
+        assert_complete(ws / name)
+    for href in index_links(ws):
+        assert (ws / "build" / href).is_file(), f"the index links {href}, which does not exist"
+
+
+def documents(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {k: v for k, v in files.items()
+            if not k.endswith(("/index.html", "/manifest.json")) and not k.startswith("build/failed/")}
+
+
+def temporaries(ws: Path) -> list[str]:
+    return [p.relative_to(ws).as_posix() for p in (ws / "build").rglob(".*")
+            if ".state" not in p.relative_to(ws / "build").parts]
+
+
+def processes_in(ws: Path) -> list[int]:
+    """Processes whose working folder is inside the workspace (builds, workers, kernels)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if Path(os.readlink(entry / "cwd")).is_relative_to(ws):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def assert_no_leftover_processes(ws: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while processes_in(ws) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    leftover = processes_in(ws)
+    for pid in leftover:  # do not leave them running for the rest of the suite
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    assert not leftover, f"processes still running in the workspace: {leftover}"
+
+
+# ---------------------------------------------------------------- the good build
+
+
+def test_good_build_is_complete_and_indexed(good_build):
+    names = set(snapshot(good_build))
+    for authority in (AUTHORITY, CLONE):
+        for fmt in ("html", "pdf"):
+            assert f"build/{EDITION}/{authority}/{GROUP}.{fmt}" in names
+            assert_complete(published(good_build, authority, fmt=fmt))
+    assert sorted(index_links(good_build)) == sorted(
+        f"{EDITION}/{a}/{GROUP}.{f}" for a in (AUTHORITY, CLONE) for f in ("html", "pdf"))
+
+
+# ---------------------------------------------------------------- killed and interrupted builds
+
+
+@pytest.mark.parametrize("moment", ["executing", "rendering"])
+def test_kill_9_keeps_the_last_good_version(ws, moment):
+    before = snapshot(ws)
+    notebook = ws / "notebooks" / "02-hypotheses.ipynb"
+    original = notebook.read_bytes()
+    edit_yaml(strategy_file(ws), lambda d: d["document_control"].update(title="Revised title after the kill"))
+    if moment == "executing":
+        stall(ws, "02-hypotheses.ipynb", 60)
+        process = start_cli(ws, "build", "--jobs", "1", "-a", AUTHORITY)
+        wait_for(started(ws, "02-hypotheses.ipynb"), what="02-hypotheses to start")
+    else:
+        process = start_cli(ws, "build", "--jobs", "1", "-a", AUTHORITY)
+        wait_for(finished(ws, "01-context.ipynb"), what="01-context to finish")
+        time.sleep(2.5)  # into rendering HTML and PDF
+    os.kill(process.pid, signal.SIGKILL)  # the main process only, as `kill -9 PID` would
+    process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGKILL
+    assert_safe(ws, before)
+    assert_no_leftover_processes(ws)
+
+    # A half-written file from a kill mid-write (simulated: the real window is microseconds)
+    # is swept by the next build, which then publishes the new version.
+    folder = published(ws).parent
+    (folder / f".{GROUP}.html.abcd1234.tmp").write_bytes(b"<!DOCTYPE html><html><p>half")
+    (folder / GROUP / ".notebooks.x1y2z3w4").mkdir(parents=True)
+    notebook.write_bytes(original)
+    result = cli(ws, "build", "--jobs", "1", "-a", AUTHORITY, "--format", "html")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Revised title after the kill" in published(ws).read_text(encoding="utf-8")
+    assert temporaries(ws) == []
+    assert_safe(ws, before)
+
+
+def test_ctrl_c_exits_130_with_a_clear_message(ws):
+    before = snapshot(ws)
+    stall(ws, "02-hypotheses.ipynb", 60)
+    process = start_cli(ws, "build", "--jobs", "1", "-a", AUTHORITY, "--format", "html")
+    wait_for(started(ws, "02-hypotheses.ipynb"), what="02-hypotheses to start")
+    began = time.monotonic()
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C goes to the terminal's whole foreground group
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert time.monotonic() - began < 30
+    assert "Interrupted" in err and "last good versions are kept" in err
+    assert "Traceback" not in err
+    assert snapshot(ws) == before
+    assert_no_leftover_processes(ws)
+
+
+def test_ctrl_c_with_a_pool_of_workers(ws):
+    before = snapshot(ws)
+    stall(ws, "02-hypotheses.ipynb", 60)
+    process = start_cli(ws, "build", "--jobs", "2", "--format", "html")
+    wait_for(lambda: started(ws, "02-hypotheses.ipynb")() and started(ws, "02-hypotheses.ipynb", CLONE)(),
+             what="both documents to reach 02-hypotheses")
+    os.killpg(process.pid, signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert "Interrupted" in err and "Traceback" not in err
+    assert snapshot(ws) == before
+    assert_no_leftover_processes(ws)
+
+
+def test_kill_9_with_a_pool_leaves_no_workers_behind(ws):
+    before = snapshot(ws)
+    stall(ws, "02-hypotheses.ipynb", 60)
+    process = start_cli(ws, "build", "--jobs", "2", "--format", "html")
+    wait_for(lambda: started(ws, "02-hypotheses.ipynb")() and started(ws, "02-hypotheses.ipynb", CLONE)(),
+             what="both documents to reach 02-hypotheses")
+    os.kill(process.pid, signal.SIGKILL)
+    process.communicate(timeout=60)
+    assert_safe(ws, before)
+    assert_no_leftover_processes(ws)
+
+
+# ---------------------------------------------------------------- two builds at once
+
+
+def test_second_build_stops_or_waits(ws):
+    stall(ws, "01-context.ipynb", 12)
+    first = start_cli(ws, "build", "--jobs", "1", "-a", AUTHORITY, "--format", "html")
+    wait_for(started(ws, "01-context.ipynb"), what="the first build to hold the lock")
+    second = cli(ws, "build", "--jobs", "1", "-a", AUTHORITY, "--format", "html", timeout=120)
+    assert second.returncode == 2, second.stdout + second.stderr
+    assert "Another build is running" in second.stderr and "--wait" in second.stderr
+    assert "Traceback" not in second.stderr
+    third = start_cli(ws, "build", "--wait", "--jobs", "1", "-a", AUTHORITY, "--format", "html")
+    out1, err1 = first.communicate(timeout=300)
+    out3, err3 = third.communicate(timeout=300)
+    assert first.returncode == 0, out1 + err1
+    assert third.returncode == 0, out3 + err3
+    assert "1 built" in out1
+    assert "1 up to date" in out3  # it waited for the first, then found its work done
+    assert_complete(published(ws))
+    for href in index_links(ws):
+        assert (ws / "build" / href).is_file()
+
+
+# ---------------------------------------------------------------- failures during a build
+
+
+def test_fail_fast_stops_at_the_first_failure(ws):
+    before = snapshot(ws)
+    sabotage(ws, "01-context.ipynb", f'if authority == "{CLONE}":\n    raise RuntimeError("first failure")')
+    result = cli(ws, "build", "--jobs", "1", "--fail-fast", "--format", "html")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"FAILED {CLONE} / {GROUP}: section 01-context" in result.stderr and "first failure" in result.stderr
+    assert "Stopped early (--fail-fast): 1 document(s) not built" in result.stderr
+    assert "0 built" in result.stdout
+    # The failed one keeps its last good version; the other was never started. (The index and
+    # manifest are rewritten from the records, with a new date.)
+    assert documents(snapshot(ws)) == documents(before)
+    assert_safe(ws, before)
+    kept = re.search(r"executed notebook: (\S+)", result.stderr)
+    assert kept and (ws / kept.group(1)).is_file() and kept.group(1).startswith("build/failed/")
+    assert_no_leftover_processes(ws)
+
+
+def test_dying_kernel_and_exception_fail_only_their_documents(ws):
+    before = snapshot(ws)
+    third = "westshire"
+    shutil.copy(ws / "params" / "authorities" / f"{AUTHORITY}.yaml", ws / "params" / "authorities" / f"{third}.yaml")
+    shutil.copytree(ws / "params" / "strategies" / AUTHORITY, ws / "params" / "strategies" / third)
+    shutil.copytree(ws / "data" / AUTHORITY, ws / "data" / third)
+    died = sabotage(ws, "03-needs.ipynb", f'import os\nif authority == "{CLONE}":\n    os._exit(1)')
+    raised = sabotage(ws, "03-needs.ipynb", f'if authority == "{third}":\n    raise ValueError("bad needs")', died + 1)
+    edit_yaml(strategy_file(ws), lambda d: d["document_control"].update(title="Rebuilt beside the failures"))
+    result = cli(ws, "build", "--jobs", "2", "--format", "html", timeout=600)
+    out, err = result.stdout, result.stderr
+    assert result.returncode == 1, out + err
+    assert "1 built" in out and "2 failed" in out
+
+    dead = re.search(rf"FAILED {CLONE} / {GROUP}: section 03-needs, cell (\d+): (.*)", err)
+    assert dead, err
+    assert "kernel" in dead.group(2)
+    error = re.search(rf"FAILED {third} / {GROUP}: section 03-needs, cell (\d+): ValueError: bad needs", err)
+    assert error, err
+    kept = re.findall(r"executed notebook: (\S+)", err)
+    assert len(kept) == 2, err
+    for path, authority, cell in zip(sorted(kept), sorted((CLONE, third)),
+                                     (dead.group(1), error.group(1)) if CLONE < third else (error.group(1), dead.group(1))):
+        assert authority in path and path.endswith("03-needs.ipynb")
+        notebook = nbformat.read(ws / path, as_version=4)
+        # "cell N" is the index of the failing cell in the kept notebook (what to open and look at)
+        failing = notebook.cells[int(cell)]
+        assert "os._exit" in failing.source or "bad needs" in failing.source, (cell, failing.source)
+
+    assert "Rebuilt beside the failures" in published(ws).read_text(encoding="utf-8")
+    clone_files = {k: v for k, v in before.items() if f"/{CLONE}/" in k}
+    after = snapshot(ws)
+    assert all(after[k] == v for k, v in clone_files.items()), "the failed document lost its last good version"
+    links = index_links(ws)
+    assert f"{EDITION}/{CLONE}/{GROUP}.html" in links  # its last good version is still published
+    assert not any(third in link for link in links)  # never built: nothing to link
+    for href in links:
+        assert (ws / "build" / href).is_file()
+    assert_no_leftover_processes(ws)
+
+
+def test_document_time_limit(ws):
+    edit_yaml(ws / "params" / "project.yaml", lambda d: d["build"].update(document_timeout_seconds=10))
+    sabotage(ws, "02-hypotheses.ipynb", "import time\ntime.sleep(60)")
+    began = time.monotonic()
+    result = cli(ws, "build", "--jobs", "1", "-a", AUTHORITY, "--format", "html", timeout=300)
+    assert time.monotonic() - began < 60
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"FAILED {AUTHORITY} / {GROUP}: section 02-hypotheses" in result.stderr
+    assert "the document ran past its time limit of 10 s" in result.stderr
+
+
+# ---------------------------------------------------------------- atomic replacement, in process
+
+
+def test_atomic_write_interrupted_leaves_the_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "doc.html"
+    target.write_bytes(b"<html>good</html>")
+
+    def interrupted(fd):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, b"<html>new but never finished")
+    assert target.read_bytes() == b"<html>good</html>"
+    assert [p.name for p in tmp_path.iterdir()] == ["doc.html"]
+
+
+def test_publish_refuses_a_document_missing_a_format(good_build, tmp_path):
+    from strategy_docs.execute import DocumentResult
+    from strategy_docs.params import load_params
+    from strategy_docs.plan import plan_documents
+    from strategy_docs.publish import publish_document
+    from strategy_docs.workspace import Workspace
+
+    ws = tmp_path / "ws"
+    shutil.copytree(good_build, ws, symlinks=True)
+    before = snapshot(ws)
+    [job] = plan_documents(load_params(ws), [AUTHORITY], [GROUP], ["html", "pdf"])
+    result = DocumentResult(job, outputs={"html": b"<html>only html</html>"})
+    with pytest.raises(PublishError, match="no pdf output"):
+        publish_document(Workspace(ws), result, "2026-01-01T00:00:00+00:00")
+    assert snapshot(ws) == before
