@@ -234,6 +234,8 @@ def _write_index_if_changed(ws: Workspace, project_name: str) -> None:
 
 
 def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_result) -> None:
+    from .execute import Failure
+    from .errors import PublishError
     from .executors import make_executor
 
     scratch = ws.state / "work"
@@ -246,10 +248,17 @@ def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_re
         for result in executor.run(tasks):
             remaining.pop(result.job.key, None)
             if result.ok:
-                publish_document(ws, result, built_at)
-                (report.built if result.executed else report.rerendered).append(result.job)
+                try:
+                    publish_document(ws, result, built_at)
+                    (report.built if result.executed else report.rerendered).append(result.job)
+                except PublishError as exc:  # this document only: the others still publish
+                    result.failure = Failure("publish", str(exc), kind="publish")
+                    report.failed.append(FailedDocument(result.job, "publish", str(exc), None, None))
             else:
-                kept = keep_failed_notebooks(ws, result)
+                try:
+                    kept = keep_failed_notebooks(ws, result)
+                except PublishError:
+                    kept = None
                 failure = result.failure
                 report.failed.append(FailedDocument(result.job, failure.section, failure.message, failure.cell,
                                                     kept if failure.notebook else None))

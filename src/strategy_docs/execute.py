@@ -12,6 +12,7 @@ the namespace and module state reset between notebooks.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -295,7 +296,40 @@ def _portable(path: Path, name: str) -> bytes:
         meta["input_path"] = f"notebooks/{name}"
     if "output_path" in meta:
         meta["output_path"] = name
+    for cell in nb.cells:  # warnings and tracebacks name files on this machine; display blocks are left alone
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = scrub_local_paths(output.get("text", ""))
+            elif output.get("output_type") == "error":
+                output["traceback"] = [scrub_local_paths(line) for line in output.get("traceback", [])]
+                output["evalue"] = scrub_local_paths(output.get("evalue", ""))
     return nbformat.writes(nb).encode("utf-8")
+
+
+_PREFIXES: list[tuple[str, str]] = []
+
+
+def _local_prefixes() -> list[tuple[str, str]]:
+    import site
+    import sys
+
+    if _PREFIXES:
+        return _PREFIXES
+
+    places = {"<python>": [sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), site.getusersitepackages()],
+              "<strategy-docs>": [str(Path(__file__).resolve().parents[1])],
+              "<home>": [os.path.expanduser("~")],
+              "<tmp>": [tempfile.gettempdir()]}
+    pairs = {(path.rstrip("/"), label) for label, paths in places.items() for path in paths if path and len(path) > 1}
+    _PREFIXES.extend(sorted(pairs, key=lambda pair: -len(pair[0])))
+    return _PREFIXES
+
+
+def scrub_local_paths(text: str) -> str:
+    """Replace this machine's folders (Python, the package, home, temp) in outputs such as warnings."""
+    for path, label in _local_prefixes():
+        text = re.sub(r"(?<![\w.~/-])" + re.escape(path) + "/", label + "/", text)
+    return text
 
 
 def _keep_partial(out_path: Path) -> int | None:

@@ -486,9 +486,40 @@ def _shown(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+_UNION_TAG = re.compile(r"^(?:list\[.*\]|literal\[.*\]|constrained-str|str|int|float|bool)$")
+_TAG_WORDS = {"constrained-str": "text", "str": "text", "int": "a whole number", "float": "a number", "bool": "true or false"}
+
+
+def _union_errors(errors: list[dict]) -> list[dict]:
+    """Pydantic reports every branch of a union (`list[Slug] | 'all'`) with the branch's tag in the
+    location. Keep the branch whose structure the value matched (the list item that is wrong), or
+    else say in one error which kinds of value the field takes."""
+    out: list[dict] = []
+    branches: dict[tuple, list[tuple[str, tuple, dict]]] = {}
+    for err in errors:
+        loc = tuple(err["loc"])
+        at = next((i for i, part in enumerate(loc) if isinstance(part, str) and _UNION_TAG.match(part)
+                   and not (i == len(loc) - 1 and err["type"] == "extra_forbidden")), None)
+        if at is None:
+            out.append(err)
+        else:
+            branches.setdefault(loc[:at], []).append((loc[at], loc[:at] + loc[at + 1:], err))
+    for root, items in branches.items():
+        deeper = [dict(err, loc=loc) for _, loc, err in items if len(loc) > len(root)]
+        if deeper:
+            out.extend(deeper)
+            continue
+        kinds = [_TAG_WORDS.get(tag, "a list" if tag.startswith("list[") else tag[len("literal["):-1])
+                 for tag, _, _ in items]
+        first = items[0][2]
+        out.append({"loc": root, "type": "union", "input": first.get("input"),
+                    "msg": "should be " + " or ".join(dict.fromkeys(kinds))})
+    return out
+
+
 def _pydantic_problems(exc: PydanticValidationError, file: str, lines: LineMap) -> list[Problem]:
     problems = []
-    for err in exc.errors():
+    for err in _union_errors(exc.errors()):
         loc = tuple(err["loc"])
         kind = err["type"]
         path = format_path(loc)

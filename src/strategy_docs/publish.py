@@ -115,6 +115,7 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str) -> di
     if missing:
         raise PublishError(f"{job.label}: no {', '.join(missing)} output was produced; the last good version is kept.")
     paths = document_paths(ws, job.key)
+    _refuse_links_out_of_build(ws, [paths[fmt] for fmt in job.formats] + [paths["notebooks"], record_path(ws, job.key)])
     # Notebooks first (they are provenance, not the publication), then the documents.
     if result.executed_sections:
         _replace_folder(paths["notebooks"], result.notebooks)
@@ -146,11 +147,23 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str) -> di
     return record
 
 
+def _refuse_links_out_of_build(ws: Workspace, paths: list[Path]) -> None:
+    """Never follow a symlinked folder inside build/ to write elsewhere (build/ itself may be a link)."""
+    from .params import is_inside
+
+    root = ws.build.resolve()
+    for path in paths:
+        if not is_inside(path.parent, root):
+            raise PublishError(f"{path.parent.relative_to(ws.root).as_posix()} is a link to a folder outside build/; "
+                               "nothing was written there. Fix: replace the link with a real folder.")
+
+
 def keep_failed_notebooks(ws: Workspace, result: DocumentResult) -> Path | None:
     """Keep the executed notebooks of a failed document where an analyst can open them."""
     if not result.notebooks:
         return None
     folder = failed_notebooks_dir(ws, result.job.key)
+    _refuse_links_out_of_build(ws, [folder / "x"])
     _replace_folder(folder, result.notebooks)
     if result.failure and result.failure.notebook:
         return folder / result.failure.notebook
