@@ -341,6 +341,35 @@ def test_dying_kernel_and_exception_fail_only_their_documents(ws):
     assert_no_leftover_processes(ws)
 
 
+def test_a_document_that_cannot_be_published_fails_alone(ws, tmp_path):
+    outside = tmp_path / "outside"
+    shutil.move(ws / "build" / EDITION / CLONE, outside)
+    os.symlink(outside, ws / "build" / EDITION / CLONE)  # a link out of build/: never written through
+    outside_before = {p.relative_to(outside): p.read_bytes() for p in outside.rglob("*") if p.is_file()}
+    for authority in (AUTHORITY, CLONE):
+        edit_yaml(strategy_file(ws, authority), lambda d: d["document_control"].update(title="Second edition"))
+    result = cli(ws, "build", "--jobs", "1", "--format", "html")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"FAILED {CLONE} / {GROUP}: section publish" in result.stderr and "outside build/" in result.stderr
+    assert "1 built" in result.stdout and "Second edition" in published(ws).read_text(encoding="utf-8")
+    assert {p.relative_to(outside): p.read_bytes() for p in outside.rglob("*") if p.is_file()} == outside_before
+
+
+def test_index_drops_a_file_deleted_by_hand(ws):
+    time.sleep(3)  # inputs written in the last seconds are "racy" and never let the index be skipped
+    for _ in range(2):  # the second run finds nothing changed, so a third may skip rewriting the index
+        again = cli(ws, "build", "--jobs", "1", "-a", AUTHORITY)
+        assert again.returncode == 0 and "1 up to date" in again.stdout, again.stdout + again.stderr
+    gone = published(ws, CLONE, fmt="pdf")
+    gone.unlink()
+    result = cli(ws, "build", "--jobs", "1", "-a", AUTHORITY)  # nothing to build for this one
+    assert result.returncode == 0 and "1 up to date" in result.stdout, result.stdout + result.stderr
+    links = index_links(ws)
+    assert f"{EDITION}/{CLONE}/{GROUP}.html" in links and f"{EDITION}/{CLONE}/{GROUP}.pdf" not in links
+    for href in links:
+        assert (ws / "build" / href).is_file()
+
+
 def test_document_time_limit(ws):
     edit_yaml(ws / "params" / "project.yaml", lambda d: d["build"].update(document_timeout_seconds=10))
     sabotage(ws, "02-hypotheses.ipynb", "import time\ntime.sleep(60)")
@@ -350,6 +379,10 @@ def test_document_time_limit(ws):
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"FAILED {AUTHORITY} / {GROUP}: section 02-hypotheses" in result.stderr
     assert "the document ran past its time limit of 10 s" in result.stderr
+    found = re.search(r"section 02-hypotheses, cell (\d+):.*\n\s+executed notebook: (\S+)", result.stderr)
+    if found:  # unless the limit was reached before the section started (a slow kernel start)
+        notebook = nbformat.read(ws / found.group(2), as_version=4)
+        assert "time.sleep(60)" in notebook.cells[int(found.group(1))].source
 
 
 # ---------------------------------------------------------------- atomic replacement, in process

@@ -207,7 +207,11 @@ def all_record_stamp(ws: Workspace) -> str:
                 st = path.stat()
             except OSError:
                 continue
-            lines.append(f"{path.relative_to(root).as_posix()}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}")
+            # ...and which of its published files still exist: the index links only those.
+            published = ws.build / path.relative_to(root).with_suffix("")
+            present = "".join("1" if published.with_name(published.name + suffix).is_file() else "0"
+                              for suffix in FORMAT_SUFFIX.values())
+            lines.append(f"{path.relative_to(root).as_posix()}:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}:{present}")
     return sha256_bytes("\n".join(lines).encode("utf-8"))
 
 
