@@ -380,7 +380,7 @@ cell = st.one_of(st.text(st.characters(blacklist_categories=("Cs",)), max_size=1
                  st.integers(-10**25, 10**25).map(str), st.floats().map(str))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(table=st.sampled_from(sorted(TABLES)), data=st.data(), delimiter=st.sampled_from([",", ";", "\t"]),
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]))
 def test_property_junk_cells_are_read_or_rejected(tmp_path, table, data, delimiter, encoding):

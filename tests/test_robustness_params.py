@@ -323,9 +323,6 @@ def test_cli_syntax_error_exit_2(ws):
 
 # ---------------------------------------------------------------- properties
 
-_BASE = copy_workspace  # the module-scoped workspace below is made from the repository example
-
-
 @pytest.fixture(scope="module")
 def fuzz_ws(tmp_path_factory) -> Path:
     return prune(copy_workspace(tmp_path_factory.mktemp("fuzz") / "ws"))
@@ -424,7 +421,7 @@ def _originals(fuzz_ws):
         ORIGINALS[target] = load_yaml(fuzz_ws / target)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mutated())
 def test_property_mutated_params_never_crash(fuzz_ws, case):
     target, doc = case
@@ -438,7 +435,7 @@ YAML_PIECES = ["\n", "  ", "- ", ": ", "key", "name", "[", "]", "{", "}", ",", "
                "document_control", "risks", "edition", "start_year"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(TARGETS), st.one_of(
     st.lists(st.sampled_from(YAML_PIECES), max_size=40).map("".join),
     safe_text,
@@ -448,7 +445,7 @@ def test_property_random_yaml_text_never_crashes(fuzz_ws, target, text):
     _with_file(fuzz_ws, target, text.encode("utf-8", "surrogatepass"))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(TARGETS), st.binary(max_size=300))
 def test_property_random_bytes_never_crash(fuzz_ws, target, content):
     _with_file(fuzz_ws, target, content)
