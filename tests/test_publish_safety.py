@@ -370,6 +370,23 @@ def test_index_drops_a_file_deleted_by_hand(ws):
         assert (ws / "build" / href).is_file()
 
 
+def test_cell_time_limit_names_the_cell_and_keeps_the_notebook(ws):
+    before = snapshot(ws)
+    edit_yaml(ws / "params" / "project.yaml", lambda d: d["build"].update(cell_timeout_seconds=3))
+    stall(ws, "02-hypotheses.ipynb", 60)
+    began = time.monotonic()
+    result = cli(ws, "build", "--jobs", "1", "-a", AUTHORITY, "--format", "html", timeout=300)
+    assert time.monotonic() - began < 90
+    assert result.returncode == 1, result.stdout + result.stderr
+    found = re.search(rf"FAILED {AUTHORITY} / {GROUP}: section 02-hypotheses, cell (\d+): a cell ran past its time "
+                      r"limit of 3 s\.\n\s+executed notebook: (\S+)", result.stderr)
+    assert found, result.stderr
+    notebook = nbformat.read(ws / found.group(2), as_version=4)
+    assert "time.sleep(60)" in notebook.cells[int(found.group(1))].source
+    assert documents(snapshot(ws)) == documents(before)
+    assert_no_leftover_processes(ws)
+
+
 def test_document_time_limit(ws):
     edit_yaml(ws / "params" / "project.yaml", lambda d: d["build"].update(document_timeout_seconds=10))
     sabotage(ws, "02-hypotheses.ipynb", "import time\ntime.sleep(60)")
