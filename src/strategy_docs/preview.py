@@ -570,10 +570,8 @@ class Preview:
         from .execute import warm_kernel
 
         kernel = warm_kernel()
-        if kernel.km is not None and kernel.km.is_alive():
-            return
         try:
-            kernel.manager()
+            kernel.manager()  # starts the kernel unless a live one is already there
         except Exception as exc:  # noqa: BLE001 - the next build starts it again and reports the failure
             self._message(f"Could not start the kernel in advance: {exc}")
 
