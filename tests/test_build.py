@@ -176,3 +176,35 @@ def test_init_scaffolds_a_workspace_that_builds(tmp_path):
     build = run(new, "build", "-c", "carers", "--format", "html", "--jobs", "1")
     assert build.exit_code == 0, build.output
     assert (new / "build" / "2026-27" / authority / "carers.html").is_file()
+
+
+def test_unchanged_pdf_is_kept_not_rendered_again(tmp_path):
+    """Re-rendering for a screen-only change keeps the PDF (same print HTML); a print change renders it."""
+    ws = copy_workspace(tmp_path / "ws", authorities=["northshire"])
+    pdf_path = ws / "build" / "2026-27" / "northshire" / "carers.pdf"
+    record_path = ws / "build" / ".state" / "records" / "2026-27" / "northshire" / "carers.json"
+    assert run(ws, "build", "-a", "northshire", "-c", "carers", "--jobs", "1").exit_code == 0
+    first = pdf_path.read_bytes()
+    first_record = json.loads(record_path.read_text())
+    assert "render:pdf" in first_record["timings"]
+
+    screen = ws / "templates" / "strategy" / "static" / "strategy.css"
+    screen.write_text(screen.read_text() + "\n/* a screen-only change */\n")
+    again = run(ws, "build", "-a", "northshire", "-c", "carers", "--jobs", "1")
+    assert again.exit_code == 0 and "1 re-rendered" in again.output, again.output
+    record = json.loads(record_path.read_text())
+    assert "reuse:pdf" in record["timings"] and "render:pdf" not in record["timings"]
+    assert pdf_path.read_bytes() == first and record["files"]["pdf"] == first_record["files"]["pdf"]
+    assert record["pdf_source"] == first_record["pdf_source"]
+
+    pdf_path.write_bytes(first[:-10])  # damaged: rebuilt, and never reused
+    fixed = run(ws, "build", "-a", "northshire", "-c", "carers", "--jobs", "1")
+    assert fixed.exit_code == 0 and "1 re-rendered" in fixed.output, fixed.output
+    assert "render:pdf" in json.loads(record_path.read_text())["timings"] and pdf_path.read_bytes() == first
+
+    paged = ws / "templates" / "strategy" / "static" / "paged.css"
+    paged.write_text(paged.read_text() + "\nh3 { color: #000; }\n")
+    third = run(ws, "build", "-a", "northshire", "-c", "carers", "--jobs", "1")
+    assert third.exit_code == 0 and "1 re-rendered" in third.output, third.output
+    assert "render:pdf" in json.loads(record_path.read_text())["timings"]
+    assert pdf_path.read_bytes() != first and pdf_path.read_bytes().startswith(b"%PDF")

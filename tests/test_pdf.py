@@ -202,3 +202,13 @@ def test_wide_table_stays_inside_the_page():
     for page in document.pages:
         tables(page._page_box, page._page_box)
     assert widths and all(right <= limit + 0.5 for right, limit in widths), widths
+
+
+def test_pdf_source_digest_ignores_the_screen_stylesheet(html):
+    digest = pdf.pdf_source_digest(html, sample_meta())
+    screen_change = html.replace("<style>", "<style>\n/* screen only */\n", 1)
+    assert screen_change != html and pdf.pdf_source_digest(screen_change, sample_meta()) == digest
+    print_change = html.replace('<style media="print">', '<style media="print">\nh3 { color: #000; }\n', 1)
+    assert pdf.pdf_source_digest(print_change, sample_meta()) != digest
+    assert pdf.pdf_source_digest(html.replace("</main>", "<p>more</p></main>"), sample_meta()) != digest
+    assert pdf.pdf_source_digest(html, sample_meta(status="final")) != digest

@@ -207,6 +207,8 @@ def build(ws: Workspace, options: BuildOptions, on_planned: Callable[[int], None
             if not options.force and is_up_to_date(ws, job):
                 report.up_to_date.append(job)
             else:
+                if not options.force:
+                    job = reusable_pdf(ws, job)
                 tasks.append((job, None if options.force else cached_notebooks(ws, job)))
         if on_planned:
             on_planned(len(tasks))
@@ -233,6 +235,32 @@ def _write_index_if_changed(ws: Workspace, project_name: str) -> None:
     atomic_write(stamp_file, stamp.encode("utf-8"))
 
 
+def reusable_pdf(ws: Workspace, job: DocumentJob) -> DocumentJob:
+    """The job, told which PDF is published for it if that file is intact (its size and sha256 as recorded)."""
+    import dataclasses
+    import hashlib
+
+    from .publish import document_paths, read_record
+
+    record = read_record(ws, job.key) or {}
+    source, entry = record.get("pdf_source"), record.get("files", {}).get("pdf")
+    if "pdf" not in job.formats or not source or not entry:
+        return job
+    try:
+        data = document_paths(ws, job.key)["pdf"].read_bytes()
+    except OSError:
+        return job
+    if len(data) != entry.get("bytes") or hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        return job
+    return dataclasses.replace(job, published_pdf_source=source)
+
+
+def published_pdf(ws: Workspace, job: DocumentJob) -> bytes:
+    from .publish import document_paths
+
+    return document_paths(ws, job.key)["pdf"].read_bytes()
+
+
 def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_result) -> None:
     from .execute import Failure
     from .errors import PublishError
@@ -247,6 +275,12 @@ def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_re
     try:
         for result in executor.run(tasks):
             remaining.pop(result.job.key, None)
+            if result.ok and result.pdf_reused:
+                try:  # checked against its record before the task went out
+                    result.outputs["pdf"] = published_pdf(ws, result.job)
+                except OSError as exc:
+                    result.failure = Failure("publish", f"the published PDF to keep went missing ({exc}); build again.",
+                                             kind="publish")
             if result.ok:
                 try:
                     publish_document(ws, result, built_at)

@@ -22,7 +22,7 @@ from typing import Any
 
 from .errors import RenderError
 
-__all__ = ["render_pdf", "print_only_html", "PDF_VARIANT"]
+__all__ = ["render_pdf", "print_only_html", "pdf_source_digest", "PDF_VARIANT"]
 
 PDF_VARIANT = "pdf/ua-1"  # WeasyPrint >= 63: implies pdf_tags=True and PDF 1.7
 
@@ -72,6 +72,25 @@ def print_only_html(html: str) -> str:
     accents = _ACCENT.findall(found.group(1))
     rule = f":root {{ --accent: {accents[-1]}; }}" if accents else ""
     return html[:found.start()] + f"<style>{rule}</style>" + html[found.end():]
+
+
+def pdf_source_digest(html: str, meta: Mapping[str, Any] | None = None) -> str:
+    """What the PDF of this HTML is made from: equal digests, equal PDFs (same fonts assumed).
+
+    The print-only HTML (so a screen-only style change does not count), the fields that make
+    the PDF identifier, the PDF variant, the WeasyPrint version and this module's source.
+    """
+    from pathlib import Path
+
+    import weasyprint
+
+    meta = dict(meta or {})
+    h = hashlib.sha256()
+    for part in (print_only_html(html), PDF_VARIANT, weasyprint.__version__, Path(__file__).read_text(encoding="utf-8"),
+                 *(str(meta.get(k) or "") for k in ("authority_name", "client_group_name", "edition_label", "title", "status"))):
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
 
 
 def render_pdf(html: str, meta: Mapping[str, Any] | None = None) -> bytes:

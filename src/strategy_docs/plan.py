@@ -62,6 +62,9 @@ class DocumentJob:
     meta: dict = field(default_factory=dict, hash=False, compare=False)
     section_keys: dict = field(default_factory=dict, hash=False, compare=False)  # section -> key
     inputs: dict = field(default_factory=dict, hash=False, compare=False)  # provenance: file -> sha256
+    # Set by the build, not the plan: the pdf_source_digest of the PDF already published, which
+    # the worker may reuse instead of rendering when its HTML comes out the same (see build.py).
+    published_pdf_source: str = field(default="", hash=False, compare=False)
 
     @property
     def label(self) -> str:

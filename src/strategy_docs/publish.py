@@ -140,6 +140,7 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str) -> di
             for fmt in job.formats
         },
         "inputs": job.inputs,
+        "pdf_source": getattr(result, "pdf_source", None),  # build.reusable_pdf: skip re-rendering an unchanged PDF
         "meta": {k: v for k, v in job.meta.items() if k != "logo_data_uri"},
         "timings": {k: round(v, 3) for k, v in result.timings.items()},
     }
