@@ -634,25 +634,8 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
         project, project_lines = _load_model(project_file, Project, workspace, problems)
         files["project"] = project_file
 
-    authorities: dict[str, Authority] = {}
-    auth_lines: dict[str, LineMap] = {}
-    for path in _safe_yaml_files(params_dir / "authorities", workspace, problems):
-        if not _check_id_from_filename(path, workspace, problems):
-            continue
-        model, lines = _load_model(path, Authority, workspace, problems)
-        files[f"authority:{path.stem}"] = path
-        if model is not None:
-            authorities[path.stem] = model
-            auth_lines[path.stem] = lines
-
-    client_groups: dict[str, ClientGroup] = {}
-    for path in _safe_yaml_files(params_dir / "client-groups", workspace, problems):
-        if not _check_id_from_filename(path, workspace, problems):
-            continue
-        model, _ = _load_model(path, ClientGroup, workspace, problems)
-        files[f"client-group:{path.stem}"] = path
-        if model is not None:
-            client_groups[path.stem] = model
+    authorities, auth_lines = _load_folder(params_dir / "authorities", Authority, "authority", workspace, files, problems)
+    client_groups, _ = _load_folder(params_dir / "client-groups", ClientGroup, "client-group", workspace, files, problems)
 
     all_authority_ids = {p.stem for p in (params_dir / "authorities").glob("*.y*ml")}
     all_group_ids = {p.stem for p in (params_dir / "client-groups").glob("*.y*ml")}
@@ -699,6 +682,22 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
         raise ParamsError(problems)
     return Params(workspace, project, authorities, client_groups, strategies, files,
                   warnings=[p for p in problems if p.severity != "error"])
+
+
+def _load_folder(folder: Path, model: type[Model], kind: str, workspace: Path, files: dict[str, Path],
+                 problems: list[Problem]) -> tuple[dict, dict[str, LineMap]]:
+    """One model per YAML file in a folder, keyed by the file name (the identifier)."""
+    models: dict = {}
+    lines_by_id: dict[str, LineMap] = {}
+    for path in _safe_yaml_files(folder, workspace, problems):
+        if not _check_id_from_filename(path, workspace, problems):
+            continue
+        loaded, lines = _load_model(path, model, workspace, problems)
+        files[f"{kind}:{path.stem}"] = path
+        if loaded is not None:
+            models[path.stem] = loaded
+            lines_by_id[path.stem] = lines
+    return models, lines_by_id
 
 
 def _check_matrix(project: Project, authority_ids: set[str], group_ids: set[str], problems: list[Problem],
