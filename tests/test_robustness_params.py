@@ -247,10 +247,23 @@ def test_alias_bomb_is_refused_quickly(ws):
     assert "aliases" in problem.message
 
 
-def test_deep_nesting_is_refused(ws):
-    (ws / STRATEGY).write_text("context: " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+@pytest.mark.parametrize("levels", [41, 3000])  # past our limit; past libyaml's own limit too
+def test_deep_nesting_is_refused_in_our_words(ws, levels):
+    # PyYAML's wording for deep nesting changed in 6.0.4 ("exceeded maximum nesting depth");
+    # the message must be ours whichever release is installed, and must not blame indentation.
+    (ws / STRATEGY).write_text("context: " + "[" * levels + "]" * levels + "\n", encoding="utf-8")
     [problem] = only(problems_of(ws), STRATEGY)
-    assert "nested" in problem.message
+    assert problem.message == "is nested more than 40 levels deep, which no parameters file needs."
+    assert problem.line == 1
+    assert "unclosed brackets" in problem.fix and "indentation" not in problem.fix
+
+
+def test_deep_block_nesting_is_refused_with_its_line(ws):
+    lines = ["context:"] + ["  " * (depth + 1) + f"k{depth}:" for depth in range(45)] + ["  " * 46 + "x"]
+    (ws / STRATEGY).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    [problem] = only(problems_of(ws), STRATEGY)
+    assert problem.message.startswith("is nested more than 40 levels deep")
+    assert problem.line == 42  # k40's line: the mapping 41 levels below the document's own
 
 
 def test_missing_required_file_and_folders(ws):

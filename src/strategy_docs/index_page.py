@@ -45,9 +45,20 @@ FILTER_SCRIPT = """
       if (ok) { shown += 1; }
     });
     count.textContent = 'Showing ' + shown + ' of ' + rows.length + ' documents.';
+    form.dispatchEvent(new CustomEvent('filters-applied', { detail: { shown: shown } }));
   }
   selects.forEach(function (s) { s.addEventListener('change', apply); });
-  form.addEventListener('reset', function () { setTimeout(apply, 0); });
+  // Reset by hand, at once: a timer set from the reset event can be throttled for a long time
+  // in a background tab, leaving the count and the rows out of step with the form.
+  form.addEventListener('reset', function (e) {
+    e.preventDefault();
+    selects.forEach(function (s) {
+      var first = s.options.length ? s.options[0].value : '';
+      var chosen = Array.prototype.filter.call(s.options, function (o) { return o.defaultSelected; });
+      s.value = chosen.length ? chosen[0].value : first;
+    });
+    apply();
+  });
   form.addEventListener('submit', function (e) { e.preventDefault(); apply(); });
   form.hidden = false;
 })();

@@ -46,6 +46,10 @@ class _TooBig(Exception):
         self.line = line
 
 
+class _TooDeep(_TooBig):
+    pass
+
+
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[Problem], file: str,
           budget: list[int] | None = None) -> None:
     budget = budget if budget is not None else [MAX_VALUES]
@@ -53,7 +57,7 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[
     if budget[0] < 0:
         raise _TooBig(f"holds more than {MAX_VALUES:,} values once its anchors and aliases are expanded")
     if len(path) > MAX_DEPTH:
-        raise _TooBig(f"is nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1)
+        raise _TooDeep(f"is nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1)
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
@@ -101,6 +105,32 @@ def _unconstructable_scalar(node: yaml.Node) -> tuple[yaml.ScalarNode, str] | No
     return None
 
 
+def _nesting_beyond_limit(text: str) -> int | None:
+    """The line where ``text`` first nests deeper than MAX_DEPTH, else None.
+
+    libyaml refuses very deep nesting in words that change between releases ("exceeded maximum
+    nesting depth" in PyYAML 6.0.4), so the reason is found here, from the event stream of the
+    pure-Python parser, which keeps its own stack and does not recurse.
+    """
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH + 1:  # the document's own mapping is level 0, as in _walk
+                    return event.start_mark.line + 1
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def _too_deep(display_name: str, line: int | None) -> Problem:
+    return Problem(display_name, f"is nested more than {MAX_DEPTH} levels deep, which no parameters file needs.",
+                   line=line, fix="check for unclosed brackets '[' or '{', or remove the extra nesting.")
+
+
 def format_path(path: Path_) -> str:
     out = ""
     for part in path:
@@ -136,8 +166,7 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, LineMap, list[Problem
         finally:
             loader.dispose()
     except RecursionError:
-        return None, LineMap(), [Problem(display_name, "is nested too deeply to be a parameters file.",
-                                         fix="check for unclosed brackets '[' or '{'.")]
+        return None, LineMap(), [_too_deep(display_name, _nesting_beyond_limit(text))]
     except (ValueError, TypeError, OverflowError) as exc:
         # The safe constructor raises plain errors for values that look typed but are not,
         # most often an impossible date such as 2026-02-30.
@@ -150,6 +179,9 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, LineMap, list[Problem
                                          line=scalar.start_mark.line + 1,
                                          fix="write dates as YYYY-MM-DD with a real month and day, or put the value in quotes.")]
     except yaml.MarkedYAMLError as exc:
+        deep_line = _nesting_beyond_limit(text)
+        if deep_line is not None:
+            return None, LineMap(), [_too_deep(display_name, deep_line)]
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = (exc.problem or "is not valid YAML").strip()
@@ -163,9 +195,11 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, LineMap, list[Problem
     if node is not None:
         try:
             _walk(node, (), lines, problems, display_name)
-        except (_TooBig, RecursionError) as exc:
-            reason = str(exc) if isinstance(exc, _TooBig) else "is nested too deeply"
-            return None, LineMap(), [Problem(display_name, f"{reason}, which no parameters file needs.",
-                                             line=getattr(exc, "line", None),
-                                             fix="remove repeated anchors (&name) and aliases (*name), or the extra nesting.")]
+        except RecursionError:
+            return None, LineMap(), [_too_deep(display_name, _nesting_beyond_limit(text))]
+        except _TooDeep as exc:
+            return None, LineMap(), [_too_deep(display_name, exc.line)]
+        except _TooBig as exc:
+            return None, LineMap(), [Problem(display_name, f"{exc}, which no parameters file needs.",
+                                             fix="remove repeated anchors (&name) and aliases (*name).")]
     return data, LineMap(lines), problems
