@@ -39,7 +39,7 @@ def test_same_inputs_reuse_the_plan(ws, validations):
     second = build_module.plan(ws, BuildOptions())
     assert len(validations) == 1
     assert [j.render_key for j in first[0]] == [j.render_key for j in second[0]]
-    assert first[0][0].meta == second[0][0].meta and first[0][0].section_keys == second[0][0].section_keys
+    assert first[0][0].meta == second[0][0].meta and first[0][0].input_digests == second[0][0].input_digests
     assert first[2] == second[2]  # project name
     build_module.plan(ws, BuildOptions(client_groups=["carers"]))  # other filters: planned on their own
     assert len(validations) == 2

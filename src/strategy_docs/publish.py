@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import BuildLockedError, PublishError
-from .plan import DocumentJob, sha256_bytes
+from .plan import DocumentJob, reusable_sections, section_keys, sha256_bytes
 from .workspace import Workspace
 
 if TYPE_CHECKING:
@@ -98,13 +98,11 @@ def cached_notebooks(ws: Workspace, job: DocumentJob) -> dict[str, bytes] | None
     if not record:
         return None
     folder = document_paths(ws, job.key)["notebooks"]
-    previous_keys = record.get("section_keys", {})
     reusable = {}
-    for section, key in job.section_keys.items():
+    for section in sorted(reusable_sections(job, record)):
         name = f"{section}.ipynb"
-        if record.get("exec_key") == job.exec_key or previous_keys.get(section) == key:
-            if (folder / name).is_file():
-                reusable[name] = (folder / name).read_bytes()
+        if (folder / name).is_file():
+            reusable[name] = (folder / name).read_bytes()
     return reusable or None
 
 
@@ -128,7 +126,8 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str) -> di
         "authority": job.authority,
         "client_group": job.client_group,
         "exec_key": job.exec_key,
-        "section_keys": job.section_keys,
+        "section_keys": section_keys(job, result.section_reads),
+        "section_reads": result.section_reads,
         "render_key": job.render_key,
         "formats": list(job.formats),
         "built_at": built_at,

@@ -136,7 +136,7 @@ SECTIONS: tuple[Section, ...] = (
             Markdown("### Projected need against current capacity"),
             Show("computed_gap_table"),
         ),
-        fields=("gap_analysis", "hypotheses", "indicators"), tables=_ALL_TABLES,
+        fields=("gap_analysis", "hypotheses"), tables=_ALL_TABLES,
     ),
     Section(
         "06-intentions", "Commissioning intentions",
