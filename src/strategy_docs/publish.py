@@ -121,6 +121,12 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str) -> di
         atomic_write(paths[fmt], result.outputs[fmt])
     shutil.rmtree(failed_notebooks_dir(ws, job.key), ignore_errors=True)
     previous = read_record(ws, job.key) or {}
+    # "Built" (shown in the index) is when the published bytes last changed: a forced build
+    # that publishes the same bytes keeps it, so the index too is what an incremental build gives.
+    published_at = built_at
+    if previous.get("built_at") and all(
+            previous.get("files", {}).get(fmt, {}).get("sha256") == sha256_bytes(result.outputs[fmt]) for fmt in job.formats):
+        published_at = previous["built_at"]
     record = {
         "edition": job.edition,
         "authority": job.authority,
@@ -130,7 +136,7 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str) -> di
         "section_reads": result.section_reads,
         "render_key": job.render_key,
         "formats": list(job.formats),
-        "built_at": built_at,
+        "built_at": published_at,
         "executed_at": built_at if result.executed else previous.get("executed_at", built_at),
         "notebooks": sorted(result.notebooks),
         "files": {
