@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .atomic import atomic_write
 from .errors import BuildLockedError, PublishError
 from .plan import DocumentJob, reusable_sections, section_keys, sha256_bytes
 from .workspace import Workspace
@@ -25,28 +26,7 @@ from .workspace import Workspace
 if TYPE_CHECKING:
     from .execute import DocumentResult
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
 FORMAT_SUFFIX = {"html": ".html", "pdf": ".pdf", "docx": ".docx"}
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644 & ~_UMASK)  # published files are for reading, unlike mkstemp's 0600
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def document_paths(ws: Workspace, job_key: tuple[str, str, str]) -> dict[str, Path]:
