@@ -1,4 +1,6 @@
-"""Write the section notebooks (outputs stripped) from the registry. Run after changing it.
+"""Write the section notebooks (outputs stripped) and docs/sections.md from the registry.
+
+Run after changing the registry.
 
 The notebooks are thin by design: a parameters cell, one load, then display calls into
 strategy_docs.sections. Their cells are declared in strategy_docs/registry.py, with what each
@@ -16,7 +18,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # this checkout's registry, installed or not
 
-from strategy_docs.registry import SECTIONS, Markdown  # noqa: E402
+from strategy_docs.registry import PREVIOUS_EDITION, SECTIONS, Markdown  # noqa: E402
 
 PARAMETERS = '''# Parameters (papermill injects the document's values after this cell)
 workspace = ".."
@@ -42,12 +44,34 @@ def build_notebook(cells) -> nbformat.NotebookNode:
     return nb
 
 
+def sections_doc() -> str:
+    lines = [
+        "# The sections of a strategy",
+        "",
+        "Generated from `src/strategy_docs/registry.py` by `scripts/make_notebooks.py`; do not edit by hand.",
+        "Each section is one notebook in `notebooks/`, run in this order. *Reads* are the strategy fields,",
+        "data tables and archive the section is declared to read (a test checks them against what it is",
+        "recorded reading); every section also reads the project, authority and client-group files.",
+        "",
+        "| section | title | shows (`sections.*`) | reads |",
+        "|---|---|---|---|",
+    ]
+    for s in SECTIONS:
+        reads = [f"`{f}`" for f in s.fields] + [f"`data/{t}`" for t in s.tables]
+        if s.previous_edition:
+            reads.append(f"the previous edition's archive (`{PREVIOUS_EDITION}`)")
+        shows = ", ".join(f"`{f}`" for f in s.functions)
+        lines.append(f"| `{s.notebook}` | {s.title} | {shows} | {', '.join(reads) or 'nothing else'} |")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     folder = ROOT / "notebooks"
     folder.mkdir(exist_ok=True)
     for section in SECTIONS:
         nbformat.write(build_notebook(section.cells), folder / section.notebook)
-    print(f"wrote {len(SECTIONS)} notebooks to {folder}")
+    (ROOT / "docs" / "sections.md").write_text(sections_doc(), encoding="utf-8")
+    print(f"wrote {len(SECTIONS)} notebooks to {folder} and docs/sections.md")
 
 
 if __name__ == "__main__":

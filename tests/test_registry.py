@@ -32,6 +32,10 @@ def test_notebooks_are_generated_from_the_registry():
         assert (REPO / "notebooks" / section.notebook).read_text(encoding="utf-8") == expected, section.id
 
 
+def test_the_sections_doc_is_generated_from_the_registry():
+    assert (REPO / "docs" / "sections.md").read_text(encoding="utf-8") == _generator().sections_doc()
+
+
 def test_every_shown_function_exists_and_every_declared_input_is_known():
     tables = {"population", "service_users", "providers", "budget", "unit_costs", "indicators"}
     for section in registry.SECTIONS:
