@@ -98,6 +98,21 @@ def edit_summary(ws: Workspace, index: int, step: int) -> None:
     _strategy(ws, lambda s: s["context"].update(summary=s["context"]["summary"] + f" Edit {index}-{step}."))
 
 
+def edit_archived_risk(ws: Workspace, index: int, step: int) -> None:
+    """The previous edition's archive is an input too: "what has changed" compares with it."""
+    previous = next((ws.params / "editions").iterdir())
+    def change(s):
+        risk = s["risks"][index % len(s["risks"])]
+        risk["residual"]["likelihood"] = (risk["residual"]["likelihood"] + step - 1) % risk["inherent"]["likelihood"] + 1
+    edit_yaml(previous / "strategies" / AUTHORITY / f"{GROUP}.yaml", change)
+
+
+def edit_shared(ws: Workspace, index: int, step: int) -> None:
+    """A field of a file every section reads: the authority's or the client group's."""
+    path = (ws.params / "authorities" / f"{AUTHORITY}.yaml", ws.params / "client-groups" / f"{GROUP}.yaml")[index % 2]
+    edit_yaml(path, lambda d: d.update(name=f"{d['name']} {step}"))
+
+
 def edit_data_cell(ws: Workspace, table: str, column: str, row: int, factor: float) -> None:
     path = ws.data / AUTHORITY / f"{table}.csv"
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
@@ -144,6 +159,8 @@ EDITS = {
     "indicators.csv value": lambda ws, i, s: edit_data_cell(ws, "indicators", "value", i, 1 + s / 4),
     "unit_costs.csv value": lambda ws, i, s: edit_data_cell(ws, "unit_costs", "unit_cost", i, 1 + s / 4),
     "population.csv value": lambda ws, i, s: edit_data_cell(ws, "population", "population", i, 1 + s / 4),
+    "archived risk residual": edit_archived_risk,
+    "authority or client group name": edit_shared,
     "notebook text": edit_notebook_text,
     "template line": edit_template,
     "stylesheet": edit_stylesheet,
@@ -181,7 +198,7 @@ def test_a_package_change_rebuilds_what_it_computed(ws, monkeypatch):
 # ---------------------------------------------------------------- any single edit
 
 
-@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(edit=st.sampled_from(sorted(EDITS)), index=st.integers(0, 20), step=st.integers(1, 3))
 def test_any_single_edit_publishes_what_a_forced_build_would(ws, edit, index, step):
     EDITS[edit](ws, index, step)

@@ -246,8 +246,13 @@ def _edit(ws: Workspace, relative: str, old: str, new: str) -> str:
     return text
 
 
-def _sections_reading(table: str) -> list[str]:
-    return [s.id for s in SECTIONS if f"data.{table}" in s.inputs]
+def _sections_reading(ws: Workspace, table: str) -> list[str]:
+    """The sections recorded reading `table` in the last build (a subset of those declared to)."""
+    [record] = ws.state.glob(f"records/*/{AUTHORITY}/{GROUP}.json")
+    reads = json.loads(record.read_text(encoding="utf-8"))["section_reads"]
+    sections = [s for s, names in reads.items() if f"data.{table}" in names]
+    assert set(sections) <= {s.id for s in SECTIONS if f"data.{table}" in s.inputs}
+    return sections
 
 
 @pytest.mark.slow
@@ -280,11 +285,13 @@ def test_editing_a_risk_title_re_executes_only_the_risks_section(running):
 @pytest.mark.slow
 def test_editing_a_data_file_re_executes_the_sections_that_read_it(running):
     preview, client, outcomes, kernel = running
+    expected = _sections_reading(preview.ws, "unit_costs")
+    assert "04-market-resources" in expected and "07-risks" not in expected
     _edit(preview.ws, f"data/{AUTHORITY}/unit_costs.csv", "older-people,Residential care,per week,868.4,",
           "older-people,Residential care,per week,912.57,")
     body, seconds = client.wait_for(lambda b: "£912.57" in b)
     status = client.wait_until_idle()
-    assert sorted(status["executed"]) == sorted(_sections_reading("unit_costs")), status
+    assert sorted(status["executed"]) == sorted(expected), status
     assert "£868.40" not in body
     assert _kernel_pid() == kernel["pid"]
     print(f"\nsave -> updated page (unit cost, {len(status['executed'])} sections): {seconds:.2f} s")
