@@ -85,3 +85,12 @@ def test_recording_notes_each_field_and_table_once_and_only_while_on(rolled_forw
     with context.recording() as reads:
         ctx.authority.name, ctx.client_group.name, ctx.project.edition  # shared inputs: not noted
     assert reads == set()
+
+
+def test_a_nested_recording_is_seen_by_the_outer_one(rolled_forward):
+    ctx = context.load(rolled_forward, "northshire", "carers")
+    with context.recording() as outer:
+        ctx.strategy.monitoring
+        with context.recording() as inner:
+            ctx.data.indicators
+    assert inner == {"data.indicators"} and outer == {"strategy.monitoring", "data.indicators"}

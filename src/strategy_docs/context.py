@@ -58,7 +58,9 @@ def recording():
     try:
         yield reads
     finally:
-        _READS = outer if outer is None else outer | reads
+        if outer is not None:  # what an inner recording saw was read by the outer one too
+            outer |= reads
+        _READS = outer
 
 
 def note_read(name: str) -> None:

@@ -11,6 +11,7 @@ the namespace and module state reset between notebooks.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -327,8 +328,6 @@ def recorded_reads(nb) -> list[str] | None:
 
 def _collect_reads(kernel: WarmKernel, workdir: Path, section: str) -> list[str]:
     """What the section just read, from the kernel (context.py recorded it)."""
-    import json
-
     from .kernel_state import SAVE_READS_CODE
 
     path = workdir / f".{section}.reads.json"
