@@ -4,8 +4,11 @@ exactly the bytes a forced build of the same inputs would.
 One small workspace (northshire / carers, HTML only) is rolled forward to a new edition, so
 "What has changed since the last edition" compares with an archive, and built once. Each case
 then makes one edit, builds incrementally, keeps the published files, builds with --force and
-compares byte for byte. Nothing is normalised: the only dated thing published, the index's
-build date, is the day of the build (an input), the same for both builds.
+compares byte for byte every published page (the documents and the index). Nothing is
+normalised: the index's build date is the day of the build (an input, the same for both
+builds), and a document's "built" time is when its published bytes last changed. Build
+records, executed notebooks and manifest.json are provenance (they say when things ran), not
+publications, and are not compared.
 """
 
 from __future__ import annotations
