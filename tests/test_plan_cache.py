@@ -39,7 +39,7 @@ def test_same_inputs_reuse_the_plan(ws, validations):
     second = build_module.plan(ws, BuildOptions())
     assert len(validations) == 1
     assert [j.render_key for j in first[0]] == [j.render_key for j in second[0]]
-    assert first[0][0].meta == second[0][0].meta and first[0][0].section_keys == second[0][0].section_keys
+    assert first[0][0].meta == second[0][0].meta and first[0][0].input_digests == second[0][0].input_digests
     assert first[2] == second[2]  # project name
     build_module.plan(ws, BuildOptions(client_groups=["carers"]))  # other filters: planned on their own
     assert len(validations) == 2
@@ -130,3 +130,66 @@ def test_index_is_rewritten_only_when_a_record_changes(ws):
     index.unlink()
     build_module._write_index_if_changed(ws, "Project")
     assert index.is_file()
+
+
+# ---------------------------------------------------------------- section keys from recorded reads
+
+
+def _job(ws, group="carers"):
+    from strategy_docs.params import load_params
+
+    [job] = plan_module.plan_documents(load_params(ws.root), ["northshire"], [group])
+    return job
+
+
+def _edit_strategy(ws, change, group="carers"):
+    from .conftest import edit_yaml
+
+    edit_yaml(ws.params / "strategies" / "northshire" / f"{group}.yaml", change)
+
+
+def test_a_section_key_covers_exactly_what_the_section_read(ws):
+    reads = ["strategy.risks", "data.indicators"]
+    before = _job(ws)
+    key = plan_module.section_key(before, "07-risks", reads)
+    record = {"exec_key": "an earlier build", "section_reads": {"07-risks": reads, "03-needs": ["data.population"]},
+              "section_keys": {"07-risks": key, "03-needs": plan_module.section_key(before, "03-needs", ["data.population"])}}
+    assert plan_module.reusable_sections(before, record) == {"07-risks", "03-needs"}
+
+    _edit_strategy(ws, lambda s: s["monitoring"].update(frequency="Monthly"))  # not read by either
+    after = _job(ws)
+    assert after.exec_key != before.exec_key
+    assert plan_module.reusable_sections(after, record) == {"07-risks", "03-needs"}
+
+    _edit_strategy(ws, lambda s: s["risks"][0]["residual"].update(likelihood=1))
+    assert plan_module.reusable_sections(_job(ws), record) == {"03-needs"}
+
+    text = (ws.data / "northshire" / "indicators.csv").read_text(encoding="utf-8")
+    (ws.data / "northshire" / "indicators.csv").write_text(text + "carers,carers-assessed,2025/26,4001.0,3900.0\n",
+                                                          encoding="utf-8")
+    job = _job(ws)
+    assert job.input_digests["data.indicators"] != after.input_digests["data.indicators"]
+    assert job.input_digests["data.population"] == after.input_digests["data.population"]
+
+
+def test_an_unknown_read_or_a_record_without_reads_runs_the_section_again(ws):
+    job = _job(ws)
+    assert plan_module.section_key(job, "07-risks", ["strategy.no_such_field"]) is None
+    old_record = {"exec_key": "an earlier build", "section_keys": {"07-risks": "x"}}  # before reads were recorded
+    assert plan_module.reusable_sections(job, old_record) == set()
+    assert plan_module.reusable_sections(job, {"exec_key": job.exec_key}) == set(plan_module.SECTION_IDS)
+
+
+def test_the_notebook_and_shared_inputs_are_in_every_section_key(ws):
+    before = _job(ws)
+    keys = {s: plan_module.section_key(before, s, []) for s in plan_module.SECTION_IDS}
+    path = ws.notebooks / "07-risks.ipynb"
+    path.write_text(path.read_text(encoding="utf-8").replace("## Risk register", "## Risks"), encoding="utf-8")
+    after = _job(ws)
+    changed = [s for s in plan_module.SECTION_IDS if plan_module.section_key(after, s, []) != keys[s]]
+    assert changed == ["07-risks"]
+    from .conftest import edit_yaml
+
+    edit_yaml(ws.params / "authorities" / "northshire.yaml", lambda a: a.update(name="Northshire Council"))
+    last = _job(ws)
+    assert all(plan_module.section_key(last, s, []) != plan_module.section_key(after, s, []) for s in plan_module.SECTION_IDS)

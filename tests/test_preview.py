@@ -21,12 +21,12 @@ import pytest
 from click.testing import CliRunner
 
 from strategy_docs.cli import main
-from strategy_docs.plan import SECTION_INPUTS
+from strategy_docs.registry import SECTION_IDS, SECTIONS
 from strategy_docs.preview import (Preview, PreviewError, allow_status_script, inject_status_script, is_loopback,
                                    is_relevant)
 from strategy_docs.workspace import Workspace
 
-from .conftest import copy_workspace
+from .conftest import copy_workspace, edit_yaml
 
 try:
     from tests import browser as b
@@ -80,6 +80,8 @@ def test_cli_refuses_a_non_loopback_host(workspace):
     (f"data/{AUTHORITY}/providers.csv~", False),
     ("data/eastbridge/providers.csv", False),
     ("notebooks/07-risks.ipynb", True),
+    ("notebooks/scratch.ipynb", False),  # not a section of the registry: no build reads it
+    ("params/editions/2025-26/strategies/northshire/older-people.yaml", True),
     ("notebooks/.ipynb_checkpoints/07-risks-checkpoint.ipynb", False),
     ("templates/strategy/index.html.j2", True),
     ("templates/strategy/static/strategy.css", True),
@@ -179,6 +181,40 @@ def chromium():
         yield instance
 
 
+@pytest.mark.slow
+def test_template_edits_show_in_the_preview_and_a_later_build_publishes_what_force_would(tmp_path):
+    """Before any other preview of this module starts (they would share the warm kernel)."""
+    from strategy_docs.build import BuildOptions, build
+
+    root = copy_workspace(tmp_path / "ws", authorities=[AUTHORITY])
+    edit_yaml(root / "params" / "project.yaml", lambda project: project.update(formats=["html"]))  # as the preview
+    ws = Workspace(root)
+    preview = Preview(ws, AUTHORITY, GROUP, port=0).start()
+    client = Client(preview.port)
+    try:
+        client.wait_for(lambda body: "Risk register" in body, timeout=120)
+        client.wait_until_idle()
+        for marker in ("About this edition of the document", "About this strategy document"):  # every edit, not just the first
+            old = ("About this document" if marker.endswith("edition of the document")
+                   else "About this edition of the document")
+            _edit(ws, "templates/strategy/index.html.j2", f'">{old}</h2>', f'">{marker}</h2>')
+            client.wait_for(lambda body: marker in body)
+            client.wait_until_idle()
+        _edit(ws, "templates/strategy/blocks.html.j2", "<caption id=", '<caption data-edited="yes" id=')
+        body, _ = client.wait_for(lambda body: 'data-edited="yes"' in body)
+        client.wait_until_idle()
+    finally:
+        preview.stop()
+    published = root / "build" / "2026-27" / AUTHORITY / f"{GROUP}.html"
+    served = published.read_bytes()
+    assert b"About this strategy document" in served and b'data-edited="yes"' in served
+    report = build(ws, BuildOptions(authorities=[AUTHORITY], client_groups=[GROUP], jobs=1, executor="serial"))
+    assert report.ok and [j.client_group for j in report.up_to_date] == [GROUP]
+    incremental = published.read_bytes()
+    report = build(ws, BuildOptions(authorities=[AUTHORITY], client_groups=[GROUP], jobs=1, executor="serial", force=True))
+    assert report.ok and incremental == published.read_bytes()
+
+
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
     ws = Workspace(copy_workspace(tmp_path_factory.mktemp("preview") / "ws"))
@@ -210,8 +246,13 @@ def _edit(ws: Workspace, relative: str, old: str, new: str) -> str:
     return text
 
 
-def _sections_reading(table: str) -> list[str]:
-    return [section for section, (_, tables) in SECTION_INPUTS.items() if table in tables]
+def _sections_reading(ws: Workspace, table: str) -> list[str]:
+    """The sections recorded reading `table` in the last build (a subset of those declared to)."""
+    [record] = ws.state.glob(f"records/*/{AUTHORITY}/{GROUP}.json")
+    reads = json.loads(record.read_text(encoding="utf-8"))["section_reads"]
+    sections = [s for s, names in reads.items() if f"data.{table}" in names]
+    assert set(sections) <= {s.id for s in SECTIONS if f"data.{table}" in s.inputs}
+    return sections
 
 
 @pytest.mark.slow
@@ -223,7 +264,7 @@ def test_first_build_serves_the_document_with_the_reload_script(running):
     assert "connect-src &#x27;self&#x27;" in body or "connect-src 'self'" in body
     status = client.status()
     assert status["state"] == "ok" and status["build"] >= 1 and status["document"] == "northshire / older-people"
-    assert outcomes[0].executed == list(SECTION_INPUTS)  # nothing was built before: every section ran
+    assert outcomes[0].executed == SECTION_IDS  # nothing was built before: every section ran
     kernel["pid"] = _kernel_pid()
     assert kernel["pid"] is not None, "the preview should keep its warm kernel between rebuilds"
 
@@ -244,11 +285,13 @@ def test_editing_a_risk_title_re_executes_only_the_risks_section(running):
 @pytest.mark.slow
 def test_editing_a_data_file_re_executes_the_sections_that_read_it(running):
     preview, client, outcomes, kernel = running
+    expected = _sections_reading(preview.ws, "unit_costs")
+    assert "04-market-resources" in expected and "07-risks" not in expected
     _edit(preview.ws, f"data/{AUTHORITY}/unit_costs.csv", "older-people,Residential care,per week,868.4,",
           "older-people,Residential care,per week,912.57,")
     body, seconds = client.wait_for(lambda b: "£912.57" in b)
     status = client.wait_until_idle()
-    assert sorted(status["executed"]) == sorted(_sections_reading("unit_costs")), status
+    assert sorted(status["executed"]) == sorted(expected), status
     assert "£868.40" not in body
     assert _kernel_pid() == kernel["pid"]
     print(f"\nsave -> updated page (unit cost, {len(status['executed'])} sections): {seconds:.2f} s")

@@ -606,8 +606,11 @@ def _load(path: Path, model, workspace: Path):
 
 
 def _edition_folder(workspace: Path, slug: str) -> Path:
+    from .context import note_read
     from .edition import edition_dir
+    from .registry import PREVIOUS_EDITION
 
+    note_read(PREVIOUS_EDITION)  # every read of the archive comes through here: an input of the section
     folder = edition_dir(workspace, slug)
     if not (folder / "project.yaml").is_file():
         raise ParamsError([Problem(

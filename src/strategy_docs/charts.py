@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 import textwrap
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from .analysis.formatting import (
 )
 from .analysis.indicators import indicator_series
 from .analysis.resources import BudgetSummary, budget_summary, unit_cost_comparison
+from .markup import slugify
 
 # Okabe-Ito, ordered for contrast on white; the yellow (#F0E442) is left out because it
 # is too pale for lines and text on a white background.
@@ -371,10 +371,6 @@ def unit_cost_chart(
 # --- indicator trend -----------------------------------------------------------------------
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "indicator"
-
-
 def indicator_trend_chart(
     indicators: pd.DataFrame,
     indicator_id: str,
@@ -447,7 +443,7 @@ def indicator_trend_chart(
         extras.append(f"the comparator average in {last_comp[-1][0]} was {show(last_comp[-1][1])}")
     alt = "Line chart: " + text + ("; " + "; ".join(extras) if extras else "") + "."
     caption = caption or f"{label}: trend against target and comparator average"
-    return Chart(chart_id or f"indicator-{_slug(indicator_id)}", fig, alt, caption, table)
+    return Chart(chart_id or f"indicator-{slugify(indicator_id, fallback='indicator')}", fig, alt, caption, table)
 
 
 # --- output --------------------------------------------------------------------------------

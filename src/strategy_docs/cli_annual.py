@@ -58,11 +58,11 @@ def new_edition(ws: Workspace, out: Output, today):
 def diff(ws: Workspace, out: Output, output: Path | None):
     """Write one accessible HTML report of what changed since the previous edition, for every document."""
     from .changes import diff_report
-    from .edition import _atomic_write
+    from .atomic import atomic_write
 
     html, summary = diff_report(ws.root)
     target = output or ws.build / f"diff-{summary['previous']}-to-{summary['current']}.html"
-    _atomic_write(Path(target).resolve(), html)
+    atomic_write(Path(target).resolve(), html)
     changed = sum(1 for counts in summary["documents"].values() if counts and any(counts.values()))
     new = sum(1 for counts in summary["documents"].values() if counts is None)
     click.echo(f"Compared {len(summary['documents'])} documents with the {summary['previous']} edition: "

@@ -33,6 +33,7 @@ from typing import Any, Iterable
 
 import yaml
 
+from .atomic import atomic_write
 from .errors import DataError, ParamsError, Problem, WorkspaceError
 
 __all__ = [
@@ -419,22 +420,6 @@ def edition_dir(workspace: Path, slug: str) -> Path:
     return Path(workspace) / "params" / "editions" / slug
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        try:
-            shutil.copymode(path, tmp)
-        except OSError:
-            pass
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def latest_indicator_values(indicators, client_group: str) -> dict[str, tuple[str, float]]:
     """indicator id -> (period, value) of the latest period that has a value."""
     from .analysis.indicators import period_key
@@ -695,8 +680,8 @@ def roll_forward(workspace: Path | str, today: dt.date | None = None) -> RollFor
 
     archive = archive_edition(workspace, old_slug)
     for path, text in planned:
-        _atomic_write(path, text)
-    _atomic_write(project_file, project_text)  # last: the project file marks the roll as done
+        atomic_write(path, text)
+    atomic_write(project_file, project_text)  # last: the project file marks the roll as done
     from .context import clear_cache
 
     clear_cache()

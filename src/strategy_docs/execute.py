@@ -11,6 +11,7 @@ the namespace and module state reset between notebooks.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -49,6 +50,7 @@ class DocumentResult:
     failure: Failure | None = None
     timings: dict[str, float] = field(default_factory=dict)
     executed_sections: list[str] = field(default_factory=list)
+    section_reads: dict[str, list[str]] = field(default_factory=dict)  # what each section read (context.py)
     pdf_source: str | None = None  # pdf.pdf_source_digest of this document's PDF
     pdf_reused: bool = False  # the published PDF is still right: outputs has no "pdf", the publisher keeps it
 
@@ -262,8 +264,12 @@ def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: D
         out_path = workdir / path.name
         if path.name in reuse:
             result.notebooks[path.name] = reuse[path.name]
-            executed.append(nbformat.reads(reuse[path.name], as_version=4))
-            continue
+            nb = nbformat.reads(reuse[path.name], as_version=4)
+            reads = recorded_reads(nb)
+            if reads is not None:  # an older notebook without them: it runs again below
+                result.section_reads[section] = reads
+                executed.append(nb)
+                continue
         if not kernel_ready:
             kernel.begin_document()
             kernel_ready = True
@@ -282,6 +288,7 @@ def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: D
                 progress_bar=False, request_save_on_cell_execute=False, log_output=False,
                 execution_timeout=int(max(1, min(job.cell_timeout, remaining))),
             )
+            result.section_reads[section] = _collect_reads(kernel, workdir, section)
             executed.append(nb)
             result.executed_sections.append(section)
         except PapermillExecutionError as exc:
@@ -303,7 +310,7 @@ def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: D
         finally:
             result.timings[f"execute:{section}"] = time.perf_counter() - started
         if out_path.exists():
-            result.notebooks[path.name] = _portable(out_path, path.name)
+            result.notebooks[path.name] = _portable(out_path, path.name, result.section_reads.get(section))
         if result.failure is not None:
             if result.failure.notebook and path.name not in result.notebooks:
                 result.failure.notebook = None
@@ -311,9 +318,31 @@ def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: D
     return executed
 
 
-def _portable(path: Path, name: str) -> bytes:
+READS_METADATA = "strategy_docs_reads"  # notebook metadata: the inputs the section read when it ran
+
+
+def recorded_reads(nb) -> list[str] | None:
+    reads = nb.metadata.get(READS_METADATA)
+    return list(reads) if isinstance(reads, list) else None
+
+
+def _collect_reads(kernel: WarmKernel, workdir: Path, section: str) -> list[str]:
+    """What the section just read, from the kernel (context.py recorded it)."""
+    from .kernel_state import SAVE_READS_CODE
+
+    path = workdir / f".{section}.reads.json"
+    path.unlink(missing_ok=True)
+    kernel.run(SAVE_READS_CODE.format(path=str(path)), timeout=60)
+    reads = json.loads(path.read_text(encoding="utf-8"))
+    path.unlink()
+    return reads
+
+
+def _portable(path: Path, name: str, reads: list[str] | None = None) -> bytes:
     """The executed notebook without this machine's paths (papermill records absolute ones)."""
     nb = nbformat.read(path, as_version=4)
+    if reads is not None:  # travels with the notebook, so a reused section keeps its inputs
+        nb.metadata[READS_METADATA] = reads
     for cell in nb.cells:  # papermill gives the cell it injects a random id: the same document, the same id
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell["id"] = "injected-parameters"

@@ -22,6 +22,7 @@ from typing import Iterator
 
 from .execute import DocumentResult, Failure, build_document, kill_kernel_now, shutdown_worker
 from .plan import DocumentJob
+from .registry import INPUT_FOLDERS
 
 Task = tuple[DocumentJob, dict[str, bytes] | None]
 
@@ -99,7 +100,7 @@ class LocalPoolExecutor:
 
 # ---------------------------------------------------------------- Dask
 
-ARCHIVE_FOLDERS = ("params", "data", "notebooks", "templates")
+ARCHIVE_FOLDERS = INPUT_FOLDERS  # everything a build reads, nothing it writes
 
 
 def workspace_archive(workspace: Path) -> bytes:

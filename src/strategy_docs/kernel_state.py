@@ -45,6 +45,9 @@ def reset(workdir: str) -> None:
     warnings.simplefilter("default")
     os.makedirs(workdir, exist_ok=True)
     os.chdir(workdir)
+    from . import context
+
+    context.start_recording()  # what this notebook reads is its section's inputs (context.py)
 
 
 def clear_namespace() -> None:
@@ -79,6 +82,12 @@ COLLECT_CODE = """\
 import gc as __sd_gc
 __sd_gc.collect()
 del __sd_gc
+"""
+
+SAVE_READS_CODE = """\
+import strategy_docs.context as __sd_context
+__sd_context.save_reads({path!r})
+del __sd_context
 """
 
 PRELOAD_CODE = """\

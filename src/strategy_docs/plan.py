@@ -1,10 +1,12 @@
 """The matrix of documents to build, each keyed by the content of everything it depends on.
 
 Two keys per document: the *execution key* (section notebooks, the document's resolved
-params, the data files it reads, the package source) decides whether the notebooks must run
-again; the *render key* (execution key + templates + formats) decides whether the outputs
-must be rendered again. Keys are computed from content, never from timestamps or outputs,
-which differ run to run.
+params, the data files it reads, the previous edition's archive, the package source) decides
+whether the notebooks must run again; the *render key* (execution key + templates + formats)
+decides whether the outputs must be rendered again. Below the execution key, each section
+has its own key over exactly the inputs it was recorded reading when it last ran (context.py
+records them, the build record keeps them): an edit re-executes only the sections that read
+it. Keys are computed from content, never from timestamps or outputs, which differ run to run.
 
 Reading and validating every parameters and data file takes seconds for a hundred documents, so
 a finished plan is kept in build/.state/plans.json under an *input stamp*: the path, size,
@@ -28,25 +30,10 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .data import data_files
 from .errors import Problem
-from .workspace import SECTION_NOTEBOOKS
+from .registry import INPUT_FOLDERS, PREVIOUS_EDITION, SECTION_IDS
 
 if TYPE_CHECKING:  # params.py (pydantic) loads only when the plan has to be made again
     from .params import Params
-
-
-# What each section reads, so an edit re-executes only the sections that show it. The whole
-# authority and client-group files, the project settings, the section's own notebook and the
-# package source are inputs of every section; these are the strategy fields and data tables.
-SECTION_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "01-context": (("document_control", "context", "outcomes"), ()),
-    "02-hypotheses": (("hypotheses", "indicators"), ("population", "service_users", "providers", "budget", "unit_costs", "indicators")),
-    "03-needs": ((), ("population", "service_users")),
-    "04-market-resources": (("budget_totals",), ("population", "service_users", "providers", "budget", "unit_costs")),
-    "05-gaps": (("gap_analysis", "hypotheses", "indicators"), ("population", "service_users", "providers", "budget", "unit_costs", "indicators")),
-    "06-intentions": (("themes", "intentions", "outcomes"), ()),
-    "07-risks": (("risks",), ()),
-    "08-performance": (("indicators", "monitoring"), ("indicators",)),
-}
 
 
 @dataclass(frozen=True)
@@ -60,7 +47,10 @@ class DocumentJob:
     cell_timeout: int
     document_timeout: int
     meta: dict = field(default_factory=dict, hash=False, compare=False)
-    section_keys: dict = field(default_factory=dict, hash=False, compare=False)  # section -> key
+    # Content digest of every input a section can read (see section_key): "shared" (project,
+    # authority, client group, logo, package), "notebook:<section>", "strategy.<field>",
+    # "data.<table>", "edition.previous", and "strategy.*" / "data.*" for all of them.
+    input_digests: dict = field(default_factory=dict, hash=False, compare=False)
     inputs: dict = field(default_factory=dict, hash=False, compare=False)  # provenance: file -> sha256
     # Set by the build, not the plan: the pdf_source_digest of the PDF already published, which
     # the worker may reuse instead of rendering when its HTML comes out the same (see build.py).
@@ -160,13 +150,14 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
     workspace = params.workspace
     project = params.project
     formats = tuple(formats or project.formats)
-    notebooks = [workspace / "notebooks" / f"{name}.ipynb" for name in SECTION_NOTEBOOKS]
+    notebooks = [workspace / "notebooks" / f"{name}.ipynb" for name in SECTION_IDS]
     notebook_keys = {p.stem: notebook_digest(p) for p in notebooks}
     notebooks_key = _combine(*notebook_keys.values())
     templates_key = tree_digest(workspace / "templates" / "strategy")
     project_key = sha256_bytes(project.model_dump_json(exclude={"matrix"}).encode())
-    if project.previous_edition:  # "what changed" reads the archived edition
-        project_key = _combine(project_key, tree_digest(workspace / "params" / "editions" / project.previous_edition))
+    # "What has changed" reads the archived edition: its parameters and data snapshot.
+    previous_key = (tree_digest(workspace / "params" / "editions" / project.previous_edition)
+                    if project.previous_edition else "")
     package_key = package_digest()
     data_keys: dict[str, dict[str, str]] = {}
     jobs = []
@@ -188,16 +179,12 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
             file_digest(workspace / authority.branding.logo) if authority.branding.logo else "",
         )
         exec_key = _combine(notebooks_key, project_key, params_key, json.dumps(data_keys[authority_id], sort_keys=True),
-                            package_key)
+                            package_key, previous_key)
         render_key = _combine(exec_key, templates_key, ",".join(formats))
-        tables = {Path(name).stem: digest for name, digest in data_keys[authority_id].items()}
-        shared = _combine(project_key, authority.model_dump_json(), group.model_dump_json(), package_key,
-                          file_digest(workspace / authority.branding.logo) if authority.branding.logo else "")
-        section_keys = {}
-        for section, (fields, table_names) in SECTION_INPUTS.items():
-            section_keys[section] = _combine(
-                shared, notebook_keys[section], strategy.model_dump_json(include=set(fields)) if fields else "",
-                *(f"{t}:{tables.get(t, '')}" for t in table_names))
+        input_digests = _input_digests(
+            _combine(project_key, authority.model_dump_json(), group.model_dump_json(), package_key,
+                     file_digest(workspace / authority.branding.logo) if authority.branding.logo else ""),
+            notebook_keys, strategy, data_files(workspace, authority_id), data_keys[authority_id], workspace, previous_key)
         inputs = {
             "params": {
                 name: file_digest(path) for name, path in params.files.items()
@@ -212,14 +199,55 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
             edition=project.edition.slug, authority=authority_id, client_group=group_id, formats=formats,
             exec_key=exec_key, render_key=render_key,
             cell_timeout=project.build.cell_timeout_seconds, document_timeout=project.build.document_timeout_seconds,
-            meta=document_meta(params, authority_id, group_id), inputs=inputs, section_keys=section_keys,
+            meta=document_meta(params, authority_id, group_id), inputs=inputs, input_digests=input_digests,
         ))
     return jobs
 
 
+def _input_digests(shared: str, notebook_keys: dict[str, str], strategy, tables: dict[str, Path | None],
+                   table_keys: dict[str, str], workspace: Path, previous_key: str) -> dict[str, str]:
+    digests = {"shared": shared, PREVIOUS_EDITION: previous_key}
+    digests.update({f"notebook:{section}": key for section, key in notebook_keys.items()})
+    for name in type(strategy).model_fields:
+        digests[f"strategy.{name}"] = sha256_bytes(strategy.model_dump_json(include={name}).encode("utf-8"))
+    digests["strategy.*"] = sha256_bytes(strategy.model_dump_json().encode("utf-8"))
+    for table, path in tables.items():
+        digests[f"data.{table}"] = table_keys.get(path.relative_to(workspace).as_posix(), "") if path else ""
+    digests["data.*"] = _combine(*(f"{t}={digests[f'data.{t}']}" for t in sorted(tables)))
+    return digests
+
+
+def section_key(job: DocumentJob, section: str, reads) -> str | None:
+    """The key of one executed section: the content of exactly what it read while it ran.
+
+    Every section also depends on the shared inputs and its own notebook. None when a read
+    input is unknown to this plan (e.g. a field renamed since): such a section must run again.
+    """
+    names = {"shared", f"notebook:{section}", *reads}
+    if not names <= job.input_digests.keys():
+        return None
+    return _combine(*(f"{name}={job.input_digests[name]}" for name in sorted(names)))
+
+
+def reusable_sections(job: DocumentJob, record: dict) -> set[str]:
+    """Sections whose executed notebook from the recorded build is still right for `job`."""
+    if record.get("exec_key") == job.exec_key:
+        return set(SECTION_IDS)
+    reads = record.get("section_reads") or {}
+    keys = record.get("section_keys") or {}
+    return {section for section in SECTION_IDS
+            if section in reads and keys.get(section) is not None
+            and section_key(job, section, reads[section]) == keys[section]}
+
+
+def section_keys(job: DocumentJob, reads: dict[str, list[str]]) -> dict[str, str | None]:
+    """What a build record keeps for each section (with `reads`), for the next build to compare."""
+    return {section: section_key(job, section, section_reads) for section, section_reads in reads.items()}
+
+
 # ---------------------------------------------------------------- the plan cache
 
-STAMPED_FOLDERS = ("params", "data", "notebooks", "templates")
+STAMPED_FOLDERS = INPUT_FOLDERS
 _SKIPPED_DIRS = {"__pycache__", ".ipynb_checkpoints"}
 PLAN_CACHE = "plans.json"
 PLAN_CACHE_ENTRIES = 8  # one per combination of filters and formats recently built

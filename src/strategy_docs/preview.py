@@ -44,6 +44,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from .errors import BuildLockedError, Problem, StrategyDocsError, ValidationError
+from .registry import INPUT_FOLDERS, SECTIONS
 from .workspace import Workspace
 
 DEFAULT_PORT = 8765
@@ -51,6 +52,7 @@ STATUS_PATH = "/__status"
 POLL_MS = 400
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _LOOPBACK_NAMES = {"localhost", "localhost.", "ip6-localhost"}
+_NOTEBOOKS = {s.notebook for s in SECTIONS}
 
 
 class PreviewError(StrategyDocsError):
@@ -73,7 +75,8 @@ def is_loopback(host: str) -> bool:
 
 def watched_roots(ws: Workspace) -> list[Path]:
     """Folders to watch (recursively); `is_relevant` narrows them to this document's inputs."""
-    return [p for p in (ws.params, ws.data, ws.notebooks, ws.templates / "strategy") if p.is_dir()]
+    roots = [ws.root / folder for folder in INPUT_FOLDERS if folder != "templates"] + [ws.templates / "strategy"]
+    return [p for p in roots if p.is_dir()]
 
 
 def is_relevant(ws: Workspace, authority: str, client_group: str, path: str | Path) -> bool:
@@ -106,11 +109,12 @@ def is_relevant(ws: Workspace, authority: str, client_group: str, path: str | Pa
             return name in yaml_names and Path(name).stem == client_group
         if len(parts) == 4 and parts[1] == "strategies":
             return parts[2] == authority and Path(name).stem == client_group and name in yaml_names
-        return parts[1] == "logos"
+        # logos; the archived editions ("what has changed" reads the previous one)
+        return parts[1] in ("logos", "editions")
     if top == "data":
         return len(parts) == 3 and parts[1] == authority
     if top == "notebooks":
-        return len(parts) == 2 and name.endswith(".ipynb")
+        return len(parts) == 2 and name in _NOTEBOOKS
     if top == "templates":
         return len(parts) >= 3 and parts[1] == "strategy"
     return False

@@ -18,35 +18,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .atomic import atomic_write
 from .errors import BuildLockedError, PublishError
-from .plan import DocumentJob, sha256_bytes
+from .plan import DocumentJob, reusable_sections, section_keys, sha256_bytes
 from .workspace import Workspace
 
 if TYPE_CHECKING:
     from .execute import DocumentResult
 
-_UMASK = os.umask(0)
-os.umask(_UMASK)
-
 FORMAT_SUFFIX = {"html": ".html", "pdf": ".pdf", "docx": ".docx"}
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o644 & ~_UMASK)  # published files are for reading, unlike mkstemp's 0600
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def document_paths(ws: Workspace, job_key: tuple[str, str, str]) -> dict[str, Path]:
@@ -98,13 +78,11 @@ def cached_notebooks(ws: Workspace, job: DocumentJob) -> dict[str, bytes] | None
     if not record:
         return None
     folder = document_paths(ws, job.key)["notebooks"]
-    previous_keys = record.get("section_keys", {})
     reusable = {}
-    for section, key in job.section_keys.items():
+    for section in sorted(reusable_sections(job, record)):
         name = f"{section}.ipynb"
-        if record.get("exec_key") == job.exec_key or previous_keys.get(section) == key:
-            if (folder / name).is_file():
-                reusable[name] = (folder / name).read_bytes()
+        if (folder / name).is_file():
+            reusable[name] = (folder / name).read_bytes()
     return reusable or None
 
 
@@ -123,15 +101,22 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str) -> di
         atomic_write(paths[fmt], result.outputs[fmt])
     shutil.rmtree(failed_notebooks_dir(ws, job.key), ignore_errors=True)
     previous = read_record(ws, job.key) or {}
+    # "Built" (shown in the index) is when the published bytes last changed: a forced build
+    # that publishes the same bytes keeps it, so the index too is what an incremental build gives.
+    published_at = built_at
+    if previous.get("built_at") and all(
+            previous.get("files", {}).get(fmt, {}).get("sha256") == sha256_bytes(result.outputs[fmt]) for fmt in job.formats):
+        published_at = previous["built_at"]
     record = {
         "edition": job.edition,
         "authority": job.authority,
         "client_group": job.client_group,
         "exec_key": job.exec_key,
-        "section_keys": job.section_keys,
+        "section_keys": section_keys(job, result.section_reads),
+        "section_reads": result.section_reads,
         "render_key": job.render_key,
         "formats": list(job.formats),
-        "built_at": built_at,
+        "built_at": published_at,
         "executed_at": built_at if result.executed else previous.get("executed_at", built_at),
         "notebooks": sorted(result.notebooks),
         "files": {

@@ -765,7 +765,8 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
 
     Raises ParamsError listing every problem (nothing is written then). ``params``: already
     loaded params of the workspace, used for the authority, client group and checks."""
-    from .edition import YamlDocument, _atomic_write
+    from .atomic import atomic_write
+    from .edition import YamlDocument
     from .params import Strategy, check_strategy
     from .yamlio import LineMap
 
@@ -825,7 +826,7 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
         changed.append(register.key)
         _rewrite_register(doc, register.key, old_items, new_items)
     if changed:
-        _atomic_write(path, doc.text())
+        atomic_write(path, doc.text())
         from .context import clear_cache
 
         clear_cache()

@@ -4,7 +4,7 @@
 :func:`render_html` renders the result with nbconvert's ``HTMLExporter`` through our template
 folder (``templates/strategy``). Display blocks are turned into HTML by macros in
 ``blocks.html.j2`` in our own autoescaping Jinja environment; markdown cells by
-:mod:`strategy_docs.markup`. The exporter is cached, so rendering many documents in one process
+:mod:`strategy_docs.markup`. The exporter is cached on the templates' content, so rendering many documents in one process
 is cheap.
 """
 
@@ -14,6 +14,7 @@ import base64
 import copy
 import datetime as dt
 import functools
+import hashlib
 import json
 import re
 import threading
@@ -213,7 +214,7 @@ def normalise_meta(meta: Mapping[str, Any]) -> dict:
 
 
 @functools.lru_cache(maxsize=8)
-def _block_macros(template_dir: str):
+def _block_macros(template_dir: str, digest: str):  # digest: template_digest, so an edit compiles anew
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dir),
         autoescape=True,
@@ -250,7 +251,8 @@ def _prepare_block(block: Mapping[str, Any]) -> dict:
 
 def render_block_html(block: Mapping[str, Any], template_dir: str | Path | None = None) -> str:
     """HTML for one block with the document's macros (also handy for previews)."""
-    macros = _block_macros(str(Path(template_dir or default_template_dir()).resolve()))
+    folder = Path(template_dir or default_template_dir()).resolve()
+    macros = _block_macros(str(folder), template_digest(folder))
     return str(macros.render_block(_prepare_block(block)))
 
 
@@ -262,11 +264,11 @@ _EXPORTERS: dict[str, Any] = {}
 _EXPORT_LOCK = threading.RLock()
 
 
-def _block_filter(template_dir: str, output: Mapping[str, Any]) -> Markup:
+def _block_filter(template_dir: str, digest: str, output: Mapping[str, Any]) -> Markup:
     block = (output.get("data") or {}).get(MIME_TYPE)
     if block is None:
         return Markup("")
-    return Markup(_block_macros(template_dir).render_block(_prepare_block(block)))  # noqa: S704
+    return Markup(_block_macros(template_dir, digest).render_block(_prepare_block(block)))  # noqa: S704
 
 
 def _markdown_filter(cell: Mapping[str, Any]) -> Markup:
@@ -276,14 +278,28 @@ def _markdown_filter(cell: Mapping[str, Any]) -> Markup:
     return Markup(html)  # noqa: S704 - produced by markup.py (sanitised)
 
 
+def template_digest(template_dir: str | Path) -> str:
+    """The content of a template folder's Jinja files: what a cached exporter was compiled from."""
+    h = hashlib.sha256()
+    root = Path(template_dir)
+    for path in sorted(root.rglob("*.j2")) + sorted(root.rglob("*.json")):
+        h.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def _exporter(template_dir: Path):
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
+    # Keyed on the templates' content: Jinja compiles a template once per environment, so a
+    # long-lived process (the preview) must get a new exporter when a template is edited.
     key = str(template_dir)
+    digest = template_digest(template_dir)
     with _EXPORT_LOCK:
-        exporter = _EXPORTERS.get(key)
+        exporter = _EXPORTERS.get((key, digest))
         if exporter is None:
+            for old in [k for k in _EXPORTERS if k[0] == key]:
+                del _EXPORTERS[old]
             config = Config()
             # Our template reads our MIME type itself; keep nbconvert from doing extra work.
             config.HTMLExporter.preprocessors = []
@@ -299,20 +315,14 @@ def _exporter(template_dir: Path):
                 exclude_input_prompt=True,
                 exclude_output_prompt=True,
             )
-            exporter.register_filter("strategy_block", functools.partial(_block_filter, key))
+            exporter.register_filter("strategy_block", functools.partial(_block_filter, key, digest))
             exporter.register_filter("strategy_markdown", _markdown_filter)
-            _EXPORTERS[key] = exporter
+            _EXPORTERS[(key, digest)] = exporter
         return exporter
 
 
 def _read_css(template_dir: str) -> tuple[str, str]:
-    static = Path(template_dir) / "static"
-    stamps = tuple((static / name).stat().st_mtime_ns for name in ("strategy.css", "paged.css"))
-    return _read_css_cached(template_dir, stamps)
-
-
-@functools.lru_cache(maxsize=8)
-def _read_css_cached(template_dir: str, stamps: tuple[int, int]) -> tuple[str, str]:
+    """The stylesheets as they are now (read each time: an mtime can miss an edit in the same tick)."""
     static = Path(template_dir) / "static"
     screen = (static / "strategy.css").read_text(encoding="utf-8")
     paged = (static / "paged.css").read_text(encoding="utf-8")

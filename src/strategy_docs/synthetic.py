@@ -36,6 +36,7 @@ import numpy as np
 import yaml
 
 from .data import AGE_BANDS
+from .markup import slugify
 
 DEFAULT_SEED = 20260401
 BASE_YEAR = 2025  # mid-year estimate; projections follow
@@ -1085,10 +1086,6 @@ def _place(rng: np.random.Generator, welsh: bool, used: set[str]) -> str:
     return name
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
 def _replace_all(text: str, mapping: list[tuple[str, str]]) -> str:
     for old, new in mapping:
         if old:
@@ -1143,7 +1140,7 @@ def make_workspace(dest: Path | str, n_authorities: int, client_groups: list[str
         base_settings = default_settings(template, auth, seed)
         welsh = auth.get("nation") == "wales"
         place = _place(rng, welsh, used_names)
-        new_id = _slug(place)
+        new_id = slugify(place)
         while new_id in used_ids:
             new_id = f"{new_id}-{i}"
         used_ids.add(new_id)

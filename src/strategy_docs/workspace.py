@@ -7,17 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import WorkspaceError
+from .registry import SECTION_IDS
 
-SECTION_NOTEBOOKS = [
-    "01-context",
-    "02-hypotheses",
-    "03-needs",
-    "04-market-resources",
-    "05-gaps",
-    "06-intentions",
-    "07-risks",
-    "08-performance",
-]
+SECTION_NOTEBOOKS = SECTION_IDS  # in the order they run and are assembled (declared in registry.py)
 
 
 @dataclass(frozen=True)
