@@ -13,7 +13,7 @@ import csv
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -138,9 +138,15 @@ TABLES: dict[str, TableSchema] = {
 }
 
 
+TABLE_SUFFIXES = (".csv", ".xlsx")
+
+
+def table_candidates(folder: Path, table: str) -> list[Path]:
+    return [folder / f"{table}{suffix}" for suffix in TABLE_SUFFIXES]
+
+
 def find_table_file(folder: Path, table: str) -> Path | None:
-    for suffix in (".csv", ".xlsx"):
-        candidate = folder / f"{table}{suffix}"
+    for candidate in table_candidates(folder, table):
         if candidate.is_file():
             return candidate
     return None
@@ -243,6 +249,24 @@ def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- cleaning values
 
+# Word's manual line break (vertical tab) and page break (form feed) mean "new line" to the person
+# who typed them; every other C0 control, and the non-characters U+FFFE/U+FFFF, are invisible
+# damage that XML (DOCX) and PDF text refuse, so they are refused with their place named.
+_LINE_BREAKS = str.maketrans({"\v": "\n", "\f": "\n"})
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def clean_text(text: str) -> tuple[str, str | None]:
+    """(text with line-break controls made line breaks, None) or (text, 'U+0000 at position 3') naming
+    the first control character that is refused."""
+    text = _BIDI.sub("", text.translate(_LINE_BREAKS))  # see markup.BIDI_CONTROLS
+    found = _CONTROL.search(text)
+    if found is None:
+        return text, None
+    return text, f"U+{ord(found.group()):04X} at position {found.start() + 1}"
+
+
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
 
@@ -278,7 +302,8 @@ def _plausible(number: float) -> float:
 
 
 def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problems: list[Problem],
-                    extra_check: Callable[[pd.DataFrame, Callable], None] | None = None) -> pd.DataFrame | None:
+                    extra_check: Callable[[pd.DataFrame, Callable], None] | None = None,
+                    rows: "RowNumbers | None" = None) -> pd.DataFrame | None:
     import pandas as pd
 
     first_row = frame.attrs.get("first_data_row", 2)
@@ -367,6 +392,12 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
                 text = str(value).strip()
                 if column.kind == "text" and isinstance(value, float) and value == int(value):
                     text = str(int(value))
+                text, control = clean_text(text)
+                if control is not None:
+                    bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' holds the control character {control}.",
+                        "delete it (it is invisible in a spreadsheet; retype the text around it if unsure).")
+                    cleaned.append(None)
+                    continue
                 if column.allowed is not None and text not in column.allowed:
                     match = [a for a in column.allowed if a.lower() == text.lower()]
                     if match:
@@ -392,6 +423,8 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
         problems.append(Problem(file, f"has {error_count - 20} more problems like these not listed.", fix="fix the ones above first."))
     if error_count:
         return None
+    if rows is not None:
+        rows.first, rows.numbers = first_row, frame.attrs.get("row_numbers")
     frame.attrs.pop("row_numbers", None)
     frame.attrs.pop("extra_cells", None)
     for column in schema.columns:
@@ -402,8 +435,22 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
     return frame.reset_index(drop=True)
 
 
+@dataclass
+class RowNumbers:
+    """Where a checked table's rows are in its file, for problems found after loading (checks.py)."""
+
+    file: str = ""
+    first: int = 2
+    numbers: tuple[int, ...] | None = None  # only when blank rows left gaps
+
+    def row(self, index: int) -> int:
+        if self.numbers is not None and 0 <= index < len(self.numbers):
+            return self.numbers[index]
+        return self.first + index
+
+
 def read_table(path: Path, table: str, display_name: str, problems: list[Problem],
-               extra_check: Callable | None = None) -> pd.DataFrame | None:
+               extra_check: Callable | None = None, rows: RowNumbers | None = None) -> pd.DataFrame | None:
     """Read one table file and check it against its schema. Raw data is never modified."""
     schema = TABLES[table]
     try:
@@ -416,7 +463,7 @@ def read_table(path: Path, table: str, display_name: str, problems: list[Problem
         problems.append(Problem(display_name, f"cannot be read as {'a spreadsheet' if path.suffix.lower() == '.xlsx' else 'CSV'} ({reason}).",
                                 fix="check it is a CSV or XLSX file saved by a spreadsheet program."))
         return None
-    return _validate_frame(frame, schema, display_name, problems, extra_check)
+    return _validate_frame(frame, schema, display_name, problems, extra_check, rows)
 
 
 @dataclass
@@ -430,6 +477,7 @@ class AuthorityData:
     unit_costs: pd.DataFrame
     indicators: pd.DataFrame
     files: dict[str, Path]
+    rows: dict[str, RowNumbers] = field(default_factory=dict)  # table -> where its rows are in its file
 
     def for_client_group(self, client_group: str) -> "AuthorityData":
         def only(frame: pd.DataFrame) -> pd.DataFrame:
@@ -451,11 +499,21 @@ def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str]
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
     files: dict[str, Path] = {}
+    rows: dict[str, RowNumbers] = {}
     from .params import is_inside
+    from .checks import did_you_mean
+    from .workspace import link_problem
 
     for table, path in data_files(workspace, authority_id).items():
         expected = f"data/{authority_id}/{table}.csv"
         if path is None:
+            links = [(c, link_problem(c, workspace)) for c in table_candidates(workspace / "data" / authority_id, table)]
+            linked = [(c, reason) for c, reason in links if reason]
+            if linked:
+                problems.extend(Problem(c.relative_to(workspace).as_posix(), reason + ".",
+                                        fix="replace the link with a copy of the file, inside the workspace.")
+                                for c, reason in linked)
+                continue
             problems.append(Problem(expected, "is missing.",
                                     fix=f"add it (CSV or XLSX) with the columns: {', '.join(TABLES[table].column_names)}."))
             continue
@@ -470,12 +528,13 @@ def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str]
                 for i, code in enumerate(frame["area_code"]):
                     if code is not None and code not in area_codes:
                         bad(i, "area_code", f"row {row_number(frame, i)}: unknown area code {code!r}.",
-                            f"use one of the authority's locality codes: {', '.join(sorted(area_codes))}.")
+                            did_you_mean(code, area_codes)
+                            + f"use one of the authority's locality codes: {', '.join(sorted(area_codes))}.")
             if client_groups is not None and "client_group" in frame.columns:
                 for i, group in enumerate(frame["client_group"]):
                     if group is not None and group not in client_groups:
                         bad(i, "client_group", f"row {row_number(frame, i)}: unknown client group {group!r}.",
-                            f"use one of: {', '.join(sorted(client_groups))}.")
+                            did_you_mean(group, client_groups) + f"use one of: {', '.join(sorted(client_groups))}.")
             if table == "providers":
                 allowed = RATINGS[nation]
                 for i, rating in enumerate(frame["quality_rating"]):
@@ -492,9 +551,10 @@ def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str]
                         bad(i, "out_of_area", f"row {row_number(frame, i)}: out_of_area ({away}) is more than people ({people}).",
                             "out_of_area counts the people placed outside the authority, so it cannot exceed people.")
 
-        frame = read_table(path, table, display, problems, checks)
+        rows[table] = RowNumbers(display)
+        frame = read_table(path, table, display, problems, checks, rows[table])
         if frame is not None:
             frames[table] = frame
     if [p for p in problems if p.severity == "error"]:
         raise DataError(problems)
-    return AuthorityData(files=files, **frames)
+    return AuthorityData(files=files, rows=rows, **frames)
