@@ -278,6 +278,7 @@ def _section_needs(params: "Params", authority_id: str, group_id: str, data: "Au
                                 fix="add estimates or projections for every year of the strategy and the look-ahead year."))
     bands = sorted(set(population["age_band"].astype(str)), key=lambda b: needs.parse_age_band(b)[0])
     for i, measure in enumerate(getattr(group, "measures", None) or []):
+        before = len(problems)
         for j, rate in enumerate(measure.rates):
             where = dict(field=f"measures[{i}].rates[{j}].age_band")
             try:
@@ -295,6 +296,13 @@ def _section_needs(params: "Params", authority_id: str, group_id: str, data: "Au
                 problems.append(Problem(group_file, f"the prevalence band '{rate.age_band}' of measure '{measure.id}' holds no "
                                                     f"population band of {data_file['population']}.",
                                         fix=f"use bands made of whole population bands ({', '.join(bands)}).", **where))
+        usable = [y for y in years_needed if y in have_years]
+        if len(problems) == before and usable:  # the bands line up: anything else needs.py refuses, said here first
+            try:
+                needs.need_by_year(population, [r.model_dump() for r in measure.rates], years=usable)
+            except ValueError as exc:
+                problems.append(Problem(group_file, f"measure '{measure.id}': {exc}", field=f"measures[{i}].rates",
+                                        fix="give each age band (and sex) one prevalence rate."))
         if service_users is not None and measure.service_types:
             latest = int(service_users["year"].max())
             linked = service_users[(service_users["year"] == latest) & service_users["service_type"].isin(measure.service_types)]

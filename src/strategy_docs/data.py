@@ -174,27 +174,70 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _lines(text: str):
+    """The text's lines with their endings, one at a time (a copy of a 50 MB file would double its cost)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def _read_csv(path: Path, expected: list[str] | None = None) -> pd.DataFrame:
+    """Read a CSV column by column, keeping only the `expected` columns' cells (all when None).
+
+    Built for big exports: cells are kept per column, not per row, repeated text ("female",
+    "2026", an area code) is stored once, and row numbers are only listed when blank rows left gaps.
+    """
     import pandas as pd
 
     text = _decode(path.read_bytes())
     delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    records: list[tuple[int, list[str]]] = []  # (line where the row starts, cells)
-    last = 0
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    wanted = None if expected is None else {e.lower() for e in expected}
+    header: list[str] | None = None
+    keep: list[int] = []
+    columns: list[list] = []
+    lines: list[int] | None = None  # the file line of every data row, once there is a gap
+    extra: list[int] = []
+    shared: dict[str, str] = {}
+    header_line = count = last = 0
     for row in reader:
         start, last = last + 1, reader.line_num
-        if any(cell.strip() for cell in row):
-            records.append((start, row))
-    if not records:
+        if not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header, header_line = [h.strip() for h in row], start
+            keep = [i for i, h in enumerate(header)
+                    if wanted is None or h.lower().replace(" ", "_") in wanted]
+            columns = [[] for _ in keep]
+            continue
+        if lines is None and start != header_line + 1 + count:
+            lines = list(range(header_line + 1, header_line + 1 + count))
+        if lines is not None:
+            lines.append(start)
+        width = len(header)
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            extra.append(count)
+        for column, i in zip(columns, keep):
+            cell = row[i] if i < len(row) else ""
+            if len(shared) < 100_000:
+                cell = shared.setdefault(cell, cell)
+            column.append(cell)
+        count += 1
+    del text, reader
+    if header is None:
         return pd.DataFrame()
-    header_line, header_row = records[0]
-    header = [h.strip() for h in header_row]
-    rows = [r for _, r in records[1:]]
-    body = [r + [""] * (len(header) - len(r)) for r in rows]
-    frame = pd.DataFrame([r[: len(header)] for r in body], columns=header, dtype=object)
-    _set_row_numbers(frame, header_line, [line for line, _ in records[1:]])
-    frame.attrs["extra_cells"] = [i for i, r in enumerate(rows) if len(r) > len(header) and any(c.strip() for c in r[len(header):])]
+    frame = pd.DataFrame({j: column for j, column in enumerate(columns)}, dtype=object)
+    frame.columns = [header[i] for i in keep]
+    if not keep:
+        frame = pd.DataFrame(index=range(count), columns=[], dtype=object)
+    frame.attrs["header"] = header
+    frame.attrs["first_data_row"] = header_line + 1
+    if lines is not None:
+        frame.attrs["row_numbers"] = tuple(lines)
+    frame.attrs["extra_cells"] = extra
     return frame
 
 
@@ -253,6 +296,7 @@ def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
 # who typed them; every other C0 control, and the non-characters U+FFFE/U+FFFF, are invisible
 # damage that XML (DOCX) and PDF text refuse, so they are refused with their place named.
 _LINE_BREAKS = str.maketrans({"\v": "\n", "\f": "\n"})
+_SPECIAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -260,6 +304,8 @@ _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 def clean_text(text: str) -> tuple[str, str | None]:
     """(text with line-break controls made line breaks, None) or (text, 'U+0000 at position 3') naming
     the first control character that is refused."""
+    if _SPECIAL.search(text) is None:  # nearly always: keep the same string (a new copy per cell costs memory)
+        return text, None
     text = _BIDI.sub("", text.translate(_LINE_BREAKS))  # see markup.BIDI_CONTROLS
     found = _CONTROL.search(text)
     if found is None:
@@ -304,10 +350,11 @@ def _plausible(number: float) -> float:
 def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problems: list[Problem],
                     extra_check: Callable[[pd.DataFrame, Callable], None] | None = None,
                     rows: "RowNumbers | None" = None) -> pd.DataFrame | None:
+    import numpy as np
     import pandas as pd
 
     first_row = frame.attrs.get("first_data_row", 2)
-    if frame.empty and not len(frame.columns):
+    if frame.empty and not len(frame.columns) and not frame.attrs.get("header"):
         problems.append(Problem(file, "is empty.", fix=f"it needs a header row with: {', '.join(schema.column_names)}."))
         return None
     # Match header names leniently (case, surrounding spaces) but report real renames.
@@ -330,18 +377,13 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
         elif column.required:
             missing.append(column.name)
     if missing:
-        known = [str(c) for c in frame.columns]
+        known = [str(c) for c in frame.attrs.get("header", frame.columns)]
         problems.append(Problem(
             file, f"is missing the column{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)} "
                   f"(found: {', '.join(repr(k) for k in known) or 'none'}).",
             field=missing[0], line=header_row,
             fix=f"name the header row exactly: {', '.join(schema.column_names)}."))
         return None
-    row_numbers = frame.attrs.get("row_numbers")
-    frame = frame.rename(columns=rename)[schema.column_names].copy()
-    frame.attrs["first_data_row"] = first_row
-    if row_numbers is not None:
-        frame.attrs["row_numbers"] = row_numbers
     if frame.empty:
         problems.append(Problem(file, "has a header but no rows.", fix="add the data rows, or delete the file if the table is not used."))
         return None
@@ -358,8 +400,16 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
         bad(index, "", f"row {row_number(frame, index)} has more cells than the header row.",
             "check for a stray separator or an unquoted comma (write 1234, not 1,234 without quotes).")
 
+    # Take the cells out of the frame and free it (in place: the caller holds it too), so a big
+    # table's cells are held once while they are checked; the checked frame is built from the columns.
+    original = {name: label for label, name in rename.items()}
+    raw = {column.name: frame[original[column.name]].tolist() if column.name in original else [None] * len(frame)
+           for column in schema.columns}
+    for label in dict.fromkeys(frame.columns):
+        del frame[label]
+    checked: dict[str, object] = {}
     for column in schema.columns:
-        values = frame[column.name].tolist()
+        values = raw.pop(column.name)
         cleaned: list = []
         for i, value in enumerate(values):
             blank = value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and value != value)
@@ -409,11 +459,21 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
                     bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is {text!r}, which is not in the expected form.",
                         "write financial years as 2026/27." if column.pattern == FINANCIAL_YEAR else f"match {column.pattern}.")
                 cleaned.append(text)
-        frame[column.name] = cleaned
+        if column.kind == "int" and None not in cleaned:
+            checked[column.name] = np.array(cleaned, dtype="int64")  # not a column of Python ints: 4 times smaller
+        elif column.kind == "float":
+            checked[column.name] = np.array([math.nan if v is None else v for v in cleaned], dtype="float64")
+        else:
+            checked[column.name] = np.array(cleaned, dtype=object)
+        del cleaned, values
+    attrs = dict(frame.attrs)
+    frame = pd.DataFrame(checked)
+    frame.attrs.update(attrs)
+    del checked
 
     duplicated = frame.duplicated(subset=list(schema.key), keep="first")
     for i in [int(x) for x in frame.index[duplicated]]:
-        key = ", ".join(f"{k}={frame.at[i, k]!r}" for k in schema.key)
+        key = ", ".join(f"{k}={_plain(frame.at[i, k])!r}" for k in schema.key)
         bad(i, schema.key[0], f"row {row_number(frame, i)} repeats an earlier row ({key}).",
             "remove the duplicate or correct the key columns.")
 
@@ -425,14 +485,14 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
         return None
     if rows is not None:
         rows.first, rows.numbers = first_row, frame.attrs.get("row_numbers")
-    frame.attrs.pop("row_numbers", None)
-    frame.attrs.pop("extra_cells", None)
+    for name in ("row_numbers", "extra_cells", "header"):
+        frame.attrs.pop(name, None)
     for column in schema.columns:
         if column.kind == "int" and not frame[column.name].isna().any():
             frame[column.name] = frame[column.name].astype("int64")
         elif column.kind in ("int", "float"):
             frame[column.name] = pd.to_numeric(frame[column.name], errors="coerce").astype("float64")
-    return frame.reset_index(drop=True)
+    return frame[schema.column_names].reset_index(drop=True)
 
 
 @dataclass
@@ -449,6 +509,11 @@ class RowNumbers:
         return self.first + index
 
 
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds (so messages say 2025, not np.int64(2025))."""
+    return value.item() if hasattr(value, "item") else value
+
+
 def read_table(path: Path, table: str, display_name: str, problems: list[Problem],
                extra_check: Callable | None = None, rows: RowNumbers | None = None) -> pd.DataFrame | None:
     """Read one table file and check it against its schema. Raw data is never modified."""
@@ -457,7 +522,7 @@ def read_table(path: Path, table: str, display_name: str, problems: list[Problem
         if path.suffix.lower() == ".xlsx":
             frame = _read_xlsx(path, schema.column_names)
         else:
-            frame = _read_csv(path)
+            frame = _read_csv(path, schema.column_names)
     except Exception as exc:  # noqa: BLE001 - any unreadable file becomes one clear problem
         reason = str(exc).replace(str(path), display_name).replace(str(path.parent), "") or type(exc).__name__
         problems.append(Problem(display_name, f"cannot be read as {'a spreadsheet' if path.suffix.lower() == '.xlsx' else 'CSV'} ({reason}).",
