@@ -397,3 +397,53 @@ def test_property_junk_cells_are_read_or_rejected(tmp_path, table, data, delimit
         assert problem.file == f"data/x/{table}.csv" and problem.message
         if problem.line is not None:
             assert 1 <= problem.line <= buffer.getvalue().count("\n") + 1
+
+
+# ---------------------------------------------------------------- control characters and links (issue 15)
+
+
+def test_vertical_tab_and_form_feed_in_a_text_cell_become_line_breaks(ws):
+    data = rows(ws, "providers")
+    column = data[0].index("provider_name")
+    data[1][column] = "Bramley\vCarers\fCentre"
+    write_rows(ws, "providers", data)
+    assert load(ws).providers["provider_name"].iloc[0] == "Bramley\nCarers\nCentre"
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x07", "\x1b", "\ufffe"])
+def test_other_control_characters_are_refused_with_their_place(ws, control):
+    data = rows(ws, "providers")
+    column = data[0].index("provider_name")
+    data[2][column] = "Bram" + control + "ley"
+    write_rows(ws, "providers", data)
+    problem = one(problems_of(ws), "providers", "provider_name")
+    assert problem.line == 3 and f"U+{ord(control):04X} at position 5" in problem.message
+
+
+def test_bidi_overrides_are_removed_from_text_cells(ws):
+    data = rows(ws, "providers")
+    column = data[0].index("provider_name")
+    data[1][column] = "Bramley \u202eCentre\u202c"
+    write_rows(ws, "providers", data)
+    assert load(ws).providers["provider_name"].iloc[0] == "Bramley Centre"
+
+
+def test_a_looping_data_link_is_a_loop_not_missing(ws):
+    path = ws / FOLDER / "unit_costs.csv"
+    path.unlink()
+    path.symlink_to("unit_costs.csv")
+    problem = next(p for p in problems_of(ws) if p.file == f"{FOLDER}/unit_costs.csv")
+    assert "loops" in problem.message and "missing" not in problem.message
+
+
+def test_only_the_schema_columns_are_kept_and_row_numbers_survive_gaps(ws):
+    data = rows(ws, "service_users")
+    data = [r + ["note"] for r in data]
+    data[0][-1] = "comments"
+    data.insert(3, [""] * len(data[0]))  # a blank line: rows after it are one further down the file
+    write_rows(ws, "service_users", data)
+    people = data[0].index("people")
+    data[5][people] = "-3"
+    write_rows(ws, "service_users", data)
+    problem = one(problems_of(ws), "service_users", "people")
+    assert problem.line == 6
