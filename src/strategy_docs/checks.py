@@ -147,17 +147,30 @@ def _totals_rows(data: "AuthorityData", at) -> dict[str, set[int]]:
                                   "which would be counted twice.", fix + " If it is a real line, reword its label.")
     budget = _frame(data, "budget")
     if budget is not None:
-        for index, what in _sum_rows(budget):
+        for index, what, others in _sum_rows(budget):
             if index in found.get("budget", set()):
                 continue
-            found.setdefault("budget", set()).add(index)
-            at("budget").add("totals rows", index, "amount", f"the amount {budget['amount'].iloc[index]:,.2f} equals the "
-                             f"sum of the other lines {what}, so it looks like a total row.", fix)
+            line, group = str(budget["line"].iloc[index]), str(budget["group"].iloc[index])
+            # Two lines can add up to a third by chance (50,000 + 50,000 = 100,000); three or more,
+            # or a line named after its group, cannot plausibly.
+            sure = others >= 3 or line.strip().lower() == group.strip().lower()
+            message = (f"the amount {budget['amount'].iloc[index]:,.2f} equals the sum of the other {others} lines {what}, "
+                       "so it looks like a total row.")
+            if sure:
+                found.setdefault("budget", set()).add(index)
+                at("budget").add("totals rows", index, "amount", message, fix)
+            else:
+                rows = at("budget").rows
+                at("budget").problems.append(Problem(rows.file, f"row {rows.row(index)}: {message}", field="amount",
+                                                     line=rows.row(index), severity="warning",
+                                                     fix="if it is a total, remove the row; if the figures are real, "
+                                                         "nothing to do."))
     return found
 
 
-def _sum_rows(budget: "pd.DataFrame") -> list[tuple[int, str]]:
-    """Budget lines whose amount is the sum of at least two other lines of their group, or of their year."""
+def _sum_rows(budget: "pd.DataFrame") -> list[tuple[int, str, int]]:
+    """(row, where, how many other lines) for budget lines whose amount is the sum of at least two
+    other lines of their group, or of their year."""
     out = []
     for keys, what in ((["financial_year", "client_group", "group"], "in its group"),
                        (["financial_year", "client_group"], "for the year")):
@@ -168,8 +181,12 @@ def _sum_rows(budget: "pd.DataFrame") -> list[tuple[int, str]]:
             total = float(amounts.sum())
             for index, amount in zip(part.index, amounts):
                 if amount != 0 and math.isclose(amount, total - amount, abs_tol=0.5):
-                    out.append((int(index), what))
-    return sorted(set(out))
+                    out.append((int(index), what, len(part) - 1))
+    best: dict[int, tuple[int, str, int]] = {}
+    for found in out:  # a row found in its group and its year: report the surer finding
+        if found[0] not in best or found[2] > best[found[0]][2]:
+            best[found[0]] = found
+    return sorted(best.values())
 
 
 def _unknown_ids(params: "Params", authority_id: str, data: "AuthorityData", at, skip: dict[str, set[int]]) -> None:
