@@ -350,3 +350,14 @@ def test_input_that_passes_validate_never_fails_a_section(base, data):
                 pytest.fail(f"after {done}, validate passed but sections.{name} raised {type(exc).__name__}: {exc}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_percentage_target_above_100_is_refused_with_its_line(ws):
+    path = ws / "params" / "strategies" / AUTHORITY / f"{GROUP}.yaml"
+    strategy = yaml.safe_load(path.read_text())
+    index = next(i for i, ind in enumerate(strategy["indicators"]) if ind["unit"] == "percent")
+    edit_yaml(path, lambda d: d["indicators"][index].update(target=150))
+    text = path.read_text().splitlines()
+    line = [n for n, t in enumerate(text, 1) if t.strip() == "target: 150"][0]
+    [problem] = [p for p in problems(ws) if p.field == f"indicators[{index}].target"]
+    assert problem.line == line and "percentage" in problem.message

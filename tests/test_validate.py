@@ -127,3 +127,47 @@ def test_bidi_overrides_do_not_reach_html():
 
     html = markdown_to_html("Budget \u202e000,1\u202c and \u2067isolate\u2069 end")
     assert "\u202e" not in html and "\u2067" not in html and "000,1" in html
+
+
+# ---------------------------------------------------------------- import-registers: one pass, deletions said
+
+
+def _column(sheet, heading: str) -> int:
+    return [c.value for c in sheet[1] if c.value is not None].index(heading) + 1
+
+
+def test_import_registers_reports_row_and_cross_check_problems_in_one_pass(workspace, tmp_path):
+    import openpyxl
+    import pytest
+
+    from strategy_docs import registers
+    from strategy_docs.errors import ParamsError
+
+    book = registers.export_registers(workspace, "northshire", "carers", tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(book)
+    intentions = wb["Intentions"]
+    intentions.cell(row=2, column=_column(intentions, "Type")).value = "buy"  # the row itself is invalid
+    intentions.cell(row=3, column=_column(intentions, "Current stage")).value = "Dreaming"  # a cross-check
+    intentions.cell(row=4, column=_column(intentions, "Theme")).value = "no-such-theme"  # a cross-check
+    wb.save(book)
+    with pytest.raises(ParamsError) as info:
+        registers.import_registers(workspace, book, "northshire", "carers")
+    where = {(p.file, p.line, p.field) for p in info.value.problems}
+    assert {("Intentions", 2, "Type"), ("Intentions", 3, "Current stage"), ("Intentions", 4, "Theme")} <= where
+
+
+def test_import_registers_says_what_a_deleted_row_removes(workspace, tmp_path):
+    import openpyxl
+
+    from strategy_docs import registers
+
+    book = registers.export_registers(workspace, "northshire", "carers", tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(book)
+    risks = wb["Risks"]
+    risk_id = risks.cell(row=3, column=1).value
+    risks.delete_rows(3)
+    wb.save(book)
+    result = registers.import_registers(workspace, book, "northshire", "carers")
+    [warning] = [w for w in result.warnings if "removes" in w.message]
+    assert f"the risk {risk_id}" in warning.message and "params/strategies/northshire/carers.yaml" in warning.message
+    assert result.changed == ["risks"]

@@ -72,7 +72,7 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
     def wanted(pair: tuple[str, str]) -> bool:
         return (not authorities or pair[0] in authorities) and (not client_groups or pair[1] in client_groups)
 
-    from .checks import data_problems, source_problems
+    from .checks import data_problems, params_problems, source_problems
     from .params import load_params
 
     sources = source_problems(ws.root)  # two files for one source: loading would silently pick one
@@ -82,7 +82,7 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
         if sources:
             raise ValidationError(list(dict.fromkeys(sources + exc.problems + exc.warnings))) from None
         raise
-    problems: list[Problem] = sources + list(params.warnings)
+    problems: list[Problem] = sources + list(params.warnings) + params_problems(params)
     _check_filters(params, authorities, client_groups)
     validated = _read_validated(ws)
     for authority_id in sorted({a for a, _ in params.strategies}):

@@ -245,6 +245,34 @@ def _indicator_ranges(params: "Params", authority_id: str, data: "AuthorityData"
                                      "correct the sign of the value.")
 
 
+def params_problems(params: "Params") -> list[Problem]:
+    """Strategy figures out of the range their unit allows (a target of 150%, or of -5 days)."""
+    from .yamlio import read_yaml
+
+    problems: list[Problem] = []
+    for (authority_id, group_id), strategy in sorted(params.strategies.items()):
+        file = f"params/strategies/{authority_id}/{group_id}.yaml"
+        lines = None
+        for i, ind in enumerate(getattr(strategy, "indicators", None) or []):
+            for name in ("target", "baseline"):
+                value = getattr(ind, name, None)
+                if value is None:
+                    continue
+                if ind.unit == "percent" and not 0 <= value <= 100:
+                    reason, fix = f"is a percentage, but its {name} is {value:g}", "write a percentage from 0 to 100."
+                elif ind.unit in COUNT_UNITS and value < 0:
+                    reason, fix = f"is measured in {ind.unit}, which cannot be negative, but its {name} is {value:g}", \
+                        "correct the sign."
+                else:
+                    continue
+                if lines is None:
+                    path = params.files.get(f"strategy:{authority_id}/{group_id}")
+                    lines = read_yaml(path, file)[1] if path is not None else None
+                problems.append(Problem(file, f"the indicator '{ind.id}' {reason}.", field=f"indicators[{i}].{name}",
+                                        line=lines.line_for(("indicators", i, name)) if lines else None, fix=fix))
+    return problems
+
+
 # ---------------------------------------------------------------- what each section needs
 
 
