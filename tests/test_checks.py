@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import shutil
 import tempfile
@@ -269,7 +270,8 @@ def _mutate_table(ws: Path, draw) -> str:
     table = draw(st.sampled_from(TABLES))
     rows = read(ws, table)
     head, body = rows[0], rows[1:]
-    kind = draw(st.sampled_from(["drop", "drop-group", "negate", "zero", "rename", "control", "total", "blank"]))
+    kind = draw(st.sampled_from(["drop", "drop-group", "negate", "zero", "rename", "control", "total", "blank",
+                                 "blank-column", "one-value", "duplicate"]))
     index = draw(st.integers(0, len(body) - 1))
     column = draw(st.integers(0, len(head) - 1))
     if kind == "drop":
@@ -300,12 +302,20 @@ def _mutate_table(ws: Path, draw) -> str:
         body.append(total)
     elif kind == "blank":
         body[index][column] = ""
+    elif kind == "blank-column":
+        for row in body:
+            row[column] = ""
+    elif kind == "one-value":  # every row given one row's value: one year, one sector, one sign...
+        for row in body:
+            row[column] = body[index][column]
+    elif kind == "duplicate":
+        body.insert(index, list(body[index]))
     write(ws, table, [head] + body)
     return f"{table}: {kind} row {index} column {head[column]}"
 
 
 def _mutate_params(ws: Path, draw) -> str:
-    kind = draw(st.sampled_from(["band", "target", "service-types", "age-range"]))
+    kind = draw(st.sampled_from(["band", "target", "service-types", "age-range", "sex", "start-year", "unit"]))
     group_file = ws / "params" / "client-groups" / f"{GROUP}.yaml"
     strategy_file = ws / "params" / "strategies" / AUTHORITY / f"{GROUP}.yaml"
     if kind == "band":
@@ -319,12 +329,24 @@ def _mutate_params(ws: Path, draw) -> str:
     if kind == "service-types":
         edit_yaml(group_file, lambda d: d["measures"][0].update(service_types=["Nothing of the kind"]))
         return "service types"
+    if kind == "sex":
+        sex = draw(st.sampled_from(["all", "male", "female"]))
+        edit_yaml(group_file, lambda d: d["measures"][0]["rates"][0].update(sex=sex))
+        return f"sex {sex}"
+    if kind == "start-year":
+        year = draw(st.sampled_from([2020, 2024, 2027, 2030, 2045]))
+        edit_yaml(ws / "params" / "project.yaml", lambda d: d["edition"].update(start_year=year))
+        return f"start year {year}"
+    if kind == "unit":
+        unit = draw(st.sampled_from(["percent", "count", "pounds", "score"]))
+        edit_yaml(strategy_file, lambda d: [i.update(unit=unit) for i in d["indicators"]])
+        return f"unit {unit}"
     low = draw(st.sampled_from([18, 60, 65, 70, 100]))
     edit_yaml(group_file, lambda d: d.update(age_range={"min": low}))
     return f"age range {low}+"
 
 
-@settings(max_examples=20, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking:
+@settings(max_examples=int(os.environ.get("LAW_EXAMPLES", "15")), deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking:
           suppress_health_check=[HealthCheck.function_scoped_fixture])  # each example copies a workspace
 @given(data=st.data())
 def test_input_that_passes_validate_never_fails_a_section(base, data):
