@@ -447,3 +447,33 @@ def test_only_the_schema_columns_are_kept_and_row_numbers_survive_gaps(ws):
     write_rows(ws, "service_users", data)
     problem = one(problems_of(ws), "service_users", "people")
     assert problem.line == 6
+
+
+@pytest.mark.slow
+def test_a_50_mb_population_table_validates_in_under_500_mb(ws):
+    import subprocess
+    import sys
+
+    from .robust_support import cli_env
+
+    codes = [loc["code"] for loc in __import__("yaml").safe_load(
+        (ws / "params" / "authorities" / f"{AUTHORITY}.yaml").read_text())["localities"]]
+    bands = TABLES["population"].columns[2].allowed
+    path = ws / FOLDER / "population.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("area_code,year,age_band,sex,population,basis\n")
+        year, size = 2020, 0
+        while size < 50 * 2**20:
+            for code in codes:
+                for band in bands:
+                    for sex in ("female", "male"):
+                        line = f"{code},{year},{band},{sex},{(year * 7919 + len(band) * 104729) % 90000 + 10},projection\n"
+                        size += out.write(line)
+            year += 1
+    script = ("import resource, sys\nfrom strategy_docs.cli import main\n"
+              "try:\n    main(['validate', '--workspace', sys.argv[1]])\nexcept SystemExit as e:\n    code = e.code\n"
+              "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\nsys.exit(code)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(ws)], capture_output=True, text=True, env=cli_env(), timeout=600)
+    peak_kb = int(done.stdout.rsplit("PEAK", 1)[1])
+    assert "Valid:" in done.stdout, done.stdout + done.stderr
+    assert peak_kb < 500 * 1024, f"{peak_kb // 1024} MB"

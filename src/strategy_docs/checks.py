@@ -116,7 +116,10 @@ def data_problems(params: "Params", authority_id: str, data: "AuthorityData") ->
             collectors[table] = _Collector(rows)
         return collectors[table]
 
-    totals_rows = _totals_rows(data, at)
+    known = {"service_type": {t for g in params.client_groups.values() for t in (getattr(g, "service_types", None) or [])},
+             "indicator_id": {i.id for (a, _), s in params.strategies.items() if a == authority_id
+                              for i in (getattr(s, "indicators", None) or [])}}
+    totals_rows = _totals_rows(data, at, known)
     _unknown_ids(params, authority_id, data, at, totals_rows)
     _indicator_ranges(params, authority_id, data, at)
     for table in collectors:
@@ -131,7 +134,7 @@ def _frame(data: "AuthorityData", table: str) -> "pd.DataFrame | None":
     return frame if frame is not None and len(frame) else None
 
 
-def _totals_rows(data: "AuthorityData", at) -> dict[str, set[int]]:
+def _totals_rows(data: "AuthorityData", at, known: dict[str, set[str]]) -> dict[str, set[int]]:
     """Rows that are totals of other rows: by their label, or (budget) by their amount."""
     found: dict[str, set[int]] = {}
     fix = "remove the row; totals are computed from the lines (and stated totals go in budget_totals in the strategy file)."
@@ -141,6 +144,8 @@ def _totals_rows(data: "AuthorityData", at) -> dict[str, set[int]]:
             continue
         for column in columns:
             for index, value in enumerate(frame[column].tolist()):
+                if value in known.get(column, ()):
+                    continue  # a service type or indicator the params name ("All-age advocacy") is not a total
                 if isinstance(value, str) and _TOTAL_LABEL.search(value) and index not in found.get(table, set()):
                     found.setdefault(table, set()).add(index)
                     at(table).add("totals rows", index, column, f"{value!r} looks like a total or subtotal row, "
@@ -196,8 +201,8 @@ def _unknown_ids(params: "Params", authority_id: str, data: "AuthorityData", at,
         for index, (group, ident) in enumerate(zip(indicators["client_group"], indicators["indicator_id"])):
             strategy = strategies.get(group)
             known = [i.id for i in (getattr(strategy, "indicators", None) or [])]
-            if strategy is None or index in skip.get("indicators", set()) or ident in known:
-                continue
+            if not known or index in skip.get("indicators", set()) or ident in known:
+                continue  # a strategy that states no indicators shows none: its rows are unused, not wrong
             at("indicators").add("unknown indicators", index, "indicator_id",
                                  f"the indicator {ident!r} is not one of the {group} strategy's indicators.",
                                  did_you_mean(ident, known) + f"use an id from indicators in params/strategies/"
@@ -211,8 +216,8 @@ def _unknown_ids(params: "Params", authority_id: str, data: "AuthorityData", at,
             if client_group is None or index in skip.get(table, set()):
                 continue
             known = list(getattr(client_group, "service_types", None) or [])
-            if service_type in known:
-                continue
+            if not known or service_type in known:
+                continue  # no vocabulary stated: nothing to hold the data to
             at(table).add("unknown service types", index, "service_type",
                           f"the service type {service_type!r} is not one of the {group} client group's service types, "
                           "so its people or places would be left out or shown as a stray row.",
@@ -311,7 +316,7 @@ def _section_needs(params: "Params", authority_id: str, group_id: str, data: "Au
     population = data.population
     if population is None:
         return problems
-    codes = {loc.code for loc in authority.localities}
+    codes = {loc.code for loc in getattr(authority, "localities", None) or []}
     population = population[population["area_code"].isin(codes)]
     edition = params.project.edition
     years_needed = sorted(set(range(edition.start_year, edition.end_year + 1)) | {edition.look_ahead_year})
