@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -477,3 +478,20 @@ def test_a_50_mb_population_table_validates_in_under_500_mb(ws):
     peak_kb = int(done.stdout.rsplit("PEAK", 1)[1])
     assert "Valid:" in done.stdout, done.stdout + done.stderr
     assert peak_kb < 500 * 1024, f"{peak_kb // 1024} MB"
+
+
+def test_a_formula_without_a_saved_result_is_not_called_empty(ws):
+    import openpyxl
+
+    data = rows(ws, "unit_costs")
+    (ws / FOLDER / "unit_costs.csv").unlink()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in data:
+        sheet.append([float(v) if re.fullmatch(r"\d+\.\d+", v) else v for v in row])
+    column = data[0].index("unit_cost") + 1
+    sheet.cell(row=3, column=column).value = "=B2*2"  # openpyxl saves formulas without results
+    book.save(ws / FOLDER / "unit_costs.xlsx")
+    [problem] = [p for p in problems_of(ws) if p.file == f"{FOLDER}/unit_costs.xlsx" and p.field == "unit_cost"]
+    assert problem.line == 3 and "=B2*2" in problem.message and "never saved" in problem.message
+    assert "no value" not in problem.message

@@ -271,6 +271,8 @@ def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
                 sheet.cell(row, col).value = value
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     workbook.close()
+    if any(v is None for row in values for v in row):
+        _mark_unsaved_formulas(path, values)
     wanted = {e.lower() for e in expected}
     header_index = 0
     for i, row in enumerate(values[:15]):
@@ -288,6 +290,26 @@ def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
     _set_row_numbers(frame, header_index + 1, [line for line, _ in numbered])
     frame.attrs["extra_cells"] = []
     return frame
+
+
+class UnsavedFormula(str):
+    """A formula cell whose result was never saved (a file written by a program that does not
+    calculate): not an empty cell, and not a value we could compute ourselves."""
+
+
+def _mark_unsaved_formulas(path: Path, values: list[list]) -> None:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=False)
+    try:
+        for i, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True)):
+            if i >= len(values):
+                break
+            for j, formula in enumerate(row):
+                if j < len(values[i]) and values[i][j] is None and isinstance(formula, str) and formula.startswith("="):
+                    values[i][j] = UnsavedFormula(formula)
+    finally:
+        workbook.close()
 
 
 # ---------------------------------------------------------------- cleaning values
@@ -412,6 +434,12 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
         values = raw.pop(column.name)
         cleaned: list = []
         for i, value in enumerate(values):
+            if isinstance(value, UnsavedFormula):
+                bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is the formula {str(value)[:60]!r}, "
+                    "whose result was never saved in the file.",
+                    "open the file in Excel (or LibreOffice) and save it, so the results are stored; or paste the values.")
+                cleaned.append(None)
+                continue
             blank = value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and value != value)
             if blank:
                 if not column.blank_ok:
