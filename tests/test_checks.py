@@ -204,6 +204,14 @@ def test_zero_population_is_an_error_before_any_section_runs(ws):
     assert found and "spend per head" in found[0].message
 
 
+def test_a_budget_with_no_expenditure_is_an_error(ws):
+    edit_yaml(ws / "params" / "strategies" / AUTHORITY / f"{GROUP}.yaml", lambda d: d.pop("budget_totals", None))
+    rows = read(ws, "budget")
+    write(ws, "budget", [rows[0]] + [r[:4] + [str(-abs(float(r[4])))] for r in rows[1:]])
+    found = mine(problems(ws), f"{FOLDER}/budget.csv", "amount")
+    assert found and "no expenditure" in found[0].message
+
+
 def test_a_missing_projection_year_is_an_error(ws):
     project = yaml.safe_load((ws / "params" / "project.yaml").read_text())
     edition = project["edition"]
@@ -315,7 +323,8 @@ def _mutate_table(ws: Path, draw) -> str:
 
 
 def _mutate_params(ws: Path, draw) -> str:
-    kind = draw(st.sampled_from(["band", "target", "service-types", "age-range", "sex", "start-year", "unit"]))
+    kind = draw(st.sampled_from(["band", "target", "service-types", "age-range", "sex", "start-year", "unit",
+                                 "no-totals", "no-totals"]))
     group_file = ws / "params" / "client-groups" / f"{GROUP}.yaml"
     strategy_file = ws / "params" / "strategies" / AUTHORITY / f"{GROUP}.yaml"
     if kind == "band":
@@ -329,6 +338,9 @@ def _mutate_params(ws: Path, draw) -> str:
     if kind == "service-types":
         edit_yaml(group_file, lambda d: d["measures"][0].update(service_types=["Nothing of the kind"]))
         return "service types"
+    if kind == "no-totals":  # stated totals catch most budget damage: without them the checks must
+        edit_yaml(strategy_file, lambda d: d.pop("budget_totals", None))
+        return "no budget_totals"
     if kind == "sex":
         sex = draw(st.sampled_from(["all", "male", "female"]))
         edit_yaml(group_file, lambda d: d["measures"][0]["rates"][0].update(sex=sex))

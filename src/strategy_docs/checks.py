@@ -362,6 +362,15 @@ def _section_needs(params: "Params", authority_id: str, group_id: str, data: "Au
                                                                     f"measure '{measure.id}', so unmet need cannot be estimated.",
                                         field="service_type", fix=f"add those rows, or correct service_types of measure "
                                                                   f"'{measure.id}' in {group_file}."))
+    year = None
+    if budget is not None:
+        stated = getattr(strategy, "budget_totals", None)
+        year = stated.financial_year if stated is not None and stated.financial_year in set(budget["financial_year"]) \
+            else resources.latest_financial_year(budget)
+        if not (budget[budget["financial_year"] == year]["amount"] > 0).any():
+            problems.append(Problem(data_file["budget"], f"has no expenditure for {group_id} in {year} (every line is "
+                                                         "income or zero), so there is no budget to show.", field="amount",
+                                    fix="add the expenditure lines (positive amounts; income lines are negative)."))
     age = getattr(group, "age_range", None)
     if age is not None:
         try:
@@ -371,11 +380,7 @@ def _section_needs(params: "Params", authority_id: str, group_id: str, data: "Au
                                                 f"population band ({exc}).", field="age_range",
                                     fix=f"start and end the age range on population band edges ({', '.join(bands)})."))
         else:
-            if budget is not None:
-                stated = getattr(strategy, "budget_totals", None)
-                years = set(budget["financial_year"])
-                year = stated.financial_year if stated is not None and stated.financial_year in years \
-                    else resources.latest_financial_year(budget)
+            if year is not None:
                 try:
                     resources.spend_per_head(0.0, population, int(year[:4]), (age.min, age.max))
                 except ValueError as exc:
