@@ -395,3 +395,14 @@ def test_a_percentage_target_above_100_is_refused_with_its_line(ws):
     line = [n for n, t in enumerate(text, 1) if t.strip() == "target: 150"][0]
     [problem] = [p for p in problems(ws) if p.field == f"indicators[{index}].target"]
     assert problem.line == line and "percentage" in problem.message
+
+
+def test_a_measure_linking_an_unknown_service_type_suggests_the_right_one(ws):
+    path = ws / "params" / "client-groups" / f"{GROUP}.yaml"
+    group = yaml.safe_load(path.read_text())
+    index = next(i for i, m in enumerate(group["measures"]) if m.get("service_types"))
+    right = group["measures"][index]["service_types"][0]
+    edit_yaml(path, lambda d: d["measures"][index]["service_types"].__setitem__(0, right + "s"))
+    [problem] = [p for p in problems(ws) if p.field == f"measures[{index}].service_types[0]"]
+    assert problem.file == f"params/client-groups/{GROUP}.yaml" and problem.line is not None
+    assert f"did you mean {right!r}?" in problem.fix

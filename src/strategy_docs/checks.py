@@ -251,10 +251,26 @@ def _indicator_ranges(params: "Params", authority_id: str, data: "AuthorityData"
 
 
 def params_problems(params: "Params") -> list[Problem]:
-    """Strategy figures out of the range their unit allows (a target of 150%, or of -5 days)."""
+    """Params that disagree with each other or with their unit: a measure linking a service type its client
+    group does not have, a target of 150% or of -5 days."""
     from .yamlio import read_yaml
 
     problems: list[Problem] = []
+    for group_id, group in sorted(params.client_groups.items()):
+        known = list(getattr(group, "service_types", None) or [])
+        file, lines = f"params/client-groups/{group_id}.yaml", None
+        for i, measure in enumerate(getattr(group, "measures", None) or []):
+            for j, service_type in enumerate(measure.service_types or []):
+                if not known or service_type in known:
+                    continue
+                if lines is None:
+                    path = params.files.get(f"client-group:{group_id}")
+                    lines = read_yaml(path, file)[1] if path is not None else None
+                problems.append(Problem(file, f"measure '{measure.id}' links the service type {service_type!r}, which is "
+                                              "not one of this client group's service_types.",
+                                        field=f"measures[{i}].service_types[{j}]",
+                                        line=lines.line_for(("measures", i, "service_types", j)) if lines else None,
+                                        fix=did_you_mean(service_type, known) + f"use one of: {', '.join(known)}."))
     for (authority_id, group_id), strategy in sorted(params.strategies.items()):
         file = f"params/strategies/{authority_id}/{group_id}.yaml"
         lines = None
