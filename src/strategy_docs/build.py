@@ -72,10 +72,17 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
     def wanted(pair: tuple[str, str]) -> bool:
         return (not authorities or pair[0] in authorities) and (not client_groups or pair[1] in client_groups)
 
+    from .checks import data_problems, params_problems, source_problems
     from .params import load_params
 
-    params = load_params(ws.root, pairs_filter=wanted)
-    problems: list[Problem] = list(params.warnings)
+    sources = source_problems(ws.root)  # two files for one source: loading would silently pick one
+    try:
+        params = load_params(ws.root, pairs_filter=wanted)
+    except ValidationError as exc:
+        if sources:
+            raise ValidationError(list(dict.fromkeys(sources + exc.problems + exc.warnings))) from None
+        raise
+    problems: list[Problem] = sources + list(params.warnings) + params_problems(params)
     _check_filters(params, authorities, client_groups)
     validated = _read_validated(ws)
     for authority_id in sorted({a for a, _ in params.strategies}):
@@ -83,7 +90,7 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
         files = {t: p for t, p in data_files(ws.root, authority_id).items() if p is not None}
         totals = [f"{g}:{s.budget_totals.model_dump_json()}" for (a, g), s in sorted(params.strategies.items())
                   if a == authority_id and s.budget_totals is not None]
-        signature = _data_signature(files, authority, params, totals)
+        signature = _data_signature(files, authority, params, totals, authority_id)
         if signature in validated and len(files) == 6:
             continue  # the same data and stated totals passed before: skip re-reading every row
         try:
@@ -96,8 +103,10 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
             if a != authority_id or strategy.budget_totals is None:
                 continue
             problems.extend(_check_budget_totals(params, a, g, data))
+        problems.extend(data_problems(params, authority_id, data))
         if not [p for p in problems if p.severity == "error"]:
             validated.add(signature)
+    problems = list(dict.fromkeys(problems))  # a client-group problem is found once per authority
     if [p for p in problems if p.severity == "error"]:
         raise ValidationError(problems)
     _write_validated(ws, validated)
@@ -154,11 +163,16 @@ def _get(obj, name):
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
-def _data_signature(files: dict[str, Path], authority, params: Params, totals: list[str]) -> str:
+def _data_signature(files: dict[str, Path], authority, params: Params, totals: list[str], authority_id: str = "") -> str:
     parts = [f"{t}:{file_digest(p)}" for t, p in sorted(files.items())]
     parts.extend(totals)
     parts.append(authority.model_dump_json(include={"localities", "nation"}))
     parts.append(",".join(sorted(params.client_groups)))
+    # checks.py reads these params against the data: a change to them must re-check the rows
+    parts.append(params.project.edition.model_dump_json())
+    parts.extend(g.model_dump_json() for _, g in sorted(params.client_groups.items()))
+    parts.extend(f"{key}:{s.model_dump_json(include={'indicators', 'budget_totals'})}"
+                 for key, s in sorted(params.strategies.items()) if key[0] == authority_id)
     from .plan import package_digest, sha256_bytes
 
     parts.append(package_digest())

@@ -593,10 +593,11 @@ def _safe_yaml_files(folder: Path, workspace: Path, problems: list[Problem]) -> 
     for path in sorted(folder.iterdir()):
         if path.suffix not in (".yaml", ".yml"):
             continue
-        if not is_inside(path, workspace):
-            problems.append(Problem(path.relative_to(workspace).as_posix(),
-                                    "is a link to a file outside the workspace.",
-                                    fix="copy the file into the workspace instead of linking to it."))
+        from .workspace import link_problems
+
+        linked = link_problems([path], workspace)  # outside the workspace, a loop, or dangling
+        if linked:
+            problems.extend(linked)
             continue
         files.append(path)
     return files
@@ -628,7 +629,13 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
     files: dict[str, Path] = {}
     project = None
     project_lines = LineMap()
-    if not project_file.is_file():
+    from .workspace import link_problems
+
+    linked = link_problems([project_file], workspace)  # a loop, or a link out of the workspace, is never followed
+    problems.extend(linked)
+    if linked:
+        pass
+    elif not project_file.is_file():
         problems.append(Problem("params/project.yaml", "is missing.", fix="run 'strategy-docs init' or copy the example project file."))
     else:
         project, project_lines = _load_model(project_file, Project, workspace, problems)
@@ -656,6 +663,10 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
         pairs = [p for p in pairs if pairs_filter(p)]
     for authority_id, group_id in pairs:
         path = params_dir / "strategies" / authority_id / f"{group_id}.yaml"
+        linked = link_problems([path], workspace)
+        if linked:
+            problems.extend(linked)
+            continue
         if not path.is_file():
             problems.append(Problem(f"params/strategies/{authority_id}/{group_id}.yaml", "is missing.",
                                     fix=f"add the strategy content for {authority_id} / {group_id}, "

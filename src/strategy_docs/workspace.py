@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import WorkspaceError
+from .errors import Problem, WorkspaceError
 from .registry import SECTION_IDS
 
 SECTION_NOTEBOOKS = SECTION_IDS  # in the order they run and are assembled (declared in registry.py)
@@ -49,12 +50,68 @@ def find_workspace(start: Path | str | None = None) -> Workspace:
     """The workspace is the first folder, from `start` upwards, holding params/project.yaml."""
     here = Path(start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / "params" / "project.yaml").is_file():
+        project = folder / "params" / "project.yaml"
+        if project.is_file() or project.is_symlink():  # a bad link is reported by validate, not as "no workspace"
             return Workspace(folder)
     raise WorkspaceError(
         f"No strategy-docs workspace found at or above {here}: there is no params/project.yaml. "
         "Fix: run the command inside a workspace, pass --workspace DIR, or create one with 'strategy-docs init DIR'."
     )
+
+
+def link_problem(path: Path, root: Path) -> str | None:
+    """Why a params or data file cannot be read safely, or None: a symlink loop, or a link out of the workspace.
+
+    Checked before `is_file()`, which says False for a loop and would make it look "missing".
+    """
+    try:
+        resolved = path.resolve(strict=True)
+    except RuntimeError:  # Python < 3.13 reports a loop this way
+        return "is a symbolic link that loops (it points, directly or through other links, back to itself)"
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "is a symbolic link that loops (it points, directly or through other links, back to itself)"
+        if path.is_symlink():
+            return "is a symbolic link to a file that does not exist"
+        return None  # simply missing: the caller says so in its own words
+    try:
+        resolved.relative_to(Path(root).resolve())
+    except ValueError:
+        return "is a link to a file outside the workspace"
+    return None
+
+
+def link_problems(paths: list[Path], root: Path) -> list[Problem]:
+    """One problem per path that is a looping link, a dangling link or a link out of the workspace."""
+    out = []
+    for path in paths:
+        reason = link_problem(path, root)
+        if reason:
+            out.append(Problem(path.relative_to(root).as_posix(), reason + ".",
+                               fix="replace the link with a copy of the file, inside the workspace."))
+    return out
+
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def duplicate_sources(folder: Path, root: Path, suffixes: tuple[str, ...], what: str) -> list[Problem]:
+    """Files in `folder` with the same name and different suffixes (budget.csv beside budget.xlsx,
+    northshire.yaml beside northshire.yml): only one would be read, silently, so both are named."""
+    if not folder.is_dir():
+        return []
+    by_stem: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() in suffixes and not path.name.startswith((".", "~$")):
+            by_stem.setdefault(path.stem.lower(), []).append(path)
+    problems = []
+    for paths in by_stem.values():
+        if len(paths) > 1:
+            names = [p.relative_to(root).as_posix() for p in paths]
+            problems.append(Problem(names[0], f"has a twin, {', '.join(names[1:])}: two sources for one {what}, "
+                                              "and only one of them would be read.",
+                                    fix="keep one file and delete or move the other."))
+    return problems
 
 
 def init_workspace(dest: Path, source: Workspace, with_example: bool = True) -> Workspace:
