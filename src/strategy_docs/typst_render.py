@@ -1,0 +1,624 @@
+"""Typst markup for an assembled strategy document: the source its PDF is compiled from.
+
+:func:`typst_source` walks the same assembled notebook as the HTML and the DOCX (markdown cells
+and display blocks, see :func:`strategy_docs.render.assemble`) and writes one Typst document:
+
+* a cover (logo, title, authority – client group – period, status, notices), then a contents
+  page made by Typst's ``outline`` (with page numbers), then the sections, each starting on a
+  new page, then "About this document";
+* a running header (authority – client group – period, and the status) and a "Page X of Y"
+  footer on every page but the cover (Typst tags page furniture as artifacts);
+* tables as ``table`` with ``table.header`` (repeated on continuation pages, tagged as header
+  cells) and totals in ``table.footer(repeat: false)``: once, at the end. Tables of ten or more
+  columns go on landscape pages; short tables are kept on one page;
+* charts as the SVG the figure block carries (vector, text stays text), with the block's alt
+  text, followed in the flow by their data table as in the HTML.
+
+Every text value is written as an escaped Typst string or escaped markup, so nothing from the
+parameters or data can be read as Typst code. Each element's first line is recorded with a
+description (section and element) so a PDF/UA-1 violation reported by Typst at a line can be
+named in the reader's terms (:meth:`TypstDocument.where`).
+"""
+
+from __future__ import annotations
+
+import base64
+import bisect
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from . import blocks, markup
+from .errors import RenderError
+
+__all__ = ["TypstDocument", "typst_source", "FONT_FAMILY", "WIDE_TABLE_COLUMNS", "language_of"]
+
+FONT_FAMILY = "DejaVu Sans"  # shipped with matplotlib: the same face as the chart text (charts.py)
+WIDE_TABLE_COLUMNS = 10  # tables this wide are set on landscape pages
+KEEP_TOGETHER_ROWS = 12  # tables this short are never split across pages
+TEXT_WIDTH_PT = 481.9  # A4 (595.3 pt) less 2 x 2 cm margins
+LANDSCAPE_TEXT_WIDTH_PT = 728.5
+STATUS_LABELS = {"draft": "Draft", "consultation": "Consultation draft", "final": "Final"}
+TONE_FILL = {"good": "#d9ead3", "warning": "#fce5cd", "bad": "#f4cccc", "neutral": "#eeeeee"}
+LANGUAGES = {"en-gb": ("en", "GB"), "en": ("en", "GB"), "cy": ("cy", None), "cy-gb": ("cy", "GB"), "welsh": ("cy", None)}
+
+_MARKUP_SPECIAL = re.compile(r"([\\#*_$`<>@\[\]~=\-+/\"'.:;])")
+
+
+# ---------------------------------------------------------------------------------------------
+# escaping
+
+
+def string(value: Any) -> str:
+    """A Typst string literal (code mode) holding ``value`` exactly."""
+    return json.dumps(str(value), ensure_ascii=False)  # JSON string escapes are Typst string escapes
+
+
+def text(value: Any) -> str:
+    """``value`` as Typst markup showing exactly its characters (whitespace collapsed)."""
+    return _MARKUP_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(value)))
+
+
+def language_of(meta: Mapping[str, Any]) -> tuple[str, str | None]:
+    """(ISO 639 language, region) for ``set text``: en-GB unless the metadata says Welsh."""
+    value = str(meta.get("language") or meta.get("lang") or "en-GB").strip().lower()
+    if value not in LANGUAGES:
+        raise RenderError(f"document language {meta.get('language') or meta.get('lang')!r} is not en-GB or cy")
+    return LANGUAGES[value]
+
+
+# ---------------------------------------------------------------------------------------------
+# sanitised HTML (markup.py's vocabulary) -> Typst markup
+
+
+class _HtmlToTypst(HTMLParser):
+    """Paragraphs, lists, emphasis, links, code and simple tables, as Typst markup."""
+
+    def __init__(self, heading_offset: int = 1):
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.stack: list[str] = []  # closing text for open inline elements
+        self.lists: list[list] = []  # [kind, start] per open list
+        self.heading_offset = heading_offset
+        self.table: list[list[tuple[str, bool]]] | None = None
+        self.cell: list[str] | None = None
+        self.cell_header = False
+        self.headings: list[tuple[int, str]] = []
+        self._heading: list[str] | None = None
+
+    def _emit(self, value: str) -> None:
+        if self.cell is not None:
+            self.cell.append(value)
+        elif self._heading is not None:
+            self._heading.append(value)
+        else:
+            self.out.append(value)
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        attrs = dict(attrs)
+        if tag == "table":
+            self.table = []
+        elif self.table is not None and tag == "tr":
+            self.table.append([])
+        elif self.table is not None and tag in ("td", "th"):
+            self.cell, self.cell_header = [], tag == "th"
+        elif tag in ("p", "blockquote", "pre", "hr"):
+            if not self.lists:
+                self._emit("\n\n")
+            if tag == "blockquote":
+                self._emit("#quote(block: true)[")
+            elif tag == "pre":
+                self._emit("#raw(block: true, ")
+                self.stack.append("pre")
+            elif tag == "hr":
+                self._emit("#line(length: 100%, stroke: 0.5pt + luma(160))\n\n")
+        elif tag in ("h2", "h3", "h4", "h5", "h6"):
+            self._emit("\n\n")
+            self._heading = []
+        elif tag in ("ul", "ol"):
+            self.lists.append([tag, int(attrs.get("start") or 1)])
+            self._emit("\n")
+        elif tag == "li":
+            depth = len(self.lists) - 1
+            kind = self.lists[-1][0] if self.lists else "ul"
+            if kind == "ol":
+                marker = f"{self.lists[-1][1]}."
+                self.lists[-1][1] += 1
+            else:
+                marker = "-"
+            self._emit("\n" + "  " * max(depth, 0) + marker + " ")
+        elif tag in ("strong", "b"):
+            self._emit("#strong[")
+        elif tag in ("em", "i"):
+            self._emit("#emph[")
+        elif tag in ("s", "del"):
+            self._emit("#strike[")
+        elif tag == "sub":
+            self._emit("#sub[")
+        elif tag == "sup":
+            self._emit("#super[")
+        elif tag == "code":
+            if "pre" not in self.stack:
+                self._emit("#raw(")
+                self.stack.append("code")
+        elif tag == "a":
+            href = attrs.get("href") or ""
+            if href.startswith(("http://", "https://", "mailto:")):
+                self._emit(f"#link({string(href)})[")
+            else:
+                self._emit("#[")
+        elif tag == "br":
+            self._emit(" \\\n")
+        elif tag in ("abbr", "span"):
+            self._emit("#[")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            rows, self.table = self.table or [], None
+            self._emit(_simple_table(rows))
+        elif self.table is not None and tag in ("td", "th"):
+            if self.cell is not None and self.table:
+                self.table[-1].append(("".join(self.cell).strip(), self.cell_header))
+            self.cell = None
+        elif self.table is not None:
+            return
+        elif tag in ("h2", "h3", "h4", "h5", "h6"):
+            body = "".join(self._heading or []).strip()
+            self._heading = None
+            level = max(1, int(tag[1]) - self.heading_offset)
+            if body:
+                self.headings.append((level, body))
+                self._emit("=" * level + " " + body + "\n\n")
+        elif tag == "blockquote":
+            self._emit("]\n\n")
+        elif tag == "pre":
+            self._emit(")\n\n")
+            if "pre" in self.stack:
+                self.stack.remove("pre")
+        elif tag == "p":
+            self._emit("\n\n" if not self.lists else "")
+        elif tag in ("ul", "ol"):
+            if self.lists:
+                self.lists.pop()
+            self._emit("\n\n")
+        elif tag in ("strong", "b", "em", "i", "s", "del", "sub", "sup", "a", "abbr", "span"):
+            self._emit("]")
+        elif tag == "code" and "code" in self.stack:
+            self._emit(")")
+            self.stack.remove("code")
+
+    def handle_data(self, data: str) -> None:
+        if self.table is not None and self.cell is None:
+            return
+        if self.stack and self.stack[-1] in ("code", "pre"):
+            self._emit(string(data))
+            return
+        if self.lists and not data.strip():
+            return
+        self._emit(text(data))
+
+    def result(self) -> str:
+        self.close()
+        return re.sub(r"\n{3,}", "\n\n", "".join(self.out)).strip()
+
+
+def _simple_table(rows: list[list[tuple[str, bool]]]) -> str:
+    """A Markdown table from prose: its first row is the header."""
+    rows = [r for r in rows if r]
+    if not rows:
+        return ""
+    width = max(len(r) for r in rows)
+    cells = lambda row: ", ".join(f"[{c}]" for c, _ in row + [("", False)] * (width - len(row)))  # noqa: E731
+    body = ",\n".join(cells(r) for r in rows[1:])
+    return (f"\n\n#table(columns: {width}, table.header({cells(rows[0])}),\n{body})\n\n")
+
+
+def html_to_typst(html: str, heading_offset: int = 1) -> str:
+    parser = _HtmlToTypst(heading_offset)
+    parser.feed(markup.sanitise_html(html or ""))
+    return parser.result()
+
+
+# ---------------------------------------------------------------------------------------------
+# the document
+
+
+PREAMBLE = """\
+#set document(title: {title}, author: {author}, description: {description}, keywords: {keywords}, date: {date})
+#set text(font: {font}, size: 10pt, lang: {lang}{region}, hyphenate: false)
+#set par(leading: 0.62em, spacing: 1em)
+#let accent = rgb({accent})
+#let running = {running}
+#let status-word = {status}
+#set page(paper: "a4", margin: (x: 2cm, top: 2.4cm, bottom: 2.2cm),
+  header: context if counter(page).get().first() > 1 {{
+    set text(8pt, fill: luma(50))
+    grid(columns: (1fr, auto), column-gutter: 1em, running, strong(status-word))
+    v(-4pt)
+    line(length: 100%, stroke: 0.5pt + luma(170))
+  }},
+  footer: context if counter(page).get().first() > 1 {{
+    set text(8pt, fill: luma(50))
+    align(right)[Page #counter(page).display() of #counter(page).final().first()]
+  }},
+)
+#set heading(numbering: none)
+#show heading: set text(fill: accent)
+#show heading: set block(above: 1.4em, below: 0.7em, sticky: true)
+#show heading.where(level: 1): set text(17pt)
+#show heading.where(level: 1): it => {{ pagebreak(weak: true); block(width: 100%, stroke: (top: 3pt + accent), inset: (top: 5pt), it) }}
+#show heading.where(level: 2): set text(13pt)
+#show heading.where(level: 3): set text(11pt)
+#show heading.where(level: 4): set text(10pt, fill: black)
+#show link: set text(fill: rgb("#1d4f91"))
+#show link: underline
+#show figure: set block(breakable: true)
+#show figure.where(kind: table): set figure.caption(position: top)
+#show figure.caption: set text(weight: "bold")
+#show figure.caption: set align(left)
+#set figure(gap: 0.6em)
+#set table(stroke: 0.5pt + luma(150), inset: (x: 4pt, y: 3.5pt))
+#set table.cell(breakable: false)
+#show table: set text(8.5pt)
+#show table: set par(justify: false)
+#show table.cell.where(y: 0): set text(weight: "bold")
+#show outline.entry.where(level: 1): set block(above: 0.8em)
+"""
+
+
+@dataclass
+class TypstDocument:
+    """The Typst source of one document and which element starts on which line."""
+
+    source: str
+    places: list[tuple[int, str]] = field(default_factory=list)
+
+    def where(self, line: int | None) -> str:
+        """'section "Needs", figure "population-chart"' for a 1-based source line, or ''."""
+        if line is None or not self.places:
+            return ""
+        index = bisect.bisect_right([p[0] for p in self.places], line) - 1
+        return self.places[index][1] if index >= 0 else ""
+
+
+class _Writer:
+    def __init__(self, meta: Mapping[str, Any]):
+        self.meta = meta
+        self.parts: list[str] = []
+        self.places: list[tuple[int, str]] = []
+        self.lines = 1
+        self.section = "the cover"
+
+    def add(self, markup_text: str, element: str | None = None) -> None:
+        if element is not None:
+            self.places.append((self.lines, f"section {self.section!r}, {element}"))
+        chunk = markup_text.rstrip("\n") + "\n\n"
+        self.parts.append(chunk)
+        self.lines += chunk.count("\n")
+
+    def section_heading(self, level: int, body_markup: str, plain: str, element: str) -> None:
+        if level == 1:
+            self.section = plain
+        self.add("=" * level + " " + body_markup, element)
+
+    # blocks ----------------------------------------------------------------------------------
+
+    def html(self, html: str, element: str, heading_offset: int = 1) -> None:
+        converter = _HtmlToTypst(heading_offset)
+        converter.feed(markup.sanitise_html(html or ""))
+        body = converter.result()
+        for level, _ in converter.headings:
+            if level == 1:  # a markdown cell's "## Heading": the section changes
+                pass
+        if body:
+            first = next((h for lvl, h in converter.headings if lvl == 1), None)
+            if first is not None:
+                self.section = re.sub(r"\\(.)", r"\1", first)
+            self.add(body, element)
+
+    def block(self, block: Mapping[str, Any]) -> None:
+        kind = block.get("kind")
+        if kind == "heading":
+            self.section_heading(int(block["level"]) - 1, text(block["text"]), block["text"],
+                                 f"heading {block['text']!r}")
+        elif kind == "prose":
+            self.html(block.get("html", ""), "text", heading_offset=1)
+        elif kind == "table":
+            self.table(block)
+        elif kind == "figure":
+            self.figure(block)
+        elif kind == "facts":
+            self.facts(block)
+        elif kind == "cycle":
+            self.cycle(block)
+        elif kind == "callout":
+            self.callout(block)
+
+    def cell(self, value: Mapping[str, Any], numeric: bool, bold: bool = False) -> str:
+        status = value.get("status")
+        if status:
+            fill = TONE_FILL.get(status.get("tone"), TONE_FILL["neutral"])
+            return f"table.cell(fill: rgb({string(fill)}))[#strong[{text(status.get('label') or value.get('text', ''))}]]"
+        if value.get("html") is not None:
+            body = html_to_typst(value["html"], heading_offset=3)
+        else:
+            body = text(value.get("text", ""))
+        if bold and body:
+            body = f"#strong[{body}]"
+        if numeric or value.get("numeric"):
+            return f"table.cell(align: right)[{body}]"
+        return f"[{body}]"
+
+    def table(self, block: Mapping[str, Any], caption: str | None = None) -> None:
+        columns = block["columns"]
+        count = len(columns)
+        rows = list(block.get("rows", []) or [])
+        footer_rows = list(block.get("footer_rows", []) or [])
+        wide = count >= WIDE_TABLE_COLUMNS
+        header = []
+        for column in columns:
+            label = text(column["label"]) + (f" ({text(column['unit'])})" if column.get("unit") else "")
+            header.append(f"table.cell(align: right)[{label}]" if column.get("numeric") else f"[{label}]")
+
+        def row_cells(row: Mapping[str, Any], bold: bool) -> list[str]:
+            values = ([row["header"]] if row.get("header") is not None else []) + list(row["cells"])
+            out = []
+            for index, value in enumerate(values):
+                numeric = bool(columns[index].get("numeric")) if index < count else False
+                is_header = index == 0 and row.get("header") is not None
+                out.append(self.cell(value, numeric, bold=bold or is_header))
+            return out
+
+        body = [", ".join(row_cells(r, False)) for r in rows]
+        lines = [f"  table.header({', '.join(header)}),"]
+        lines += [f"  {cells}," for cells in body]
+        if footer_rows:
+            footer = ", ".join(c for r in footer_rows for c in row_cells(r, True))
+            lines.append(f"  table.footer(repeat: false, {footer}),")
+        widths = _column_widths(block, wide)
+        table_markup = (f"table(columns: {widths}, fill: (_, y) => if y == 0 {{ rgb(\"#dde4ee\") }},\n"
+                        + "\n".join(lines) + "\n)")
+        notes = ""
+        if block.get("notes"):
+            notes = f"\n#block(above: 0.5em, text(8.5pt)[#strong[Notes:] {text(block['notes'])}])"
+        breakable = "true" if len(rows) + len(footer_rows) > KEEP_TOGETHER_ROWS else "false"
+        figure = (f"#block(breakable: {breakable}, width: 100%)[#figure(kind: table, supplement: [Table], "
+                  f"caption: [{text(caption or block['caption'])}],\n{table_markup})"
+                  f"{notes}]")
+        element = f"table {block.get('id', '')!r}"
+        if wide:
+            self.add(f"#page(flipped: true)[\n{figure}\n]", element)
+        else:
+            self.add(figure, element)
+
+    def figure(self, block: Mapping[str, Any]) -> None:
+        width = min(_svg_width_pt(block["svg"]) or TEXT_WIDTH_PT, TEXT_WIDTH_PT)
+        alt = str(block.get("alt") or "").strip()
+        alt_arg = f", alt: {string(alt)}" if alt else ""
+        self.add(
+            f"#figure(image(bytes({string(block['svg'])}), format: \"svg\", width: {width:.1f}pt{alt_arg}),\n"
+            f"  caption: [{text(block['caption'])}])\n\n"
+            f"#text(8.5pt, style: \"italic\")[The numbers in this chart are in the table that follows.]",
+            f"figure {block.get('id', '')!r}",
+        )
+
+    def facts(self, block: Mapping[str, Any]) -> None:
+        items = []
+        for item in block.get("items", []):
+            detail = f"#linebreak()#text(8.5pt)[{text(item['detail'])}]" if item.get("detail") else ""
+            items.append(f"block(width: 100%, inset: 6pt, stroke: (left: 3pt + accent), fill: luma(245))"
+                         f"[{text(item['label'])}#linebreak()#text(14pt, weight: \"bold\")[{text(item['value'])}]{detail}]")
+        self.add("#grid(columns: (1fr, 1fr, 1fr), gutter: 8pt,\n  " + ",\n  ".join(items) + ")", "key facts")
+
+    def cycle(self, block: Mapping[str, Any]) -> None:
+        stages = list(block["stages"])
+        columns = [{"label": "Area"}] + [{"label": s} for s in stages] + [{"label": "Now and expected"}]
+        rows = []
+        for row in block.get("rows", []):
+            cells = []
+            for index in range(len(stages)):
+                now = row["current"][0] <= index <= row["current"][1]
+                later = row["expected"][0] <= index <= row["expected"][1]
+                cells.append({"text": "Now and expected" if now and later else "Now" if now else
+                              "Expected" if later else ""})
+            detail = []
+            if row.get("current_text"):
+                detail.append(f"Now: {row['current_text']}")
+            if row.get("expected_text"):
+                detail.append(f"Expected: {row['expected_text']}")
+            cells.append({"text": ". ".join(detail)})
+            rows.append({"header": {"text": row["label"]}, "cells": cells})
+        self.table({"id": block.get("id", "cycle"), "columns": columns, "rows": rows,
+                    "caption": "Where each area is in the cycle now, and where it is expected to be"})
+
+    def callout(self, block: Mapping[str, Any]) -> None:
+        warning = block.get("tone") == "warning"
+        colour = "rgb(\"#8a4b00\")" if warning else "accent"
+        title = ("Warning: " if warning else "Note: ") + str(block.get("title", ""))
+        body = html_to_typst(block.get("html", ""), heading_offset=2)
+        self.add(f"#block(width: 100%, inset: (left: 10pt, y: 6pt), stroke: (left: 4pt + {colour}), breakable: false)"
+                 f"[#strong[{text(title)}]\n\n{body}]", f"note {block.get('title', '')!r}")
+
+    # cover and end matter ---------------------------------------------------------------------
+
+    def cover(self) -> None:
+        m = self.meta
+        status = m["status"]
+        parts = []
+        logo = _logo(m)
+        if logo:
+            parts.append(logo)
+        parts.append(f"#v(2cm)\n#title[{text(m['title'])}]")
+        parts.append(f"#text(14pt)[{text(m['authority_name'])} – {text(m['client_group_name'])} – "
+                     f"{text(m['edition_label'])}]")
+        details = [("Status", STATUS_LABELS.get(status, status))]
+        if m.get("publication_date"):
+            details.append(("Published", _long_date(m["publication_date"])))
+        if m.get("owner"):
+            details.append(("Owner", m["owner"]))
+        parts.append("#v(1cm)\n" + "\n\n".join(f"#strong[{text(k)}:] {text(v)}" for k, v in details))
+        from .render import STATUSES
+
+        notice = STATUSES.get(status, ("", ""))[1]
+        if notice:
+            parts.append(f"#block(width: 100%, inset: 8pt, stroke: (left: 4pt + rgb(\"#8a4b00\")), fill: rgb(\"#fff7e6\"))"
+                         f"[#strong[{text(STATUS_LABELS.get(status, status))}]: {text(notice)}]")
+        if m.get("synthetic"):
+            parts.append("#block(width: 100%, inset: 8pt, stroke: (left: 4pt + luma(90)), fill: luma(243))"
+                         "[#strong[This document uses synthetic example data.] The figures are made up to show how "
+                         "the document works; they do not describe real people, services or spending.]")
+        self.add("\n\n".join(parts), "cover")
+        self.add("#pagebreak()\n#outline(title: [Contents], depth: 1)")
+        self.section = "Contents"
+
+    def about(self) -> None:
+        m = self.meta
+        self.section_heading(1, "About this document", "About this document", "heading 'About this document'")
+        status = m["status"]
+        rows = [("Title", m["title"]), ("Authority", m["authority_name"]), ("Client group", m["client_group_name"]),
+                ("Edition", m["edition_label"]), ("Status", STATUS_LABELS.get(status, status))]
+        if m.get("publication_date"):
+            rows.append(("Publication date", _long_date(m["publication_date"])))
+        for label, key in (("Author", "author"), ("Owner", "owner"), ("Generated by", "generator")):
+            if m.get(key):
+                rows.append((label, m[key]))
+        if m.get("build_date"):
+            rows.append(("Built", _long_date(m["build_date"])))
+        body = ",\n".join(f"  [#strong[{text(k)}]], [{text(v)}]" for k, v in rows)
+        self.add(f"#figure(kind: table, supplement: [Table], caption: [Document control],\n"
+                 f"table(columns: (auto, 1fr), table.header([Item], [Value]),\n{body}))", "document control table")
+        if m.get("synthetic"):
+            self.add("This document uses synthetic example data.")
+
+    def preamble(self) -> str:
+        m = self.meta
+        lang, region = language_of(m)
+        status = m["status"]
+        date = _typst_date(m.get("publication_date"))
+        return PREAMBLE.format(
+            title=string(f"{m['title']} – {m['authority_name']}"),
+            author=string(m.get("author") or m["authority_name"]),
+            description=string(f"{m['title']}: {m['authority_name']}, {m['client_group_name']}, {m['edition_label']}."),
+            keywords=string(f"{m['client_group_name']}, commissioning strategy"),
+            date=date,
+            font=string(FONT_FAMILY),
+            lang=string(lang),
+            region=f", region: {string(region)}" if region else "",
+            accent=string(m["accent_colour"]),
+            running=string(f"{m['authority_name']} – {m['client_group_name']} – {m['edition_label']}"),
+            status=string(STATUS_LABELS.get(status, status)),
+        )
+
+
+def _column_widths(block: Mapping[str, Any], wide: bool) -> str:
+    """Column widths: numbers as wide as they need, text columns sharing what is left.
+
+    A column's share grows with its longest word and its typical text length, so long words fit
+    whole (nothing is hyphenated) and short columns do not take space long ones need.
+    """
+    columns = block["columns"]
+    count = len(columns)
+    longest = [0] * count
+    lengths: list[list[int]] = [[] for _ in range(count)]
+    for row in list(block.get("rows", [])) + list(block.get("footer_rows", []) or []):
+        values = ([row["header"]] if row.get("header") is not None else []) + list(row["cells"])
+        for index, value in enumerate(values[:count]):
+            words = str(value.get("text") or re.sub(r"<[^>]+>", " ", value.get("html") or "")).split()
+            lengths[index].append(sum(len(w) + 1 for w in words))
+            longest[index] = max([longest[index], *(len(w) for w in words)])
+    specs = []
+    for index, column in enumerate(columns):
+        label_words = (column["label"] + " " + (column.get("unit") or "")).split()
+        longest_word = max([longest[index], *(len(w) for w in label_words)])
+        typical = sorted(lengths[index])[len(lengths[index]) // 2] if lengths[index] else 0
+        if column.get("numeric") or typical <= longest_word + 2:
+            specs.append("auto")
+        else:
+            specs.append(f"{max(typical, longest_word * 2, 8)}fr")
+    if all(s == "auto" for s in specs):
+        return "(" + ", ".join(specs) + ("," if count == 1 else "") + ")"
+    return "(" + ", ".join(specs) + ("," if count == 1 else "") + ")"
+
+
+def _svg_width_pt(svg: str) -> float | None:
+    match = re.search(r'<svg[^>]*\swidth="([\d.]+)(pt|px|cm|mm|in)?"', svg)
+    if not match:
+        return None
+    value, unit = float(match.group(1)), match.group(2) or "px"
+    return value * {"pt": 1.0, "px": 0.75, "cm": 72 / 2.54, "mm": 7.2 / 2.54, "in": 72.0}[unit]
+
+
+def _logo(meta: Mapping[str, Any]) -> str:
+    uri = meta.get("logo_data_uri")
+    if not uri:
+        return ""
+    header, _, payload = str(uri).partition(",")
+    formats = {"image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
+    kind = next((fmt for mime, fmt in formats.items() if mime in header), None)
+    if kind is None:
+        return ""
+    data = base64.b64decode(payload)
+    if kind == "svg":
+        source = f"bytes({string(data.decode('utf-8'))})"
+    else:  # raster logos travel as base64 inside the source, decoded by Typst's own helper
+        source = f"bytes(array(json(bytes({string(json.dumps(list(data)))}))))"
+    return f"#image({source}, format: {string(kind)}, height: 2cm, alt: {string(str(meta['authority_name']) + ' logo')})"
+
+
+def _long_date(value: Any) -> str:
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, dt.date):
+        return f"{value.day} {value:%B %Y}"
+    return str(value)
+
+
+def _typst_date(value: Any) -> str:
+    """The publication date for the PDF's metadata, or none: a PDF never gets today's date by accident."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return "none"
+    if isinstance(value, dt.date):
+        return f"datetime(year: {value.year}, month: {value.month}, day: {value.day})"
+    return "none"
+
+
+def _block_of(output: Mapping[str, Any]) -> dict | None:
+    value = (output.get("data") or {}).get(blocks.MIME_TYPE)
+    if value is None:
+        return None
+    return dict(json.loads(value) if isinstance(value, str) else value)
+
+
+def typst_source(document_notebook, meta: Mapping[str, Any]) -> TypstDocument:
+    """The Typst document for an assembled notebook and its (normalised) metadata."""
+    writer = _Writer(meta)
+    preamble = writer.preamble()
+    writer.lines = preamble.count("\n") + 1
+    writer.cover()
+    for index, cell in enumerate(document_notebook.get("cells", [])):
+        kind = cell.get("cell_type")
+        if kind == "markdown":
+            source = cell.get("source", "")
+            if isinstance(source, list):
+                source = "".join(source)
+            writer.html(markup.markdown_to_html(source or ""), f"text of cell {index}")
+        elif kind == "code":
+            for output in cell.get("outputs", []) or []:
+                if output.get("output_type") == "error":
+                    raise RenderError(f"cell {index}: an error output cannot be rendered")
+                block = _block_of(output)
+                if block is None:
+                    continue
+                writer.block(block)
+    writer.about()
+    return TypstDocument(preamble + "".join(writer.parts), writer.places)
