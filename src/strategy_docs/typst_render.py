@@ -258,10 +258,11 @@ PREAMBLE = """\
 #show link: underline
 #show figure: set block(breakable: true)
 #show figure.where(kind: table): set figure.caption(position: top)
+#show figure.where(kind: table): set align(left)
 #show figure.caption: set text(weight: "bold")
 #show figure.caption: set align(left)
 #set figure(gap: 0.6em)
-#set table(stroke: 0.5pt + luma(150), inset: (x: 4pt, y: 3.5pt))
+#set table(stroke: 0.5pt + luma(150), inset: (x: 4pt, y: 3.5pt), align: left)
 #set table.cell(breakable: false)
 #show table: set text(8.5pt)
 #show table: set par(justify: false)
@@ -311,12 +312,9 @@ class _Writer:
         converter = _HtmlToTypst(heading_offset)
         converter.feed(markup.sanitise_html(html or ""))
         body = converter.result()
-        for level, _ in converter.headings:
-            if level == 1:  # a markdown cell's "## Heading": the section changes
-                pass
         if body:
             first = next((h for lvl, h in converter.headings if lvl == 1), None)
-            if first is not None:
+            if first is not None:  # a markdown cell's "## Heading" starts a section
                 self.section = re.sub(r"\\(.)", r"\1", first)
             self.add(body, element)
 
