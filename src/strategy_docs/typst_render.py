@@ -25,11 +25,14 @@ from __future__ import annotations
 import base64
 import bisect
 import datetime as dt
+import functools
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 from . import blocks, markup
@@ -39,7 +42,8 @@ __all__ = ["TypstDocument", "typst_source", "FONT_FAMILY", "WIDE_TABLE_COLUMNS",
 
 FONT_FAMILY = "DejaVu Sans"  # shipped with matplotlib: the same face as the chart text (charts.py)
 WIDE_TABLE_COLUMNS = 10  # tables this wide are set on landscape pages
-KEEP_TOGETHER_ROWS = 12  # tables this short are never split across pages
+KEEP_TOGETHER_ROWS = 6  # tables this short are not split across pages (a split would leave < 3 rows)...
+KEEP_TOGETHER_HEIGHT_PT = 250.0  # ...unless so tall that moving them whole would leave a page near empty
 TEXT_WIDTH_PT = 481.9  # A4 (595.3 pt) less 2 x 2 cm margins
 LANDSCAPE_TEXT_WIDTH_PT = 728.5
 STATUS_LABELS = {"draft": "Draft", "consultation": "Consultation draft", "final": "Final"}
@@ -214,7 +218,8 @@ def _simple_table(rows: list[list[tuple[str, bool]]]) -> str:
     width = max(len(r) for r in rows)
     cells = lambda row: ", ".join(f"[{c}]" for c, _ in row + [("", False)] * (width - len(row)))  # noqa: E731
     body = ",\n".join(cells(r) for r in rows[1:])
-    return (f"\n\n#table(columns: {width}, table.header({cells(rows[0])}),\n{body})\n\n")
+    header = ", ".join(f"[#strong[{c}]]" for c, _ in rows[0] + [("", False)] * (width - len(rows[0])))
+    return f"\n\n#table(columns: {width}, table.header({header}),\n{body})\n\n"
 
 
 def html_to_typst(html: str, heading_offset: int = 1) -> str:
@@ -264,9 +269,7 @@ PREAMBLE = """\
 #set figure(gap: 0.6em)
 #set table(stroke: 0.5pt + luma(150), inset: (x: 4pt, y: 3.5pt), align: left)
 #set table.cell(breakable: false)
-#show table: set text(8.5pt)
 #show table: set par(justify: false)
-#show table.cell.where(y: 0): set text(weight: "bold")
 #show outline.entry.where(level: 1): set block(above: 0.8em)
 """
 
@@ -356,10 +359,11 @@ class _Writer:
         count = len(columns)
         rows = list(block.get("rows", []) or [])
         footer_rows = list(block.get("footer_rows", []) or [])
-        wide = count >= WIDE_TABLE_COLUMNS
+        widths, size, wide = _table_layout(block)
         header = []
         for column in columns:
             label = text(column["label"]) + (f" ({text(column['unit'])})" if column.get("unit") else "")
+            label = f"#strong[{label}]"
             header.append(f"table.cell(align: right)[{label}]" if column.get("numeric") else f"[{label}]")
 
         def row_cells(row: Mapping[str, Any], bold: bool) -> list[str]:
@@ -377,13 +381,14 @@ class _Writer:
         if footer_rows:
             footer = ", ".join(c for r in footer_rows for c in row_cells(r, True))
             lines.append(f"  table.footer(repeat: false, {footer}),")
-        widths = _column_widths(block, wide)
-        table_markup = (f"table(columns: {widths}, fill: (_, y) => if y == 0 {{ rgb(\"#dde4ee\") }},\n"
-                        + "\n".join(lines) + "\n)")
+        table_markup = (f"text(size: {size}pt, table(columns: {_widths_markup(widths)}, "
+                        f"fill: (_, y) => if y == 0 {{ rgb(\"#dde4ee\") }},\n" + "\n".join(lines) + "\n))")
         notes = ""
         if block.get("notes"):
             notes = f"\n#block(above: 0.5em, text(8.5pt)[#strong[Notes:] {text(block['notes'])}])"
-        breakable = "true" if len(rows) + len(footer_rows) > KEEP_TOGETHER_ROWS else "false"
+        short = len(rows) + len(footer_rows) <= KEEP_TOGETHER_ROWS
+        small = _table_height_pt(block, widths, size) < KEEP_TOGETHER_HEIGHT_PT
+        breakable = "false" if short and small else "true"  # moving a tall table would leave a page near empty
         figure = (f"#block(breakable: {breakable}, width: 100%)[#figure(kind: table, supplement: [Table], "
                   f"caption: [{text(caption or block['caption'])}],\n{table_markup})"
                   f"{notes}]")
@@ -488,7 +493,8 @@ class _Writer:
             rows.append(("Built", _long_date(m["build_date"])))
         body = ",\n".join(f"  [#strong[{text(k)}]], [{text(v)}]" for k, v in rows)
         self.add(f"#figure(kind: table, supplement: [Table], caption: [Document control],\n"
-                 f"table(columns: (auto, 1fr), table.header([Item], [Value]),\n{body}))", "document control table")
+                 f"table(columns: (auto, 1fr),\n{body}))",
+                 "document control table")
         if m.get("synthetic"):
             self.add("This document uses synthetic example data.")
 
@@ -512,34 +518,107 @@ class _Writer:
         )
 
 
-def _column_widths(block: Mapping[str, Any], wide: bool) -> str:
-    """Column widths: numbers as wide as they need, text columns sharing what is left.
+TABLE_TEXT_PT = 8.5
+CELL_PAD_PT = 10.0  # left and right inset plus a little air
 
-    A column's share grows with its longest word and its typical text length, so long words fit
-    whole (nothing is hyphenated) and short columns do not take space long ones need.
+
+@functools.lru_cache(maxsize=2)
+def _advances(bold: bool) -> tuple[dict[int, float], float]:
+    """Advance widths (in em) of DejaVu Sans, from the font file the PDF embeds (fontTools comes with matplotlib)."""
+    import matplotlib
+    from fontTools.ttLib import TTFont
+
+    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+    font = TTFont(str(path), lazy=True)
+    per_em = float(font["head"].unitsPerEm)
+    metrics = font["hmtx"].metrics
+    widths = {code: metrics[name][0] / per_em for code, name in font.getBestCmap().items() if name in metrics}
+    return widths, max(widths.values())
+
+
+def text_width_pt(value: str, bold: bool = False, size: float = TABLE_TEXT_PT) -> float:
+    """How wide ``value`` is set in DejaVu Sans at ``size`` points (no kerning: a little generous)."""
+    widths, widest = _advances(bold)
+    return sum(widths.get(ord(ch), widest) for ch in value) * size
+
+
+def _cell_words(value: Mapping[str, Any]) -> str:
+    status = value.get("status") or {}
+    return str(status.get("label") or value.get("text") or re.sub(r"<[^>]+>", " ", value.get("html") or ""))
+
+
+def column_widths(block: Mapping[str, Any], available_pt: float,
+                  size: float = TABLE_TEXT_PT) -> tuple[list[float], bool]:
+    """Column widths in points, and whether every word fits whole in them.
+
+    Each column needs its longest word (so nothing is hyphenated or runs into the next column) and
+    would like its longest line; what is left after every column has its minimum is shared in
+    proportion to how much more each would like. Widths are computed here, once, so Typst does not
+    measure every cell of every table (``auto`` columns), which is most of its time.
     """
     columns = block["columns"]
     count = len(columns)
-    longest = [0] * count
-    lengths: list[list[int]] = [[] for _ in range(count)]
-    for row in list(block.get("rows", [])) + list(block.get("footer_rows", []) or []):
+    minimum = [0.0] * count
+    desired = [0.0] * count
+    for index, column in enumerate(columns):
+        label = column["label"] + (f" ({column['unit']})" if column.get("unit") else "")
+        minimum[index] = max(text_width_pt(w, True, size) for w in label.split() or [""])
+        desired[index] = text_width_pt(label, True, size)
+    for row in list(block.get("rows", []) or []) + list(block.get("footer_rows", []) or []):
         values = ([row["header"]] if row.get("header") is not None else []) + list(row["cells"])
         for index, value in enumerate(values[:count]):
-            words = str(value.get("text") or re.sub(r"<[^>]+>", " ", value.get("html") or "")).split()
-            lengths[index].append(sum(len(w) + 1 for w in words))
-            longest[index] = max([longest[index], *(len(w) for w in words)])
-    specs = []
-    for index, column in enumerate(columns):
-        label_words = (column["label"] + " " + (column.get("unit") or "")).split()
-        longest_word = max([longest[index], *(len(w) for w in label_words)])
-        typical = sorted(lengths[index])[len(lengths[index]) // 2] if lengths[index] else 0
-        if column.get("numeric") or typical <= longest_word + 2:
-            specs.append("auto")
-        else:
-            specs.append(f"{max(typical, longest_word * 2, 8)}fr")
-    if all(s == "auto" for s in specs):
-        return "(" + ", ".join(specs) + ("," if count == 1 else "") + ")"
-    return "(" + ", ".join(specs) + ("," if count == 1 else "") + ")"
+            words = _cell_words(value).split()
+            if not words:
+                continue
+            bold = (index == 0 and row.get("header") is not None) or bool(value.get("status"))
+            if value.get("numeric") or columns[index].get("numeric"):
+                words = [" ".join(words)]  # numbers never wrap
+            minimum[index] = max(minimum[index], max(text_width_pt(w, bold, size) for w in words))
+            desired[index] = max(desired[index], text_width_pt(" ".join(words), bold, size))
+    minimum = [m + CELL_PAD_PT for m in minimum]
+    desired = [max(d + CELL_PAD_PT, m) for d, m in zip(desired, minimum)]
+    if sum(desired) <= available_pt:
+        return desired, True
+    if sum(minimum) > available_pt:
+        scale = available_pt / sum(minimum)
+        return [m * scale for m in minimum], False
+    spare = available_pt - sum(minimum)
+    extra = [d - m for d, m in zip(desired, minimum)]
+    return [m + spare * e / sum(extra) for m, e in zip(minimum, extra)], True
+
+
+def _table_layout(block: Mapping[str, Any]) -> tuple[list[float], float, bool]:
+    """(column widths, text size, landscape?) for a table: every word whole, as large as fits.
+
+    Portrait at the normal size, else portrait a point smaller, else a landscape page; tables of
+    ten or more columns always go on a landscape page.
+    """
+    if len(block["columns"]) < WIDE_TABLE_COLUMNS:
+        for size in (TABLE_TEXT_PT, TABLE_TEXT_PT - 1):
+            widths, fits = column_widths(block, TEXT_WIDTH_PT, size)
+            if fits:
+                return widths, size, False
+    for size in (TABLE_TEXT_PT, TABLE_TEXT_PT - 1):
+        widths, fits = column_widths(block, LANDSCAPE_TEXT_WIDTH_PT, size)
+        if fits:
+            return widths, size, True
+    return widths, size, True
+
+
+def _table_height_pt(block: Mapping[str, Any], widths: list[float], size: float) -> float:
+    """Roughly how tall the table is set in these column widths (lines of text per row)."""
+    line = size * 1.35
+    total = 2 * line + 8  # the heading row
+    for row in list(block.get("rows", []) or []) + list(block.get("footer_rows", []) or []):
+        values = ([row["header"]] if row.get("header") is not None else []) + list(row["cells"])
+        lines = max((math.ceil(text_width_pt(_cell_words(v), False, size) / max(w - CELL_PAD_PT, 1.0))
+                     for v, w in zip(values, widths)), default=1)
+        total += max(lines, 1) * line + 7
+    return total
+
+
+def _widths_markup(widths: list[float]) -> str:
+    return "(" + ", ".join(f"{w:.1f}pt" for w in widths) + ("," if len(widths) == 1 else "") + ")"
 
 
 def _svg_width_pt(svg: str) -> float | None:
