@@ -173,7 +173,8 @@ def test_long_table_repeats_its_header_and_shows_totals_once_at_the_end():
     with_rows = [i for i, text in enumerate(pages) if re.search(r"Provider \d+\b", text)]
     assert len(with_rows) >= 2
     for i in with_rows:
-        assert re.search(r"Provider\s+Beds", pages[i]), pages[i][:300]
+        assert re.search(r"Provider\s+Beds", pages[i]), pages[i][:300]  # the header row, on every page
+        assert ("All providers (continued)" in pages[i]) == (i != with_rows[0])
     totals = [i for i, text in enumerate(pages) if "Total beds" in text]
     assert totals == [with_rows[-1]]  # once, on the table's last page
     assert "7,140" in pages[with_rows[-1]]

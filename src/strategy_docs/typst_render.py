@@ -245,6 +245,15 @@ PREAMBLE = """\
     grid(columns: (1fr, auto), column-gutter: 1em, running, strong(status-word))
     v(-4pt)
     line(length: 100%, stroke: 0.5pt + luma(170))
+    let page = here().page()
+    let lasts = query(<table-last>)
+    for first in query(<table-first>) {{
+      let last = lasts.find(m => m.value.first() == first.value.first())
+      if last != none and first.location().page() < page and page <= last.location().page() {{
+        v(-2pt)
+        text(weight: "bold", fill: black)[#first.value.last() (continued)]
+      }}
+    }}
   }},
   footer: context if counter(page).get().first() > 1 {{
     set text(8pt, fill: luma(50))
@@ -296,6 +305,7 @@ class _Writer:
         self.places: list[tuple[int, str]] = []
         self.lines = 1
         self.section = "the cover"
+        self.tables = 0  # tables that may run over pages
 
     def add(self, markup_text: str, element: str | None = None) -> None:
         if element is not None:
@@ -375,21 +385,27 @@ class _Writer:
                 out.append(self.cell(value, numeric, bold=bold or is_header))
             return out
 
-        body = [", ".join(row_cells(r, False)) for r in rows]
+        short = len(rows) + len(footer_rows) <= KEEP_TOGETHER_ROWS
+        small = _table_height_pt(block, widths, size) < KEEP_TOGETHER_HEIGHT_PT
+        breakable = not (short and small)  # moving a tall table whole would leave a page near empty
+        body = [row_cells(r, False) for r in rows]
+        footer = [c for r in footer_rows for c in row_cells(r, True)]
+        if breakable and body:  # where its rows start and end: the page header says "(continued)" between
+            self.tables += 1
+            mark = f"#metadata(({self.tables}, {string(caption or block['caption'])}))"
+            body[0][0] = body[0][0][:-1] + f"{mark} <table-first>]"
+            last = footer if footer else body[-1]
+            last[-1] = last[-1][:-1] + f"{mark} <table-last>]"
         lines = [f"  table.header({', '.join(header)}),"]
-        lines += [f"  {cells}," for cells in body]
-        if footer_rows:
-            footer = ", ".join(c for r in footer_rows for c in row_cells(r, True))
-            lines.append(f"  table.footer(repeat: false, {footer}),")
+        lines += [f"  {', '.join(cells)}," for cells in body]
+        if footer:
+            lines.append(f"  table.footer(repeat: false, {', '.join(footer)}),")
         table_markup = (f"text(size: {size}pt, table(columns: {_widths_markup(widths)}, "
                         f"fill: (_, y) => if y == 0 {{ rgb(\"#dde4ee\") }},\n" + "\n".join(lines) + "\n))")
         notes = ""
         if block.get("notes"):
             notes = f"\n#block(above: 0.5em, text(8.5pt)[#strong[Notes:] {text(block['notes'])}])"
-        short = len(rows) + len(footer_rows) <= KEEP_TOGETHER_ROWS
-        small = _table_height_pt(block, widths, size) < KEEP_TOGETHER_HEIGHT_PT
-        breakable = "false" if short and small else "true"  # moving a tall table would leave a page near empty
-        figure = (f"#block(breakable: {breakable}, width: 100%)[#figure(kind: table, supplement: [Table], "
+        figure = (f"#block(breakable: {'true' if breakable else 'false'}, width: 100%)[#figure(kind: table, supplement: [Table], "
                   f"caption: [{text(caption or block['caption'])}],\n{table_markup})"
                   f"{notes}]")
         element = f"table {block.get('id', '')!r}"
