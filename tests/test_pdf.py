@@ -265,3 +265,21 @@ def test_pdf_failure_keeps_the_html_published(tmp_path):
     assert not paths["pdf"].exists()  # never a PDF of other inputs beside the new HTML
     assert read_record(workspace, job.key)["formats"] == ["html"]
     assert not is_up_to_date(workspace, job)  # the next build tries the PDF again
+
+
+@pytest.mark.parametrize("kind", ["png", "svg"])
+def test_cover_logo_is_described_for_screen_readers(kind):
+    import base64
+
+    if kind == "png":
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 20), "#1d4f91").save(buffer, format="PNG")
+        uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    else:
+        svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>'
+        uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    reader = reader_of(make_pdf(make_section_notebooks(chart=False), logo_data_uri=uri))
+    alts = _struct_alts(reader.trailer["/Root"]["/StructTreeRoot"], [])
+    assert ("/Figure", "Northshire Council logo") in alts
