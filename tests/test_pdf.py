@@ -283,3 +283,28 @@ def test_cover_logo_is_described_for_screen_readers(kind):
     reader = reader_of(make_pdf(make_section_notebooks(chart=False), logo_data_uri=uri))
     alts = _struct_alts(reader.trailer["/Root"]["/StructTreeRoot"], [])
     assert ("/Figure", "Northshire Council logo") in alts
+
+
+def test_every_ascii_character_after_markup_stays_text():
+    """Text right after bold, a link or code must not continue them as Typst code: `**b**(x)` is text."""
+    ascii_ = "".join(chr(c) for c in range(33, 127))
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell(
+        "## Symbols\n\n**bold**(x).y[z] [link](https://example.org)(w) `code`(v) *it*{u}\n\n" + ascii_.replace("\\", "\\\\")
+        .replace("*", "\\*").replace("_", "\\_").replace("`", "\\`").replace("[", "\\[").replace("<", "\\<")))
+    reader = reader_of(make_pdf([nb]))
+    text = "".join(reader.pages[2].extract_text().split())
+    assert "bold(x).y[z]link(w)code(v)it{u}" in text
+    assert ascii_ in text
+
+
+def test_typst_string_literals_hold_any_text_exactly():
+    import json
+
+    import typst
+
+    from strategy_docs.typst_render import string
+
+    value = 'a\\b"c\nd\te\x01f\x0cg\u2028h #x [y] $z$'
+    source = f'#metadata({string(value)}) <v>'.encode()
+    assert json.loads(typst.query(source, "<v>", field="value")) == [value]

@@ -50,16 +50,21 @@ STATUS_LABELS = {"draft": "Draft", "consultation": "Consultation draft", "final"
 TONE_FILL = {"good": "#d9ead3", "warning": "#fce5cd", "bad": "#f4cccc", "neutral": "#eeeeee"}
 LANGUAGES = {"en-gb": ("en", "GB"), "en": ("en", "GB"), "cy": ("cy", None), "cy-gb": ("cy", "GB"), "welsh": ("cy", None)}
 
-_MARKUP_SPECIAL = re.compile(r"([\\#*_$`<>@\[\]~=\-+/\"'.:;])")
+_MARKUP_SPECIAL = re.compile(r"([\\#*_$`<>@\[\]~=\-+/\"'.:;(){}])")
 
 
 # ---------------------------------------------------------------------------------------------
 # escaping
 
 
+_STRING_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_STRING_SPECIAL = re.compile(r'[\\"\x00-\x1f\x7f\u2028\u2029]')
+
+
 def string(value: Any) -> str:
     """A Typst string literal (code mode) holding ``value`` exactly."""
-    return json.dumps(str(value), ensure_ascii=False)  # JSON string escapes are Typst string escapes
+    return '"' + _STRING_SPECIAL.sub(
+        lambda m: _STRING_ESCAPES.get(m.group(), f"\\u{{{ord(m.group()):x}}}"), str(value)) + '"'
 
 
 def text(value: Any) -> str:
