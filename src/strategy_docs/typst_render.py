@@ -659,9 +659,13 @@ def _logo(meta: Mapping[str, Any]) -> str:
     kind = next((fmt for mime, fmt in formats.items() if mime in header), None)
     if kind is None:
         return ""
-    data = base64.b64decode(payload)
+    try:
+        data = base64.b64decode(payload, validate=True)
+        svg = data.decode("utf-8") if kind == "svg" else ""
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise RenderError(f"the logo of {meta['authority_name']} cannot be read ({exc}); fix branding.logo") from exc
     if kind == "svg":
-        source = f"bytes({string(data.decode('utf-8'))})"
+        source = f"bytes({string(svg)})"
     else:  # raster logos travel as base64 inside the source, decoded by Typst's own helper
         source = f"bytes(array(json(bytes({string(json.dumps(list(data)))}))))"
     return f"#image({source}, format: {string(kind)}, height: 2cm, alt: {string(str(meta['authority_name']) + ' logo')})"
