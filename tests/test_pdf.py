@@ -107,6 +107,28 @@ def test_title_language_tags_and_pdf_ua_identification(reader):
     assert "Typst" in reader.metadata.get("/Creator", "")
 
 
+def _struct_types(node, found):
+    node = node.get_object()
+    if isinstance(node, pypdf.generic.DictionaryObject):
+        if "/S" in node:
+            found.append(str(node["/S"]))
+        if node.get("/K") is not None:
+            _struct_types(node["/K"], found)
+    elif isinstance(node, pypdf.generic.ArrayObject):
+        for kid in node:
+            _struct_types(kid, found)
+    return found
+
+
+def test_tables_are_tagged_with_header_cells(reader):
+    types = _struct_types(reader.trailer["/Root"]["/StructTreeRoot"], [])
+    # four data tables (chart data, people, risks, cycle) and the document control table
+    assert types.count("/Table") == 5
+    # column headings: 3 + 4 + 4 + 6 (Area, four stages, Now and expected); document control has none
+    assert types.count("/TH") == 17
+    assert "/Caption" in types and types.count("/H1") == 5  # Contents and the four sections
+
+
 def test_welsh_document_is_tagged_cy():
     reader = reader_of(make_pdf(make_section_notebooks(chart=False), language="cy"))
     assert reader.trailer["/Root"]["/Lang"] == "cy"
