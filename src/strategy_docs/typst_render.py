@@ -9,8 +9,10 @@ and display blocks, see :func:`strategy_docs.render.assemble`) and writes one Ty
 * a running header (authority – client group – period, and the status) and a "Page X of Y"
   footer on every page but the cover (Typst tags page furniture as artifacts);
 * tables as ``table`` with ``table.header`` (repeated on continuation pages, tagged as header
-  cells) and totals in ``table.footer(repeat: false)``: once, at the end. Tables of ten or more
-  columns go on landscape pages; short tables are kept on one page;
+  cells, with "<caption> (continued)" above them in the page header) and totals in
+  ``table.footer(repeat: false)``: once, at the end. Column widths come from the font's metrics
+  so every word fits whole (no hyphenation); tables of ten or more columns, or too wide for a
+  portrait page even a point smaller, go on landscape pages; short tables are kept on one page;
 * charts as the SVG the figure block carries (vector, text stays text), with the block's alt
   text, followed in the flow by their data table as in the HTML.
 
