@@ -275,6 +275,26 @@ def published_pdf(ws: Workspace, job: DocumentJob) -> bytes:
     return document_paths(ws, job.key)["pdf"].read_bytes()
 
 
+def _publish_without_pdf(ws: Workspace, result, built_at: str) -> None:
+    """The PDF failed (e.g. its PDF/UA-1 check): publish the other formats, and no stale PDF beside them.
+
+    The document is still reported as failed, and its record lacks the PDF, so the next build tries again.
+    """
+    import dataclasses
+
+    from .errors import PublishError
+    from .publish import document_paths
+
+    job = dataclasses.replace(result.job, formats=tuple(f for f in result.job.formats if f != "pdf"))
+    if not job.formats:
+        return
+    try:
+        publish_document(ws, dataclasses.replace(result, job=job, failure=None), built_at)
+        document_paths(ws, job.key)["pdf"].unlink(missing_ok=True)
+    except (PublishError, OSError) as exc:
+        result.failure.message += f" The other formats were not published either: {exc}"
+
+
 def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_result) -> None:
     from .execute import Failure
     from .errors import PublishError
@@ -295,6 +315,8 @@ def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_re
                 except OSError as exc:
                     result.failure = Failure("publish", f"the published PDF to keep went missing ({exc}); build again.",
                                              kind="publish")
+            if not result.ok and result.failure.kind == "pdf":
+                _publish_without_pdf(ws, result, built_at)
             if result.ok:
                 try:
                     publish_document(ws, result, built_at)
