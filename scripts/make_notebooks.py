@@ -14,7 +14,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 ROOT = Path(__file__).resolve().parents[1]
 
 PARAMETERS = '''# Parameters (papermill injects the document's values after this cell)
-workspace = ".."
+workspace = None  # None: found from the current folder upwards, else $STRATEGY_DOCS_WORKSPACE
 authority = "northshire"
 client_group = "older-people"'''
 

@@ -517,12 +517,30 @@ def _union_errors(errors: list[dict]) -> list[dict]:
     return out
 
 
-def _pydantic_problems(exc: PydanticValidationError, file: str, lines: LineMap) -> list[Problem]:
+def named_path(loc: tuple, data: Any) -> str:
+    """A field path naming list items by their id or code where they have one: `risks[R2].owner`,
+    not `risks[1].owner` (a zero-based position means nothing to the person editing the file)."""
+    out = ""
+    here = data
+    for part in loc:
+        if isinstance(part, int):
+            item = here[part] if isinstance(here, list) and 0 <= part < len(here) else None
+            key = next((item[k] for k in ("id", "code") if isinstance(item, dict)
+                        and isinstance(item.get(k), (str, int)) and not isinstance(item.get(k), bool)), None)
+            out += f"[{part if key is None else key}]"
+            here = item
+        else:
+            out += ("." if out else "") + str(part)
+            here = here.get(part) if isinstance(here, dict) else None
+    return out
+
+
+def _pydantic_problems(exc: PydanticValidationError, file: str, lines: LineMap, data: Any = None) -> list[Problem]:
     problems = []
     for err in _union_errors(exc.errors()):
         loc = tuple(err["loc"])
         kind = err["type"]
-        path = format_path(loc)
+        path = named_path(loc, data)
         if kind == "extra_forbidden":
             message = f"unknown key '{loc[-1]}'."
             fix = "remove it or correct its spelling (see docs/params.md for the allowed keys)."
@@ -567,7 +585,7 @@ def _load_model(path: Path, model: type[Model], workspace: Path, problems: list[
     try:
         return model.model_validate(data), lines
     except PydanticValidationError as exc:
-        problems.extend(_pydantic_problems(exc, display, lines))
+        problems.extend(_pydantic_problems(exc, display, lines, data))
         # The cross-checks need a valid model; duplicate ids can still be found in the raw
         # data, so one run lists them alongside the schema problems.
         for list_name, key in _ID_LISTS.get(model, ()):
@@ -640,7 +658,9 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
     all_authority_ids = {p.stem for p in (params_dir / "authorities").glob("*.y*ml")}
     all_group_ids = {p.stem for p in (params_dir / "client-groups").glob("*.y*ml")}
     if not all_authority_ids:
-        problems.append(Problem("params/authorities/", "has no authority files.", fix="add one YAML file per authority."))
+        problems.append(Problem("params/authorities/", "has no authority files.",
+                                fix="run 'strategy-docs new authority ID' (ID in lower-case letters, digits and "
+                                    "hyphens, e.g. 'northshire') to add one from a commented scaffold."))
     if not all_group_ids:
         problems.append(Problem("params/client-groups/", "has no client group files.", fix="add one YAML file per client group."))
 
@@ -649,6 +669,13 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
     if project is not None:
         _check_matrix(project, all_authority_ids, all_group_ids, problems, project_lines)
         pairs = matrix_pairs(project, sorted(all_authority_ids), sorted(all_group_ids))
+        if not pairs and all_authority_ids and all_group_ids:
+            authority = sorted(all_authority_ids)[0]
+            problems.append(Problem("params/project.yaml", "the matrix has no documents to build yet.", field="matrix",
+                                    line=project_lines.line_for(("matrix",)),
+                                    fix=f"add a strategy with 'strategy-docs new strategy {authority} CLIENT_GROUP' "
+                                        f"(client groups: {', '.join(sorted(all_group_ids))}); it puts the pair "
+                                        "in the matrix."))
     else:  # the matrix is unknown: still check every strategy file there is, so one run lists every problem
         pairs = sorted({(p.parent.name, p.stem) for p in (params_dir / "strategies").glob("*/*.yaml")
                         if re.match(SLUG_PATTERN, p.parent.name) and re.match(SLUG_PATTERN, p.stem)})

@@ -7,7 +7,7 @@ must be rendered again. Keys are computed from content, never from timestamps or
 which differ run to run.
 
 Reading and validating every parameters and data file takes seconds for a hundred documents, so
-a finished plan is kept in build/.state/plans.json under an *input stamp*: the path, size,
+a finished plan is kept in .strategy-docs/plans.json under an *input stamp*: the path, size,
 mtime, ctime and inode of every file under params/, data/, notebooks/, templates/ and the
 package source. A rebuild with the same stamp reuses the plan without reading any of them
 (any write changes ctime, which no tool can set back); any difference re-plans from content.
@@ -160,10 +160,12 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
     workspace = params.workspace
     project = params.project
     formats = tuple(formats or project.formats)
-    notebooks = [workspace / "notebooks" / f"{name}.ipynb" for name in SECTION_NOTEBOOKS]
+    from .bundled import section_notebooks, template_dir
+
+    notebooks = section_notebooks(workspace)
     notebook_keys = {p.stem: notebook_digest(p) for p in notebooks}
     notebooks_key = _combine(*notebook_keys.values())
-    templates_key = tree_digest(workspace / "templates" / "strategy")
+    templates_key = tree_digest(template_dir(workspace, "strategy"))
     project_key = sha256_bytes(project.model_dump_json(exclude={"matrix"}).encode())
     if project.previous_edition:  # "what changed" reads the archived edition
         project_key = _combine(project_key, tree_digest(workspace / "params" / "editions" / project.previous_edition))
@@ -242,6 +244,10 @@ def input_stamp(workspace: Path) -> str | None:
     for folder in STAMPED_FOLDERS:
         lines.extend(_stat_lines(workspace / folder, newest))
     lines.extend(_stat_lines(Path(__file__).parent, newest))
+    from .bundled import notebooks_dir, templates_dir
+
+    for shipped in (notebooks_dir(), templates_dir()):  # what a workspace does not override comes from here
+        lines.extend(_stat_lines(shipped, newest))
     if newest[0] > now - RACY_SECONDS * 1e9:
         return None
     return sha256_bytes("\n".join(lines).encode("utf-8", "surrogateescape"))
