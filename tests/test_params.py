@@ -49,7 +49,7 @@ def test_unknown_key_wrong_type_and_missing_field_reported_together(workspace):
     mine = [p for p in problems if p.file == f"params/strategies/{authority}/{group}.yaml"]
     fields = {p.field for p in mine}
     assert "document_control.titel" in fields
-    assert "risks[0].inherent.likelihood" in fields
+    assert "risks[R1].inherent.likelihood" in fields  # items named by their id
     assert "document_control.owner" in fields
     unknown = next(p for p in mine if p.field == "document_control.titel")
     assert "unknown key 'titel'" in unknown.message

@@ -83,14 +83,14 @@ def test_bad_indentation_is_a_syntax_error_with_a_line(ws):
 def test_unknown_key_gives_path_line_and_fix(ws):
     edit_yaml(ws / STRATEGY, lambda d: d["risks"][0].update(likelyhood=3))
     [problem] = only(problems_of(ws), STRATEGY)
-    assert problem.field == "risks[0].likelyhood"
+    assert problem.field == "risks[R1].likelyhood"
     assert "unknown key 'likelyhood'" in problem.message and problem.fix
     assert "likelyhood" in line_of(ws, problem)
 
 
 def test_wrong_type_says_what_is_expected(ws):
     edit_yaml(ws / STRATEGY, lambda d: d["risks"][0]["inherent"].update(likelihood="quite likely"))
-    [problem] = only(problems_of(ws), STRATEGY, "risks[0].inherent.likelihood")
+    [problem] = only(problems_of(ws), STRATEGY, "risks[R1].inherent.likelihood")
     assert "integer" in problem.message and "quite likely" in problem.message
     assert "likelihood" in line_of(ws, problem)
 
@@ -103,7 +103,7 @@ def test_list_where_a_mapping_is_expected(ws):
 
 def test_value_out_of_range_says_the_limit(ws):
     edit_yaml(ws / STRATEGY, lambda d: d["risks"][1]["residual"].update(impact=9))
-    [problem] = only(problems_of(ws), STRATEGY, "risks[1].residual.impact")
+    [problem] = only(problems_of(ws), STRATEGY, "risks[R2].residual.impact")
     assert "less than or equal to 5" in problem.message
     edit_yaml(ws / STRATEGY, lambda d: d["risks"][1]["residual"].update(impact=3))
     edit_yaml(ws / PROJECT, lambda d: d["edition"].update(years=40))
@@ -274,7 +274,7 @@ def test_symlink_loop_is_refused(ws):
 
 def test_huge_value_is_echoed_short(ws):
     edit_yaml(ws / STRATEGY, lambda d: d["risks"][0]["inherent"].update(likelihood="x" * 100_000))
-    [problem] = only(problems_of(ws), STRATEGY, "risks[0].inherent.likelihood")
+    [problem] = only(problems_of(ws), STRATEGY, "risks[R1].inherent.likelihood")
     assert len(str(problem)) < 1000
 
 
@@ -305,7 +305,7 @@ def test_cli_lists_every_problem_exits_2_and_builds_nothing(ws):
         assert result.returncode == 2, result.stdout + result.stderr
         err = result.stderr
         assert "3 problems found" in err and "Nothing was built" in err
-        assert f"{STRATEGY}, line " in err and "field 'risks[0].inherent.likelihood'" in err
+        assert f"{STRATEGY}, line " in err and "field 'risks[R1].inherent.likelihood'" in err
         assert "field 'document_control.titel'" in err and "unknown key 'titel'" in err
         assert f"{PROJECT}, line " in err and "field 'edition.start_year'" in err
         assert "Traceback" not in err

@@ -527,6 +527,9 @@ def named_path(loc: tuple, data: Any) -> str:
             item = here[part] if isinstance(here, list) and 0 <= part < len(here) else None
             key = next((item[k] for k in ("id", "code") if isinstance(item, dict)
                         and isinstance(item.get(k), (str, int)) and not isinstance(item.get(k), bool)), None)
+            if key is not None and sum(isinstance(other, dict) and other.get(k) == key
+                                       for other in here for k in ("id", "code")) != 1:
+                key = None  # a duplicated id names no one item: say its position
             out += f"[{part if key is None else key}]"
             here = item
         else:
