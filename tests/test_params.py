@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from strategy_docs.errors import ParamsError
 from strategy_docs.params import Edition, contrast_ratio, load_params, matrix_pairs
@@ -84,8 +85,9 @@ def test_reference_to_unknown_hypothesis_theme_and_outcome(workspace):
     edit_yaml(path, break_it)
     messages = {p.field: p.message for p in problems_of(workspace)}
     assert "hypothesis 'H99'" in messages["gap_analysis[0].hypotheses[0]"]
-    assert "theme 'no-such-theme'" in messages["intentions[0].theme"]
-    assert "outcome 'ZZ9'" in messages["intentions[0].outcomes[0]"]
+    intention = yaml.safe_load(path.read_text())["intentions"][0]["id"]  # items are named by id, not position
+    assert "theme 'no-such-theme'" in messages[f"intentions[{intention}].theme"]
+    assert "outcome 'ZZ9'" in messages[f"intentions[{intention}].outcomes[0]"]
 
 
 def test_yaml_syntax_error_names_the_line(workspace):

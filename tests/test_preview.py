@@ -290,7 +290,7 @@ def test_a_failing_section_shows_section_cell_and_message(running):
         body, _ = client.wait_for(lambda b: "could not be built" in b)
         text = _text(body)
         assert "section 07-risks, cell" in text and "ValueError: risk scores do not add up" in text
-        assert "build/failed/" in text and "07-risks.ipynb" in text
+        assert ".strategy-docs/failed/" in text and "07-risks.ipynb" in text
         assert client.status()["state"] == "error"
     finally:
         path.write_text(original, encoding="utf-8")

@@ -798,7 +798,8 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
     problems: list[Problem] = []
 
     def problem(path: tuple, message: str, fix: str = "", severity: str = "error") -> None:
-        problems.append(Problem(file, message, field=format_path(path), line=lines.line_for(path), fix=fix, severity=severity))
+        field = named_path(path, strategy.model_dump(include={path[0]}))  # risks[R2], not risks[1]
+        problems.append(Problem(file, message, field=field, line=lines.line_for(path), fix=fix, severity=severity))
 
     _duplicates([h.id for h in strategy.hypotheses], "hypotheses", "id", file, lines, problems)
     _duplicates([t.id for t in strategy.themes], "themes", "id", file, lines, problems)

@@ -46,7 +46,21 @@ def init_workspace(dest: Path, with_example: bool = True, source: Path | None = 
     dest = Path(dest).resolve()
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
         raise WorkspaceError(f"{dest} already exists and is not empty. Fix: choose a new folder name.")
+    created = not dest.exists()
     dest.mkdir(parents=True, exist_ok=True)
+    try:
+        _fill_workspace(dest, source, with_example)
+    except BaseException:  # a half-made workspace would pass for a real one next time
+        if created:
+            shutil.rmtree(dest, ignore_errors=True)
+        else:
+            for child in dest.iterdir():
+                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+        raise
+    return Workspace(dest)
+
+
+def _fill_workspace(dest: Path, source: Path, with_example: bool) -> None:
     shutil.copytree(source / "params" / "client-groups", dest / "params" / "client-groups")
     (dest / "params" / "authorities").mkdir(parents=True)
     (dest / "params" / "strategies").mkdir(parents=True)
@@ -67,7 +81,6 @@ def init_workspace(dest: Path, with_example: bool = True, source: Path | None = 
         year = dt.date.today().year if dt.date.today().month >= 4 else dt.date.today().year - 1
         project = _fill(_scaffold("project.yaml"), START_YEAR=str(year), START_FY=_fy(year))
     (dest / "params" / "project.yaml").write_text(project, encoding="utf-8")
-    return Workspace(dest)
 
 
 def _restrict_matrix(project_yaml: str, authority: str) -> str:
