@@ -221,7 +221,7 @@ def all_record_stamp(ws: Workspace) -> str:
 def withdraw_documents(ws: Workspace, matrix: set[tuple[str, str]]) -> list[dict]:
     """Take out of the publish folder every document whose authority / client group left the matrix.
 
-    The rule (docs/publishing.md): the publish folder and the index hold exactly the documents of
+    The rule (docs/workspaces.md): the publish folder and the index hold exactly the documents of
     the current matrix, of every edition. A withdrawn document's files move to
     .strategy-docs/withdrawn/ (nothing is lost); its record and executed notebooks are dropped, so
     a pair put back in the matrix is built afresh.
