@@ -793,12 +793,16 @@ def _duplicates(values: list[str], list_name: str, key: str, file: str, lines: L
             seen[value] = index
 
 
-def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup, file: str, lines: LineMap) -> list[Problem]:
-    """Cross-reference checks within one strategy file, against its authority and client group."""
+def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup, file: str, lines: LineMap,
+                   name_items: bool = True) -> list[Problem]:
+    """Cross-reference checks within one strategy file, against its authority and client group.
+
+    Field paths name list items by id (`risks[R2]`); `name_items=False` keeps positions, for
+    callers that map a problem back to a row (registers.py)."""
     problems: list[Problem] = []
 
     def problem(path: tuple, message: str, fix: str = "", severity: str = "error") -> None:
-        field = named_path(path, strategy.model_dump(include={path[0]}))  # risks[R2], not risks[1]
+        field = named_path(path, strategy.model_dump(include={path[0]})) if name_items else format_path(path)
         problems.append(Problem(file, message, field=field, line=lines.line_for(path), fix=fix, severity=severity))
 
     _duplicates([h.id for h in strategy.hypotheses], "hypotheses", "id", file, lines, problems)

@@ -809,7 +809,8 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
             loc = tuple(err["loc"])
             problems.append(_locate(problem, loc, sheets))
         raise ParamsError(problems) from None
-    checks = check_strategy(strategy, params.authorities[authority], params.client_groups[client_group], display, LineMap())
+    checks = check_strategy(strategy, params.authorities[authority], params.client_groups[client_group], display, LineMap(),
+                            name_items=False)  # positions: _locate maps them to sheet rows
     for problem in checks:
         problems.append(_locate(problem, _parse_field(problem.field), sheets))
     errors = [p for p in problems if p.severity == "error"]
