@@ -586,7 +586,9 @@ def _load_model(path: Path, model: type[Model], workspace: Path, problems: list[
                                 line=1, fix="start the file with 'key: value' lines."))
         return None, lines
     try:
-        return model.model_validate(data), lines
+        validated = model.model_validate(data)
+        problems.extend(_scaffold_text(data, display, lines))
+        return validated, lines
     except PydanticValidationError as exc:
         problems.extend(_pydantic_problems(exc, display, lines, data))
         # The cross-checks need a valid model; duplicate ids can still be found in the raw
@@ -598,6 +600,33 @@ def _load_model(path: Path, model: type[Model], workspace: Path, problems: list[
                           for item in items]
                 _duplicates(values, list_name, key, display, lines, problems)
         return None, lines
+
+
+_SCAFFOLD_TEXT = re.compile(r"^TO[ -]DO\b")  # what `strategy-docs new` writes where a value is still to come
+
+
+def _scaffold_text(data: Any, display: str, lines: LineMap) -> list[Problem]:
+    """One warning per file still holding a scaffold's "TO DO" values: they would be published as written."""
+    found: list[tuple] = []
+
+    def walk(value: Any, loc: tuple) -> None:
+        if isinstance(value, str) and _SCAFFOLD_TEXT.match(value):
+            found.append(loc)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*loc, key))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, (*loc, i))
+
+    walk(data, ())
+    if not found:
+        return []
+    first = found[0]
+    return [Problem(display, f"still holds {len(found)} 'TO DO' value{'s' if len(found) != 1 else ''} from the "
+                             "scaffold; they would be published as written.", field=named_path(first, data),
+                    line=lines.line_for(first), severity="warning",
+                    fix="write the real values (the comment beside each says what it is for).")]
 
 
 _ID_LISTS: dict[type, tuple[tuple[str, str], ...]] = {
