@@ -88,7 +88,11 @@ def test_working_files_left_in_build_by_earlier_versions_are_removed(tmp_path):
         (ws.build / legacy).mkdir(parents=True)
         (ws.build / legacy / "x.ipynb").write_text("{}")
     (ws.build / "2026-27" / "northshire" / "carers.html").write_text("<html></html>")
+    (ws.build / "prepared" / "northshire" / "carers").mkdir(parents=True)
+    (ws.build / "prepared" / "northshire" / "carers" / "03-needs.ipynb").write_text("analyst's edits")
     (ws.build / ".git").mkdir()  # someone publishes build/ with git: not ours, left alone
     remove_legacy_working_files(ws)
     assert published(tmp_path) == ["2026-27/northshire/carers.html"]
     assert (ws.build / ".git").is_dir()
+    # Prepared notebooks may hold an analyst's work: moved beside build/, not deleted.
+    assert (ws.root / "prepared" / "northshire" / "carers" / "03-needs.ipynb").read_text() == "analyst's edits"

@@ -294,6 +294,7 @@ def test_all_problems_of_a_run_are_listed_together(ws):
 # ---------------------------------------------------------------- through the command line
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_cli_lists_every_problem_exits_2_and_builds_nothing(ws):
     (ws / "build").mkdir()
     (ws / "build" / "index.html").write_text("<html>last good</html>")
@@ -422,6 +423,7 @@ def _originals(fuzz_ws):
         ORIGINALS[target] = load_yaml(fuzz_ws / target)
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mutated())
 def test_property_mutated_params_never_crash(fuzz_ws, case):
@@ -442,10 +444,12 @@ YAML_PIECES = ["\n", "  ", "- ", ": ", "key", "name", "[", "]", "{", "}", ",", "
     safe_text,
     st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
 ))
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_property_random_yaml_text_never_crashes(fuzz_ws, target, text):
     _with_file(fuzz_ws, target, text.encode("utf-8", "surrogatepass"))
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(TARGETS), st.binary(max_size=300))
 def test_property_random_bytes_never_crash(fuzz_ws, target, content):

@@ -452,6 +452,7 @@ def test_identifiers_are_slugs(ws, name):
     assert any(p.field == "matrix.authorities[0]" and "lower-case letters" in p.fix for p in problems)
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_command_line_identifiers_must_be_in_the_matrix(ws):
     result = cli(ws, "build", "--authority", "../../etc", "--format", "html")
     assert result.returncode == 2 and "'../../etc' is not an authority in the build matrix" in result.stderr

@@ -371,9 +371,17 @@ def _remove_stale_under(top: Path) -> list[Path]:
 
 
 def remove_legacy_working_files(ws: Workspace) -> None:
-    """Earlier versions kept working files inside build/: build/.state, build/failed and each
-    document's notebooks/ folder. They are ours and not for publishing, so they go."""
-    for name in (".state", "failed", "prepared"):
+    """Earlier versions kept working files inside build/: build/.state, build/failed, each
+    document's notebooks/ folder (caches, they go) and build/prepared (an analyst may have
+    edited those notebooks: they move to prepared/ beside build/, or into the work folder)."""
+    prepared = ws.build / "prepared"
+    if prepared.is_dir() and not prepared.is_symlink():
+        target = ws.root / "prepared"
+        if target.exists():
+            target = ws.work / f"prepared-from-build-{os.getpid()}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(prepared, target)
+    for name in (".state", "failed"):
         legacy = ws.build / name
         if legacy.is_dir() and not legacy.is_symlink():
             shutil.rmtree(legacy, ignore_errors=True)
