@@ -106,11 +106,12 @@ def tree_digest(folder: Path) -> str:
 
 @lru_cache(maxsize=1)
 def package_digest() -> str:
-    """The package's own source: a change to analysis code must rebuild what it computed."""
+    """The package's own source (and, installed, its shipped notebooks and templates): a change to
+    analysis code must rebuild what it computed, and a Dask worker must run the same."""
     root = Path(__file__).parent
     h = hashlib.sha256(__version__.encode())
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".j2", ".css", ".json") and "__pycache__" not in path.parts:
+        if path.is_file() and path.suffix in (".py", ".j2", ".css", ".json", ".ipynb") and "__pycache__" not in path.parts:
             h.update(path.relative_to(root).as_posix().encode())
             h.update(file_digest(path).encode())
     return h.hexdigest()
