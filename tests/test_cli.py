@@ -55,8 +55,8 @@ def test_quiet_and_verbose_go_before_or_after_the_command(warned):
     for args in (("-q", "validate", "-w", str(warned)), ("validate", "-q", "-w", str(warned))):
         quiet = invoke(*args)
         assert quiet.exit_code == 0, quiet.output
-        assert "warning: " not in quiet.output and "Valid: 15 documents" not in quiet.output
-        assert "(1 warning; --strict would fail on them)" in quiet.output
+        assert "warning: " not in quiet.output  # the warning itself is detail...
+        assert "Valid: 5 documents" in quiet.output and "(1 warning; --strict would fail on them)" in quiet.output
     # -v before and -q after cancel out.
     assert "warning: " + STRATEGY in invoke("-v", "validate", "-q", "-w", str(warned)).output
 

@@ -1,4 +1,4 @@
-"""Finding a workspace and its folders, and scaffolding a new one with `init`."""
+"""Finding a workspace (for commands and for notebooks) and the folders in it."""
 
 from __future__ import annotations
 
