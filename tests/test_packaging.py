@@ -37,10 +37,11 @@ def _copy_source(dest: Path) -> Path:
 def _build_wheel(tmp: Path) -> Path:
     source = _copy_source(tmp / "source")
     wheels = tmp / "wheels"
-    base = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-index", "-q", str(source), "-w", str(wheels)]
-    done = subprocess.run([*base, "--no-build-isolation"], capture_output=True, text=True, timeout=300)
-    if done.returncode != 0:  # no `wheel` here: let pip fetch the build backend
-        done = subprocess.run(base[:4] + base[5:], capture_output=True, text=True, timeout=300)
+    base = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(source), "-w", str(wheels)]
+    # With this environment's setuptools and wheel (no download); failing that, pip fetches the backend.
+    done = subprocess.run([*base, "--no-index", "--no-build-isolation"], capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        done = subprocess.run(base, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     [wheel] = wheels.glob("strategy_docs-*.whl")
     return wheel
