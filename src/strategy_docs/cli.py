@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -304,7 +305,8 @@ def prepare(ws: Workspace, out: Output, authority: str, client_group: str, secti
     written = prepare_notebooks(ws, authority, client_group, section, output)
     for path in written:
         click.echo(_relative(path, Path.cwd()))
-    out.info(f"Prepared {plural(len(written), 'notebook')}. Open them with: jupyter lab {_relative(written[0].parent, Path.cwd())}")
+    out.info(f"Prepared {plural(len(written), 'notebook')}. Open them with: jupyter lab {_relative(written[0].parent, Path.cwd())}"
+             + ("" if shutil.which("jupyter") else ' (JupyterLab: pip install "strategy-docs[lab]")'))
 
 
 if __name__ == "__main__":  # pragma: no cover
