@@ -366,11 +366,12 @@ def test_cli_validate_reports_file_column_row_and_exits_2(ws):
     assert "Traceback" not in err and "Nothing was built" in err
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_cli_build_with_bad_data_executes_nothing(ws):
     set_cell(ws, "indicators", 1, "period", "last year")
     result = cli(ws, "build", "--format", "html", "--jobs", "1", timeout=120)
     assert result.returncode == 2 and f"{FOLDER}/indicators.csv, line 2, field 'period'" in result.stderr
-    assert not (ws / "build" / "2026-27").exists() and not (ws / "build" / ".state" / "work").exists()
+    assert not (ws / "build" / "2026-27").exists() and not (ws / ".strategy-docs" / "work").exists()
 
 
 # ---------------------------------------------------------------- property: junk cells never crash the reader

@@ -36,6 +36,7 @@ class BuildOptions:
     executor: str = "local"  # local | serial | dask
     scheduler: str | None = None
     wait: bool = False
+    strict: bool = False  # warnings count as failures: nothing is built
     keep_kernel: bool = False  # serial executor only: leave the warm kernel running after the build (preview)
 
 
@@ -204,6 +205,7 @@ def plan(ws: Workspace, options: BuildOptions) -> tuple[list[DocumentJob], list[
         if cached is not None:
             return cached
     params = validate(ws, options.authorities, options.client_groups)
+    _write_matrix(ws, params.pairs())
     jobs = plan_documents(params, options.authorities, options.client_groups, options.formats)
     save_cached_plan(ws.state, options_key, stamp, jobs, params.warnings, params.project.name)
     return jobs, params.warnings, params.project.name
@@ -214,6 +216,10 @@ def build(ws: Workspace, options: BuildOptions, on_planned: Callable[[int], None
     started = time.perf_counter()
     report = BuildReport()
     jobs, report.warnings, project_name = plan(ws, options)
+    if options.strict and report.warnings:
+        from .errors import StrictWarningsError
+
+        raise StrictWarningsError(report.warnings)
     report.planned = len(jobs)
     with build_lock(ws, wait=options.wait):
         tasks = []
@@ -233,17 +239,35 @@ def build(ws: Workspace, options: BuildOptions, on_planned: Callable[[int], None
     return report
 
 
+MATRIX_FILE = "matrix.json"
+
+
+def _write_matrix(ws: Workspace, pairs: list[tuple[str, str]]) -> None:
+    """The whole matrix (whatever the filters), beside the plan it was read with: the index lists only these."""
+    from .publish import atomic_write
+
+    atomic_write(ws.work / MATRIX_FILE, json.dumps(sorted(pairs)).encode("utf-8"))
+
+
+def _read_matrix(ws: Workspace) -> set[tuple[str, str]] | None:
+    try:
+        return {(a, g) for a, g in json.loads((ws.work / MATRIX_FILE).read_text(encoding="utf-8"))}
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def _write_index_if_changed(ws: Workspace, project_name: str) -> None:
     """Rewrite the manifests and the index unless no record changed since they were written."""
     stamp_file = ws.state / "index-stamp"
     inputs = input_stamp(ws.root)  # templates/index and the code that renders it
-    stamp = json.dumps([project_name, all_record_stamp(ws), inputs])
+    matrix = _read_matrix(ws)
+    stamp = json.dumps([project_name, all_record_stamp(ws), inputs, sorted(matrix or [])])
     try:
         if inputs is not None and stamp_file.read_text(encoding="utf-8") == stamp and (ws.build / "index.html").is_file():
             return
     except OSError:
         pass
-    write_manifest_and_index(ws, project_name)
+    write_manifest_and_index(ws, project_name, matrix)
     from .publish import atomic_write
 
     atomic_write(stamp_file, stamp.encode("utf-8"))

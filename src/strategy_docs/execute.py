@@ -238,7 +238,9 @@ _register_engine()
 
 
 def _section_notebook_paths(workspace: Path) -> list[Path]:
-    return [workspace / "notebooks" / f"{name}.ipynb" for name in SECTION_NOTEBOOKS]
+    from .bundled import section_notebooks
+
+    return section_notebooks(workspace)
 
 
 def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: DocumentResult,
@@ -407,7 +409,9 @@ def render_outputs(job: DocumentJob, workspace: Path, notebooks: list, result: D
     from . import render
 
     started = time.perf_counter()
-    template_dir = workspace / "templates" / "strategy"
+    from .bundled import template_dir as find_template_dir
+
+    template_dir = find_template_dir(workspace, "strategy")
     meta = dict(job.meta)
     document = render.assemble(notebooks)
     html = render.render_html(document, meta, template_dir)

@@ -821,7 +821,8 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
             if not (row_errors and err["type"] == "too_short"):  # a register emptied by its failed rows
                 problems.append(_locate(problem, loc, sheets))
         raise ParamsError(problems) from None
-    checks = check_strategy(strategy, params.authorities[authority], params.client_groups[client_group], display, LineMap())
+    checks = check_strategy(strategy, params.authorities[authority], params.client_groups[client_group], display, LineMap(),
+                            name_items=False)  # positions: _locate maps them to sheet rows
     for problem in checks:
         if any(f"'{ident}'" in problem.message for ident in failed_ids):
             continue  # follows from a row already reported

@@ -1,9 +1,9 @@
-"""Finding a workspace and its folders, and scaffolding a new one with `init`."""
+"""Finding a workspace (for commands and for notebooks) and the folders in it."""
 
 from __future__ import annotations
 
 import errno
-import shutil
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +11,9 @@ from .errors import Problem, WorkspaceError
 from .registry import SECTION_IDS
 
 SECTION_NOTEBOOKS = SECTION_IDS  # in the order they run and are assembled (declared in registry.py)
+
+
+WORK_FOLDER = ".strategy-docs"
 
 
 @dataclass(frozen=True)
@@ -35,27 +38,54 @@ class Workspace:
 
     @property
     def build(self) -> Path:
+        """The publish folder: only what a website serves (HTML, PDF, DOCX and the index)."""
         return self.root / "build"
 
     @property
+    def work(self) -> Path:
+        """Everything else a build keeps: executed and failed notebooks, records, caches, the lock.
+
+        A sibling of build/, not inside it, so copying build/ whole to a web server publishes
+        nothing that is not for readers.
+        """
+        return self.root / WORK_FOLDER
+
+    @property
     def state(self) -> Path:
-        """Build state that is not for publishing: cache records, the lock, scratch folders."""
-        return self.build / ".state"
+        return self.work
 
     def section_paths(self) -> list[Path]:
-        return [self.notebooks / f"{name}.ipynb" for name in SECTION_NOTEBOOKS]
+        """The section notebooks: the workspace's own where it has them, else the package's."""
+        from .bundled import section_notebooks
+
+        return section_notebooks(self.root)
+
+
+WORKSPACE_ENV = "STRATEGY_DOCS_WORKSPACE"
+
+
+def _is_workspace(folder: Path) -> bool:
+    project = folder / "params" / "project.yaml"
+    return project.is_file() or project.is_symlink()  # a bad link is reported by validate, not as "no workspace"
 
 
 def find_workspace(start: Path | str | None = None) -> Workspace:
-    """The workspace is the first folder, from `start` upwards, holding params/project.yaml."""
+    """The workspace: the first folder from `start` (default: the current folder) upwards holding
+    params/project.yaml; without `start`, else the folder $STRATEGY_DOCS_WORKSPACE names."""
     here = Path(start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        project = folder / "params" / "project.yaml"
-        if project.is_file() or project.is_symlink():  # a bad link is reported by validate, not as "no workspace"
+        if _is_workspace(folder):
             return Workspace(folder)
+    searched = f"{here} and the folders above it"
+    if start is None:
+        env = os.environ.get(WORKSPACE_ENV)
+        if env and _is_workspace(Path(env).expanduser().resolve()):
+            return Workspace(Path(env).expanduser().resolve())
+        searched += f", and ${WORKSPACE_ENV} ({env or 'not set'})"
     raise WorkspaceError(
-        f"No strategy-docs workspace found at or above {here}: there is no params/project.yaml. "
-        "Fix: run the command inside a workspace, pass --workspace DIR, or create one with 'strategy-docs init DIR'."
+        f"No strategy-docs workspace found (a folder with params/project.yaml): searched {searched}. "
+        f"Fix: run the command inside a workspace, pass --workspace DIR, set {WORKSPACE_ENV}=DIR, "
+        "or create one with 'strategy-docs init DIR'."
     )
 
 
@@ -114,45 +144,13 @@ def duplicate_sources(folder: Path, root: Path, suffixes: tuple[str, ...], what:
     return problems
 
 
-def init_workspace(dest: Path, source: Workspace, with_example: bool = True) -> Workspace:
-    """Scaffold a new workspace for another team from the bundled example.
-
-    The new workspace gets the section notebooks, the templates and a params skeleton. With
-    `with_example`, one authority's params and synthetic data come along so the new workspace
-    builds at once and shows every section working; teams then replace them with their own.
-    """
-    dest = Path(dest).resolve()
-    if dest.exists() and any(dest.iterdir()):
-        raise WorkspaceError(f"{dest} already exists and is not empty. Fix: choose a new folder name.")
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(source.notebooks, dest / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    shutil.copytree(source.templates, dest / "templates")
-    shutil.copytree(source.params / "client-groups", dest / "params" / "client-groups")
-    (dest / "params" / "authorities").mkdir(parents=True)
-    (dest / "params" / "strategies").mkdir(parents=True)
-    (dest / "data").mkdir()
-    (dest / "build").mkdir()
-    (dest / ".gitignore").write_text("build/\n.ipynb_checkpoints/\n", encoding="utf-8")
-    project = (source.params / "project.yaml").read_text(encoding="utf-8")
-    if with_example:
-        authority = sorted(p.stem for p in (source.params / "authorities").glob("*.yaml"))[0]
-        shutil.copy2(source.params / "authorities" / f"{authority}.yaml", dest / "params" / "authorities")
-        shutil.copytree(source.params / "strategies" / authority, dest / "params" / "strategies" / authority)
-        shutil.copytree(source.data / authority, dest / "data" / authority)
-        if (source.params / "logos").is_dir():
-            shutil.copytree(source.params / "logos", dest / "params" / "logos")
-        project = _restrict_matrix(project, authority)
-    (dest / "params" / "project.yaml").write_text(project, encoding="utf-8")
-    return Workspace(dest)
-
-
-def _restrict_matrix(project_yaml: str, authority: str) -> str:
-    import yaml
-
-    data = yaml.safe_load(project_yaml)
-    data.setdefault("matrix", {})
-    data["matrix"]["authorities"] = [authority]
-    data["matrix"]["exclude"] = [e for e in data["matrix"].get("exclude", []) if e.get("authority") == authority]
-    return "# Project settings: the edition, which documents to build and in which formats.\n" + yaml.safe_dump(
-        data, sort_keys=False, allow_unicode=True
-    )
+def locate_workspace(given: Path | str | None = None) -> Path:
+    """For notebooks: the `workspace` parameter if set (it must be a workspace), else found as above."""
+    if given is None or str(given) == "":
+        return find_workspace().root
+    path = Path(given).expanduser().resolve()
+    if not _is_workspace(path):
+        raise WorkspaceError(f"The workspace parameter {str(given)!r} is {path}, which has no params/project.yaml. "
+                             "Fix: set it to your workspace folder, or to None to search from the current folder "
+                             f"upwards and then ${WORKSPACE_ENV}.")
+    return path
