@@ -42,6 +42,7 @@ def test_unknown_key_wrong_type_and_missing_field_reported_together(workspace):
     def break_it(data):
         data["document_control"]["titel"] = "typo"
         data["risks"][0]["inherent"]["likelihood"] = "very"
+        del data["intentions"][0]["title"]  # identity: still required (owner, scores... may be left out)
         del data["document_control"]["owner"]
 
     edit_yaml(path, break_it)
@@ -50,7 +51,7 @@ def test_unknown_key_wrong_type_and_missing_field_reported_together(workspace):
     fields = {p.field for p in mine}
     assert "document_control.titel" in fields
     assert "risks[0].inherent.likelihood" in fields
-    assert "document_control.owner" in fields
+    assert "intentions[0].title" in fields
     unknown = next(p for p in mine if p.field == "document_control.titel")
     assert "unknown key 'titel'" in unknown.message
     assert unknown.line is not None and unknown.line > 1

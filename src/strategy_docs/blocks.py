@@ -286,6 +286,8 @@ def table(
         if blank_missing and _is_missing(value):
             return {"text": "", "numeric": True} if name in numeric else {"text": ""}
         if name in status_specs:
+            if isinstance(value, str) and not value.strip():  # not stated (no rating earned): a blank cell
+                return {"text": ""}
             status = _status_for(value, status_specs[name])
             if status is None:
                 state["missing"] = True
@@ -547,6 +549,8 @@ def validate_block(block: Mapping[str, Any]) -> dict:
                    "cycle block: each row needs a label")
             for field in ("current", "expected"):
                 span = row.get(field)
+                if field == "expected" and span == []:  # the plan states no expected position
+                    continue
                 _check(isinstance(span, list) and len(span) == 2
                        and all(isinstance(i, int) and 0 <= i < len(stages) for i in span)
                        and span[0] <= span[1],

@@ -431,12 +431,24 @@ class AuthorityData:
     indicators: pd.DataFrame
     files: dict[str, Path]
 
+    def has(self, table: str) -> bool:
+        """True when the authority supplied this table (an absent table leaves its sections out)."""
+        return table in self.files
+
     def for_client_group(self, client_group: str) -> "AuthorityData":
         def only(frame: pd.DataFrame) -> pd.DataFrame:
             return frame[frame["client_group"] == client_group].reset_index(drop=True)
 
         return AuthorityData(self.population, only(self.service_users), only(self.providers), only(self.budget),
                              only(self.unit_costs), only(self.indicators), self.files)
+
+
+def empty_table(table: str) -> pd.DataFrame:
+    """An absent table: no rows, the schema's columns, so every consumer sees 'no data'."""
+    import pandas as pd
+
+    dtypes = {"int": "int64", "float": "float64", "text": "object", "bool": "bool"}
+    return pd.DataFrame({c.name: pd.Series([], dtype=dtypes[c.kind]) for c in TABLES[table].columns})
 
 
 def data_files(workspace: Path, authority_id: str) -> dict[str, Path | None]:
@@ -454,10 +466,8 @@ def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str]
     from .params import is_inside
 
     for table, path in data_files(workspace, authority_id).items():
-        expected = f"data/{authority_id}/{table}.csv"
-        if path is None:
-            problems.append(Problem(expected, "is missing.",
-                                    fix=f"add it (CSV or XLSX) with the columns: {', '.join(TABLES[table].column_names)}."))
+        if path is None:  # optional: the sections that need it are left out
+            frames[table] = empty_table(table)
             continue
         display = path.relative_to(workspace).as_posix()
         if not is_inside(path, workspace):

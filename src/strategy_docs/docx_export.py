@@ -658,7 +658,7 @@ class _Writer:
             cells = []
             for index in range(len(stages)):
                 now = row["current"][0] <= index <= row["current"][1]
-                later = row["expected"][0] <= index <= row["expected"][1]
+                later = bool(row["expected"]) and row["expected"][0] <= index <= row["expected"][1]
                 text = "Now and expected" if now and later else "Now" if now else "Expected" if later else ""
                 cells.append({"text": text})
             detail = []

@@ -323,7 +323,10 @@ def _lists(authority, strategy) -> _Lists:
 
     def literal(model, name):
         annotation = model.model_fields[name].annotation
-        return list(get_args(annotation))
+        args = get_args(annotation)
+        if type(None) in args:  # an optional field: the choices of its Literal
+            args = next(get_args(a) for a in args if a is not type(None))
+        return list(args)
 
     return _Lists({
         "levels": [1, 2, 3, 4, 5],
