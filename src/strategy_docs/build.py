@@ -85,13 +85,15 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
                   if a == authority_id and s.budget_totals is not None]
         signature = _data_signature(files, authority, params, totals)
         if signature in validated and len(files) == 6:
-            continue  # the same data and stated totals passed before: skip re-reading every row
+            problems.extend(_left_out_notes(ws, params, authority_id))
+            continue  # the same data and stated totals passed before: skip re-checking them
         try:
             data = load_authority_data(ws.root, authority_id, {loc.code for loc in authority.localities},
                                        authority.nation, client_groups=set(params.client_groups))
         except DataError as exc:
             problems.extend(exc.problems + exc.warnings)
             continue
+        problems.extend(_left_out_notes(ws, params, authority_id, data))
         for (a, g), strategy in params.strategies.items():
             if a != authority_id or strategy.budget_totals is None:
                 continue
@@ -103,6 +105,13 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
     _write_validated(ws, validated)
     params.warnings = problems
     return params
+
+
+def _left_out_notes(ws: Workspace, params: Params, authority_id: str, data=None) -> list[Problem]:
+    """Information: the sections each document leaves out because the plan gives them no content."""
+    from .outline import left_out_notes
+
+    return left_out_notes(ws.root, params, authority_id, data)
 
 
 def _check_filters(params: Params, authorities: list[str] | None, client_groups: list[str] | None) -> None:

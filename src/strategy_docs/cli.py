@@ -132,9 +132,10 @@ def build(ws: Workspace, out: Output, authority, client_group, formats, jobs, fo
         if "bar" in bar:
             bar["bar"].close()
     for warning in report.warnings:
-        out.detail(f"warning: {warning}")
-    if report.warnings and out.verbosity == 0:
-        out.info(f"{len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''} (run with -v to see them).")
+        out.detail(f"{'note' if warning.severity == 'info' else 'warning'}: {warning}")
+    warnings = [w for w in report.warnings if w.severity != "info"]
+    if warnings and out.verbosity == 0:
+        out.info(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} (run with -v to see them).")
     for failed in report.failed:
         where = f"section {failed.section}" + (f", cell {failed.cell}" if failed.cell is not None else "")
         out.error(f"FAILED {failed.job.label}: {where}: {failed.message}")
@@ -166,10 +167,11 @@ def validate(ws: Workspace, out: Output, authority, client_group):
 
     started = time.perf_counter()
     params = run_validate(ws, _split(authority), _split(client_group))
+    warnings = [w for w in params.warnings if w.severity != "info"]
     for warning in params.warnings:
-        out.info(f"warning: {warning}")
+        out.info(f"{'note' if warning.severity == 'info' else 'warning'}: {warning}")
     click.echo(f"Valid: {len(params.strategies)} documents, {len(params.authorities)} authorities, "
-               f"{len(params.client_groups)} client groups ({len(params.warnings)} warnings) "
+               f"{len(params.client_groups)} client groups ({len(warnings)} warnings) "
                f"in {time.perf_counter() - started:.1f} s.")
 
 

@@ -76,7 +76,7 @@ def analysis_inputs(ctx: StrategyContext, cls):
         end_year=ctx.end_year,
         look_ahead_year=ctx.look_ahead_year,
         nation=ctx.authority.nation,
-        age_range=(ctx.client_group.age_range.min, ctx.client_group.age_range.max),
+        age_range=(ctx.client_group.age_range.min, ctx.client_group.age_range.max) if ctx.client_group.age_range else None,
     )
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from . import __version__
 from .data import data_files
 from .errors import Problem
+from .provenance import document_is_synthetic
 from .workspace import SECTION_NOTEBOOKS
 
 if TYPE_CHECKING:  # params.py (pydantic) loads only when the plan has to be made again
@@ -143,13 +144,14 @@ def document_meta(params: Params, authority_id: str, group_id: str) -> dict:
         "client_group_name": group.name,
         "edition": edition.slug,
         "edition_label": edition.label,
-        "status": control.status,
-        "publication_date": control.publication_date.isoformat(),
+        "status": control.status or "",
+        "publication_date": control.publication_date.isoformat() if control.publication_date else None,
         "author": ", ".join(control.authors),
         "owner": control.owner,
         "accent_colour": authority.branding.colour,
         "logo_data_uri": logo_data_uri(params.workspace, authority.branding.logo),
-        "synthetic": params.project.synthetic_data,
+        "synthetic": document_is_synthetic(authority, params.project,
+                                           [t for t, p in data_files(params.workspace, authority_id).items() if p is not None]),
         "generator": f"strategy-docs {__version__}",
     }
 

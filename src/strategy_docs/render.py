@@ -50,7 +50,7 @@ STATUSES = {
     ),
     "final": ("Final", ""),
 }
-REQUIRED_META = ("title", "authority_name", "client_group_name", "edition_label", "status")
+REQUIRED_META = ("title", "authority_name", "client_group_name", "edition_label")  # a status only when the plan states one
 DEFAULT_ACCENT = "#1d4f91"
 ABOUT_ID = "about-this-document"
 RESERVED_IDS = frozenset({"main", "top", "contents-heading", ABOUT_ID})
@@ -238,8 +238,8 @@ def normalise_meta(meta: Mapping[str, Any]) -> dict:
     )}
     for key in ("title", "authority_name", "client_group_name", "edition_label", "author", "owner", "generator"):
         out[key] = str(out[key] or "").strip()
-    out["status"] = str(out["status"]).strip().lower()
-    if out["status"] not in STATUSES:
+    out["status"] = str(out["status"] or "").strip().lower()
+    if out["status"] and out["status"] not in STATUSES:
         raise RenderError(f"status must be one of {', '.join(STATUSES)}, not {meta.get('status')!r}")
     accent = str(out["accent_colour"] or DEFAULT_ACCENT).strip()
     if not _HEX.match(accent):
@@ -420,7 +420,7 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
     nb, toc = _prepare_notebook(notebook)
     toc.append({"id": ABOUT_ID, "text": "About this document"})
     screen_css, paged_css = _read_css(str(template_dir))
-    status_label, status_message = STATUSES[m["status"]]
+    status_label, status_message = STATUSES.get(m["status"], ("", ""))
     accent_rule = f":root {{ --accent: {m['accent_colour']}; }}\n"
     resources = {
         "strategy": {

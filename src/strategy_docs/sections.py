@@ -8,11 +8,12 @@ state numbers are generated from the same values the tables show.
 
 from __future__ import annotations
 
-from functools import cached_property
+from collections.abc import Callable
+from functools import cached_property, wraps
 
 import pandas as pd
 
-from . import blocks, charts
+from . import blocks, charts, provenance
 from .analysis import formatting as fmt
 from .analysis import gaps as gap_analysis
 from .analysis import hypotheses as hypothesis_tests
@@ -33,6 +34,32 @@ POLARITY_WORDS = {"higher": "Higher is better", "lower": "Lower is better"}
 UNIT_SUFFIX = {"percent": "%", "pounds": "£", "days": "days", "weeks": "weeks", "years": "years", "score": "score",
                "ratio": "", "count": "", "rate per 100,000": "per 100,000", "rate per 10,000": "per 10,000",
                "rate per 1,000": "per 1,000"}
+
+
+# A section function says it has nothing to show by returning no blocks; its heading is then left
+# out of the document (render.drop_empty_sections). SHOWN_WHEN holds, for each function, the cheap
+# test of whether it has content, so `validate` can say which sections a document leaves out
+# without drawing a chart; @shown_when makes each function honour its own test.
+SHOWN_WHEN: dict[str, Callable[["Document"], bool]] = {}
+
+
+def shown_when(test: Callable[["Document"], bool]):
+    def decorate(function):
+        SHOWN_WHEN[function.__name__] = test
+
+        @wraps(function)
+        def section(doc: "Document") -> list[dict]:
+            return function(doc) if test(doc) else []
+
+        return section
+
+    return decorate
+
+
+def has_content(doc: "Document", function_name: str) -> bool:
+    """Whether a section function shows anything for this document (without running it)."""
+    test = SHOWN_WHEN.get(function_name)
+    return True if test is None else bool(test(doc))
 
 
 class Document:
@@ -63,18 +90,14 @@ class Document:
 
     def synthetic(self, table: str) -> bool:
         """Whether a data table's figures are synthetic (its data_sources entry, else the project flag)."""
-        source = self.ctx.authority.data_sources.get(table)
-        if source is not None and source.synthetic is not None:
-            return source.synthetic
-        return self.ctx.project.synthetic_data
+        return provenance.is_synthetic(self.ctx.authority, self.ctx.project, table)
 
     def provenance(self, *tables: str) -> list[dict]:
         """Where the figures beside it come from, and a notice when they are synthetic. The whole-document
         notice already covers a document drawn only from synthetic data, so then only the source is said."""
         used = [t for t in tables if self.ctx.data.has(t)]
         out = []
-        sources = [self.ctx.authority.data_sources[t].source for t in used
-                   if t in self.ctx.authority.data_sources and self.ctx.authority.data_sources[t].source]
+        sources = [provenance.source_of(self.ctx.authority, t) for t in used if provenance.source_of(self.ctx.authority, t)]
         if sources:
             out.append(blocks.prose("*Source: " + "; ".join(dict.fromkeys(sources)) + ".*"))
         if any(self.synthetic(t) for t in used) and not document_is_synthetic(self.ctx):
@@ -114,15 +137,7 @@ class Document:
 
 def document_is_synthetic(ctx) -> bool:
     """The whole-document synthetic notice: every data table the document uses is synthetic."""
-    used = [t for t in ("population", "service_users", "providers", "budget", "unit_costs", "indicators") if ctx.data.has(t)]
-    if not used:
-        return False
-
-    def synthetic(table: str) -> bool:
-        source = ctx.authority.data_sources.get(table)
-        return source.synthetic if source is not None and source.synthetic is not None else ctx.project.synthetic_data
-
-    return all(synthetic(t) for t in used)
+    return provenance.document_is_synthetic(ctx.authority, ctx.project, ctx.data.files)
 
 
 def load_document(workspace, authority: str, client_group: str) -> Document:
@@ -175,6 +190,7 @@ def _titled(title: str, markdown: str, level: int = 3) -> list[dict]:
     return [blocks.heading(title, level), blocks.prose(markdown)] if markdown and markdown.strip() else []
 
 
+@shown_when(lambda doc: bool(doc.ctx.project.previous_edition))
 def what_changed(doc: Document) -> list[dict]:
     """'What has changed since the last edition', when the project names a previous edition."""
     if not doc.ctx.project.previous_edition:
@@ -184,6 +200,7 @@ def what_changed(doc: Document) -> list[dict]:
     return what_changed_blocks(doc.ctx)
 
 
+@shown_when(lambda doc: bool(drivers_for(doc.ctx)))
 def policy_drivers(doc: Document) -> list[dict]:
     ctx = doc.ctx
     listed = drivers_for(ctx)
@@ -216,6 +233,7 @@ def drivers_for(ctx: StrategyContext) -> list:
     return [d for d in listed if d.when is None or d.when <= cutoff]
 
 
+@shown_when(lambda doc: _has_outcomes(doc.ctx.strategy.outcomes))
 def outcomes(doc: Document) -> list[dict]:
     framework = doc.ctx.strategy.outcomes
     out = []
@@ -243,6 +261,14 @@ def outcomes(doc: Document) -> list[dict]:
     return out
 
 
+def _has_outcomes(framework) -> bool:
+    if framework.introduction.strip():
+        return True
+    if framework.style == "i-statements":
+        return bool(framework.items)
+    return any(o.sub_outcomes or o.commissioning is not None for o in framework.items)
+
+
 def document_control(doc: Document) -> list[dict]:
     control = doc.ctx.strategy.document_control
     when = (lambda d: d.strftime("%-d %B %Y") if d is not None else None)
@@ -264,6 +290,7 @@ def document_control(doc: Document) -> list[dict]:
 # ---------------------------------------------------------------- 02 hypotheses
 
 
+@shown_when(lambda doc: any(h.test is not None or h.verdict is not None for h in doc.ctx.strategy.hypotheses))
 def hypotheses_summary(doc: Document) -> list[dict]:
     verdicts = [v for _, v, _, _ in doc.hypothesis_results]
     if not any(verdicts):  # no hypothesis has been tested or judged: no counts to give
@@ -276,6 +303,7 @@ def hypotheses_summary(doc: Document) -> list[dict]:
     ])]
 
 
+@shown_when(lambda doc: bool(doc.ctx.strategy.hypotheses))
 def hypotheses_table(doc: Document) -> list[dict]:
     results = doc.hypothesis_results
     if not results:
@@ -297,6 +325,7 @@ def hypotheses_table(doc: Document) -> list[dict]:
                          statuses={"Verdict": lambda v: tones.get(v)} if judged else None)]
 
 
+@shown_when(lambda doc: any(h.implication.strip() for h in doc.ctx.strategy.hypotheses))
 def hypotheses_implications(doc: Document) -> list[dict]:
     items = [f"- **{h.id}**" + (f" ({VERDICT_TONES[v][0].lower()})" if v else "") + f": {h.implication}"
              for h, v, _, _ in doc.hypothesis_results if h.implication.strip()]
@@ -308,6 +337,7 @@ def hypotheses_implications(doc: Document) -> list[dict]:
 # ---------------------------------------------------------------- 03 needs
 
 
+@shown_when(lambda doc: doc.has_needs)
 def needs_sentences(doc: Document) -> list[dict]:
     ctx = doc.ctx
     if not doc.has_needs:
@@ -322,6 +352,7 @@ def needs_sentences(doc: Document) -> list[dict]:
     return [blocks.prose("\n".join(lines))]
 
 
+@shown_when(lambda doc: doc.has_needs)
 def needs_chart(doc: Document) -> list[dict]:
     if not doc.has_needs:
         return []
@@ -331,6 +362,7 @@ def needs_chart(doc: Document) -> list[dict]:
     return blocks.figure(chart)
 
 
+@shown_when(lambda doc: doc.has_needs)
 def needs_period_table(doc: Document) -> list[dict]:
     ctx = doc.ctx
     if not doc.has_needs:
@@ -350,6 +382,8 @@ def needs_period_table(doc: Document) -> list[dict]:
             ] + doc.provenance("population")
 
 
+@shown_when(lambda doc: doc.has_needs and doc.ctx.data.has("service_users")
+            and any(m.service_types for m in doc.ctx.client_group.measures))
 def unmet_need_table(doc: Document) -> list[dict]:
     ctx = doc.ctx
     if not doc.has_needs or not ctx.data.has("service_users"):
@@ -374,6 +408,7 @@ def unmet_need_table(doc: Document) -> list[dict]:
             ] + doc.provenance("population", "service_users")
 
 
+@shown_when(lambda doc: not doc.ctx.data.service_users.empty)
 def service_use_table(doc: Document) -> list[dict]:
     su = doc.ctx.data.service_users
     if su.empty:
@@ -388,6 +423,7 @@ def service_use_table(doc: Document) -> list[dict]:
 # ---------------------------------------------------------------- 04 market and resources
 
 
+@shown_when(lambda doc: not doc.ctx.data.providers.empty)
 def market_occupancy(doc: Document) -> list[dict]:
     if doc.ctx.data.providers.empty:
         return []
@@ -396,6 +432,7 @@ def market_occupancy(doc: Document) -> list[dict]:
     return blocks.figure(chart)
 
 
+@shown_when(lambda doc: not doc.ctx.data.providers.empty)
 def market_tables(doc: Document) -> list[dict]:
     ctx = doc.ctx
     providers = ctx.data.providers
@@ -432,6 +469,7 @@ def market_tables(doc: Document) -> list[dict]:
     return out + doc.provenance("providers", "service_users")
 
 
+@shown_when(lambda doc: not doc.ctx.data.budget.empty)
 def budget(doc: Document) -> list[dict]:
     ctx = doc.ctx
     if ctx.data.budget.empty:
@@ -458,6 +496,8 @@ def budget(doc: Document) -> list[dict]:
     return out + blocks.figure(chart)
 
 
+@shown_when(lambda doc: not doc.ctx.data.unit_costs.empty
+            and not resources.unit_cost_comparison(doc.ctx.data.unit_costs).empty)
 def unit_costs(doc: Document) -> list[dict]:
     ctx = doc.ctx
     if ctx.data.unit_costs.empty:
@@ -470,6 +510,8 @@ def unit_costs(doc: Document) -> list[dict]:
     return [blocks.prose(sentences)] + blocks.figure(chart) + doc.provenance("unit_costs")
 
 
+@shown_when(lambda doc: not doc.ctx.data.budget.empty and not doc.inputs.population.empty
+            and doc.ctx.client_group.age_range is not None)
 def spend_per_head(doc: Document) -> list[dict]:
     ctx = doc.ctx
     if ctx.data.budget.empty or doc.inputs.population.empty or ctx.client_group.age_range is None:
@@ -497,6 +539,7 @@ def _budget_year(doc: Document) -> str:
 # ---------------------------------------------------------------- 05 gaps
 
 
+@shown_when(lambda doc: bool(doc.ctx.strategy.gap_analysis))
 def gap_template(doc: Document) -> list[dict]:
     ctx = doc.ctx
     verdicts = {h.id: v for h, v, _, _ in doc.hypothesis_results}
@@ -522,6 +565,7 @@ def _can_compute_gaps(doc: Document) -> bool:
     return doc.has_needs and not doc.ctx.data.providers.empty
 
 
+@shown_when(lambda doc: _can_compute_gaps(doc) and any(g.measure for g in doc.ctx.strategy.gap_analysis))
 def computed_gap_table(doc: Document) -> list[dict]:
     found = []
     seen = set()
@@ -541,6 +585,19 @@ def computed_gap_table(doc: Document) -> list[dict]:
 # ---------------------------------------------------------------- 06 intentions
 
 
+@shown_when(lambda doc: bool(doc.ctx.strategy.intentions))
+def intentions_introduction(doc: Document) -> list[dict]:
+    """What the tables hold, saying only what the plan gives (cycle positions, expected stages)."""
+    intentions = doc.ctx.strategy.intentions
+    text = "What we will commission, grouped by theme"
+    if any(i.cycle is not None for i in intentions):
+        text += ", with where each intention is on the commissioning cycle now"
+        if any(i.cycle is not None and i.cycle.expected for i in intentions):
+            text += " and where we expect it to be by the end of the year"
+    return [blocks.prose(text + ".")]
+
+
+@shown_when(lambda doc: any(i.type for i in doc.ctx.strategy.intentions))
 def intentions_overview(doc: Document) -> list[dict]:
     intentions = doc.ctx.strategy.intentions
     if not any(i.type for i in intentions):  # the plan does not type its intentions: no counts to give
@@ -554,6 +611,7 @@ def _present(rows: list[dict], always: tuple[str, ...]) -> list[str]:
     return [c for c in rows[0] if c in always or any(str(r[c]).strip() for r in rows)]
 
 
+@shown_when(lambda doc: any(i.theme == t.id for t in doc.ctx.strategy.themes for i in doc.ctx.strategy.intentions))
 def intentions_by_theme(doc: Document) -> list[dict]:
     ctx = doc.ctx
     outcome_names = {o.code: (o.i_statement or o.name or o.aspiration) for o in ctx.strategy.outcomes.items}
@@ -604,6 +662,7 @@ def _scored_risks(doc: Document) -> list:
     return [r for r in doc.ctx.strategy.risks if r.residual is not None]
 
 
+@shown_when(lambda doc: bool(_scored_risks(doc)))
 def risk_introduction(doc: Document) -> list[dict]:
     if not _scored_risks(doc):
         return []
@@ -611,6 +670,7 @@ def risk_introduction(doc: Document) -> list[dict]:
                          "The band follows from the score.")]
 
 
+@shown_when(lambda doc: bool(_scored_risks(doc)))
 def risk_heat_map(doc: Document) -> list[dict]:
     scored = _scored_risks(doc)
     if not scored:
@@ -644,6 +704,7 @@ def _score_text(score) -> str:
     return f"{score.likelihood} x {score.impact} = {score.score}" if score is not None else ""
 
 
+@shown_when(lambda doc: bool(doc.ctx.strategy.risks))
 def risk_register(doc: Document) -> list[dict]:
     all_risks = doc.ctx.strategy.risks
     if not all_risks:
@@ -697,6 +758,7 @@ def _indicator_label(ind) -> str:
     return f"{ind.code}: {ind.name}" if ind.code else ind.name
 
 
+@shown_when(lambda doc: bool(doc.ctx.strategy.indicators))
 def performance_table(doc: Document) -> list[dict]:
     statuses = indicator_statuses(doc)
     if not statuses:
@@ -746,14 +808,11 @@ def _value(value, unit: str | None) -> str:
     return f"{fmt.fmt_number(value, 1)}{(' ' + suffix) if suffix else ''}"
 
 
-def performance_trends(doc: Document, limit: int = 3) -> list[dict]:
+@shown_when(lambda doc: bool(_trend_candidates(doc)))
+def performance_trends(doc: Document) -> list[dict]:
     """Trend charts for the indicators most in need of attention."""
-    order = {"bad": 0, "warning": 1, "neutral": 2, "good": 3}
-    ranked = sorted(indicator_statuses(doc), key=lambda pair: (order.get(pair[1].tone, 4), pair[0].id))
     out = []
-    for ind, status in ranked[:limit]:
-        if status.latest_value is None or status.label is None:  # no rating earned: nothing to single out
-            continue
+    for ind, status in _trend_candidates(doc):
         chart = charts.indicator_trend_chart(doc.ctx.data.indicators, ind.id, label=_indicator_label(ind),
                                              target=ind.target, polarity=ind.polarity, unit=UNIT_SUFFIX.get(ind.unit, ""),
                                              chart_id=f"trend-{ind.id}", caption=f"{_indicator_label(ind)}, trend against target "
@@ -762,6 +821,19 @@ def performance_trends(doc: Document, limit: int = 3) -> list[dict]:
     return out
 
 
+def _trend_candidates(doc: Document, limit: int = 3) -> list[tuple]:
+    """Of the three indicators most in need of attention, those with a value and a rating to chart."""
+    order = {"bad": 0, "warning": 1, "neutral": 2, "good": 3}
+    ranked = sorted(indicator_statuses(doc), key=lambda pair: (order.get(pair[1].tone, 4), pair[0].id))
+    # no rating earned: nothing to single out
+    return [(ind, status) for ind, status in ranked[:limit] if status.latest_value is not None and status.label is not None]
+
+
+def _has_monitoring(m) -> bool:
+    return bool(m.frequency or m.review_group or m.next_review is not None or m.arrangements.strip())
+
+
+@shown_when(lambda doc: doc.ctx.strategy.monitoring is not None and _has_monitoring(doc.ctx.strategy.monitoring))
 def monitoring(doc: Document) -> list[dict]:
     m = doc.ctx.strategy.monitoring
     if m is None:
