@@ -861,6 +861,9 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
             if arg not in allowed:
                 problem(("hypotheses", i, "test", "args", arg), f"the metric '{h.test.metric}' has no argument '{arg}'.",
                         f"allowed: {', '.join(sorted(allowed)) or 'none'}.")
+            elif arg in ("measure", "service_type", "indicator_id") and not isinstance(value, str):
+                problem(("hypotheses", i, "test", "args", arg), f"the argument '{arg}' must be one identifier, not {_shown(value)}.",
+                        "give a single value.")
             elif arg == "measure" and value not in measure_ids:
                 problem(("hypotheses", i, "test", "args", arg), f"unknown measure '{value}'.",
                         f"use one of the client group's measures: {', '.join(sorted(measure_ids))}.")
