@@ -108,3 +108,24 @@ def test_minimal_plan_builds_with_nothing_invented(tmp_path):
     # the cycle shows the one stated position and no expected stage
     cycle = re.search(r'<table class="cycle".*?</table>', html, re.S).group(0)
     assert cycle.count("is-now") == 1 and "is-expected" not in cycle and "<strong>Expected:" not in cycle
+
+
+@pytest.mark.slow
+def test_left_out_sections_are_absent_from_the_pdf_outline_and_the_docx(tmp_path):
+    import docx
+    from pypdf import PdfReader
+
+    ws = minimal_workspace(tmp_path / "ws")
+    project = yaml.safe_load((ws / "params" / "project.yaml").read_text())
+    project["formats"] = ["html", "pdf", "docx"]
+    (ws / "params" / "project.yaml").write_text(yaml.safe_dump(project))
+    result = run(ws, "build", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    out = ws / "build" / "2014-15" / "wolds"
+    outline = [item.title for item in PdfReader(out / "older-people.pdf").outline if not isinstance(item, list)]
+    assert outline == ["Context, purpose and document control", "Commissioning intentions", "About this document"]
+    document = docx.Document(out / "older-people.docx")
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings == ["Context, purpose and document control", "Summary", "Document control",
+                        "Commissioning intentions", "Living at home", "Supporting carers"]
+    assert "synthetic" not in "\n".join(p.text for p in document.paragraphs).lower()
