@@ -441,6 +441,9 @@ def cycle(stages: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> dict:
             "current_text": str(row.get("current_text") or ""),
             "expected_text": str(row.get("expected_text") or ""),
         })
+        for key in ("current_stages", "expected_stages"):  # the stages named, when not every one in the range
+            if key in row:
+                out[-1][key] = sorted({int(v) for v in row[key]})
     return validate_block({"kind": "cycle", "stages": stages, "rows": out})
 
 
@@ -555,6 +558,11 @@ def validate_block(block: Mapping[str, Any]) -> dict:
                        and all(isinstance(i, int) and 0 <= i < len(stages) for i in span)
                        and span[0] <= span[1],
                        f"cycle block: {row['label']!r} {field} must be [first, last] stage indices")
+                named = row.get(f"{field}_stages")
+                if named is not None:
+                    _check(isinstance(named, list) and all(isinstance(i, int) and span[0] <= i <= span[1] for i in named)
+                           and (named[:1] == span[:1] and named[-1:] == span[1:]),
+                           f"cycle block: {row['label']!r} {field}_stages must be stage indices from {span[0]} to {span[1]}")
     elif kind == "callout":
         _check(block.get("tone") in CALLOUT_TONES, f"callout block: tone must be one of {CALLOUT_TONES}")
         need_text("title")

@@ -642,8 +642,11 @@ def intentions_by_theme(doc: Document) -> list[dict]:
                 continue
             current = doc.vocabulary.parse(i.cycle.current)
             expected = doc.vocabulary.parse(i.cycle.expected) if i.cycle.expected else None
+            # the stages named, as a set: "Prepare and Manage" lights two stages, not those between
             cycle_rows.append({"label": f"{i.id} {i.title}", "current": list(current),
                                "expected": list(expected) if expected else [],
+                               "current_stages": list(doc.vocabulary.stages_in(i.cycle.current)),
+                               "expected_stages": list(doc.vocabulary.stages_in(i.cycle.expected)) if expected else [],
                                "current_text": i.cycle.current, "expected_text": i.cycle.expected or ""})
         if cycle_rows:
             out.append(blocks.cycle(doc.vocabulary.stages, cycle_rows))
