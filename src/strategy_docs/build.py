@@ -85,7 +85,7 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
                   if a == authority_id and s.budget_totals is not None]
         signature = _data_signature(files, authority, params, totals)
         if signature in validated and len(files) == 6:
-            problems.extend(_left_out_notes(ws, params, authority_id))
+            problems.extend(_left_out_notes(ws, params, authority_id, signature))
             continue  # the same data and stated totals passed before: skip re-checking them
         try:
             data = load_authority_data(ws.root, authority_id, {loc.code for loc in authority.localities},
@@ -93,7 +93,7 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
         except DataError as exc:
             problems.extend(exc.problems + exc.warnings)
             continue
-        problems.extend(_left_out_notes(ws, params, authority_id, data))
+        problems.extend(_left_out_notes(ws, params, authority_id, signature, data))
         for (a, g), strategy in params.strategies.items():
             if a != authority_id or strategy.budget_totals is None:
                 continue
@@ -107,11 +107,11 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
     return params
 
 
-def _left_out_notes(ws: Workspace, params: Params, authority_id: str, data=None) -> list[Problem]:
+def _left_out_notes(ws: Workspace, params: Params, authority_id: str, signature: str, data=None) -> list[Problem]:
     """Information: the sections each document leaves out because the plan gives them no content."""
-    from .outline import left_out_notes
+    from .outline import cached_left_out_notes
 
-    return left_out_notes(ws.root, params, authority_id, data)
+    return cached_left_out_notes(ws.root, ws.state, params, authority_id, signature, data)
 
 
 def _check_filters(params: Params, authorities: list[str] | None, client_groups: list[str] | None) -> None:

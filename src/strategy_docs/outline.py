@@ -13,20 +13,23 @@ import json
 import re
 from pathlib import Path
 
-import nbformat
+from typing import TYPE_CHECKING
 
-from . import render, sections
+if TYPE_CHECKING:  # the sections (pandas, charts) load only when a note has to be worked out
+    from . import sections
 
 _CALL = re.compile(r"\bsections\.(\w+)\(doc\)")
 
 
 def notebook_outline(path: Path) -> list[tuple[str, str]]:
     """The cells that matter for leaving sections out: ("markdown", source) and ("call", function name)."""
+    from .render import DROP_TAGS
+
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
     out: list[tuple[str, str]] = []
     for cell in nb.get("cells", []):
         tags = set(cell.get("metadata", {}).get("tags", []) or [])
-        if tags & render.DROP_TAGS:
+        if tags & DROP_TAGS:
             continue
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
@@ -39,6 +42,10 @@ def notebook_outline(path: Path) -> list[tuple[str, str]]:
 
 def left_out(doc: "sections.Document", notebooks: list[Path]) -> list[str]:
     """The headings this document leaves out, in document order."""
+    import nbformat
+
+    from . import render, sections
+
     dropped: list[str] = []
     for path in notebooks:
         cells = []
@@ -49,6 +56,42 @@ def left_out(doc: "sections.Document", notebooks: list[Path]) -> list[str]:
                 cells.append(nbformat.v4.new_code_cell(source=value))
         dropped.extend(render.drop_empty_sections(cells)[1])
     return dropped
+
+
+def cached_left_out_notes(workspace: Path, state: Path, params, authority_id: str, data_signature: str,
+                          data=None) -> list:
+    """left_out_notes, remembered for exactly these inputs (data, params, notebooks, package) so a
+    repeated `validate` need not read the data again."""
+    from dataclasses import asdict
+
+    from .errors import Problem
+    from .plan import notebook_digest, sha256_bytes
+    from .publish import atomic_write
+    from .workspace import SECTION_NOTEBOOKS
+
+    parts = [data_signature, params.project.model_dump_json(exclude={"matrix"}),
+             params.authorities[authority_id].model_dump_json()]
+    for (a, g), strategy in sorted(params.strategies.items()):
+        if a == authority_id:
+            parts += [g, params.client_groups[g].model_dump_json(), strategy.model_dump_json()]
+    for name in SECTION_NOTEBOOKS:
+        path = workspace / "notebooks" / f"{name}.ipynb"
+        parts.append(notebook_digest(path) if path.is_file() else "")
+    key = sha256_bytes("|".join(parts).encode("utf-8"))
+    store = state / "left-out.json"
+    try:
+        known = json.loads(store.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if key in known:
+        return [Problem(**p) for p in known[key]]
+    notes = left_out_notes(workspace, params, authority_id, data)
+    known[key] = [asdict(p) for p in notes]
+    try:
+        atomic_write(store, json.dumps(dict(list(known.items())[-500:])).encode("utf-8"))
+    except OSError:  # a read-only workspace still validates
+        pass
+    return notes
 
 
 def left_out_notes(workspace: Path, params, authority_id: str, data=None) -> list:
@@ -70,7 +113,9 @@ def left_out_notes(workspace: Path, params, authority_id: str, data=None) -> lis
             continue
         ctx = StrategyContext(workspace, params.project, a, authority, g, params.client_groups[g], strategy,
                               data.for_client_group(g))
-        dropped = left_out(sections.Document(ctx), notebooks)
+        from .sections import Document
+
+        dropped = left_out(Document(ctx), notebooks)
         if dropped:
             notes.append(Problem(
                 f"params/strategies/{a}/{g}.yaml",
