@@ -129,3 +129,19 @@ def test_left_out_sections_are_absent_from_the_pdf_outline_and_the_docx(tmp_path
     assert headings == ["Context, purpose and document control", "Summary", "Document control",
                         "Commissioning intentions", "Living at home", "Supporting carers"]
     assert "synthetic" not in "\n".join(p.text for p in document.paragraphs).lower()
+
+
+def test_registers_round_trip_a_plan_that_states_little(tmp_path):
+    """Excel registers export and import what is given and add nothing (no empty scores or owners)."""
+    from strategy_docs import registers
+
+    strategy = yaml.safe_load(yaml.safe_dump(STRATEGY))
+    strategy["risks"] = [{"id": "R1", "event": "Providers cannot recruit"}]
+    strategy["indicators"] = [{"id": "I1", "name": "People supported at home"}]
+    strategy["hypotheses"] = [{"id": "H1", "statement": "More people want care at home"}]
+    ws = minimal_workspace(tmp_path / "ws", strategy)
+    path = ws / "params" / "strategies" / "wolds" / "older-people.yaml"
+    before = yaml.safe_load(path.read_text())
+    book = registers.export_registers(ws, "wolds", "older-people", tmp_path / "r.xlsx")
+    result = registers.import_registers(ws, book, "wolds", "older-people")
+    assert result.changed == [] and yaml.safe_load(path.read_text()) == before

@@ -171,3 +171,21 @@ def test_matrix_exclusions():
     project = Project(name="x", edition={"start_year": 2026},
                       matrix={"exclude": [{"authority": "a", "client_group": "y"}]})
     assert matrix_pairs(project, ["b", "a"], ["y", "x"]) == [("a", "x"), ("b", "x"), ("b", "y")]
+
+
+def test_every_required_field_and_type_error_says_how_to_leave_a_thing_out(workspace):
+    authority, group = first_pair(workspace)
+    path = workspace / "params" / "strategies" / authority / f"{group}.yaml"
+
+    def break_it(data):
+        data["risks"][0]["inherent"]["likelihood"] = "very"
+        del data["risks"][1]["residual"]["impact"]
+        data["indicators"][0]["target"] = "seventy"
+        del data["intentions"][0]["title"]
+
+    edit_yaml(path, break_it)
+    fixes = {p.field: p.fix for p in problems_of(workspace) if p.file.endswith(f"{group}.yaml")}
+    assert "leave out 'inherent'" in fixes["risks[0].inherent.likelihood"]
+    assert fixes["risks[1].residual.impact"].startswith("add it.") and "leave out 'residual'" in fixes["risks[1].residual.impact"]
+    assert "leave out 'target'" in fixes["indicators[0].target"]
+    assert "identifies the document or the entry, so it cannot be left out" in fixes["intentions[0].title"]

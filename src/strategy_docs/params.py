@@ -565,8 +565,7 @@ def _pydantic_problems(exc: PydanticValidationError, file: str, lines: LineMap) 
             fix = "remove it or correct its spelling (see docs/params.md for the allowed keys)."
         elif kind == "missing":
             message = "is required but missing."
-            fix = ("add it: it identifies this entry. Every field the plan does not state can be left out "
-                   "(see 'Saying not stated' in docs/writing-a-strategy.md).")
+            fix = "add it."
         elif kind == "literal_error":
             message = f"{err['msg']}, got {_shown(err.get('input'))}."
             fix = ""
@@ -585,22 +584,29 @@ def _pydantic_problems(exc: PydanticValidationError, file: str, lines: LineMap) 
                 msg = msg[len("Value error, "):]
             message = f"{msg} (got {_shown(err.get('input'))})." if kind != "value_error" else msg + "."
             fix = ""
-        if kind not in ("missing", "extra_forbidden") and not _is_required(loc):
-            fix = (fix + " " if fix else "") + LEAVE_OUT_FIX
+        if kind != "extra_forbidden":
+            fix = (fix + " " if fix else "") + _leave_out_fix(loc)
         problems.append(Problem(file=file, line=lines.line_for(loc), field=path, message=message, fix=fix))
     return problems
 
 
-LEAVE_OUT_FIX = "If the plan does not state this value, leave the field out: nothing is shown in its place."
+def _leave_out_fix(loc: tuple) -> str:
+    """How to leave the thing out: the innermost optional field holding the problem, else the rule."""
+    entry = list(loc)
+    last_index = max((i for i, part in enumerate(entry) if isinstance(part, int)), default=-1)
+    names = [part for part in entry[last_index + 1:] if isinstance(part, str)]  # within the list entry
+    optional = next((name for name in reversed(names) if name not in _REQUIRED_NAMES), None)
+    if optional is None:
+        return ("This field identifies the document or the entry, so it cannot be left out; any other field the "
+                "plan does not state can be (see 'Saying \"not stated\"' in docs/writing-a-strategy.md).")
+    return f"If the plan does not state it, leave out '{optional}': nothing is shown in its place."
 # The fields that identify a document or an entry; everything else may be left out.
 _REQUIRED_NAMES = {"title", "name", "id", "code", "theme", "nation", "start_year", "metric", "comparison", "threshold",
                    "authority", "client_group", "financial_year", "age_band", "rate_percent", "label", "rates", "text",
                    "min", "role", "current", "version", "date", "likelihood", "impact", "min_score", "tone"}
 
 
-def _is_required(loc: tuple) -> bool:
-    names = [part for part in loc if isinstance(part, str)]
-    return bool(names) and names[-1] in _REQUIRED_NAMES
+
 
 
 def _load_model(path: Path, model: type[Model], workspace: Path, problems: list[Problem]):
