@@ -229,3 +229,22 @@ def test_drop_empty_sections_keeps_headings_with_content_below_them():
     kept, left_out = render.drop_empty_sections(cells)
     assert [c.source for c in kept if c.cell_type == "markdown"] == ["## A", "### A1", "## C"]
     assert left_out == ["A2", "B", "B1"]
+
+
+def test_indicators_grouped_by_theme_and_area_with_several_codes(base):
+    from strategy_docs.params import IndicatorGroup
+
+    inds = [Indicator(id="a", name="Delayed transfers", codes=["ASCOF 2C", "NHS OF 3B"], framework="ASCOF",
+                      theme="Independence", area="Hospital discharge"),
+            Indicator(id="b", name="Permanent admissions", code="ASCOF 2A", theme="Independence", area="Care homes"),
+            Indicator(id="c", name="Carers' quality of life", codes=["ASCOF 1D", "ASCOF 3B", "ASCOF 3C"],
+                      theme="Independence", area="Hospital discharge")]
+    groups = [IndicatorGroup(theme="Independence", area="Hospital discharge", notes="Reported monthly to the board.")]
+    doc = variant(base, indicators=inds, indicator_groups=groups)
+    tables = [b for b in sections.performance_table(doc) if b["kind"] == "table"]
+    assert [t["caption"] for t in tables] == ["Performance indicators (Independence, Hospital discharge)",
+                                              "Performance indicators (Independence, Care homes)"]
+    assert [row[0] for row in cells(tables[0])] == ["ASCOF 2C, NHS OF 3B: Delayed transfers",
+                                                    "ASCOF 1D, ASCOF 3B, ASCOF 3C: Carers' quality of life"]
+    assert labels(tables[0])[:2] == ["Indicator", "Framework"] and "Framework" not in labels(tables[1])
+    assert tables[0]["notes"] == "Reported monthly to the board." and not tables[1].get("notes")

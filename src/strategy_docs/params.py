@@ -450,6 +450,10 @@ class Indicator(Model):
     name: Text
     source: Text | None = None
     code: Text | None = None
+    codes: list[Text] = []  # several codes as the plan gives them ("ASCOF 1D", "ASCOF 3B")
+    framework: Text | None = None  # ASCOF, NHS Outcomes Framework, PHOF, a statutory return, a local measure...
+    theme: Text | None = None  # how the plan groups its indicators: theme, then area
+    area: Text | None = None
     polarity: Literal["higher", "lower"] | None = None
     unit: Literal["percent", "count", "rate per 100,000", "rate per 10,000", "rate per 1,000", "days", "weeks", "years",
                   "score", "ratio", "pounds"] | None = None
@@ -457,6 +461,14 @@ class Indicator(Model):
     frequency: Text | None = None
     action: Markdown = ""
     baseline: float | None = None
+
+
+class IndicatorGroup(Model):
+    """Free-text notes the plan gives for one group of indicators (a theme, an area, or both)."""
+
+    theme: Text | None = None
+    area: Text | None = None
+    notes: Markdown = ""
 
 
 class Monitoring(Model):
@@ -486,6 +498,7 @@ class Strategy(Model):
     intentions: list[Intention] = []
     risks: list[Risk] = []
     indicators: list[Indicator] = []
+    indicator_groups: list[IndicatorGroup] = []
     monitoring: Monitoring | None = None
     budget_totals: BudgetTotals | None = None
 

@@ -13,7 +13,7 @@ from functools import cached_property, wraps
 
 import pandas as pd
 
-from . import blocks, charts, provenance
+from . import blocks, charts, markup, provenance
 from .analysis import formatting as fmt
 from .analysis import gaps as gap_analysis
 from .analysis import hypotheses as hypothesis_tests
@@ -757,8 +757,20 @@ def indicator_statuses(doc: Document) -> list[tuple]:
     return out
 
 
+def _codes(ind) -> str:
+    return ", ".join(([ind.code] if ind.code else []) + [c for c in ind.codes if c != ind.code])
+
+
 def _indicator_label(ind) -> str:
-    return f"{ind.code}: {ind.name}" if ind.code else ind.name
+    return f"{_codes(ind)}: {ind.name}" if _codes(ind) else ind.name
+
+
+def _indicator_groups(doc: Document) -> list[tuple[tuple, list]]:
+    """Indicators as the plan groups them (theme, then area), in the plan's order; one group if none."""
+    groups: dict[tuple, list] = {}
+    for ind, status in indicator_statuses(doc):
+        groups.setdefault((ind.theme, ind.area), []).append((ind, status))
+    return list(groups.items())
 
 
 @shown_when(lambda doc: bool(doc.ctx.strategy.indicators))
@@ -767,9 +779,25 @@ def performance_table(doc: Document) -> list[dict]:
     if not statuses:
         return []
     has_data = doc.ctx.data.has("indicators")
+    rated = [s.label for _, s in statuses if s.label]
+    out = []
+    if rated:
+        out.append(blocks.facts([(label, rated.count(label)) for label in ("On track", "At risk", "Off track", "No data")
+                                 if rated.count(label)]))
+    notes_for = {(g.theme, g.area): g.notes for g in doc.ctx.strategy.indicator_groups}
+    groups = _indicator_groups(doc)
+    for (theme, area), members in groups:
+        where = ", ".join(x for x in (theme, area) if x)
+        table = _indicator_table(doc, members, has_data, id="indicators" + (f"-{markup.slugify(where)}" if where else ""),
+                                 group=where, group_notes=notes_for.get((theme, area), ""))
+        out.append(table)
+    return out + (doc.provenance("indicators") if has_data else [])
+
+
+def _indicator_table(doc: Document, members: list, has_data: bool, id: str, group: str, group_notes: str) -> dict:
     rows = []
-    for ind, status in statuses:
-        row = {"Indicator": _indicator_label(ind), "Source": ind.source or "",
+    for ind, status in members:
+        row = {"Indicator": _indicator_label(ind), "Framework": ind.framework or "", "Source": ind.source or "",
                "Polarity": POLARITY_WORDS[ind.polarity] if ind.polarity else "",
                "Latest": (_value(status.latest_value, ind.unit) + (f" ({status.latest_period})" if status.latest_period else ""))
                if has_data else "",
@@ -780,19 +808,16 @@ def performance_table(doc: Document) -> list[dict]:
                "Action": ind.action or status.reason or ""}
         rows.append(row)
     columns = _present(rows, ("Indicator",))
-    rated = [s.label for _, s in statuses if s.label]
-    out = []
-    if rated:
-        out.append(blocks.facts([(label, rated.count(label)) for label in ("On track", "At risk", "Off track", "No data")
-                                 if rated.count(label)]))
-    notes = ("Rating: on track when the latest value meets the target; at risk when it is within "
-             f"{doc.ctx.authority.rag_rules.amber_tolerance_percent:g}% of the target or better than "
-             "the comparator average; off track otherwise.") if "Rating" in columns else None
+    notes = " ".join(n for n in (group_notes.strip(), (
+        "Rating: on track when the latest value meets the target; at risk when it is within "
+        f"{doc.ctx.authority.rag_rules.amber_tolerance_percent:g}% of the target or better than "
+        "the comparator average; off track otherwise.") if "Rating" in columns else "") if n) or None
     caption = "Performance indicators: latest position and rating" if "Rating" in columns else "Performance indicators"
-    out.append(blocks.table(pd.DataFrame(rows)[columns], caption=caption, id="indicators",
-                            statuses={"Rating": lambda v: v} if "Rating" in columns else None, numeric_columns=[],
-                            notes=notes))
-    return out + (doc.provenance("indicators") if has_data else [])
+    if group:
+        caption += f" ({group})"
+    return blocks.table(pd.DataFrame(rows)[columns], caption=caption, id=id,
+                        statuses={"Rating": lambda v: v} if "Rating" in columns else None, numeric_columns=[],
+                        notes=notes)
 
 
 def _no_data_row(indicator_id: str) -> pd.DataFrame:
