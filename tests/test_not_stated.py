@@ -248,3 +248,33 @@ def test_indicators_grouped_by_theme_and_area_with_several_codes(base):
                                                     "ASCOF 1D, ASCOF 3B, ASCOF 3C: Carers' quality of life"]
     assert labels(tables[0])[:2] == ["Indicator", "Framework"] and "Framework" not in labels(tables[1])
     assert tables[0]["notes"] == "Reported monthly to the board." and not tables[1].get("notes")
+
+
+def test_captions_and_column_headings_in_the_plans_own_words(base):
+    from strategy_docs.params import TableLabels
+
+    theme = base.ctx.strategy.themes[0]
+    labels = {f"intentions-{theme.id}": TableLabels(caption="Table 2: Commissioning intentions",
+                                                     columns={"Activity this year": "Key commissioning work"}),
+              "Risk register, highest risk after mitigation first": TableLabels(caption="Table 5: Risks"),
+              "*": TableLabels(columns={"ID": "Ref"})}
+    doc = variant(base, table_labels=labels)
+    [table] = [b for b in sections.intentions_by_theme(doc) if b["kind"] == "table" and b["id"] == f"intentions-{theme.id}"]
+    assert table["caption"] == "Table 2: Commissioning intentions"
+    assert labels_of(table)[0] == "Ref" and "Key commissioning work" in labels_of(table)
+    assert "Activity this year" not in labels_of(table)
+    [risks] = sections.risk_register(doc)
+    assert risks["caption"] == "Table 5: Risks" and labels_of(risks)[0] == "Ref"
+
+
+def labels_of(table) -> list[str]:
+    return [c["label"] for c in table["columns"]]
+
+
+def test_every_strategy_field_is_an_input_of_some_section():
+    """Never stale: a strategy field no section key covers would not rebuild the section that reads it."""
+    from strategy_docs.params import Strategy
+    from strategy_docs.plan import ALL_SECTIONS_READ, SECTION_INPUTS
+
+    covered = set(ALL_SECTIONS_READ).union(*(set(fields) for fields, _ in SECTION_INPUTS.values()))
+    assert set(Strategy.model_fields) <= covered, set(Strategy.model_fields) - covered

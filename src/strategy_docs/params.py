@@ -486,6 +486,14 @@ class BudgetTotals(Model):
     net_total: float | None = None
 
 
+class TableLabels(Model):
+    """The plan's own words for a table: its caption ("Table 2: Commissioning intentions") and column
+    headings ("Activity this year" -> "Key commissioning work")."""
+
+    caption: Text | None = None
+    columns: dict[str, Text] = {}
+
+
 class Strategy(Model):
     """Only document_control.title is required; a section whose content is not given is left out."""
 
@@ -501,6 +509,9 @@ class Strategy(Model):
     indicator_groups: list[IndicatorGroup] = []
     monitoring: Monitoring | None = None
     budget_totals: BudgetTotals | None = None
+    # Keyed by a table's id (e.g. "risk-register", "intentions-<theme id>") or its default caption;
+    # "*" renames columns in every table.
+    table_labels: dict[str, TableLabels] = {}
 
 
 # ---------------------------------------------------------------- loading

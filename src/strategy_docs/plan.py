@@ -46,8 +46,10 @@ SECTION_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "05-gaps": (("gap_analysis", "hypotheses", "indicators"), ("population", "service_users", "providers", "budget", "unit_costs", "indicators")),
     "06-intentions": (("themes", "intentions", "outcomes"), ()),
     "07-risks": (("risks",), ()),
-    "08-performance": (("indicators", "monitoring"), ("indicators",)),
+    "08-performance": (("indicators", "indicator_groups", "monitoring"), ("indicators",)),
 }
+# Read by every section: the plan's own captions and column headings.
+ALL_SECTIONS_READ = ("table_labels",)
 
 
 @dataclass(frozen=True)
@@ -194,7 +196,9 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
         render_key = _combine(exec_key, templates_key, ",".join(formats))
         tables = {Path(name).stem: digest for name, digest in data_keys[authority_id].items()}
         shared = _combine(project_key, authority.model_dump_json(), group.model_dump_json(), package_key,
-                          file_digest(workspace / authority.branding.logo) if authority.branding.logo else "")
+                          file_digest(workspace / authority.branding.logo) if authority.branding.logo else "",
+                          # which tables exist: the synthetic notice beside a section depends on all of them
+                          ",".join(sorted(tables)), strategy.model_dump_json(include=set(ALL_SECTIONS_READ)))
         section_keys = {}
         for section, (fields, table_names) in SECTION_INPUTS.items():
             section_keys[section] = _combine(

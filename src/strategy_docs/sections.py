@@ -49,11 +49,29 @@ def shown_when(test: Callable[["Document"], bool]):
 
         @wraps(function)
         def section(doc: "Document") -> list[dict]:
-            return function(doc) if test(doc) else []
+            return relabel(doc, function(doc)) if test(doc) else []
 
         return section
 
     return decorate
+
+
+def relabel(doc: "Document", items: list[dict]) -> list[dict]:
+    """Captions and column headings in the plan's own words (strategy ``table_labels``)."""
+    labels = doc.ctx.strategy.table_labels
+    if not labels:
+        return items
+    every = labels.get("*")
+    for block in items:
+        if block.get("kind") != "table":
+            continue
+        spec = labels.get(block["id"]) or labels.get(block["caption"])
+        renames = {**(every.columns if every else {}), **(spec.columns if spec else {})}
+        for column in block["columns"]:
+            column["label"] = renames.get(column["label"], column["label"])
+        if spec is not None and spec.caption:
+            block["caption"] = spec.caption
+    return items
 
 
 def has_content(doc: "Document", function_name: str) -> bool:
@@ -149,6 +167,7 @@ def load_document(workspace, authority: str, client_group: str) -> Document:
 # ---------------------------------------------------------------- 01 context and document control
 
 
+@shown_when(lambda doc: True)
 def summary(doc: Document) -> list[dict]:
     ctx = doc.ctx
     control = ctx.strategy.document_control
@@ -269,6 +288,7 @@ def _has_outcomes(framework) -> bool:
     return any(o.sub_outcomes or o.commissioning is not None for o in framework.items)
 
 
+@shown_when(lambda doc: True)
 def document_control(doc: Document) -> list[dict]:
     control = doc.ctx.strategy.document_control
     when = (lambda d: d.strftime("%-d %B %Y") if d is not None else None)
