@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from strategy_docs.errors import ParamsError
 from strategy_docs.params import Edition, contrast_ratio, load_params, matrix_pairs
@@ -189,3 +190,13 @@ def test_every_required_field_and_type_error_says_how_to_leave_a_thing_out(works
     assert fixes["risks[1].residual.impact"].startswith("add it.") and "leave out 'residual'" in fixes["risks[1].residual.impact"]
     assert "leave out 'target'" in fixes["indicators[0].target"]
     assert "identifies the document or the entry, so it cannot be left out" in fixes["intentions[0].title"]
+
+
+def test_a_test_missing_a_required_argument_is_an_error_not_a_failed_section(workspace):
+    authority, group = first_pair(workspace)
+    path = workspace / "params" / "strategies" / authority / f"{group}.yaml"
+    data = yaml.safe_load(path.read_text())
+    index = next(i for i, h in enumerate(data["hypotheses"]) if (h.get("test") or {}).get("metric") == "need_change_percent")
+    edit_yaml(path, lambda d: d["hypotheses"][index]["test"]["args"].pop("measure"))
+    [problem] = [p for p in problems_of(workspace) if p.field == f"hypotheses[{index}].test.args"]
+    assert "needs the argument 'measure'" in problem.message and "leave out 'test'" in problem.fix

@@ -887,6 +887,10 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
                     f"use one of: {', '.join(sorted(METRICS))}.")
             continue
         allowed = set(_metric_args(spec))
+        required = {name for name, arg in (spec.get("args") or {}).items() if isinstance(arg, dict) and arg.get("required")}
+        for arg in sorted(required - set(h.test.args)):
+            problem(("hypotheses", i, "test", "args"), f"the metric '{h.test.metric}' needs the argument '{arg}'.",
+                    f"add args.{arg}, or leave out 'test' (the hypothesis is then shown without a verdict).")
         for arg, value in h.test.args.items():
             if arg not in allowed:
                 problem(("hypotheses", i, "test", "args", arg), f"the metric '{h.test.metric}' has no argument '{arg}'.",
