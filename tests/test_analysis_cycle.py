@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from strategy_docs.analysis.cycle import IPC_VOCABULARY, SIX_STAGE_VOCABULARY, CycleVocabulary
@@ -65,3 +67,26 @@ def test_custom_vocabulary_and_cycle_row():
         CycleVocabulary(stages=("A", "B"), synonyms={"C": "D"})
     with pytest.raises(ValueError, match="built in"):
         CycleVocabulary.from_spec("seven-stage")
+
+
+def test_compound_cells_name_a_set_of_stages_not_the_range_between():
+    from strategy_docs.analysis.cycle import SIX_STAGE_VOCABULARY as six
+
+    assert six.stages_in("Prepare and Manage") == (2, 4)
+    assert six.stages_in("Analyse, Preparation and Implementation") == (0, 2, 3)  # Design is not lit
+    assert six.stages_in("Analyse to Prepare") == (0, 1, 2)  # "to" spans
+    assert six.stages_in("Design-Implement") == (1, 2, 3)
+    assert six.stages_in("Managing") == (4,)
+    assert six.parse("Prepare and Manage") == (2, 4)  # the range stays for ordering checks
+
+
+def test_the_cycle_block_lights_only_the_stages_named():
+    from strategy_docs import blocks, render
+
+    block = blocks.cycle(["Analyse", "Design", "Prepare", "Implement", "Manage", "Evaluate"], [
+        {"label": "EB-OP-06", "current": [0, 3], "current_stages": [0, 2, 3], "expected": [4, 4], "expected_stages": [4],
+         "current_text": "Analyse, Preparation and Implementation", "expected_text": "Manage"}])
+    html = render.render_block_html(dict(block, id="cycle-1"))
+    cells = re.findall(r'<td class="stage([^"]*)">', html)
+    assert cells == [" is-now", "", " is-now", " is-now", " is-expected", ""]
+    assert "Analyse, Preparation and Implementation" in html  # the source's own wording

@@ -40,9 +40,12 @@ def test_unknown_key_wrong_type_and_missing_field_reported_together(workspace):
     authority, group = first_pair(workspace)
     path = workspace / "params" / "strategies" / authority / f"{group}.yaml"
 
+    first_intention = yaml.safe_load(path.read_text())["intentions"][0]["id"]
+
     def break_it(data):
         data["document_control"]["titel"] = "typo"
         data["risks"][0]["inherent"]["likelihood"] = "very"
+        del data["intentions"][0]["title"]  # identity: still required (owner, scores... may be left out)
         del data["document_control"]["owner"]
 
     edit_yaml(path, break_it)
@@ -51,7 +54,7 @@ def test_unknown_key_wrong_type_and_missing_field_reported_together(workspace):
     fields = {p.field for p in mine}
     assert "document_control.titel" in fields
     assert "risks[R1].inherent.likelihood" in fields  # items named by their id
-    assert "document_control.owner" in fields
+    assert f"intentions[{first_intention}].title" in fields
     unknown = next(p for p in mine if p.field == "document_control.titel")
     assert "unknown key 'titel'" in unknown.message
     assert unknown.line is not None and unknown.line > 1
@@ -172,3 +175,34 @@ def test_matrix_exclusions():
     project = Project(name="x", edition={"start_year": 2026},
                       matrix={"exclude": [{"authority": "a", "client_group": "y"}]})
     assert matrix_pairs(project, ["b", "a"], ["y", "x"]) == [("a", "x"), ("b", "x"), ("b", "y")]
+
+
+def test_every_required_field_and_type_error_says_how_to_leave_a_thing_out(workspace):
+    authority, group = first_pair(workspace)
+    path = workspace / "params" / "strategies" / authority / f"{group}.yaml"
+
+    def break_it(data):
+        data["risks"][0]["inherent"]["likelihood"] = "very"
+        del data["risks"][1]["residual"]["impact"]
+        data["indicators"][0]["target"] = "seventy"
+        del data["intentions"][0]["title"]
+
+    ids = yaml.safe_load(path.read_text())
+    risk0, risk1 = ids["risks"][0]["id"], ids["risks"][1]["id"]
+    indicator0, intention0 = ids["indicators"][0]["id"], ids["intentions"][0]["id"]
+    edit_yaml(path, break_it)
+    fixes = {p.field: p.fix for p in problems_of(workspace) if p.file.endswith(f"{group}.yaml")}
+    assert "leave out 'inherent'" in fixes[f"risks[{risk0}].inherent.likelihood"]
+    assert fixes[f"risks[{risk1}].residual.impact"].startswith("add it.") and "leave out 'residual'" in fixes[f"risks[{risk1}].residual.impact"]
+    assert "leave out 'target'" in fixes[f"indicators[{indicator0}].target"]
+    assert "identifies the document or the entry, so it cannot be left out" in fixes[f"intentions[{intention0}].title"]
+
+
+def test_a_test_missing_a_required_argument_is_an_error_not_a_failed_section(workspace):
+    authority, group = first_pair(workspace)
+    path = workspace / "params" / "strategies" / authority / f"{group}.yaml"
+    data = yaml.safe_load(path.read_text())
+    index = next(i for i, h in enumerate(data["hypotheses"]) if (h.get("test") or {}).get("metric") == "need_change_percent")
+    edit_yaml(path, lambda d: d["hypotheses"][index]["test"]["args"].pop("measure"))
+    [problem] = [p for p in problems_of(workspace) if p.field == f"hypotheses[{data['hypotheses'][index]['id']}].test.args"]
+    assert "needs the argument 'measure'" in problem.message and "leave out 'test'" in problem.fix

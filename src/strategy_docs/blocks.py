@@ -286,6 +286,8 @@ def table(
         if blank_missing and _is_missing(value):
             return {"text": "", "numeric": True} if name in numeric else {"text": ""}
         if name in status_specs:
+            if isinstance(value, str) and not value.strip():  # not stated (no rating earned): a blank cell
+                return {"text": ""}
             status = _status_for(value, status_specs[name])
             if status is None:
                 state["missing"] = True
@@ -439,6 +441,9 @@ def cycle(stages: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> dict:
             "current_text": str(row.get("current_text") or ""),
             "expected_text": str(row.get("expected_text") or ""),
         })
+        for key in ("current_stages", "expected_stages"):  # the stages named, when not every one in the range
+            if key in row:
+                out[-1][key] = sorted({int(v) for v in row[key]})
     return validate_block({"kind": "cycle", "stages": stages, "rows": out})
 
 
@@ -547,10 +552,17 @@ def validate_block(block: Mapping[str, Any]) -> dict:
                    "cycle block: each row needs a label")
             for field in ("current", "expected"):
                 span = row.get(field)
+                if field == "expected" and span == []:  # the plan states no expected position
+                    continue
                 _check(isinstance(span, list) and len(span) == 2
                        and all(isinstance(i, int) and 0 <= i < len(stages) for i in span)
                        and span[0] <= span[1],
                        f"cycle block: {row['label']!r} {field} must be [first, last] stage indices")
+                named = row.get(f"{field}_stages")
+                if named is not None:
+                    _check(isinstance(named, list) and all(isinstance(i, int) and span[0] <= i <= span[1] for i in named)
+                           and (named[:1] == span[:1] and named[-1:] == span[1:]),
+                           f"cycle block: {row['label']!r} {field}_stages must be stage indices from {span[0]} to {span[1]}")
     elif kind == "callout":
         _check(block.get("tone") in CALLOUT_TONES, f"callout block: tone must be one of {CALLOUT_TONES}")
         need_text("title")

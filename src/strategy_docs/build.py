@@ -93,13 +93,15 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
                   if a == authority_id and s.budget_totals is not None]
         signature = _data_signature(files, authority, params, totals, authority_id)
         if signature in validated and len(files) == 6:
-            continue  # the same data and stated totals passed before: skip re-reading every row
+            problems.extend(_left_out_notes(ws, params, authority_id, signature))
+            continue  # the same data and stated totals passed before: skip re-checking them
         try:
             data = load_authority_data(ws.root, authority_id, {loc.code for loc in authority.localities},
                                        authority.nation, client_groups=set(params.client_groups))
         except DataError as exc:
             problems.extend(exc.problems + exc.warnings)
             continue
+        problems.extend(_left_out_notes(ws, params, authority_id, signature, data))
         for (a, g), strategy in params.strategies.items():
             if a != authority_id or strategy.budget_totals is None:
                 continue
@@ -113,6 +115,13 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
     _write_validated(ws, validated)
     params.warnings = problems
     return params
+
+
+def _left_out_notes(ws: Workspace, params: Params, authority_id: str, signature: str, data=None) -> list[Problem]:
+    """Information: the sections each document leaves out because the plan gives them no content."""
+    from .outline import cached_left_out_notes
+
+    return cached_left_out_notes(ws.root, ws.state, params, authority_id, signature, data)
 
 
 def _check_filters(params: Params, authorities: list[str] | None, client_groups: list[str] | None) -> None:
@@ -216,10 +225,11 @@ def build(ws: Workspace, options: BuildOptions, on_planned: Callable[[int], None
     started = time.perf_counter()
     report = BuildReport()
     jobs, report.warnings, project_name = plan(ws, options)
-    if options.strict and report.warnings:
+    failing = [w for w in report.warnings if w.severity != "info"]  # notes (sections left out) never fail --strict
+    if options.strict and failing:
         from .errors import StrictWarningsError
 
-        raise StrictWarningsError(report.warnings)
+        raise StrictWarningsError(failing)
     report.planned = len(jobs)
     with build_lock(ws, wait=options.wait):
         tasks = []

@@ -75,7 +75,7 @@ class IntentionMove:
 class RiskItem:
     id: str
     title: str
-    score: int
+    score: int | None  # None: the plan gives the risk no score
     band: str
 
 
@@ -167,12 +167,18 @@ def _vocabulary(spec):
     return CycleVocabulary.from_spec(spec)
 
 
-def _position(vocabulary, text: str) -> tuple[tuple[int, int] | None, str]:
+def _position(vocabulary, text: str | None) -> tuple[tuple[int, int] | None, str]:
+    if text is None:  # the plan gives no cycle position
+        return None, ""
     try:
         rng = vocabulary.parse(text)
     except ValueError:
         return None, str(text)
     return rng, vocabulary.describe(rng)
+
+
+def _current(intention) -> str | None:
+    return intention.cycle.current if intention.cycle is not None else None
 
 
 def _movement(previous: tuple[int, int], current: tuple[int, int], stages: int) -> str:
@@ -191,17 +197,17 @@ def _compare_intentions(previous, current, vocabulary, previous_vocabulary, out:
     curr = {i.id: i for i in current.intentions}
     for i in current.intentions:
         if i.id not in prev:
-            out.intentions_added.append(IntentionItem(i.id, i.title, _position(vocabulary, i.cycle.current)[1]))
+            out.intentions_added.append(IntentionItem(i.id, i.title, _position(vocabulary, _current(i))[1]))
     for i in previous.intentions:
         if i.id not in curr:
-            out.intentions_removed.append(IntentionItem(i.id, i.title, _position(previous_vocabulary, i.cycle.current)[1]))
+            out.intentions_removed.append(IntentionItem(i.id, i.title, _position(previous_vocabulary, _current(i))[1]))
     same_stages = tuple(vocabulary.stages) == tuple(previous_vocabulary.stages)
     for i in current.intentions:
         before = prev.get(i.id)
         if before is None:
             continue
-        p_range, p_text = _position(previous_vocabulary, before.cycle.current)
-        c_range, c_text = _position(vocabulary, i.cycle.current)
+        p_range, p_text = _position(previous_vocabulary, _current(before))
+        c_range, c_text = _position(vocabulary, _current(i))
         if p_range is not None and c_range is not None and same_stages:
             if p_range == c_range:
                 continue
@@ -231,19 +237,30 @@ def _bands(spec):
 def _compare_risks(previous, current, bands, previous_bands, out: Changes) -> None:
     prev = {r.id: r for r in previous.risks}
     curr = {r.id: r for r in current.risks}
+    score = (lambda r: r.residual.score if r.residual is not None else None)
     for r in current.risks:
         if r.id not in prev:
-            out.risks_added.append(RiskItem(r.id, r.title, r.residual.score, _band(r.residual.score, bands)))
+            out.risks_added.append(RiskItem(r.id, _risk_title(r), score(r), _band(score(r), bands) if score(r) else ""))
     for r in previous.risks:
         if r.id not in curr:
-            out.risks_removed.append(RiskItem(r.id, r.title, r.residual.score, _band(r.residual.score, previous_bands)))
+            out.risks_removed.append(RiskItem(r.id, _risk_title(r), score(r),
+                                              _band(score(r), previous_bands) if score(r) else ""))
     for r in current.risks:
         before = prev.get(r.id)
-        if before is None or before.residual.score == r.residual.score:
+        # a move needs a score in both editions: an unscored risk has no score to go up or down
+        if before is None or score(before) is None or score(r) is None or score(before) == score(r):
             continue
-        move = RiskMove(r.id, r.title, before.residual.score, r.residual.score,
+        move = RiskMove(r.id, _risk_title(r), before.residual.score, r.residual.score,
                         _band(before.residual.score, previous_bands), _band(r.residual.score, bands))
         (out.risks_up if move.direction == "up" else out.risks_down).append(move)
+
+
+def _risk_title(risk) -> str:
+    return risk.title or risk.event or risk.cause or risk.id
+
+
+def _scored(score, band) -> str:
+    return f"{score} ({band})" if score is not None else ""
 
 
 _RANK = {"good": 2, "warning": 1, "bad": 0}
@@ -278,8 +295,8 @@ def _compare_indicators(previous, current, prev_df, curr_df, rules, previous_rul
             continue
         s_prev = _status(prev_df, before, previous_rules)
         s_curr = _status(curr_df, ind, rules)
-        if s_prev is None or s_curr is None:
-            continue
+        if s_prev is None or s_curr is None or s_prev.label is None or s_curr.label is None:
+            continue  # no rating in one edition (no target or polarity): nothing to compare
         direction = None
         r_prev, r_curr = _RANK.get(s_prev.tone), _RANK.get(s_curr.tone)
         if r_prev is not None and r_curr is not None and r_prev != r_curr:
@@ -493,9 +510,9 @@ def changes_blocks(changes: Changes, heading_level: int = 2, title: str = TITLE,
                      "Then": f"{move.previous_score} ({move.previous_band})", "Now": f"{move.current_score} ({move.current_band})"})
     for item in changes.risks_added:
         rows.append({"Risk": f"{item.id}: {item.title}", "Change": "Added", "Then": NO_EDITION,
-                     "Now": f"{item.score} ({item.band})"})
+                     "Now": _scored(item.score, item.band)})
     for item in changes.risks_removed:
-        rows.append({"Risk": f"{item.id}: {item.title}", "Change": "Removed", "Then": f"{item.score} ({item.band})",
+        rows.append({"Risk": f"{item.id}: {item.title}", "Change": "Removed", "Then": _scored(item.score, item.band),
                      "Now": NOT_NOW})
     if rows:
         out.append(blocks.heading("Risks", level=sub, id=f"{id_prefix}-risks"))

@@ -129,8 +129,14 @@ def data_problems(params: "Params", authority_id: str, data: "AuthorityData") ->
     return problems
 
 
+def _supplied(data: "AuthorityData", table: str) -> bool:
+    """An absent table is not an empty one: its sections are left out, so nothing is checked."""
+    has = getattr(data, "has", None)
+    return has(table) if has is not None else getattr(data, table, None) is not None
+
+
 def _frame(data: "AuthorityData", table: str) -> "pd.DataFrame | None":
-    frame = getattr(data, table, None)
+    frame = getattr(data, table, None) if _supplied(data, table) else None
     return frame if frame is not None and len(frame) else None
 
 
@@ -313,7 +319,7 @@ def _section_needs(params: "Params", authority_id: str, group_id: str, data: "Au
     document = f"the {authority_id} / {group_id} document"
 
     def rows_for_group(table: str) -> "pd.DataFrame | None":
-        frame = getattr(data, table, None)
+        frame = getattr(data, table, None) if _supplied(data, table) else None
         if frame is None:
             return None  # an absent table: its sections are left out, not failed
         part = frame[frame["client_group"] == group_id]
@@ -329,7 +335,7 @@ def _section_needs(params: "Params", authority_id: str, group_id: str, data: "Au
     providers = rows_for_group("providers")
     budget = rows_for_group("budget")
 
-    population = data.population
+    population = data.population if _supplied(data, "population") else None
     if population is None:
         return problems
     codes = {loc.code for loc in getattr(authority, "localities", None) or []}

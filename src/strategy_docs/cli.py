@@ -17,6 +17,7 @@ import click
 
 from . import __version__
 from .errors import StrategyDocsError, StrictWarningsError, ValidationError
+from .wording import plural
 from .workspace import SECTION_NOTEBOOKS, Workspace, find_workspace
 
 
@@ -41,11 +42,6 @@ def _split(values: tuple[str, ...]) -> list[str]:
     for value in values:
         out.extend(v.strip() for v in value.split(",") if v.strip())
     return out
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """'1 document', '2 documents' (and 'authority' -> 'authorities' when told)."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 VERBOSITY_OPTIONS = [
@@ -168,9 +164,10 @@ def build(ws: Workspace, out: Output, authority, client_group, formats, jobs, fo
         if "bar" in bar:
             bar["bar"].close()
     for warning in report.warnings:
-        out.detail(f"warning: {warning}")
-    if report.warnings and out.verbosity == 0:
-        out.info(f"{plural(len(report.warnings), 'warning')} (run with -v to see them).")
+        out.detail(f"{'note' if warning.severity == 'info' else 'warning'}: {warning}")
+    warnings = [w for w in report.warnings if w.severity != "info"]
+    if warnings and out.verbosity == 0:
+        out.info(f"{plural(len(warnings), 'warning')} (run with -v to see them).")
     for failed in report.failed:
         where = f"section {failed.section}" + (f", cell {failed.cell}" if failed.cell is not None else "")
         out.error(f"FAILED {failed.job.label}: {where}: {failed.message}")
@@ -203,14 +200,15 @@ def validate(ws: Workspace, out: Output, authority, client_group, strict):
 
     started = time.perf_counter()
     params = run_validate(ws, _split(authority), _split(client_group))
-    if strict and params.warnings:
-        raise StrictWarningsError(params.warnings)
+    warnings = [w for w in params.warnings if w.severity != "info"]  # notes (sections left out) never fail --strict
+    if strict and warnings:
+        raise StrictWarningsError(warnings)
     for warning in params.warnings:
-        out.info(f"warning: {warning}")
+        out.info(f"{'note' if warning.severity == 'info' else 'warning'}: {warning}")
     click.echo(f"Valid: {plural(len(params.strategies), 'document')}, "
                f"{plural(len(params.authorities), 'authority', 'authorities')}, "
-               f"{plural(len(params.client_groups), 'client group')} ({plural(len(params.warnings), 'warning')}"
-               f"{'' if strict else '; --strict would fail on them' if params.warnings else ''}) "
+               f"{plural(len(params.client_groups), 'client group')} ({plural(len(warnings), 'warning')}"
+               f"{'' if strict else '; --strict would fail on them' if warnings else ''}) "
                f"in {time.perf_counter() - started:.1f} s.")
 
 

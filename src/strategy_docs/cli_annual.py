@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from .cli import Output, common, main, plural
+from .cli import Output, common, main
+from .wording import plural
 from .workspace import Workspace
 
 

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from .registry import TABLES_PRESENT  # which tables the authority supplied (not their content)
 from .data import AuthorityData, data_files, load_authority_data
 from .params import Authority, ClientGroup, Edition, Project, Strategy, load_params
 
@@ -83,6 +84,8 @@ class _Recorded:
         object.__setattr__(self, "_rest", rest)
 
     def __getattr__(self, name: str):
+        if name in _Recorded.__slots__:  # not set yet (copy, pickle): never recurse looking for it
+            raise AttributeError(name)
         value = getattr(self._target, name)
         read = self._names.get(name, self._rest)
         if read is not None:
@@ -107,7 +110,9 @@ def recorded_strategy(strategy):
 
 
 def recorded_data(data):
-    return _Recorded(data, {f.name: f"data.{f.name}" for f in fields(data) if f.name != "files"}, ALL_TABLES)
+    names = {f.name: f"data.{f.name}" for f in fields(data) if f.name != "files"}
+    names.update(has=TABLES_PRESENT, files=TABLES_PRESENT)  # provenance notices ask only which tables exist
+    return _Recorded(data, names, ALL_TABLES)
 
 
 def unwrap(value):
@@ -176,7 +181,7 @@ def analysis_inputs(ctx: StrategyContext, cls):
         end_year=ctx.end_year,
         look_ahead_year=ctx.look_ahead_year,
         nation=ctx.authority.nation,
-        age_range=(ctx.client_group.age_range.min, ctx.client_group.age_range.max),
+        age_range=(ctx.client_group.age_range.min, ctx.client_group.age_range.max) if ctx.client_group.age_range else None,
     )
     if not isinstance(ctx.data, _Recorded):
         return inputs

@@ -572,12 +572,24 @@ class AuthorityData:
     files: dict[str, Path]
     rows: dict[str, RowNumbers] = field(default_factory=dict)  # table -> where its rows are in its file
 
+    def has(self, table: str) -> bool:
+        """True when the authority supplied this table (an absent table leaves its sections out)."""
+        return table in self.files
+
     def for_client_group(self, client_group: str) -> "AuthorityData":
         def only(frame: pd.DataFrame) -> pd.DataFrame:
             return frame[frame["client_group"] == client_group].reset_index(drop=True)
 
         return AuthorityData(self.population, only(self.service_users), only(self.providers), only(self.budget),
                              only(self.unit_costs), only(self.indicators), self.files)
+
+
+def empty_table(table: str) -> pd.DataFrame:
+    """An absent table: no rows, the schema's columns, so every consumer sees 'no data'."""
+    import pandas as pd
+
+    dtypes = {"int": "int64", "float": "float64", "text": "object", "bool": "bool"}
+    return pd.DataFrame({c.name: pd.Series([], dtype=dtypes[c.kind]) for c in TABLES[table].columns})
 
 
 def data_files(workspace: Path, authority_id: str) -> dict[str, Path | None]:
@@ -598,7 +610,6 @@ def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str]
     from .workspace import link_problem
 
     for table, path in data_files(workspace, authority_id).items():
-        expected = f"data/{authority_id}/{table}.csv"
         if path is None:
             links = [(c, link_problem(c, workspace)) for c in table_candidates(workspace / "data" / authority_id, table)]
             linked = [(c, reason) for c, reason in links if reason]
@@ -607,8 +618,7 @@ def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str]
                                         fix="replace the link with a copy of the file, inside the workspace.")
                                 for c, reason in linked)
                 continue
-            problems.append(Problem(expected, "is missing.",
-                                    fix=f"add it (CSV or XLSX) with the columns: {', '.join(TABLES[table].column_names)}."))
+            frames[table] = empty_table(table)  # optional: the sections that need it are left out
             continue
         display = path.relative_to(workspace).as_posix()
         if not is_inside(path, workspace):

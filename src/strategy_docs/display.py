@@ -77,8 +77,9 @@ def fallback_html(block: dict) -> str:
     if kind == "cycle":
         rows = "".join(
             f"<li><strong>{_e(r['label'])}</strong>: now {_e(block['stages'][r['current'][0]])}"
-            f"–{_e(block['stages'][r['current'][1]])}; expected {_e(block['stages'][r['expected'][0]])}"
-            f"–{_e(block['stages'][r['expected'][1]])}</li>"
+            f"–{_e(block['stages'][r['current'][1]])}"
+            + (f"; expected {_e(block['stages'][r['expected'][0]])}–{_e(block['stages'][r['expected'][1]])}"
+               if r["expected"] else "") + "</li>"
             for r in block["rows"]
         )
         return f"<ul>{rows}</ul>"

@@ -166,7 +166,7 @@ def render_index(
             "edition_label": str(_get(entry, "edition_label", "") or ""),
             "title": str(_get(entry, "title", "") or ""),
             "status": status,
-            "status_label": STATUS_LABELS.get(status, status.capitalize() or "Not known"),
+            "status_label": STATUS_LABELS.get(status, status.capitalize()),
             "status_tone": STATUS_TONES.get(status, "neutral"),
             "built_iso": built_iso,
             "built_text": built_text,

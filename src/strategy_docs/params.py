@@ -19,6 +19,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from .errors import ParamsError, Problem
 from .yamlio import LineMap, format_path, read_yaml
+from .wording import plural
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 IDENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
@@ -185,21 +186,45 @@ class PolicyDriver(Model):
     name: Text
     summary: Markdown = ""
     level: Literal["national", "regional", "local"] = "local"
+    # When the driver was made (an act's year, a strategy's date): a driver dated after the
+    # plan's publication is never listed in it.
+    year: int | None = Field(default=None, ge=1800, le=2100)
+    date: dt.date | None = None
+
+    @property
+    def when(self) -> dt.date | None:
+        return self.date if self.date is not None else (dt.date(self.year, 1, 1) if self.year is not None else None)
+
+
+class DataSource(Model):
+    """Where one data table (or the budget) comes from; synthetic figures get a notice beside them."""
+
+    source: Text | None = None
+    synthetic: bool | None = None  # not given: the project's synthetic_data flag
+
+
+class PolicyDriverSettings(Model):
+    """Which national drivers a strategy lists: the built-in defaults, none, or its own list."""
+
+    national_defaults: bool = True
+    drivers: list[PolicyDriver] = []  # listed in addition to (or, with national_defaults false, instead of) the defaults
 
 
 class Authority(Model):
     name: Text
-    short_name: Text
-    kind: Text
+    short_name: Text | None = None
+    kind: Text | None = None
     nation: Literal["england", "wales"]
-    partners: list[Partner] = Field(min_length=1)
-    localities: list[Locality] = Field(min_length=1)
+    partners: list[Partner] = []
+    localities: list[Locality] = []
     comparators: list[Text] = []
     branding: Branding = Branding()
     cycle: CycleSettings = CycleSettings()
     risk_bands: list[RiskBand] = Field(default_factory=lambda: [RiskBand(**b) for b in DEFAULT_RISK_BANDS])
     rag_rules: RagRules = RagRules()
     local_policy: list[PolicyDriver] = []
+    data_sources: dict[Literal["population", "service_users", "providers", "budget", "unit_costs", "indicators"],
+                       DataSource] = {}
 
     @field_validator("risk_bands")
     @classmethod
@@ -250,10 +275,10 @@ class AgeRange(Model):
 
 class ClientGroup(Model):
     name: Text
-    definition: Markdown
-    age_range: AgeRange
-    measures: list[Measure] = Field(min_length=1)
-    service_types: list[Text] = Field(min_length=1)
+    definition: Markdown = ""
+    age_range: AgeRange | None = None
+    measures: list[Measure] = []
+    service_types: list[Text] = []
 
 
 # ---------------------------------------------------------------- strategy
@@ -267,32 +292,35 @@ class VersionEntry(Model):
 
 
 class DocumentControl(Model):
+    """Only the title is required; every other field is shown only when given."""
+
     title: Text
-    purpose: Markdown
+    purpose: Markdown = ""
     reference: str = ""
-    authors: list[Text] = Field(min_length=1)
-    owner: Text
-    status: Literal["draft", "consultation", "final"]
-    publication_date: dt.date
-    valid_until: dt.date
-    distribution: Text
-    classification: Text = "OFFICIAL"
-    version_history: list[VersionEntry] = Field(min_length=1)
+    authors: list[Text] = []
+    owner: Text | None = None
+    status: Literal["draft", "consultation", "final"] | None = None
+    publication_date: dt.date | None = None
+    valid_until: dt.date | None = None
+    distribution: Text | None = None
+    classification: Text | None = None
+    version_history: list[VersionEntry] = []
 
     @model_validator(mode="after")
     def _dates(self) -> "DocumentControl":
-        if self.valid_until <= self.publication_date:
+        if self.valid_until is not None and self.publication_date is not None and self.valid_until <= self.publication_date:
             raise ValueError("valid_until must be after publication_date")
         return self
 
 
 class Context(Model):
-    summary: Markdown
-    scope: Markdown
-    services_included: list[Text] = Field(min_length=1)
+    summary: Markdown = ""
+    scope: Markdown = ""
+    services_included: list[Text] = []
     partnership: Markdown = ""
     consultation: Markdown = ""
     local_drivers: list[PolicyDriver] = []
+    policy_drivers: PolicyDriverSettings = PolicyDriverSettings()
 
 
 class HypothesisTest(Model):
@@ -307,16 +335,14 @@ class Hypothesis(Model):
     id: Ident
     statement: Markdown
     service_area: str = ""
-    evidence_needed: Text
-    test: HypothesisTest | None = None
+    evidence_needed: Text | None = None
+    test: HypothesisTest | None = None  # neither test nor verdict: the statement is shown without a verdict
     verdict: Literal["accepted", "refuted", "inconclusive"] | None = None
     reason: str = ""
     implication: Markdown = ""
 
     @model_validator(mode="after")
     def _test_or_verdict(self) -> "Hypothesis":
-        if self.test is None and self.verdict is None:
-            raise ValueError("give either a 'test' bound to the data or a recorded 'verdict' with its 'reason'")
         if self.test is not None and self.verdict is not None:
             raise ValueError("give a 'test' or a recorded 'verdict', not both")
         if self.verdict is not None and not self.reason.strip():
@@ -338,7 +364,7 @@ class SubOutcome(Model):
 
 class Outcome(Model):
     code: Ident
-    name: Text
+    name: Text | None = None  # plans that write outcomes as "I statements" often give them no name
     aspiration: str = ""
     i_statement: str = ""
     sub_outcomes: list[SubOutcome] = []
@@ -348,14 +374,14 @@ class Outcome(Model):
 class Outcomes(Model):
     style: Literal["framework", "i-statements"] = "framework"
     introduction: Markdown = ""
-    items: list[Outcome] = Field(min_length=1)
+    items: list[Outcome] = []
 
 
 class GapRow(Model):
     objective: Text
-    service_developments: Markdown
-    rationale: Markdown
-    implications: Markdown
+    service_developments: Markdown = ""
+    rationale: Markdown = ""
+    implications: Markdown = ""
     hypotheses: list[Ident] = []
     measure: Ident | None = None
     service_types: list[Text] = []
@@ -370,20 +396,20 @@ class Theme(Model):
 
 class CyclePosition(Model):
     current: Text
-    expected: Text
+    expected: Text | None = None
 
 
 class Intention(Model):
     id: Ident
     theme: Ident
     title: Text
-    details: Markdown
-    drivers: list[Text] = Field(min_length=1)
-    type: Literal["invest", "disinvest", "new", "reconfigure"]
-    cycle: CyclePosition
-    activity: Markdown
-    owner: Text
-    timescale: Text
+    details: Markdown = ""
+    drivers: list[Text] = []
+    type: Literal["invest", "disinvest", "new", "reconfigure"] | None = None
+    cycle: CyclePosition | None = None
+    activity: Markdown = ""
+    owner: Text | None = None
+    timescale: Text | None = None
     outcomes: list[Ident] = []
 
 
@@ -397,38 +423,60 @@ class Score(Model):
 
 
 class Risk(Model):
+    """A risk as cause, event and effect; scores, owner and review date only when the plan gives them."""
+
     id: Ident
-    title: Text
-    cause: Text
-    event: Text
-    effect: Text
-    inherent: Score
-    residual: Score
-    owner: Text
-    mitigations: list[Text] = Field(min_length=1)
-    review_date: dt.date
+    title: Text | None = None
+    cause: Text | None = None
+    event: Text | None = None
+    effect: Text | None = None
+    inherent: Score | None = None
+    residual: Score | None = None
+    owner: Text | None = None
+    mitigations: list[Text] = []
+    review_date: dt.date | None = None
     review_flag: bool = False
+
+    @model_validator(mode="after")
+    def _says_something(self) -> "Risk":
+        if not any((self.title, self.cause, self.event, self.effect)):
+            raise ValueError("a risk needs at least a 'title' or its 'event' (cause and effect when the plan gives them)")
+        return self
 
 
 class Indicator(Model):
+    """An indicator; without a target (or polarity) it shows its values and no rating."""
+
     id: Ident
     name: Text
-    source: Text
-    code: Text
-    polarity: Literal["higher", "lower"]
+    source: Text | None = None
+    code: Text | None = None
+    codes: list[Text] = []  # several codes as the plan gives them ("ASCOF 1D", "ASCOF 3B")
+    framework: Text | None = None  # ASCOF, NHS Outcomes Framework, PHOF, a statutory return, a local measure...
+    theme: Text | None = None  # how the plan groups its indicators: theme, then area
+    area: Text | None = None
+    polarity: Literal["higher", "lower"] | None = None
     unit: Literal["percent", "count", "rate per 100,000", "rate per 10,000", "rate per 1,000", "days", "weeks", "years",
-                  "score", "ratio", "pounds"]
-    target: float
-    frequency: Text = "Quarterly"
+                  "score", "ratio", "pounds"] | None = None
+    target: float | None = None
+    frequency: Text | None = None
     action: Markdown = ""
     baseline: float | None = None
 
 
+class IndicatorGroup(Model):
+    """Free-text notes the plan gives for one group of indicators (a theme, an area, or both)."""
+
+    theme: Text | None = None
+    area: Text | None = None
+    notes: Markdown = ""
+
+
 class Monitoring(Model):
-    arrangements: Markdown
-    frequency: Text
-    review_group: Text
-    next_review: dt.date
+    arrangements: Markdown = ""
+    frequency: Text | None = None
+    review_group: Text | None = None
+    next_review: dt.date | None = None
 
 
 class BudgetTotals(Model):
@@ -439,18 +487,32 @@ class BudgetTotals(Model):
     net_total: float | None = None
 
 
+class TableLabels(Model):
+    """The plan's own words for a table: its caption ("Table 2: Commissioning intentions") and column
+    headings ("Activity this year" -> "Key commissioning work")."""
+
+    caption: Text | None = None
+    columns: dict[str, Text] = {}
+
+
 class Strategy(Model):
+    """Only document_control.title is required; a section whose content is not given is left out."""
+
     document_control: DocumentControl
-    context: Context
-    hypotheses: list[Hypothesis] = Field(min_length=1)
-    outcomes: Outcomes
-    gap_analysis: list[GapRow] = Field(min_length=1)
-    themes: list[Theme] = Field(min_length=1)
-    intentions: list[Intention] = Field(min_length=1)
-    risks: list[Risk] = Field(min_length=1)
-    indicators: list[Indicator] = Field(min_length=1)
-    monitoring: Monitoring
+    context: Context = Context()
+    hypotheses: list[Hypothesis] = []
+    outcomes: Outcomes = Outcomes()
+    gap_analysis: list[GapRow] = []
+    themes: list[Theme] = []
+    intentions: list[Intention] = []
+    risks: list[Risk] = []
+    indicators: list[Indicator] = []
+    indicator_groups: list[IndicatorGroup] = []
+    monitoring: Monitoring | None = None
     budget_totals: BudgetTotals | None = None
+    # Keyed by a table's id (e.g. "risk-register", "intentions-<theme id>") or its default caption;
+    # "*" renames columns in every table.
+    table_labels: dict[str, TableLabels] = {}
 
 
 # ---------------------------------------------------------------- loading
@@ -568,8 +630,29 @@ def _pydantic_problems(exc: PydanticValidationError, file: str, lines: LineMap, 
                 msg = msg[len("Value error, "):]
             message = f"{msg} (got {_shown(err.get('input'))})." if kind != "value_error" else msg + "."
             fix = ""
+        if kind != "extra_forbidden":
+            fix = (fix + " " if fix else "") + _leave_out_fix(loc)
         problems.append(Problem(file=file, line=lines.line_for(loc), field=path, message=message, fix=fix))
     return problems
+
+
+def _leave_out_fix(loc: tuple) -> str:
+    """How to leave the thing out: the innermost optional field holding the problem, else the rule."""
+    entry = list(loc)
+    last_index = max((i for i, part in enumerate(entry) if isinstance(part, int)), default=-1)
+    names = [part for part in entry[last_index + 1:] if isinstance(part, str)]  # within the list entry
+    optional = next((name for name in reversed(names) if name not in _REQUIRED_NAMES), None)
+    if optional is None:
+        return ("This field identifies the document or the entry, so it cannot be left out; any other field the "
+                "plan does not state can be (see 'Saying \"not stated\"' in docs/writing-a-strategy.md).")
+    return f"If the plan does not state it, leave out '{optional}': nothing is shown in its place."
+# The fields that identify a document or an entry; everything else may be left out.
+_REQUIRED_NAMES = {"title", "name", "id", "code", "theme", "nation", "start_year", "metric", "comparison", "threshold",
+                   "authority", "client_group", "financial_year", "age_band", "rate_percent", "label", "rates", "text",
+                   "min", "role", "current", "version", "date", "likelihood", "impact", "min_score", "tone"}
+
+
+
 
 
 def _load_model(path: Path, model: type[Model], workspace: Path, problems: list[Problem]):
@@ -859,8 +942,8 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
         seen_codes.add(code)
 
     n = len(strategy.hypotheses)
-    if not 8 <= n <= 10:
-        problem(("hypotheses",), f"has {n} hypotheses; the practice guidance recommends 8 to 10 key hypotheses.",
+    if n and not 8 <= n <= 10:
+        problem(("hypotheses",), f"has {plural(n, 'hypothesis', 'hypotheses')}; the practice guidance recommends 8 to 10 key hypotheses.",
                 "consider merging or adding hypotheses.", severity="warning")
     if len(strategy.gap_analysis) > 8:
         problem(("gap_analysis",), f"has {len(strategy.gap_analysis)} strategic objectives; the guidance suggests 7-8 at most.",
@@ -880,10 +963,17 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
                     f"use one of: {', '.join(sorted(METRICS))}.")
             continue
         allowed = set(_metric_args(spec))
+        required = {name for name, arg in (spec.get("args") or {}).items() if isinstance(arg, dict) and arg.get("required")}
+        for arg in sorted(required - set(h.test.args)):
+            problem(("hypotheses", i, "test", "args"), f"the metric '{h.test.metric}' needs the argument '{arg}'.",
+                    f"add args.{arg}, or leave out 'test' (the hypothesis is then shown without a verdict).")
         for arg, value in h.test.args.items():
             if arg not in allowed:
                 problem(("hypotheses", i, "test", "args", arg), f"the metric '{h.test.metric}' has no argument '{arg}'.",
                         f"allowed: {', '.join(sorted(allowed)) or 'none'}.")
+            elif arg in ("measure", "service_type", "indicator_id") and not isinstance(value, str):
+                problem(("hypotheses", i, "test", "args", arg), f"the argument '{arg}' must be one identifier, not {_shown(value)}.",
+                        "give a single value.")
             elif arg == "measure" and value not in measure_ids:
                 problem(("hypotheses", i, "test", "args", arg), f"unknown measure '{value}'.",
                         f"use one of the client group's measures: {', '.join(sorted(measure_ids))}.")
@@ -932,24 +1022,27 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
             if code not in all_codes:
                 problem(("intentions", i, "outcomes", j), f"refers to outcome '{code}', which is not defined.",
                         f"use one of the outcome codes: {', '.join(sorted(all_codes))}.")
-        if vocabulary is not None:
+        if vocabulary is not None and intention.cycle is not None:
             for key in ("current", "expected"):
+                if getattr(intention.cycle, key) is None:
+                    continue
                 try:
                     vocabulary.parse(getattr(intention.cycle, key))
                 except ValueError as exc:
                     problem(("intentions", i, "cycle", key), str(exc))
-            try:
-                cur = vocabulary.parse(intention.cycle.current)
-                exp = vocabulary.parse(intention.cycle.expected)
+            if intention.cycle.expected is not None:
+                try:
+                    cur = vocabulary.parse(intention.cycle.current)
+                    exp = vocabulary.parse(intention.cycle.expected)
+                except ValueError:
+                    continue
                 if exp[1] < cur[0]:
                     problem(("intentions", i, "cycle", "expected"),
                             "the expected position is earlier in the cycle than the current one.",
                             "check the two positions (the cycle only moves forward within a year).", severity="warning")
-            except ValueError:
-                pass
 
     for i, risk in enumerate(strategy.risks):
-        if risk.residual.score > risk.inherent.score:
+        if risk.residual is not None and risk.inherent is not None and risk.residual.score > risk.inherent.score:
             problem(("risks", i, "residual"), "the residual score is higher than the score before mitigation.",
                     "check likelihood and impact after mitigation.", severity="warning")
     return problems

@@ -31,6 +31,7 @@ from . import __version__
 from .data import data_files
 from .errors import Problem
 from .registry import INPUT_FOLDERS, PREVIOUS_EDITION, SECTION_IDS
+from .provenance import document_is_synthetic
 
 if TYPE_CHECKING:  # params.py (pydantic) loads only when the plan has to be made again
     from .params import Params
@@ -134,13 +135,14 @@ def document_meta(params: Params, authority_id: str, group_id: str) -> dict:
         "client_group_name": group.name,
         "edition": edition.slug,
         "edition_label": edition.label,
-        "status": control.status,
-        "publication_date": control.publication_date.isoformat(),
+        "status": control.status or "",
+        "publication_date": control.publication_date.isoformat() if control.publication_date else None,
         "author": ", ".join(control.authors),
         "owner": control.owner,
         "accent_colour": authority.branding.colour,
         "logo_data_uri": logo_data_uri(params.workspace, authority.branding.logo),
-        "synthetic": params.project.synthetic_data,
+        "synthetic": document_is_synthetic(authority, params.project,
+                                           [t for t, p in data_files(params.workspace, authority_id).items() if p is not None]),
         "generator": f"strategy-docs {__version__}",
     }
 
@@ -186,7 +188,9 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
         render_key = _combine(exec_key, templates_key, ",".join(formats))
         input_digests = _input_digests(
             _combine(project_key, authority.model_dump_json(), group.model_dump_json(), package_key,
-                     file_digest(workspace / authority.branding.logo) if authority.branding.logo else ""),
+                     file_digest(workspace / authority.branding.logo) if authority.branding.logo else "",
+                     # which tables exist: a section's synthetic-data notice depends on all of them
+                     ",".join(sorted(Path(name).stem for name in data_keys[authority_id]))),
             notebook_keys, strategy, data_files(workspace, authority_id), data_keys[authority_id], workspace, previous_key)
         inputs = {
             "params": {
@@ -217,6 +221,7 @@ def _input_digests(shared: str, notebook_keys: dict[str, str], strategy, tables:
     for table, path in tables.items():
         digests[f"data.{table}"] = table_keys.get(path.relative_to(workspace).as_posix(), "") if path else ""
     digests["data.*"] = _combine(*(f"{t}={digests[f'data.{t}']}" for t in sorted(tables)))
+    digests["data.present"] = _combine(*sorted(t for t, path in tables.items() if path))
     return digests
 
 

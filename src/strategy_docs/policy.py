@@ -1,10 +1,15 @@
 """National policy and legislation that frame a strategy, by nation (domain.md §6.3).
 
-Authorities add their local drivers in params; these are the national ones a commissioner
-in England or Wales would be expected to cite. Kept as data so a team can see and extend it.
+These are the defaults a commissioner in England or Wales would be expected to cite. A strategy
+lists them unless it switches them off (``context.policy_drivers.national_defaults: false``) or
+replaces them with its own dated list; a driver is never listed in a plan published before it.
+Each default carries the year it was made (for a list item naming more than one instrument, the
+latest of them).
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 NATIONAL_DRIVERS: dict[str, list[tuple[str, str]]] = {
     "england": [
@@ -60,5 +65,46 @@ CLIENT_GROUP_DRIVERS: dict[str, dict[str, list[tuple[str, str]]]] = {
 }
 
 
+# The year each default was made: the Act's year, or the year a framework or plan was first published.
+DRIVER_YEARS: dict[str, int] = {
+    'Care Act 2014': 2014,
+    'Health and Care Act 2022': 2022,
+    'Adult Social Care Outcomes Framework (ASCOF)': 2011,
+    'Joint Strategic Needs Assessment': 2007,
+    'Market sustainability and fair cost of care': 2021,
+    'Social Services and Well-being (Wales) Act 2014': 2014,
+    'Well-being of Future Generations (Wales) Act 2015': 2015,
+    'Regulation and Inspection of Social Care (Wales) Act 2016': 2016, "Welsh Language Standards and 'More than just words'": 2016,
+    'The Commissioning Framework Guidance and Good Practice (2010)': 2010,
+    'Dementia care and support': 2009,
+    'Building the Right Support': 2015,
+    'Mental Health Act 1983 (section 117 aftercare)': 2019, "Care Act 2014 carers' assessments": 2014,
+    'Equality Act 2010': 2010,
+    'Dementia Action Plan for Wales': 2018,
+    'Learning Disability Strategic Action Plan': 2022,
+    'Mental Health (Wales) Measure 2010': 2010,
+    'Strategy for Unpaid Carers (Wales)': 2021,
+    'Action on Disability: the right to independent living': 2019,
+}
+
+
 def national_drivers(nation: str, client_group: str) -> list[tuple[str, str]]:
     return list(NATIONAL_DRIVERS.get(nation, [])) + list(CLIENT_GROUP_DRIVERS.get(nation, {}).get(client_group, []))
+
+
+def default_drivers(nation: str, client_group: str) -> list:
+    """The national defaults as dated params drivers."""
+    from .params import PolicyDriver
+
+    return [PolicyDriver(name=name, summary=why, level="national", year=DRIVER_YEARS.get(name))
+            for name, why in national_drivers(nation, client_group)]
+
+
+def published_by(control, edition) -> dt.date:
+    """The date a plan was written by: its publication date, else its latest version date, else the
+    start of its period (1 April of the first financial year)."""
+    if control.publication_date is not None:
+        return control.publication_date
+    if control.version_history:
+        return max(v.date for v in control.version_history)
+    return dt.date(edition.start_year, 4, 1)

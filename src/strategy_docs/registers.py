@@ -110,6 +110,10 @@ REGISTERS: tuple[Register, ...] = (
         Column("Name", ("name",), width=40),
         Column("Source", ("source",), width=30),
         Column("Code", ("code",), width=14),
+        Column("Codes", ("codes",), "ids", 18, help="Several codes separated by '; '."),
+        Column("Framework", ("framework",), width=18),
+        Column("Theme", ("theme",), width=18),
+        Column("Area", ("area",), width=18),
         Column("Polarity", ("polarity",), width=10, choices="polarities", help="Which is better: higher or lower."),
         Column("Unit", ("unit",), width=16, choices="units"),
         Column("Target", ("target",), "float", 10),
@@ -323,7 +327,10 @@ def _lists(authority, strategy) -> _Lists:
 
     def literal(model, name):
         annotation = model.model_fields[name].annotation
-        return list(get_args(annotation))
+        args = get_args(annotation)
+        if type(None) in args:  # an optional field: the choices of its Literal
+            args = next(get_args(a) for a in args if a is not type(None))
+        return list(args)
 
     return _Lists({
         "levels": [1, 2, 3, 4, 5],

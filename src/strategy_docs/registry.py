@@ -21,6 +21,8 @@ from dataclasses import dataclass
 INPUT_FOLDERS = ("params", "data", "notebooks", "templates")
 
 PREVIOUS_EDITION = "edition.previous"
+TABLES_PRESENT = "data.present"
+ALL_SECTIONS_READ = ("table_labels",)  # the plan's own captions and column headings, in any section
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Section:
     fields: tuple[str, ...] = ()  # strategy fields read
     tables: tuple[str, ...] = ()  # data tables read
     previous_edition: bool = False  # reads params/editions/<previous_edition>/ (when the project names one)
+    provenance: bool = False  # says where its figures come from: reads which tables exist
 
     @property
     def notebook(self) -> str:
@@ -61,7 +64,8 @@ class Section:
     @property
     def inputs(self) -> frozenset[str]:
         """The declared inputs, named as `context` records them."""
-        names = {f"strategy.{f}" for f in self.fields} | {f"data.{t}" for t in self.tables}
+        names = {f"strategy.{f}" for f in self.fields + ALL_SECTIONS_READ} | {f"data.{t}" for t in self.tables}
+        names |= {TABLES_PRESENT} if self.provenance else set()
         return frozenset(names | ({PREVIOUS_EDITION} if self.previous_edition else set()))
 
 
@@ -110,12 +114,13 @@ SECTIONS: tuple[Section, ...] = (
             Markdown("### People known to services"),
             Show("service_use_table"),
         ),
-        tables=("population", "service_users"),
+        tables=("population", "service_users"), provenance=True,
     ),
     Section(
         "04-market-resources", "Market and resource analysis",
         (
-            Markdown("## Market and resource analysis\n\n### The provider market"),
+            Markdown("## Market and resource analysis"),
+            Markdown("### The provider market"),
             Show("market_tables"),
             Show("market_occupancy"),
             Markdown("### Budget"),
@@ -125,6 +130,7 @@ SECTIONS: tuple[Section, ...] = (
             Show("unit_costs"),
         ),
         fields=("budget_totals",), tables=("population", "service_users", "providers", "budget", "unit_costs"),
+        provenance=True,
     ),
     Section(
         "05-gaps", "Gap analysis",
@@ -141,8 +147,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "06-intentions", "Commissioning intentions",
         (
-            Markdown("## Commissioning intentions\n\nWhat we will commission, grouped by theme, with where each "
-                     "intention is on the commissioning cycle now and where we expect it to be by the end of the year."),
+            Markdown("## Commissioning intentions"),
+            Show("intentions_introduction"),
             Show("intentions_overview"),
             Show("intentions_by_theme"),
         ),
@@ -151,8 +157,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "07-risks", "Risk register",
         (
-            Markdown("## Risk register\n\nEach risk is scored for likelihood and impact from 1 to 5, before and after "
-                     "mitigation. The band follows from the score."),
+            Markdown("## Risk register"),
+            Show("risk_introduction", comment="The scoring is explained only when the plan scores its risks"),
             Show("risk_heat_map"),
             Show("risk_register"),
         ),
@@ -168,7 +174,7 @@ SECTIONS: tuple[Section, ...] = (
             Markdown("### How this strategy will be reviewed"),
             Show("monitoring"),
         ),
-        fields=("indicators", "monitoring"), tables=("indicators",),
+        fields=("indicators", "indicator_groups", "monitoring"), tables=("indicators",), provenance=True,
     ),
 )
 

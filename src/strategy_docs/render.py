@@ -51,7 +51,7 @@ STATUSES = {
     ),
     "final": ("Final", ""),
 }
-REQUIRED_META = ("title", "authority_name", "client_group_name", "edition_label", "status")
+REQUIRED_META = ("title", "authority_name", "client_group_name", "edition_label")  # a status only when the plan states one
 DEFAULT_ACCENT = "#1d4f91"
 ABOUT_ID = "about-this-document"
 RESERVED_IDS = frozenset({"main", "top", "contents-heading", ABOUT_ID})
@@ -97,20 +97,65 @@ def _check_block(block: dict, where: str) -> dict:
         raise RenderError(f"{where}: {exc}") from exc
 
 
+_HEADING_LINE = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
+
+
+def heading_of(markdown: str) -> tuple[int, str] | None:
+    """(level, text) of a markdown cell's first heading, or None for a cell of prose only."""
+    match = _HEADING_LINE.search(markdown)
+    return (len(match.group(1)), match.group(2)) if match else None
+
+
+def drop_empty_sections(cells: list) -> tuple[list, list[str]]:
+    """Leave out every heading whose section has no content, and return the kept cells and the
+    headings left out.
+
+    A section function says it has nothing to show by returning no blocks; a markdown heading cell
+    is kept only when some display block follows it before the next heading of the same or a higher
+    level (content under its sub-headings counts). Prose-only markdown cells follow their heading.
+    """
+    marks: list[tuple[int, str] | None] = []
+    for cell in cells:
+        marks.append(heading_of(cell.source) if cell.cell_type == "markdown" else None)
+    keep = [True] * len(cells)
+    for i, (cell, mark) in enumerate(zip(cells, marks)):
+        if mark is None:
+            continue
+        level, has_content = mark[0], False
+        for later, later_mark in zip(cells[i + 1:], marks[i + 1:]):
+            if later_mark is not None and later_mark[0] <= level:
+                break
+            if later.cell_type == "code":
+                has_content = True
+                break
+        keep[i] = has_content
+    governed = True
+    for i, (cell, mark) in enumerate(zip(cells, marks)):
+        if mark is not None:
+            governed = keep[i]
+        elif cell.cell_type == "markdown":
+            keep[i] = governed
+    left_out = [marks[i][1] for i in range(len(cells)) if not keep[i] and marks[i] is not None]
+    return [c for c, k in zip(cells, keep) if k], left_out
+
+
 def assemble(section_notebooks: Iterable[NotebookNode | str | Path]) -> NotebookNode:
     """Join executed section notebooks into one notebook of markdown cells and block outputs.
 
     Drops cells tagged ``parameters``/``injected-parameters``, raw cells, every code input and
-    every output that is not a display block (streams, plain results, images). Raises
-    :class:`RenderError` for an ``error`` output, an invalid block or a figure without alt text.
+    every output that is not a display block (streams, plain results, images), and every heading
+    whose section has no content (:func:`drop_empty_sections`). Raises :class:`RenderError` for an
+    ``error`` output, an invalid block or a figure without alt text.
     """
     doc = nbformat.v4.new_notebook()
     doc.metadata["language_info"] = {"name": "python"}
     sections: list[str] = []
+    left_out: list[str] = []
     for index, source in enumerate(section_notebooks):
         nb = nbformat.read(str(source), as_version=4) if isinstance(source, (str, Path)) else source
         name = _section_name(nb, index, source)
         sections.append(name)
+        cells: list = []
         for cell_index, cell in enumerate(nb.get("cells", [])):
             tags = set(cell.get("metadata", {}).get("tags", []) or [])
             if tags & DROP_TAGS:
@@ -121,7 +166,7 @@ def assemble(section_notebooks: Iterable[NotebookNode | str | Path]) -> Notebook
                 if isinstance(source_text, list):
                     source_text = "".join(source_text)
                 if source_text.strip():
-                    doc.cells.append(nbformat.v4.new_markdown_cell(source_text))
+                    cells.append(nbformat.v4.new_markdown_cell(source_text))
             elif cell.get("cell_type") == "code":
                 kept = []
                 for output in cell.get("outputs", []) or []:
@@ -142,8 +187,11 @@ def assemble(section_notebooks: Iterable[NotebookNode | str | Path]) -> Notebook
                 if kept:
                     new_cell = nbformat.v4.new_code_cell(source="")
                     new_cell.outputs = kept
-                    doc.cells.append(new_cell)
-    doc.metadata["strategy_docs"] = {"sections": sections}
+                    cells.append(new_cell)
+        kept_cells, dropped = drop_empty_sections(cells)  # per notebook: a heading never borrows the next one's content
+        doc.cells.extend(kept_cells)
+        left_out.extend(dropped)
+    doc.metadata["strategy_docs"] = {"sections": sections, "left_out": left_out}
     return doc
 
 
@@ -193,8 +241,8 @@ def normalise_meta(meta: Mapping[str, Any]) -> dict:
     )}
     for key in ("title", "authority_name", "client_group_name", "edition_label", "author", "owner", "generator"):
         out[key] = str(out[key] or "").strip()
-    out["status"] = str(out["status"]).strip().lower()
-    if out["status"] not in STATUSES:
+    out["status"] = str(out["status"] or "").strip().lower()
+    if out["status"] and out["status"] not in STATUSES:
         raise RenderError(f"status must be one of {', '.join(STATUSES)}, not {meta.get('status')!r}")
     accent = str(out["accent_colour"] or DEFAULT_ACCENT).strip()
     if not _HEX.match(accent):
@@ -384,7 +432,7 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
     nb, toc = _prepare_notebook(notebook)
     toc.append({"id": ABOUT_ID, "text": "About this document"})
     screen_css, paged_css = _read_css(str(template_dir))
-    status_label, status_message = STATUSES[m["status"]]
+    status_label, status_message = STATUSES.get(m["status"], ("", ""))
     accent_rule = f":root {{ --accent: {m['accent_colour']}; }}\n"
     resources = {
         "strategy": {

@@ -48,7 +48,7 @@ class AnalysisInputs:
     end_year: int
     look_ahead_year: int
     nation: str
-    age_range: tuple[int, int | None]
+    age_range: tuple[int, int | None] | None  # None: the client group states no age range
     client_group: str | None = None
 
 

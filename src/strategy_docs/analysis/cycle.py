@@ -16,6 +16,13 @@ StageRange = tuple[int, int]
 
 # Words that join stages in a cell rather than name one.
 CONNECTORS = frozenset({"and", "to", "then", "through", "into", "from", "or", "the"})
+# Of those, the ones that mean every stage in between ("Analyse to Plan", "Analyse-Plan"); the
+# others ("and", ",", "/") list stages, so "Prepare and Manage" is two stages, not four.
+SPANNING = frozenset({"to", "through", "-", "–"})
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+|[-–]", text.lower())
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -106,6 +113,35 @@ class CycleVocabulary:
             what = ", ".join(f"'{w}'" for w in unknown) if unknown else "no stage"
             raise ValueError(f"Unknown commissioning-cycle stage {what} in '{text}'. {self._allowed()}")
         return min(found), max(found)
+
+    def stages_in(self, text: str) -> tuple[int, ...]:
+        """The set of stages a cell names, in cycle order: 'Prepare and Manage' -> (2, 4) in the
+        six-stage cycle (two stages, not the range between); 'Analyse to Plan' -> (0, 1).
+
+        Stages joined by 'to', 'through' or a hyphen span every stage in between; stages joined
+        by 'and', commas or slashes are listed as they are. Unknown words raise ValueError.
+        """
+        self.parse(text)  # the same checks and messages
+        tokens = _tokens(str(text))
+        found: set[int] = set()
+        previous: int | None = None
+        spanning = False
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self._longest, len(tokens) - i), 0, -1):
+                index = self._phrases.get(tuple(tokens[i : i + size]))
+                if index is not None:
+                    if spanning and previous is not None:
+                        found.update(range(min(previous, index), max(previous, index) + 1))
+                    found.add(index)
+                    previous, spanning = index, False
+                    i += size
+                    break
+            else:
+                if tokens[i] in SPANNING:
+                    spanning = True
+                i += 1
+        return tuple(sorted(found))
 
     def describe(self, stage_range: StageRange | str) -> str:
         """(0, 1) -> 'Analyse to Plan'; (2, 2) -> 'Do'."""

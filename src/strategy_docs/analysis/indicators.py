@@ -152,22 +152,22 @@ class IndicatorStatus:
     """Latest position of one indicator, with direction of travel and RAG."""
 
     indicator_id: str
-    polarity: str
+    polarity: str | None
     latest_period: str | None
     latest_value: float | None
     previous_period: str | None
     previous_value: float | None
-    direction: str
+    direction: str | None
     target: float | None
     comparator_average: float | None
-    label: str
-    tone: str
-    reason: str
+    label: str | None  # None: no rating earned (the plan gives no target or no polarity)
+    tone: str | None
+    reason: str | None
 
     @property
-    def status(self) -> dict:
-        """The display-block ``status`` object for a table cell."""
-        return {"label": self.label, "tone": self.tone}
+    def status(self) -> dict | None:
+        """The display-block ``status`` object for a table cell (None when there is no rating)."""
+        return None if self.label is None else {"label": self.label, "tone": self.tone}
 
 
 def _none(x: object) -> float | None:
@@ -177,13 +177,21 @@ def _none(x: object) -> float | None:
 def indicator_status(
     indicators: pd.DataFrame,
     indicator_id: str,
-    polarity: str = "higher",
+    polarity: str | None = "higher",
     target: float | None = None,
     rules: RagRules | Mapping | None = None,
 ) -> IndicatorStatus:
     """Latest period (even if its value is blank, which gives 'No data'), the previous
-    period with a value, direction of travel, and the RAG judgement."""
+    period with a value, direction of travel, and the RAG judgement.
+
+    A rating needs both a target and a polarity: without either the status carries the
+    values and no label, tone or reason (nothing is judged that the plan did not ask for);
+    without a polarity there is no direction of travel either ("improving" is a judgement)."""
+    if polarity is None:
+        return _unjudged(indicators, indicator_id, target)
     pol = _polarity(polarity)
+    if is_missing(target):
+        return replace(_unjudged(indicators, indicator_id, None), polarity=pol, direction=_direction(indicators, indicator_id, pol))
     series = indicator_series(indicators, indicator_id)
     last = series.iloc[-1]
     earlier = series.iloc[:-1].dropna(subset=["value"])
@@ -207,4 +215,28 @@ def indicator_status(
         label=label,
         tone=tone,
         reason=reason,
+    )
+
+
+def _latest(indicators: pd.DataFrame, indicator_id: str) -> tuple:
+    series = indicator_series(indicators, indicator_id)
+    last = series.iloc[-1]
+    earlier = series.iloc[:-1].dropna(subset=["value"])
+    prev = earlier.iloc[-1] if not earlier.empty else None
+    return last, prev
+
+
+def _direction(indicators: pd.DataFrame, indicator_id: str, polarity: str) -> str:
+    last, prev = _latest(indicators, indicator_id)
+    return direction_of_travel(None if prev is None else _none(prev["value"]), _none(last["value"]), polarity)
+
+
+def _unjudged(indicators: pd.DataFrame, indicator_id: str, target: float | None) -> IndicatorStatus:
+    """The values of an indicator the plan sets no rating for."""
+    last, prev = _latest(indicators, indicator_id)
+    return IndicatorStatus(
+        indicator_id=str(indicator_id), polarity=None, latest_period=str(last["period"]),
+        latest_value=_none(last["value"]), previous_period=None if prev is None else str(prev["period"]),
+        previous_value=None if prev is None else _none(prev["value"]), direction=None,
+        target=_none(target), comparator_average=_none(last["comparator_average"]), label=None, tone=None, reason=None,
     )
