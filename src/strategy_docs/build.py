@@ -56,6 +56,7 @@ class BuildReport:
     up_to_date: list[DocumentJob] = field(default_factory=list)
     failed: list[FailedDocument] = field(default_factory=list)
     not_started: list[DocumentJob] = field(default_factory=list)
+    summaries: list = field(default_factory=list)  # summary_doc.SummaryJob published by this build
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -98,6 +99,9 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
             problems.extend(_check_budget_totals(params, a, g, data))
         if not [p for p in problems if p.severity == "error"]:
             validated.add(signature)
+    from .summary_doc import plan_summaries
+
+    problems.extend(plan_summaries(params)[1])  # params/summaries/: each table computed now, so it cannot fail later
     if [p for p in problems if p.severity == "error"]:
         raise ValidationError(problems)
     _write_validated(ws, validated)
@@ -214,9 +218,23 @@ def build(ws: Workspace, options: BuildOptions, on_planned: Callable[[int], None
             on_planned(len(tasks))
         if tasks:
             _run(ws, options, tasks, report, on_result)
+        if not options.authorities and not options.client_groups:  # a filtered build is for those documents only
+            _build_summaries(ws, options, report)
         _write_index_if_changed(ws, project_name)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _build_summaries(ws: Workspace, options: BuildOptions, report: BuildReport) -> None:
+    from . import summary_doc
+    from .errors import PublishError, RenderError
+
+    for job in summary_doc.planned(ws, options.formats):
+        try:
+            built, _ = summary_doc.build_summaries(ws, [job], force=options.force)
+            report.summaries.extend(built)
+        except (RenderError, PublishError, OSError) as exc:
+            report.failed.append(FailedDocument(job, "summary", str(exc), None, None))
 
 
 def _write_index_if_changed(ws: Workspace, project_name: str) -> None:

@@ -403,9 +403,9 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
 
 
 def read_table(path: Path, table: str, display_name: str, problems: list[Problem],
-               extra_check: Callable | None = None) -> pd.DataFrame | None:
-    """Read one table file and check it against its schema. Raw data is never modified."""
-    schema = TABLES[table]
+               extra_check: Callable | None = None, schema: TableSchema | None = None) -> pd.DataFrame | None:
+    """Read one table file and check it against its schema (or `schema`). Raw data is never modified."""
+    schema = schema or TABLES[table]
     try:
         if path.suffix.lower() == ".xlsx":
             frame = _read_xlsx(path, schema.column_names)

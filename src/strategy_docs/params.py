@@ -453,6 +453,41 @@ class Strategy(Model):
     budget_totals: BudgetTotals | None = None
 
 
+# ---------------------------------------------------------------- summaries across authorities
+
+
+class SummaryMeasure(Model):
+    """A prevalence rate applied to one age band of each authority's population table."""
+
+    label: Text  # what is counted, e.g. "People with a learning disability living with carers aged 70+"
+    rate_percent: float = Field(ge=0, le=100)
+    age_band: Annotated[str, StringConstraints(pattern=AGE_BAND_PATTERN)]
+    sex: Literal["all", "female", "male"] = "all"
+    year: int | None = Field(default=None, ge=1900, le=2200)  # None: the table holds one year (or states none)
+    basis: Literal["estimate", "projection"] | None = None  # None: whichever the table has for the year
+    source: str = ""  # where the rate comes from
+
+
+class Summary(Model):
+    """params/summaries/<id>.yaml: one table with a row per authority and a total (docs/summaries.md)."""
+
+    title: Text
+    area: Text  # what the authorities make up: the total row's label ("Wales")
+    client_group: Slug
+    status: Literal["draft", "consultation", "final"]
+    publication_date: dt.date | None = None
+    authorities: list[Slug] | Literal["all"] = "all"  # all: the matrix's authorities
+    measure: SummaryMeasure
+    decimals: int = Field(default=0, ge=0, le=3)  # 0: whole numbers
+    total: Literal["rounded_total", "sum_of_rounded_rows"]
+    caption: str = ""
+    columns: dict[Literal["authority", "population", "estimate"], Text] = {}
+    introduction: Markdown = ""
+    notes: list[Text] = []
+    population_source: str = ""  # provenance of the population figures
+    synthetic: bool | None = None  # None: as the project's synthetic_data says
+
+
 # ---------------------------------------------------------------- loading
 
 
@@ -467,6 +502,7 @@ class Params:
     strategies: dict[tuple[str, str], Strategy]
     files: dict[str, Path] = field(default_factory=dict)  # logical name -> path, for cache keys
     warnings: list[Problem] = field(default_factory=list)
+    summaries: dict[str, Summary] = field(default_factory=dict)  # params/summaries/<id>.yaml
 
     def pairs(self) -> list[tuple[str, str]]:
         """The matrix: every (authority, client group) to build, in a stable order."""
@@ -636,6 +672,7 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
 
     authorities, auth_lines = _load_folder(params_dir / "authorities", Authority, "authority", workspace, files, problems)
     client_groups, _ = _load_folder(params_dir / "client-groups", ClientGroup, "client-group", workspace, files, problems)
+    summaries, _ = _load_folder(params_dir / "summaries", Summary, "summary", workspace, files, problems)
 
     all_authority_ids = {p.stem for p in (params_dir / "authorities").glob("*.y*ml")}
     all_group_ids = {p.stem for p in (params_dir / "client-groups").glob("*.y*ml")}
@@ -681,7 +718,7 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
     if errors or project is None:
         raise ParamsError(problems)
     return Params(workspace, project, authorities, client_groups, strategies, files,
-                  warnings=[p for p in problems if p.severity != "error"])
+                  warnings=[p for p in problems if p.severity != "error"], summaries=summaries)
 
 
 def _load_folder(folder: Path, model: type[Model], kind: str, workspace: Path, files: dict[str, Path],
