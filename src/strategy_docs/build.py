@@ -129,7 +129,8 @@ def _check_budget_totals(params: Params, authority_id: str, group_id: str, data)
 
     stated = params.strategies[(authority_id, group_id)].budget_totals
     file = f"params/strategies/{authority_id}/{group_id}.yaml"
-    budget = data.budget[(data.budget["client_group"] == group_id) & (data.budget["financial_year"] == stated.financial_year)]
+    budget = data.for_client_group(group_id, params.client_groups[group_id].covers).budget
+    budget = budget[budget["financial_year"] == stated.financial_year]
     if budget.empty:
         return [Problem(file, f"budget_totals are stated for {stated.financial_year}, but data/{authority_id}/budget has no "
                               f"{group_id} lines for that year.", field="budget_totals.financial_year",

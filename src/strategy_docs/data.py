@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 if TYPE_CHECKING:  # pandas loads only when a table is actually read
     import pandas as pd
@@ -431,12 +431,40 @@ class AuthorityData:
     indicators: pd.DataFrame
     files: dict[str, Path]
 
-    def for_client_group(self, client_group: str) -> "AuthorityData":
+    def for_client_group(self, client_group: str, covers: Iterable[str] = ()) -> "AuthorityData":
+        """The rows of one client group. A group that covers others (`covers:` in its file, e.g.
+        all adults) gets the sum of its own and the covered groups' counts, places and money;
+        unit costs and indicator values are rates, which do not add, so only its own rows."""
         def only(frame: pd.DataFrame) -> pd.DataFrame:
             return frame[frame["client_group"] == client_group].reset_index(drop=True)
 
-        return AuthorityData(self.population, only(self.service_users), only(self.providers), only(self.budget),
+        groups = [client_group, *covers]
+        if len(groups) == 1:
+            return AuthorityData(self.population, only(self.service_users), only(self.providers), only(self.budget),
+                                 only(self.unit_costs), only(self.indicators), self.files)
+        return AuthorityData(self.population, _summed(self.service_users, groups, client_group, "service_users"),
+                             _summed(self.providers, groups, client_group, "providers"),
+                             _summed(self.budget, groups, client_group, "budget"),
                              only(self.unit_costs), only(self.indicators), self.files)
+
+
+# What a covering client group sums, per table: the rows' key without client_group, and the columns added.
+_SUMMED = {
+    "service_users": (("year", "service_type", "area_code"), ("people", "out_of_area")),
+    "providers": (("provider_id", "service_type"), ("capacity", "occupied")),
+    "budget": (("financial_year", "group", "line"), ("amount",)),
+}
+
+
+def _summed(frame: pd.DataFrame, groups: list[str], as_group: str, table: str) -> pd.DataFrame:
+    """The covered groups' rows added up under one key, in the order they first appear."""
+    key, added = _SUMMED[table]
+    part = frame[frame["client_group"].isin(groups)]
+    if part.empty:
+        return part.reset_index(drop=True)
+    others = {c: "first" for c in frame.columns if c not in key and c not in added and c != "client_group"}
+    out = part.groupby(list(key), sort=False, dropna=False).agg({**{c: "sum" for c in added}, **others}).reset_index()
+    return out.assign(client_group=as_group)[list(frame.columns)]
 
 
 def data_files(workspace: Path, authority_id: str) -> dict[str, Path | None]:

@@ -254,6 +254,8 @@ class ClientGroup(Model):
     age_range: AgeRange
     measures: list[Measure] = Field(min_length=1)
     service_types: list[Text] = Field(min_length=1)
+    # A group that covers others ("all adults"): its data are the sum of theirs (data.for_client_group).
+    covers: list[Slug] = []
 
 
 # ---------------------------------------------------------------- strategy
@@ -671,7 +673,8 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
         files["project"] = project_file
 
     authorities, auth_lines = _load_folder(params_dir / "authorities", Authority, "authority", workspace, files, problems)
-    client_groups, _ = _load_folder(params_dir / "client-groups", ClientGroup, "client-group", workspace, files, problems)
+    client_groups, group_lines = _load_folder(params_dir / "client-groups", ClientGroup, "client-group", workspace, files, problems)
+    problems.extend(_check_covers(client_groups, group_lines))
     summaries, _ = _load_folder(params_dir / "summaries", Summary, "summary", workspace, files, problems)
 
     all_authority_ids = {p.stem for p in (params_dir / "authorities").glob("*.y*ml")}
@@ -758,6 +761,29 @@ def _check_matrix(project: Project, authority_ids: set[str], group_ids: set[str]
             problems.append(Problem(file, f"excludes {e.authority} / {e.client_group}, which is not in the matrix.",
                                     field=f"matrix.exclude[{i}]", line=lines.line_for(("matrix", "exclude", i)),
                                     fix="check the spelling of both identifiers."))
+
+
+def _check_covers(groups: dict[str, ClientGroup], lines: dict[str, LineMap]) -> list[Problem]:
+    """A covering group names other groups that exist and cover none themselves (one level, so no cycles)."""
+    problems = []
+    for group_id, group in groups.items():
+        for i, covered in enumerate(group.covers):
+            where = dict(file=f"params/client-groups/{group_id}.yaml", field=f"covers[{i}]",
+                         line=lines[group_id].line_for(("covers", i)))
+            if covered == group_id:
+                problems.append(Problem(message="a client group cannot cover itself.", fix="remove it from covers.", **where))
+            elif covered not in groups:
+                problems.append(Problem(message=f"names client group '{covered}', which has no file "
+                                        f"params/client-groups/{covered}.yaml.",
+                                        fix=f"use one of: {', '.join(sorted(set(groups) - {group_id}))}.", **where))
+            elif groups[covered].covers:
+                problems.append(Problem(message=f"'{covered}' covers other groups itself.",
+                                        fix=f"list the groups '{covered}' covers here instead.", **where))
+        if len(set(group.covers)) != len(group.covers):
+            problems.append(Problem(f"params/client-groups/{group_id}.yaml", "names a client group twice.",
+                                    field="covers", line=lines[group_id].line_for(("covers",)),
+                                    fix="list each covered group once."))
+    return problems
 
 
 def _check_authority(authority: Authority, authority_id: str, workspace: Path, lines: LineMap) -> list[Problem]:
