@@ -86,6 +86,13 @@ def _covering_workspace(tmp_path: Path) -> Path:
     strategy.pop("budget_totals", None)  # the older people's signed-off totals are not this strategy's
     (ws / f"params/strategies/eastbridge/{GROUP}.yaml").write_text(yaml.safe_dump(strategy, sort_keys=False),
                                                                      encoding="utf-8")
+    # Unit costs and indicator values are rates, which do not add: the covering strategy states its own
+    # (here the older people's, restated under the covering group's id).
+    for table in ("unit_costs", "indicators"):
+        path = ws / "data" / "eastbridge" / f"{table}.csv"
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        own = frame[frame["client_group"] == "older-people"].assign(client_group=GROUP)
+        pd.concat([frame, own]).to_csv(path, index=False)
     project_file = ws / "params" / "project.yaml"
     project = yaml.safe_load(project_file.read_text(encoding="utf-8"))
     project["matrix"]["client_groups"] = [GROUP]

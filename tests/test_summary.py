@@ -236,3 +236,13 @@ def test_summary_marked_synthetic_shows_the_notice(ws: Workspace):
     _edit_summary(ws, synthetic=True)
     assert _build(ws).ok
     assert "This document uses synthetic example data." in _html(ws)
+
+
+def test_a_removed_summary_is_unpublished(ws: Workspace):
+    assert _build(ws).ok
+    published = ws.build / "2010-11" / "_summaries" / "older-carers.html"
+    assert published.is_file()
+    _summary_file(ws).unlink()
+    assert _build(ws).ok
+    assert not published.exists()
+    assert "older-carers" not in (ws.build / "index.html").read_text(encoding="utf-8")

@@ -230,7 +230,9 @@ def _build_summaries(ws: Workspace, options: BuildOptions, report: BuildReport) 
     from . import summary_doc
     from .errors import PublishError, RenderError
 
-    for job in summary_doc.planned(ws, options.formats):
+    edition, jobs = summary_doc.planned(ws, options.formats)
+    summary_doc.remove_unplanned(ws, edition, {job.id for job in jobs})
+    for job in jobs:
         try:
             built, _ = summary_doc.build_summaries(ws, [job], force=options.force)
             report.summaries.extend(built)

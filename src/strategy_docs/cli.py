@@ -145,6 +145,8 @@ def build(ws: Workspace, out: Output, authority, client_group, formats, jobs, fo
     summary = (f"{len(report.built)} built, {len(report.rerendered)} re-rendered, {len(report.up_to_date)} up to date, "
                f"{len(report.failed)} failed of {report.planned} documents in {report.seconds:.1f} s. "
                f"Index: {_relative(ws.build / 'index.html', Path.cwd())}")
+    if report.summaries:
+        summary += f" Summaries published: {len(report.summaries)}."
     click.echo(summary)
     sys.exit(0 if report.ok else 1)
 

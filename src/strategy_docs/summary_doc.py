@@ -226,8 +226,8 @@ def render(job: SummaryJob, workspace: Path) -> dict[str, bytes]:
     return outputs
 
 
-def planned(ws: Workspace, formats: list[str] | None) -> list[SummaryJob]:
-    """The summaries to build, reused from the last plan made from exactly these input files."""
+def planned(ws: Workspace, formats: list[str] | None) -> tuple[str, list[SummaryJob]]:
+    """The edition and the summaries to build, reused from the last plan made from exactly these input files."""
     from .atomic import atomic_write
     from .errors import ValidationError
     from .params import load_params
@@ -240,16 +240,18 @@ def planned(ws: Workspace, formats: list[str] | None) -> list[SummaryJob]:
         try:
             saved = json.loads(cache.read_text(encoding="utf-8"))
             if saved["key"] == key:
-                return [SummaryJob(**dict(j, formats=tuple(j["formats"]))) for j in saved["jobs"]]
+                return saved["edition"], [SummaryJob(**dict(j, formats=tuple(j["formats"]))) for j in saved["jobs"]]
         except (OSError, ValueError, KeyError, TypeError):
             pass
     params = load_params(ws.root, pairs_filter=lambda pair: False)  # summaries need no strategy file
     jobs, problems = plan_summaries(params, formats)
     if problems:  # validate reports these first; only a file edited since can get here
         raise ValidationError(problems)
+    edition = params.project.edition.slug
     if stamp is not None:
-        atomic_write(cache, json.dumps({"key": key, "jobs": [dataclasses.asdict(j) for j in jobs]}).encode("utf-8"))
-    return jobs
+        atomic_write(cache, json.dumps({"key": key, "edition": edition,
+                                        "jobs": [dataclasses.asdict(j) for j in jobs]}).encode("utf-8"))
+    return edition, jobs
 
 
 def publish_formats(job: SummaryJob) -> tuple[str, ...]:
@@ -286,3 +288,21 @@ def build_summaries(ws: Workspace, jobs: list[SummaryJob], force: bool = False) 
         }, indent=2, sort_keys=True).encode("utf-8"))
         built.append(job)
     return built, current
+
+
+def remove_unplanned(ws: Workspace, edition: str, planned_ids: set[str]) -> list[str]:
+    """Unpublish this edition's summaries whose params file is gone, so the index lists only real ones
+    (a forced build publishes none of them either)."""
+    from .publish import FORMAT_SUFFIX, document_paths
+
+    removed = []
+    folder = ws.state / "records" / edition / FOLDER
+    for record in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+        if record.stem in planned_ids:
+            continue
+        paths = document_paths(ws, (edition, FOLDER, record.stem))
+        for fmt in FORMAT_SUFFIX:
+            paths[fmt].unlink(missing_ok=True)
+        record.unlink(missing_ok=True)
+        removed.append(record.stem)
+    return removed
