@@ -246,3 +246,15 @@ def test_a_removed_summary_is_unpublished(ws: Workspace):
     assert _build(ws).ok
     assert not published.exists()
     assert "older-carers" not in (ws.build / "index.html").read_text(encoding="utf-8")
+
+
+def test_pdf_when_the_project_asks_for_it(ws: Workspace):
+    project = ws.params / "project.yaml"
+    project.write_text(project.read_text(encoding="utf-8").replace("formats: [html]", "formats: [html, pdf, docx]"),
+                       encoding="utf-8")
+    assert _build(ws).ok
+    folder = ws.build / "2010-11" / "_summaries"
+    assert (folder / "older-carers.pdf").read_bytes().startswith(b"%PDF")
+    assert not (folder / "older-carers.docx").exists()  # not offered for summaries
+    index = (ws.build / "index.html").read_text(encoding="utf-8")
+    assert 'href="2010-11/_summaries/older-carers.pdf"' in index
