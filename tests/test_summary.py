@@ -258,3 +258,17 @@ def test_pdf_when_the_project_asks_for_it(ws: Workspace):
     assert not (folder / "older-carers.docx").exists()  # not offered for summaries
     index = (ws.build / "index.html").read_text(encoding="utf-8")
     assert 'href="2010-11/_summaries/older-carers.pdf"' in index
+
+
+def test_cli_validates_and_builds_the_summary(ws: Workspace):
+    from click.testing import CliRunner
+
+    from strategy_docs.cli import main
+
+    checked = CliRunner().invoke(main, ["validate", "--workspace", str(ws.root)], catch_exceptions=False)
+    assert checked.exit_code == 0 and "Valid: 0 documents, 1 summaries, 22 authorities" in checked.output
+    built = CliRunner().invoke(main, ["build", "--workspace", str(ws.root)], catch_exceptions=False)
+    assert built.exit_code == 0 and "Summaries published: 1." in built.output
+    _edit_summary(ws, authorities=["cardiff", "atlantis"])
+    refused = CliRunner().invoke(main, ["validate", "--workspace", str(ws.root)], catch_exceptions=False)
+    assert refused.exit_code == 2 and "atlantis" in refused.output

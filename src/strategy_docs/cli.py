@@ -170,7 +170,8 @@ def validate(ws: Workspace, out: Output, authority, client_group):
     params = run_validate(ws, _split(authority), _split(client_group))
     for warning in params.warnings:
         out.info(f"warning: {warning}")
-    click.echo(f"Valid: {len(params.strategies)} documents, {len(params.authorities)} authorities, "
+    summaries = f", {len(params.summaries)} summaries" if params.summaries else ""
+    click.echo(f"Valid: {len(params.strategies)} documents{summaries}, {len(params.authorities)} authorities, "
                f"{len(params.client_groups)} client groups ({len(params.warnings)} warnings) "
                f"in {time.perf_counter() - started:.1f} s.")
 
