@@ -272,3 +272,19 @@ def test_cli_validates_and_builds_the_summary(ws: Workspace):
     _edit_summary(ws, authorities=["cardiff", "atlantis"])
     refused = CliRunner().invoke(main, ["validate", "--workspace", str(ws.root)], catch_exceptions=False)
     assert refused.exit_code == 2 and "atlantis" in refused.output
+
+
+def test_a_no_op_build_reads_no_params(ws: Workspace, monkeypatch):
+    from strategy_docs import params as params_module
+    from strategy_docs import plan as plan_module
+
+    monkeypatch.setattr(plan_module, "RACY_SECONDS", 0.0)  # files copied a moment ago count as settled
+    assert _build(ws).ok
+    first = _html(ws)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("params were read although no input changed")
+
+    monkeypatch.setattr(params_module, "load_params", refuse)
+    report = _build(ws)
+    assert report.ok and report.summaries == [] and _html(ws) == first
