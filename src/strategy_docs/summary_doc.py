@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import __version__
 from .errors import Problem
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ def _plan_one(params: Params, summary_id: str, summary: Summary, formats: tuple[
         "status": summary.status,
         "publication_date": summary.publication_date.isoformat() if summary.publication_date else None,
         "author": "", "owner": "", "accent_colour": None, "logo_data_uri": None, "synthetic": synthetic,
-        "generator": f"strategy-docs {__import__('strategy_docs').__version__}",
+        "generator": f"strategy-docs {__version__}",
     }
     templates = tree_digest(workspace / "templates" / "strategy")
     render_key = sha256_bytes(json.dumps([blocks, meta, templates, package_digest(), list(formats)],
@@ -255,7 +256,7 @@ def planned(ws: Workspace, formats: list[str] | None) -> tuple[str, list[Summary
 
 
 def publish_formats(job: SummaryJob) -> tuple[str, ...]:
-    return tuple(f for f in job.formats if f in ("html", "pdf"))
+    return tuple(f for f in job.formats if f in ("html", "pdf"))  # no Word export of summaries yet
 
 
 def build_summaries(ws: Workspace, jobs: list[SummaryJob], force: bool = False) -> tuple[list[SummaryJob], list[SummaryJob]]:
