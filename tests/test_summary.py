@@ -288,3 +288,28 @@ def test_a_no_op_build_reads_no_params(ws: Workspace, monkeypatch):
     monkeypatch.setattr(params_module, "load_params", refuse)
     report = _build(ws)
     assert report.ok and report.summaries == [] and _html(ws) == first
+
+
+def test_the_rate_taken_from_the_client_groups_measure(ws: Workspace):
+    _edit_summary(ws, measure={"from_client_group": "living-with-carers-70plus"})
+    assert _build(ws).ok
+    body, footer, text = _table(_html(ws))
+    assert body == [(name, f"{pop:,}", str(estimate)) for name, pop, estimate in TABLE_13]
+    assert footer == [("Wales", "371,477", "197")]
+    # the client group's label and source, as params/client-groups/learning-disability.yaml states them
+    assert ("People with a learning disability living with carers aged 70+: estimated as 0.053% of each authority's "
+            "population aged 70 and over (rate: WAG practice guidance (2010), Table 13: about 53 per 100,000, applied "
+            "to the 70+ population).") in text
+
+
+def test_a_measure_stated_twice_or_not_found_is_refused(ws: Workspace):
+    _edit_summary(ws, measure={"from_client_group": "living-with-carers-70plus", "rate_percent": 0.05})
+    with pytest.raises(ValidationError) as caught:
+        build_module.validate(ws)
+    [problem] = [p for p in caught.value.problems if p.file == "params/summaries/older-carers.yaml"]
+    assert problem.field == "measure" and "not both" in problem.message and "rate_percent" in problem.message
+    _edit_summary(ws, measure={"from_client_group": "older-carers"})
+    with pytest.raises(ValidationError) as caught:
+        build_module.validate(ws)
+    [problem] = caught.value.problems
+    assert problem.field == "measure.from_client_group" and "living-with-carers-70plus" in problem.fix

@@ -459,15 +459,27 @@ class Strategy(Model):
 
 
 class SummaryMeasure(Model):
-    """A prevalence rate applied to one age band of each authority's population table."""
+    """A prevalence rate applied to one age band of each authority's population table: stated here,
+    or taken from one of the client group's measures (`from_client_group: <measure id>`)."""
 
-    label: Text  # what is counted, e.g. "People with a learning disability living with carers aged 70+"
-    rate_percent: float = Field(ge=0, le=100)
-    age_band: Annotated[str, StringConstraints(pattern=AGE_BAND_PATTERN)]
+    from_client_group: Ident | None = None
+    label: Text | None = None  # what is counted, e.g. "People with a learning disability living with carers aged 70+"
+    rate_percent: float | None = Field(default=None, ge=0, le=100)
+    age_band: Annotated[str, StringConstraints(pattern=AGE_BAND_PATTERN)] | None = None
     sex: Literal["all", "female", "male"] = "all"
     year: int | None = Field(default=None, ge=1900, le=2200)  # None: the table holds one year (or states none)
     basis: Literal["estimate", "projection"] | None = None  # None: whichever the table has for the year
     source: str = ""  # where the rate comes from
+
+    @model_validator(mode="after")
+    def _stated_or_taken(self) -> "SummaryMeasure":
+        stated = [name for name in ("label", "rate_percent", "age_band") if getattr(self, name) is not None]
+        if self.from_client_group is not None and stated:
+            raise ValueError(f"give either from_client_group or the rate itself, not both (remove {', '.join(stated)})")
+        if self.from_client_group is None and len(stated) < 3:
+            raise ValueError("give label, rate_percent and age_band, or from_client_group naming one of the client "
+                             "group's measures")
+        return self
 
 
 class Summary(Model):

@@ -99,6 +99,9 @@ def _plan_one(params: Params, summary_id: str, summary: Summary, formats: tuple[
         problem(("client_group",), f"names client group '{summary.client_group}', which has no file "
                 f"params/client-groups/{summary.client_group}.yaml.",
                 f"use one of: {', '.join(sorted(params.client_groups))}.")
+    summary = _with_measure(summary, params, problem)
+    if summary is None:
+        return None
     authority_ids = summary_authorities(params, summary)
     if not authority_ids:
         problem(("authorities",), "lists no authorities.", "list the authorities to summarise, or remove the key to use the matrix's.")
@@ -161,6 +164,30 @@ def _plan_one(params: Params, summary_id: str, summary: Summary, formats: tuple[
     inputs = {"params": {f"summary:{summary_id}": file_digest(workspace / file)}, "data": data_inputs,
               "templates": templates, "package": package_digest()}
     return SummaryJob(summary_id, edition.slug, formats, render_key, blocks, meta, inputs)
+
+
+def _with_measure(summary: Summary, params: Params, problem) -> Summary | None:
+    """The summary with its rate filled in from the client group's measure when it names one."""
+    m = summary.measure
+    if m.from_client_group is None:
+        return summary
+    group = params.client_groups.get(summary.client_group)
+    if group is None:
+        return None  # reported already
+    measure = next((x for x in group.measures if x.id == m.from_client_group), None)
+    where = ("measure", "from_client_group")
+    if measure is None:
+        problem(where, f"the client group '{summary.client_group}' has no measure '{m.from_client_group}'.",
+                f"use one of: {', '.join(x.id for x in group.measures)}.")
+        return None
+    if len(measure.rates) != 1:
+        problem(where, f"the measure '{measure.id}' has {len(measure.rates)} rates; a summary applies one.",
+                "state label, rate_percent and age_band under measure instead.")
+        return None
+    rate = measure.rates[0]
+    filled = m.model_copy(update={"label": measure.label, "rate_percent": rate.rate_percent, "age_band": rate.age_band,
+                                  "sex": rate.sex, "source": m.source or measure.source})
+    return summary.model_copy(update={"measure": filled})
 
 
 def summary_blocks(summary: Summary, table, synthetic: bool) -> list[dict]:
