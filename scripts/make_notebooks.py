@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "src"))  # this checkout's registry, installed or 
 from strategy_docs.registry import PREVIOUS_EDITION, SECTIONS, Markdown  # noqa: E402
 
 PARAMETERS = '''# Parameters (papermill injects the document's values after this cell)
-workspace = ".."
+workspace = None  # None: found from the current folder upwards, else $STRATEGY_DOCS_WORKSPACE
 authority = "northshire"
 client_group = "older-people"'''
 

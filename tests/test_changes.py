@@ -258,6 +258,7 @@ def test_what_changed_blocks_reflect_the_edits(annual):
     assert labels["NEW-1: Night-time support <script>alert(1)</script>"] == "Added"
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_hypothesis_verdict_changes_are_found(workspace):
     edition.roll_forward(workspace, today=TODAY)
     authority, group = _pair(workspace)
@@ -293,6 +294,7 @@ def test_no_previous_edition_means_no_blocks(workspace):
     assert changes.what_changed_blocks(context.load(workspace, authority, group)) == []
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_load_previous_tolerates_new_authorities_and_groups(workspace):
     edition.roll_forward(workspace, today=TODAY)
     authority, group = _pair(workspace)
@@ -318,6 +320,7 @@ def test_missing_archive_is_a_clear_error(workspace):
 
 # --- the diff report -------------------------------------------------------------------------
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_diff_report_for_the_matrix(annual):
     ws, authority, group, baseline, edits = annual
     html, summary = changes.diff_report(ws, today=dt.date(2027, 3, 1))
@@ -357,6 +360,7 @@ def test_diff_report_needs_a_previous_edition(workspace):
         changes.diff_report(workspace)
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_diff_report_shows_new_and_dropped_documents(workspace):
     _one_authority(workspace)
     edition.roll_forward(workspace, today=TODAY)
@@ -374,6 +378,7 @@ def test_diff_report_shows_new_and_dropped_documents(workspace):
     assert yaml.safe_load((workspace / "params" / "project.yaml").read_text())["previous_edition"] == slug
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_changes_made_in_excel_show_exactly(workspace, tmp_path):
     """Roll forward, edit the registers in a spreadsheet as a user would, import: the what-changed
     blocks and the diff report list exactly those edits."""

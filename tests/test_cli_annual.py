@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import openpyxl
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -22,6 +23,7 @@ def test_commands_are_registered():
         assert _run(name, "--help").exit_code == 0
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_the_annual_cycle_from_the_command_line(workspace, tmp_path):
     ws = str(workspace)
     params = load_params(workspace)

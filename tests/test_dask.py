@@ -109,7 +109,7 @@ def test_a_failing_document_fails_alone_on_dask(tmp_path, cluster):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 built" in result.stdout and "1 failed" in result.stdout
     assert "boom on dask" in result.stderr
-    assert (ws / "build" / "failed" / "2026-27" / "northshire" / "carers" / "03-needs.ipynb").is_file()
+    assert (ws / ".strategy-docs" / "failed" / "2026-27" / "northshire" / "carers" / "03-needs.ipynb").is_file()
 
 
 def test_a_worker_with_other_code_refuses_the_document():

@@ -153,6 +153,7 @@ def test_published_outputs_are_left_alone(workspace):
     assert sorted(p.name for p in (workspace / "build").iterdir()) == [slug]
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_rolling_twice_archives_each_edition(workspace):
     first = edition.roll_forward(workspace, today=TODAY)
     second = edition.roll_forward(workspace, today=TODAY + dt.timedelta(days=365))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from strategy_docs.errors import ParamsError
 from strategy_docs.params import Edition, contrast_ratio, load_params, matrix_pairs
@@ -49,7 +50,7 @@ def test_unknown_key_wrong_type_and_missing_field_reported_together(workspace):
     mine = [p for p in problems if p.file == f"params/strategies/{authority}/{group}.yaml"]
     fields = {p.field for p in mine}
     assert "document_control.titel" in fields
-    assert "risks[0].inherent.likelihood" in fields
+    assert "risks[R1].inherent.likelihood" in fields  # items named by their id
     assert "document_control.owner" in fields
     unknown = next(p for p in mine if p.field == "document_control.titel")
     assert "unknown key 'titel'" in unknown.message
@@ -84,8 +85,9 @@ def test_reference_to_unknown_hypothesis_theme_and_outcome(workspace):
     edit_yaml(path, break_it)
     messages = {p.field: p.message for p in problems_of(workspace)}
     assert "hypothesis 'H99'" in messages["gap_analysis[0].hypotheses[0]"]
-    assert "theme 'no-such-theme'" in messages["intentions[0].theme"]
-    assert "outcome 'ZZ9'" in messages["intentions[0].outcomes[0]"]
+    intention = yaml.safe_load(path.read_text())["intentions"][0]["id"]  # items are named by id, not position
+    assert "theme 'no-such-theme'" in messages[f"intentions[{intention}].theme"]
+    assert "outcome 'ZZ9'" in messages[f"intentions[{intention}].outcomes[0]"]
 
 
 def test_yaml_syntax_error_names_the_line(workspace):

@@ -1,15 +1,17 @@
-"""pdf.py: the PDF made from the document's HTML, read back with pypdf."""
+"""pdf.py + typst_render.py: the PDF made by Typst from the assembled document, read back with pypdf."""
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 
+import nbformat
+import pandas as pd
 import pypdf
 import pytest
-from bs4 import BeautifulSoup
 
-from strategy_docs import pdf, render
+from strategy_docs import blocks, pdf, render
 from strategy_docs.errors import RenderError
 
 try:
@@ -19,15 +21,36 @@ except ImportError:  # tests/ is on sys.path, not a package
 
 pytestmark = pytest.mark.slow
 
+RUNNING = "Northshire Council – Adults with a learning disability – 2025 to 2030"
+CHART_ALT = ("Bar chart: adults with a learning disability by age band, 2024 and 2034. "
+             "Numbers grow most in the 35 to 44 and 55 to 64 age bands.")
+
+
+def make_pdf(notebooks, **meta) -> bytes:
+    return pdf.render_pdf(pdf.pdf_document(render.assemble(notebooks), sample_meta(**meta)))
+
+
+def reader_of(data: bytes) -> pypdf.PdfReader:
+    return pypdf.PdfReader(io.BytesIO(data))
+
+
+def one_section(title: str, *outputs) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"## {title}"))
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={blocks.MIME_TYPE: b}) for b in outputs]
+    nb.cells.append(cell)
+    return nb
+
 
 @pytest.fixture(scope="module")
-def html():
-    return render.render_html(render.assemble(make_section_notebooks()), sample_meta(), TEMPLATE_DIR)
+def sample_pdf() -> bytes:
+    return make_pdf(make_section_notebooks())
 
 
 @pytest.fixture(scope="module")
-def reader(html):
-    return pypdf.PdfReader(io.BytesIO(pdf.render_pdf(html, sample_meta())))
+def reader(sample_pdf):
+    return reader_of(sample_pdf)
 
 
 def outline_titles(items, depth=0):
@@ -41,79 +64,99 @@ def outline_titles(items, depth=0):
 
 
 def test_page_count_cover_and_contents(reader):
-    # cover, contents, one page per section (3), about this document
+    # cover, contents, then each section on a page of its own (3 sections), about this document
     assert len(reader.pages) == 6
     cover = reader.pages[0].extract_text()
-    assert "Learning disability" in cover and "Northshire Council" in cover and "Draft" in cover
-    assert "2025 to 2030" in cover
+    assert "Learning disability commissioning strategy" in cover and "Northshire Council" in cover
+    assert "Draft" in cover and "2025 to 2030" in cover and "not for publication" in cover
     assert "Page 1 of" not in cover  # no running furniture on the cover
     contents = reader.pages[1].extract_text()
     assert "Contents" in contents
-    # contents entries carry page numbers (target-counter)
     for title, page in [("Context and purpose", 3), ("Needs and demand", 4), ("Risks", 5), ("About this document", 6)]:
-        assert re.search(re.escape(title) + r"\s*\.+\s*" + str(page), contents), (title, contents)
+        assert re.search(re.escape(title) + r"[\s.]*" + str(page), contents), (title, contents)
 
 
-def test_running_header_and_footer_on_body_pages(reader):
+def test_running_header_and_page_x_of_y_footer(reader):
     total = len(reader.pages)
     for number in range(2, total + 1):
         text = reader.pages[number - 1].extract_text()
         assert f"Page {number} of {total}" in text
-        assert "Northshire Council – Adults with a learning disability – 2025 to 2030" in text
-        assert "Draft" in text  # the status is repeated in the header of a draft
+        assert RUNNING in text
+        assert "Draft" in text  # the status is in the header of a draft
 
 
-def test_outline_follows_section_headings(reader, html):
-    soup = BeautifulSoup(html, "html.parser")
-    sections = [a.get_text(strip=True) for a in soup.select("nav.toc a")]
+def test_outline_follows_section_headings(reader):
     titles = outline_titles(reader.outline)
-    assert [t for depth, t in titles if depth == 0] == sections
+    assert [t for depth, t in titles if depth == 0] == [
+        "Context and purpose", "Needs and demand", "Risks", "About this document"]
     assert (1, "Population") in titles and (1, "Mitigation") in titles
     all_titles = [t for _, t in titles]
     assert "Contents" not in all_titles  # the contents page is not a bookmark
-    assert not any("commissioning strategy" in t for t in all_titles)  # nor the cover's h1
+    assert "Learning disability commissioning strategy" not in all_titles  # nor the cover's title
 
 
-def test_metadata_language_and_tags(reader):
-    meta = reader.metadata
-    assert meta.title == "Learning disability commissioning strategy – Northshire Council"
-    assert meta.author == "Commissioning team"
+def test_title_language_tags_and_pdf_ua_identification(reader):
+    assert reader.metadata.title == "Learning disability commissioning strategy – Northshire Council"
+    assert reader.metadata.author == "Commissioning team"
     root = reader.trailer["/Root"]
     assert root["/Lang"] == "en-GB"
     assert root["/MarkInfo"]["/Marked"] is True or root["/MarkInfo"]["/Marked"] == pypdf.generic.BooleanObject(True)
     assert "/StructTreeRoot" in root
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert "<pdfuaid:part>1</pdfuaid:part>" in xmp
+    assert "Typst" in reader.metadata.get("/Creator", "")
 
 
-def test_repeated_table_header_across_pages():
-    import pandas as pd
-    import nbformat
-
-    from strategy_docs import blocks
-
-    df = pd.DataFrame({"Provider": [f"Provider {i}" for i in range(120)], "Beds": list(range(120))})
-    nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_markdown_cell("## Providers"))
-    cell = nbformat.v4.new_code_cell("")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={blocks.MIME_TYPE: blocks.table(df, "All providers")})]
-    nb.cells.append(cell)
-    html = render.render_html(render.assemble([nb]), sample_meta(), TEMPLATE_DIR)
-    reader = pypdf.PdfReader(io.BytesIO(pdf.render_pdf(html, sample_meta())))
-    pages_with_rows = [p.extract_text() for p in reader.pages if "Provider 1" in p.extract_text()]
-    assert len(pages_with_rows) >= 2
-    for text in pages_with_rows:
-        assert re.search(r"Provider\s+Beds", text), text[:200]
+def _struct_types(node, found):
+    node = node.get_object()
+    if isinstance(node, pypdf.generic.DictionaryObject):
+        if "/S" in node:
+            found.append(str(node["/S"]))
+        if node.get("/K") is not None:
+            _struct_types(node["/K"], found)
+    elif isinstance(node, pypdf.generic.ArrayObject):
+        for kid in node:
+            _struct_types(kid, found)
+    return found
 
 
-def test_chart_stays_vector(reader):
+def test_tables_are_tagged_with_header_cells(reader):
+    types = _struct_types(reader.trailer["/Root"]["/StructTreeRoot"], [])
+    # four data tables (chart data, people, risks, cycle) and the document control table
+    assert types.count("/Table") == 5
+    # column headings: 3 + 4 + 4 + 6 (Area, four stages, Now and expected); document control has none
+    assert types.count("/TH") == 17
+    assert "/Caption" in types and types.count("/H1") == 5  # Contents and the four sections
+
+
+def test_welsh_document_is_tagged_cy():
+    reader = reader_of(make_pdf(make_section_notebooks(chart=False), language="cy"))
+    assert reader.trailer["/Root"]["/Lang"] == "cy"
+
+
+def _struct_alts(node, found):
+    node = node.get_object()
+    if isinstance(node, pypdf.generic.DictionaryObject):
+        if "/Alt" in node:
+            found.append((node.get("/S"), str(node["/Alt"])))
+        kids = node.get("/K")
+        if kids is not None:
+            _struct_alts(kids, found)
+    elif isinstance(node, pypdf.generic.ArrayObject):
+        for kid in node:
+            _struct_alts(kid, found)
+    return found
+
+
+def test_chart_is_vector_with_its_alt_text(reader):
     page = next(p for p in reader.pages if "Population" in p.extract_text())
 
     def images(obj, seen):
         resources = obj.get("/Resources")
         if resources is None:
             return 0
-        resources = resources.get_object()
         count = 0
-        for _, ref in (resources.get("/XObject") or {}).items():
+        for _, ref in (resources.get_object().get("/XObject") or {}).items():
             x = ref.get_object()
             if id(x) in seen:
                 continue
@@ -125,90 +168,165 @@ def test_chart_stays_vector(reader):
         return count
 
     assert images(page, set()) == 0
-    assert "1750" in page.extract_text() or "1,750" in page.extract_text()  # axis labels are text
+    assert "18-24" in page.extract_text()  # the chart's axis labels are text
+    alts = _struct_alts(reader.trailer["/Root"]["/StructTreeRoot"], [])
+    assert ("/Figure", CHART_ALT) in alts
 
 
-def test_final_document_has_no_draft_banner():
-    html = render.render_html(render.assemble(make_section_notebooks(chart=False)),
-                              sample_meta(status="final", synthetic=False), TEMPLATE_DIR)
-    reader = pypdf.PdfReader(io.BytesIO(pdf.render_pdf(html, sample_meta(status="final"))))
+def test_chart_without_alt_text_fails_the_pdf_naming_section_and_figure():
+    document = render.assemble(make_section_notebooks())
+    for cell in document.cells:
+        for output in cell.get("outputs", []):
+            block = output["data"][blocks.MIME_TYPE]
+            if block["kind"] == "figure":
+                block["alt"] = ""  # the HTML stage refuses this; the PDF's own check must too
+    with pytest.raises(RenderError) as failure:
+        pdf.render_pdf(pdf.pdf_document(document, sample_meta()))
+    message = str(failure.value)
+    assert "PDF/UA-1" in message and "alt text" in message
+    assert "'Needs and demand'" in message and "'population-chart'" in message
+
+
+def test_long_table_repeats_its_header_and_shows_totals_once_at_the_end():
+    df = pd.DataFrame({"Provider": [f"Provider {i}" for i in range(120)], "Beds": list(range(120))})
+    table = blocks.table(df, "All providers", footer={"Provider": "Total beds", "Beds": 7140})
+    reader = reader_of(make_pdf([one_section("Providers", table)]))
+    pages = [p.extract_text() for p in reader.pages]
+    with_rows = [i for i, text in enumerate(pages) if re.search(r"Provider \d+\b", text)]
+    assert len(with_rows) >= 2
+    for i in with_rows:
+        assert re.search(r"Provider\s+Beds", pages[i]), pages[i][:300]  # the header row, on every page
+        assert ("All providers (continued)" in pages[i]) == (i != with_rows[0])
+    totals = [i for i, text in enumerate(pages) if "Total beds" in text]
+    assert totals == [with_rows[-1]]  # once, on the table's last page
+    assert "7,140" in pages[with_rows[-1]]
+    # no page of the table is left with fewer than three of its rows
+    for i in with_rows:
+        assert len(re.findall(r"Provider \d+\b", pages[i])) >= 3
+
+
+def test_wide_table_goes_on_a_landscape_page_and_is_not_hyphenated():
+    words = ["Commissioning", "underestimate", "procurement", "Intelligence", "reablement"]
+    df = pd.DataFrame({f"Heading {i}": [" ".join(words[(i + r) % 5:]) for r in range(6)] for i in range(11)})
+    narrow = blocks.table(pd.DataFrame({"Risk": ["Provider failure"], "Score": [12]}), "Summary")
+    reader = reader_of(make_pdf([one_section("Risks", narrow, blocks.table(df, "Risk register"))]))
+    shapes = [(p.mediabox.width > p.mediabox.height, p.extract_text()) for p in reader.pages]
+    landscape = [text for wide, text in shapes if wide]
+    assert landscape and all("Heading 10" in text for text in landscape)
+    assert any("Risk register" in text for text in landscape)
+    assert not shapes[0][0] and not shapes[-1][0]  # cover and end matter stay portrait
+    for text in landscape:
+        assert not re.search(r"[a-z]-\n", text), text  # no word broken with a hyphen
+        assert "Commissioning" in text
+
+
+def test_same_input_same_pdf(sample_pdf):
+    assert make_pdf(make_section_notebooks()) == sample_pdf
+
+
+def test_titles_with_markup_characters_stay_text():
+    meta = dict(title='Carers & families "plan" <2025> #1 [draft] $x$ *bold*')
+    reader = reader_of(make_pdf(make_section_notebooks(chart=False), **meta))
+    assert reader.metadata.title == 'Carers & families "plan" <2025> #1 [draft] $x$ *bold* – Northshire Council'
+    assert "#1 [draft] $x$ *bold*" in " ".join(reader.pages[0].extract_text().split())
+
+
+def test_text_from_data_is_never_run_as_typst():
+    df = pd.DataFrame({"Provider": ['#read("/etc/passwd")', "= heading", "- item", "`raw` <label> @ref"],
+                       "Beds": [1, 2, 3, 4]})
+    reader = reader_of(make_pdf([one_section("Providers", blocks.table(df, "Providers"))]))
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    assert '#read("/etc/passwd")' in text and "= heading" in text and "`raw` <label> @ref" in text
+    assert "root:" not in text
+
+
+def test_final_document_has_no_draft_notice():
+    reader = reader_of(make_pdf(make_section_notebooks(chart=False), status="final", synthetic=False))
     assert "not for publication" not in reader.pages[0].extract_text()
     assert "Draft" not in reader.pages[2].extract_text()
 
 
-def test_external_resources_are_never_fetched(html):
-    fetcher = pdf._offline_fetcher()
-    for url in ("http://127.0.0.1:9/x.png", "https://example.org/x.css", "file:///etc/passwd"):
-        with pytest.raises(Exception):
-            fetcher(url)
-    sneaky = html.replace("</main>", '<img src="file:///etc/hostname" alt="x"></main>')
-    assert pdf.render_pdf(sneaky, sample_meta()).startswith(b"%PDF")
+def test_pdf_source_digest_follows_the_typst_source():
+    document = render.assemble(make_section_notebooks(chart=False))
+    digest = pdf.pdf_source_digest(pdf.pdf_document(document, sample_meta()))
+    assert pdf.pdf_source_digest(pdf.pdf_document(copy.deepcopy(document), sample_meta())) == digest
+    assert pdf.pdf_source_digest(pdf.pdf_document(document, sample_meta(status="final"))) != digest
+    document.cells.append(nbformat.v4.new_markdown_cell("More text."))
+    assert pdf.pdf_source_digest(pdf.pdf_document(document, sample_meta())) != digest
 
 
-def test_same_input_same_pdf(html):
-    assert pdf.render_pdf(html, sample_meta()) == pdf.render_pdf(html, sample_meta())
-
-
-def test_titles_with_markup_characters():
-    meta = sample_meta(title='Carers & families "plan" <2025>')
-    html = render.render_html(render.assemble(make_section_notebooks(chart=False)), meta, TEMPLATE_DIR)
-    reader = pypdf.PdfReader(io.BytesIO(pdf.render_pdf(html, meta)))
-    assert reader.metadata.title == 'Carers & families "plan" <2025> – Northshire Council'
-
-
-def test_refuses_non_documents():
+def test_refuses_what_is_not_a_typst_document():
     with pytest.raises(RenderError):
-        pdf.render_pdf("", sample_meta())
-    with pytest.raises(RenderError):
-        pdf.render_pdf("<html><body>other</body></html>", sample_meta())
+        pdf.render_pdf("<html><body>other</body></html>")
 
 
-def test_weasyprint_gets_the_print_stylesheet_only(html):
-    lean = pdf.print_only_html(html)
-    screen = render._read_css(str(TEMPLATE_DIR))[0]
-    assert screen.strip()[:200] in html and screen.strip()[:200] not in lean
-    assert re.search(r"<style>:root \{ --accent: #[0-9a-fA-F]{3,6}; \}</style>", lean)  # the authority's colour
-    assert '<style media="print">' in lean and "@page" in lean
-    other = "<html><head><style>p { color: red }</style></head><body><p>x</p></body></html>"
-    assert pdf.print_only_html(other) == other  # no print stylesheet to fall back on: unchanged
+def test_pdf_failure_keeps_the_html_published(tmp_path):
+    """A PDF/UA-1 violation the HTML allows (a skipped heading level) fails the PDF only."""
+    from strategy_docs import build, execute
+    from strategy_docs.plan import DocumentJob
+    from strategy_docs.publish import document_paths, is_up_to_date, read_record
+    from strategy_docs.workspace import Workspace
 
-
-def test_wide_table_stays_inside_the_page():
-    """Eleven columns of long words (a risk register) must not run off the right edge."""
-    import nbformat
-    import pandas as pd
-    from weasyprint import HTML
-    from weasyprint.formatting_structure import boxes
-
-    from strategy_docs import blocks
-
-    words = ["Commissioning", "underestimate", "procurement", "Intelligence", "reablement"]
-    df = pd.DataFrame({f"Heading {i}": [" ".join(words[(i + r) % 5:]) for r in range(6)] for i in range(11)})
     nb = nbformat.v4.new_notebook()
-    nb.cells.append(nbformat.v4.new_markdown_cell("## Risks"))
-    cell = nbformat.v4.new_code_cell("")
-    cell.outputs = [nbformat.v4.new_output("display_data", data={blocks.MIME_TYPE: blocks.table(df, "Risk register")})]
-    nb.cells.append(cell)
-    html = render.render_html(render.assemble([nb]), sample_meta(), TEMPLATE_DIR)
-    document = HTML(string=pdf.print_only_html(html), media_type="print").render()
-    widths = []
+    nb.cells.append(nbformat.v4.new_markdown_cell("## Needs\n\nText.\n\n#### Too deep\n\nMore text."))
+    workspace = Workspace(tmp_path)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "strategy").symlink_to(TEMPLATE_DIR)
+    meta = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in sample_meta().items()}  # as plan.py gives it
+    job = DocumentJob("2026-27", "northshire", "carers", ("html", "pdf"), "e", "r", 60, 600, meta=meta)
+    stale = document_paths(workspace, job.key)["pdf"]
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"%PDF an older version")
+    result = execute.DocumentResult(job)
+    execute.render_outputs(job, tmp_path, [nb], result)
+    assert result.failure is not None and result.failure.kind == "pdf"
+    assert "skipped from heading level" in result.failure.message and "'Needs'" in result.failure.message
+    build._publish_without_pdf(workspace, result, "2026-01-01T00:00:00+00:00")
+    paths = document_paths(workspace, job.key)
+    assert paths["html"].read_bytes() == result.outputs["html"]
+    assert not paths["pdf"].exists()  # never a PDF of other inputs beside the new HTML
+    assert read_record(workspace, job.key)["formats"] == ["html"]
+    assert not is_up_to_date(workspace, job)  # the next build tries the PDF again
 
-    def tables(box, page):
-        if isinstance(box, boxes.TableBox):
-            widths.append((box.content_box_x() + box.width, page.content_box_x() + page.width))
-        for child in getattr(box, "children", []):
-            tables(child, page)
 
-    for page in document.pages:
-        tables(page._page_box, page._page_box)
-    assert widths and all(right <= limit + 0.5 for right, limit in widths), widths
+@pytest.mark.parametrize("kind", ["png", "svg"])
+def test_cover_logo_is_described_for_screen_readers(kind):
+    import base64
+
+    if kind == "png":
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 20), "#1d4f91").save(buffer, format="PNG")
+        uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    else:
+        svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>'
+        uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    reader = reader_of(make_pdf(make_section_notebooks(chart=False), logo_data_uri=uri))
+    alts = _struct_alts(reader.trailer["/Root"]["/StructTreeRoot"], [])
+    assert ("/Figure", "Northshire Council logo") in alts
 
 
-def test_pdf_source_digest_ignores_the_screen_stylesheet(html):
-    digest = pdf.pdf_source_digest(html, sample_meta())
-    screen_change = html.replace("<style>", "<style>\n/* screen only */\n", 1)
-    assert screen_change != html and pdf.pdf_source_digest(screen_change, sample_meta()) == digest
-    print_change = html.replace('<style media="print">', '<style media="print">\nh3 { color: #000; }\n', 1)
-    assert pdf.pdf_source_digest(print_change, sample_meta()) != digest
-    assert pdf.pdf_source_digest(html.replace("</main>", "<p>more</p></main>"), sample_meta()) != digest
-    assert pdf.pdf_source_digest(html, sample_meta(status="final")) != digest
+def test_every_ascii_character_after_markup_stays_text():
+    """Text right after bold, a link or code must not continue them as Typst code: `**b**(x)` is text."""
+    ascii_ = "".join(chr(c) for c in range(33, 127))
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell(
+        "## Symbols\n\n**bold**(x).y[z] [link](https://example.org)(w) `code`(v) *it*{u}\n\n" + ascii_.replace("\\", "\\\\")
+        .replace("*", "\\*").replace("_", "\\_").replace("`", "\\`").replace("[", "\\[").replace("<", "\\<")))
+    reader = reader_of(make_pdf([nb]))
+    text = "".join(reader.pages[2].extract_text().split())
+    assert "bold(x).y[z]link(w)code(v)it{u}" in text
+    assert ascii_ in text
+
+
+def test_typst_string_literals_hold_any_text_exactly():
+    import json
+
+    import typst
+
+    from strategy_docs.typst_render import string
+
+    value = 'a\\b"c\nd\te\x01f\x0cg\u2028h #x [y] $z$'
+    source = f'#metadata({string(value)}) <v>'.encode()
+    assert json.loads(typst.query(source, "<v>", field="value")) == [value]

@@ -47,15 +47,15 @@ def blocks_in(nb) -> list[dict]:
 def test_prepare_writes_every_section_with_the_pair_injected(workspace):
     result = run(workspace, "prepare", "northshire", "mental-health")
     assert result.exit_code == 0, result.output
-    folder = workspace / "build" / "prepared" / "northshire" / "mental-health"
+    folder = workspace / "prepared" / "northshire" / "mental-health"  # beside build/: not for the website
     assert sorted(p.stem for p in folder.glob("*.ipynb")) == SECTION_NOTEBOOKS
-    assert "Prepared 8 notebook(s)" in result.output
+    assert "Prepared 8 notebooks" in result.output
     nb = nbformat.read(folder / "03-needs.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1
     source = injected[0].source
     assert 'authority = "northshire"' in source and 'client_group = "mental-health"' in source
-    assert 'workspace = "../../../.."' in source  # relative: the notebook runs where it is, on any machine
+    assert 'workspace = "../../.."' in source  # relative: the notebook runs where it is, on any machine
     assert str(workspace) not in "".join(c.source for c in nb.cells)
 
 

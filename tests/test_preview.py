@@ -305,7 +305,7 @@ def test_an_invalid_edit_shows_the_error_and_the_next_good_save_recovers(running
     body, seconds = client.wait_for(lambda b: "could not be built" in b)
     text = _text(body)
     assert "Invalid input: 1 problem found. Nothing was built." in text
-    assert STRATEGY in text and "risks[0].residual.likelihood" in text
+    assert STRATEGY in text and "risks[R1].residual.likelihood" in text
     assert re.search(r"Line \d+", text) and "less than or equal to 5" in text
     assert "Risk register" not in body, "a stale document was shown instead of the error"
     assert client.status()["state"] == "error"
@@ -333,7 +333,7 @@ def test_a_failing_section_shows_section_cell_and_message(running):
         body, _ = client.wait_for(lambda b: "could not be built" in b)
         text = _text(body)
         assert "section 07-risks, cell" in text and "ValueError: risk scores do not add up" in text
-        assert "build/failed/" in text and "07-risks.ipynb" in text
+        assert ".strategy-docs/failed/" in text and "07-risks.ipynb" in text
         assert client.status()["state"] == "error"
     finally:
         path.write_text(original, encoding="utf-8")

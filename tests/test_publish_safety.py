@@ -29,7 +29,7 @@ from .robust_support import AUTHORITY, EDITION, GROUP, cli, prune, published, sn
 pytestmark = pytest.mark.slow
 
 CLONE = "eastshire"  # a second authority: a copy of northshire under another slug
-WORK = Path("build") / ".state" / "work" / EDITION
+WORK = Path(".strategy-docs") / "work" / EDITION
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def ws(good_build: Path, tmp_path: Path) -> Path:
     """A private copy of the workspace with its good earlier build."""
     dest = tmp_path / "ws"
     shutil.copytree(good_build, dest, symlinks=True)
-    shutil.rmtree(dest / "build" / ".state" / "work", ignore_errors=True)
+    shutil.rmtree(dest / ".strategy-docs" / "work", ignore_errors=True)
     return dest
 
 
@@ -289,14 +289,14 @@ def test_fail_fast_stops_at_the_first_failure(ws):
     result = cli(ws, "build", "--jobs", "1", "--fail-fast", "--format", "html")
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"FAILED {CLONE} / {GROUP}: section 01-context" in result.stderr and "first failure" in result.stderr
-    assert "Stopped early (--fail-fast): 1 document(s) not built" in result.stderr
+    assert "Stopped early (--fail-fast): 1 document not built" in result.stderr
     assert "0 built" in result.stdout
     # The failed one keeps its last good version; the other was never started. (The index and
     # manifest are rewritten from the records, with a new date.)
     assert documents(snapshot(ws)) == documents(before)
     assert_safe(ws, before)
     kept = re.search(r"executed notebook: (\S+)", result.stderr)
-    assert kept and (ws / kept.group(1)).is_file() and kept.group(1).startswith("build/failed/")
+    assert kept and (ws / kept.group(1)).is_file() and kept.group(1).startswith(".strategy-docs/failed/")
     assert_no_leftover_processes(ws)
 
 

@@ -56,6 +56,7 @@ def _outside_registers(text: str) -> list[str]:
 
 # --- the untouched round trip ---------------------------------------------------------------
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_untouched_export_imports_back_identically(workspace, tmp_path):
     """Every example strategy: export, import unchanged, identical params and identical file."""
     params = load_params(workspace)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -365,11 +366,12 @@ def test_cli_validate_reports_file_column_row_and_exits_2(ws):
     assert "Traceback" not in err and "Nothing was built" in err
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_cli_build_with_bad_data_executes_nothing(ws):
     set_cell(ws, "indicators", 1, "period", "last year")
     result = cli(ws, "build", "--format", "html", "--jobs", "1", timeout=120)
     assert result.returncode == 2 and f"{FOLDER}/indicators.csv, line 2, field 'period'" in result.stderr
-    assert not (ws / "build" / "2026-27").exists() and not (ws / "build" / ".state" / "work").exists()
+    assert not (ws / "build" / "2026-27").exists() and not (ws / ".strategy-docs" / "work").exists()
 
 
 # ---------------------------------------------------------------- property: junk cells never crash the reader
@@ -397,3 +399,100 @@ def test_property_junk_cells_are_read_or_rejected(tmp_path, table, data, delimit
         assert problem.file == f"data/x/{table}.csv" and problem.message
         if problem.line is not None:
             assert 1 <= problem.line <= buffer.getvalue().count("\n") + 1
+
+
+# ---------------------------------------------------------------- control characters and links (issue 15)
+
+
+def test_vertical_tab_and_form_feed_in_a_text_cell_become_line_breaks(ws):
+    data = rows(ws, "providers")
+    column = data[0].index("provider_name")
+    data[1][column] = "Bramley\vCarers\fCentre"
+    write_rows(ws, "providers", data)
+    assert load(ws).providers["provider_name"].iloc[0] == "Bramley\nCarers\nCentre"
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x07", "\x1b", "\ufffe"])
+def test_other_control_characters_are_refused_with_their_place(ws, control):
+    data = rows(ws, "providers")
+    column = data[0].index("provider_name")
+    data[2][column] = "Bram" + control + "ley"
+    write_rows(ws, "providers", data)
+    problem = one(problems_of(ws), "providers", "provider_name")
+    assert problem.line == 3 and f"U+{ord(control):04X} at position 5" in problem.message
+
+
+def test_bidi_overrides_are_removed_from_text_cells(ws):
+    data = rows(ws, "providers")
+    column = data[0].index("provider_name")
+    data[1][column] = "Bramley \u202eCentre\u202c"
+    write_rows(ws, "providers", data)
+    assert load(ws).providers["provider_name"].iloc[0] == "Bramley Centre"
+
+
+def test_a_looping_data_link_is_a_loop_not_missing(ws):
+    path = ws / FOLDER / "unit_costs.csv"
+    path.unlink()
+    path.symlink_to("unit_costs.csv")
+    problem = next(p for p in problems_of(ws) if p.file == f"{FOLDER}/unit_costs.csv")
+    assert "loops" in problem.message and "missing" not in problem.message
+
+
+def test_only_the_schema_columns_are_kept_and_row_numbers_survive_gaps(ws):
+    data = rows(ws, "service_users")
+    data = [r + ["note"] for r in data]
+    data[0][-1] = "comments"
+    data.insert(3, [""] * len(data[0]))  # a blank line: rows after it are one further down the file
+    write_rows(ws, "service_users", data)
+    people = data[0].index("people")
+    data[5][people] = "-3"
+    write_rows(ws, "service_users", data)
+    problem = one(problems_of(ws), "service_users", "people")
+    assert problem.line == 6
+
+
+@pytest.mark.slow
+def test_a_50_mb_population_table_validates_in_under_500_mb(ws):
+    import subprocess
+    import sys
+
+    from .robust_support import cli_env
+
+    codes = [loc["code"] for loc in __import__("yaml").safe_load(
+        (ws / "params" / "authorities" / f"{AUTHORITY}.yaml").read_text())["localities"]]
+    bands = TABLES["population"].columns[2].allowed
+    path = ws / FOLDER / "population.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("area_code,year,age_band,sex,population,basis\n")
+        year, size = 2020, 0
+        while size < 50 * 2**20:
+            for code in codes:
+                for band in bands:
+                    for sex in ("female", "male"):
+                        line = f"{code},{year},{band},{sex},{(year * 7919 + len(band) * 104729) % 90000 + 10},projection\n"
+                        size += out.write(line)
+            year += 1
+    script = ("import resource, sys\nfrom strategy_docs.cli import main\n"
+              "try:\n    main(['validate', '--workspace', sys.argv[1]])\nexcept SystemExit as e:\n    code = e.code\n"
+              "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\nsys.exit(code)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(ws)], capture_output=True, text=True, env=cli_env(), timeout=600)
+    peak_kb = int(done.stdout.rsplit("PEAK", 1)[1])
+    assert "Valid:" in done.stdout, done.stdout + done.stderr
+    assert peak_kb < 500 * 1024, f"{peak_kb // 1024} MB"
+
+
+def test_a_formula_without_a_saved_result_is_not_called_empty(ws):
+    import openpyxl
+
+    data = rows(ws, "unit_costs")
+    (ws / FOLDER / "unit_costs.csv").unlink()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in data:
+        sheet.append([float(v) if re.fullmatch(r"\d+\.\d+", v) else v for v in row])
+    column = data[0].index("unit_cost") + 1
+    sheet.cell(row=3, column=column).value = "=B2*2"  # openpyxl saves formulas without results
+    book.save(ws / FOLDER / "unit_costs.xlsx")
+    [problem] = [p for p in problems_of(ws) if p.file == f"{FOLDER}/unit_costs.xlsx" and p.field == "unit_cost"]
+    assert problem.line == 3 and "=B2*2" in problem.message and "never saved" in problem.message
+    assert "no value" not in problem.message

@@ -83,14 +83,14 @@ def test_bad_indentation_is_a_syntax_error_with_a_line(ws):
 def test_unknown_key_gives_path_line_and_fix(ws):
     edit_yaml(ws / STRATEGY, lambda d: d["risks"][0].update(likelyhood=3))
     [problem] = only(problems_of(ws), STRATEGY)
-    assert problem.field == "risks[0].likelyhood"
+    assert problem.field == "risks[R1].likelyhood"
     assert "unknown key 'likelyhood'" in problem.message and problem.fix
     assert "likelyhood" in line_of(ws, problem)
 
 
 def test_wrong_type_says_what_is_expected(ws):
     edit_yaml(ws / STRATEGY, lambda d: d["risks"][0]["inherent"].update(likelihood="quite likely"))
-    [problem] = only(problems_of(ws), STRATEGY, "risks[0].inherent.likelihood")
+    [problem] = only(problems_of(ws), STRATEGY, "risks[R1].inherent.likelihood")
     assert "integer" in problem.message and "quite likely" in problem.message
     assert "likelihood" in line_of(ws, problem)
 
@@ -103,7 +103,7 @@ def test_list_where_a_mapping_is_expected(ws):
 
 def test_value_out_of_range_says_the_limit(ws):
     edit_yaml(ws / STRATEGY, lambda d: d["risks"][1]["residual"].update(impact=9))
-    [problem] = only(problems_of(ws), STRATEGY, "risks[1].residual.impact")
+    [problem] = only(problems_of(ws), STRATEGY, "risks[R2].residual.impact")
     assert "less than or equal to 5" in problem.message
     edit_yaml(ws / STRATEGY, lambda d: d["risks"][1]["residual"].update(impact=3))
     edit_yaml(ws / PROJECT, lambda d: d["edition"].update(years=40))
@@ -174,10 +174,11 @@ def test_reference_to_unknown_outcome_hypothesis_and_theme(ws):
     edit_yaml(ws / STRATEGY, refs)
     problems = only(problems_of(ws), STRATEGY)
     by_field = {p.field: p for p in problems}
-    assert "NO-SUCH-OUTCOME" in by_field["themes[0].outcomes[0]"].message
+    intention = load_yaml(ws / STRATEGY)["intentions"][0]["id"]
+    assert "NO-SUCH-OUTCOME" in by_field["themes[T1].outcomes[0]"].message  # items named by id; gap rows have none
     assert "H99" in by_field["gap_analysis[0].hypotheses[0]"].message
-    assert "no-such-theme" in by_field["intentions[0].theme"].message
-    assert "ALSO-MISSING" in by_field["intentions[0].outcomes[0]"].message
+    assert "no-such-theme" in by_field[f"intentions[{intention}].theme"].message
+    assert "ALSO-MISSING" in by_field[f"intentions[{intention}].outcomes[0]"].message
     for p in problems:
         assert p.line and p.fix.startswith("use one of")
 
@@ -196,7 +197,7 @@ def test_unknown_metric_and_measure_in_hypothesis_test(ws):
     data = load_yaml(ws / STRATEGY)
     index = next(i for i, h in enumerate(data["hypotheses"]) if h.get("test"))
     edit_yaml(ws / STRATEGY, lambda d: d["hypotheses"][index]["test"].update(metric="no_such_metric"))
-    [problem] = only(problems_of(ws), STRATEGY, f"hypotheses[{index}].test.metric")
+    [problem] = only(problems_of(ws), STRATEGY, f"hypotheses[{data['hypotheses'][index]['id']}].test.metric")
     assert "no_such_metric" in problem.message and problem.fix
 
 
@@ -287,7 +288,7 @@ def test_symlink_loop_is_refused(ws):
 
 def test_huge_value_is_echoed_short(ws):
     edit_yaml(ws / STRATEGY, lambda d: d["risks"][0]["inherent"].update(likelihood="x" * 100_000))
-    [problem] = only(problems_of(ws), STRATEGY, "risks[0].inherent.likelihood")
+    [problem] = only(problems_of(ws), STRATEGY, "risks[R1].inherent.likelihood")
     assert len(str(problem)) < 1000
 
 
@@ -306,6 +307,7 @@ def test_all_problems_of_a_run_are_listed_together(ws):
 # ---------------------------------------------------------------- through the command line
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_cli_lists_every_problem_exits_2_and_builds_nothing(ws):
     (ws / "build").mkdir()
     (ws / "build" / "index.html").write_text("<html>last good</html>")
@@ -318,12 +320,12 @@ def test_cli_lists_every_problem_exits_2_and_builds_nothing(ws):
         assert result.returncode == 2, result.stdout + result.stderr
         err = result.stderr
         assert "3 problems found" in err and "Nothing was built" in err
-        assert f"{STRATEGY}, line " in err and "field 'risks[0].inherent.likelihood'" in err
+        assert f"{STRATEGY}, line " in err and "field 'risks[R1].inherent.likelihood'" in err
         assert "field 'document_control.titel'" in err and "unknown key 'titel'" in err
         assert f"{PROJECT}, line " in err and "field 'edition.start_year'" in err
         assert "Traceback" not in err
     assert snapshot(ws) == before
-    assert not (ws / "build" / ".state" / "work").exists(), "a notebook was executed"
+    assert not (ws / ".strategy-docs" / "work").exists(), "a notebook was executed"
 
 
 def test_cli_syntax_error_exit_2(ws):
@@ -434,6 +436,7 @@ def _originals(fuzz_ws):
         ORIGINALS[target] = load_yaml(fuzz_ws / target)
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(mutated())
 def test_property_mutated_params_never_crash(fuzz_ws, case):
@@ -454,10 +457,12 @@ YAML_PIECES = ["\n", "  ", "- ", ": ", "key", "name", "[", "]", "{", "}", ",", "
     safe_text,
     st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
 ))
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 def test_property_random_yaml_text_never_crashes(fuzz_ws, target, text):
     _with_file(fuzz_ws, target, text.encode("utf-8", "surrogatepass"))
 
 
+@pytest.mark.slow  # seconds: kept out of the fast lane (pytest -m 'not slow')
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(TARGETS), st.binary(max_size=300))
 def test_property_random_bytes_never_crash(fuzz_ws, target, content):

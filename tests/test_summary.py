@@ -239,13 +239,19 @@ def test_summary_marked_synthetic_shows_the_notice(ws: Workspace):
 
 
 def test_a_removed_summary_is_unpublished(ws: Workspace):
+    second = ws.params / "summaries" / "north-wales.yaml"
+    data = yaml.safe_load(_summary_file(ws).read_text(encoding="utf-8"))
+    second.write_text(yaml.safe_dump(dict(data, area="North Wales", authorities=data["authorities"][:6]), sort_keys=False),
+                      encoding="utf-8")
     assert _build(ws).ok
-    published = ws.build / "2010-11" / "_summaries" / "older-carers.html"
-    assert published.is_file()
-    _summary_file(ws).unlink()
+    published = ws.build / "2010-11" / "_summaries" / "north-wales.html"
+    _, footer, _ = _table(published.read_text(encoding="utf-8"))
+    assert footer == [("North Wales", f"{9425 + 16437 + 18989 + 14052 + 16223 + 14960:,}", "48")]  # 90,086 x 0.053% = 47.7
+    second.unlink()
     assert _build(ws).ok
     assert not published.exists()
-    assert "older-carers" not in (ws.build / "index.html").read_text(encoding="utf-8")
+    index = (ws.build / "index.html").read_text(encoding="utf-8")
+    assert "north-wales" not in index and "older-carers.html" in index  # the other summary stays
 
 
 def test_pdf_when_the_project_asks_for_it(ws: Workspace):
@@ -266,7 +272,7 @@ def test_cli_validates_and_builds_the_summary(ws: Workspace):
     from strategy_docs.cli import main
 
     checked = CliRunner().invoke(main, ["validate", "--workspace", str(ws.root)], catch_exceptions=False)
-    assert checked.exit_code == 0 and "Valid: 0 documents, 1 summaries, 22 authorities" in checked.output
+    assert checked.exit_code == 0 and "Valid: 0 documents, 1 summary, 22 authorities" in checked.output
     built = CliRunner().invoke(main, ["build", "--workspace", str(ws.root)], catch_exceptions=False)
     assert built.exit_code == 0 and "Summaries published: 1." in built.output
     _edit_summary(ws, authorities=["cardiff", "atlantis"])

@@ -36,6 +36,7 @@ class BuildOptions:
     executor: str = "local"  # local | serial | dask
     scheduler: str | None = None
     wait: bool = False
+    strict: bool = False  # warnings count as failures: nothing is built
     keep_kernel: bool = False  # serial executor only: leave the warm kernel running after the build (preview)
 
 
@@ -73,10 +74,17 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
     def wanted(pair: tuple[str, str]) -> bool:
         return (not authorities or pair[0] in authorities) and (not client_groups or pair[1] in client_groups)
 
+    from .checks import data_problems, params_problems, source_problems
     from .params import load_params
 
-    params = load_params(ws.root, pairs_filter=wanted)
-    problems: list[Problem] = list(params.warnings)
+    sources = source_problems(ws.root)  # two files for one source: loading would silently pick one
+    try:
+        params = load_params(ws.root, pairs_filter=wanted)
+    except ValidationError as exc:
+        if sources:
+            raise ValidationError(list(dict.fromkeys(sources + exc.problems + exc.warnings))) from None
+        raise
+    problems: list[Problem] = sources + list(params.warnings) + params_problems(params)
     _check_filters(params, authorities, client_groups)
     validated = _read_validated(ws)
     for authority_id in sorted({a for a, _ in params.strategies}):
@@ -84,7 +92,7 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
         files = {t: p for t, p in data_files(ws.root, authority_id).items() if p is not None}
         totals = [f"{g}:{s.budget_totals.model_dump_json()}" for (a, g), s in sorted(params.strategies.items())
                   if a == authority_id and s.budget_totals is not None]
-        signature = _data_signature(files, authority, params, totals)
+        signature = _data_signature(files, authority, params, totals, authority_id)
         if signature in validated and len(files) == 6:
             continue  # the same data and stated totals passed before: skip re-reading every row
         try:
@@ -97,11 +105,13 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
             if a != authority_id or strategy.budget_totals is None:
                 continue
             problems.extend(_check_budget_totals(params, a, g, data))
+        problems.extend(data_problems(params, authority_id, data))
         if not [p for p in problems if p.severity == "error"]:
             validated.add(signature)
     from .summary_doc import plan_summaries
 
     problems.extend(plan_summaries(params)[1])  # params/summaries/: each table computed now, so it cannot fail later
+    problems = list(dict.fromkeys(problems))  # a client-group problem is found once per authority
     if [p for p in problems if p.severity == "error"]:
         raise ValidationError(problems)
     _write_validated(ws, validated)
@@ -159,11 +169,16 @@ def _get(obj, name):
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
-def _data_signature(files: dict[str, Path], authority, params: Params, totals: list[str]) -> str:
+def _data_signature(files: dict[str, Path], authority, params: Params, totals: list[str], authority_id: str = "") -> str:
     parts = [f"{t}:{file_digest(p)}" for t, p in sorted(files.items())]
     parts.extend(totals)
     parts.append(authority.model_dump_json(include={"localities", "nation"}))
     parts.append(",".join(sorted(params.client_groups)))
+    # checks.py reads these params against the data: a change to them must re-check the rows
+    parts.append(params.project.edition.model_dump_json())
+    parts.extend(g.model_dump_json() for _, g in sorted(params.client_groups.items()))
+    parts.extend(f"{key}:{s.model_dump_json(include={'indicators', 'budget_totals'})}"
+                 for key, s in sorted(params.strategies.items()) if key[0] == authority_id)
     from .plan import package_digest, sha256_bytes
 
     parts.append(package_digest())
@@ -195,6 +210,7 @@ def plan(ws: Workspace, options: BuildOptions) -> tuple[list[DocumentJob], list[
         if cached is not None:
             return cached
     params = validate(ws, options.authorities, options.client_groups)
+    _write_matrix(ws, params.pairs())
     jobs = plan_documents(params, options.authorities, options.client_groups, options.formats)
     save_cached_plan(ws.state, options_key, stamp, jobs, params.warnings, params.project.name)
     return jobs, params.warnings, params.project.name
@@ -205,6 +221,10 @@ def build(ws: Workspace, options: BuildOptions, on_planned: Callable[[int], None
     started = time.perf_counter()
     report = BuildReport()
     jobs, report.warnings, project_name = plan(ws, options)
+    if options.strict and report.warnings:
+        from .errors import StrictWarningsError
+
+        raise StrictWarningsError(report.warnings)
     report.planned = len(jobs)
     with build_lock(ws, wait=options.wait):
         tasks = []
@@ -240,17 +260,35 @@ def _build_summaries(ws: Workspace, options: BuildOptions, report: BuildReport) 
             report.failed.append(FailedDocument(job, "summary", str(exc), None, None))
 
 
+MATRIX_FILE = "matrix.json"
+
+
+def _write_matrix(ws: Workspace, pairs: list[tuple[str, str]]) -> None:
+    """The whole matrix (whatever the filters), beside the plan it was read with: the index lists only these."""
+    from .publish import atomic_write
+
+    atomic_write(ws.work / MATRIX_FILE, json.dumps(sorted(pairs)).encode("utf-8"))
+
+
+def _read_matrix(ws: Workspace) -> set[tuple[str, str]] | None:
+    try:
+        return {(a, g) for a, g in json.loads((ws.work / MATRIX_FILE).read_text(encoding="utf-8"))}
+    except (OSError, ValueError, TypeError):
+        return None
+
+
 def _write_index_if_changed(ws: Workspace, project_name: str) -> None:
     """Rewrite the manifests and the index unless no record changed since they were written."""
     stamp_file = ws.state / "index-stamp"
     inputs = input_stamp(ws.root)  # templates/index and the code that renders it
-    stamp = json.dumps([project_name, all_record_stamp(ws), inputs])
+    matrix = _read_matrix(ws)
+    stamp = json.dumps([project_name, all_record_stamp(ws), inputs, sorted(matrix or [])])
     try:
         if inputs is not None and stamp_file.read_text(encoding="utf-8") == stamp and (ws.build / "index.html").is_file():
             return
     except OSError:
         pass
-    write_manifest_and_index(ws, project_name)
+    write_manifest_and_index(ws, project_name, matrix)
     from .publish import atomic_write
 
     atomic_write(stamp_file, stamp.encode("utf-8"))
@@ -282,6 +320,26 @@ def published_pdf(ws: Workspace, job: DocumentJob) -> bytes:
     return document_paths(ws, job.key)["pdf"].read_bytes()
 
 
+def _publish_without_pdf(ws: Workspace, result, built_at: str) -> None:
+    """The PDF failed (e.g. its PDF/UA-1 check): publish the other formats, and no stale PDF beside them.
+
+    The document is still reported as failed, and its record lacks the PDF, so the next build tries again.
+    """
+    import dataclasses
+
+    from .errors import PublishError
+    from .publish import document_paths
+
+    job = dataclasses.replace(result.job, formats=tuple(f for f in result.job.formats if f != "pdf"))
+    if not job.formats:
+        return
+    try:
+        publish_document(ws, dataclasses.replace(result, job=job, failure=None), built_at)
+        document_paths(ws, job.key)["pdf"].unlink(missing_ok=True)
+    except (PublishError, OSError) as exc:
+        result.failure.message += f" The other formats were not published either: {exc}"
+
+
 def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_result) -> None:
     from .execute import Failure
     from .errors import PublishError
@@ -302,6 +360,8 @@ def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_re
                 except OSError as exc:
                     result.failure = Failure("publish", f"the published PDF to keep went missing ({exc}); build again.",
                                              kind="publish")
+            if not result.ok and result.failure.kind == "pdf":
+                _publish_without_pdf(ws, result, built_at)
             if result.ok:
                 try:
                     publish_document(ws, result, built_at)

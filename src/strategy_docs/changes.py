@@ -749,12 +749,10 @@ def matrix_changes(workspace: str | Path) -> tuple[Any, Any, list[DocumentChange
 
 
 def diff_template_dir(workspace: str | Path | None = None) -> Path:
-    """``templates/diff`` of the workspace if it has one, else of the source checkout."""
-    if workspace is not None:
-        candidate = Path(workspace) / "templates" / "diff"
-        if (candidate / "report.html.j2").is_file():
-            return candidate
-    return Path(__file__).resolve().parents[2] / "templates" / "diff"
+    """``templates/diff`` of the workspace if it has one, else the package's."""
+    from .bundled import template_dir
+
+    return template_dir(workspace, "diff")
 
 
 def _prepare_for_template(block: Mapping[str, Any]) -> dict:

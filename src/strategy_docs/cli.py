@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import StrategyDocsError, ValidationError
+from .errors import StrategyDocsError, StrictWarningsError, ValidationError
 from .workspace import SECTION_NOTEBOOKS, Workspace, find_workspace
 
 
@@ -42,17 +43,37 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return out
 
 
-def common(func):
-    @click.option("--workspace", "-w", "workspace", type=click.Path(file_okay=False, path_type=Path), default=None,
-                  help="Workspace folder (default: found from the current folder upwards).")
-    @click.option("-q", "--quiet", count=True, help="Only print errors and the closing summary.")
-    @click.option("-v", "--verbose", count=True, help="Print more detail (timings, warnings in full).")
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """'1 document', '2 documents' (and 'authority' -> 'authorities' when told)."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+VERBOSITY_OPTIONS = [
+    click.option("-q", "--quiet", count=True, help="Only print errors and the closing summary."),
+    click.option("-v", "--verbose", count=True, help="Print more detail (timings, warnings in full)."),
+]
+
+
+def _verbosity_options(func):
+    for option in reversed(VERBOSITY_OPTIONS):
+        func = option(func)
+    return func
+
+
+def common(func=None, *, needs_workspace: bool = True):
+    """The options every command takes; -q/-v may also come before the command (`strategy-docs -q build`)."""
+    if func is None:
+        return functools.partial(common, needs_workspace=needs_workspace)
+
+    @_verbosity_options
     @functools.wraps(func)
-    def wrapper(*args, workspace: Path | None, quiet: int, verbose: int, **kwargs):
-        out = Output(verbose - quiet)
+    def wrapper(*args, quiet: int, verbose: int, workspace: Path | None = None, **kwargs):
+        root = click.get_current_context().find_root()
+        out = Output((root.obj or {}).get("verbosity", 0) + verbose - quiet)
         try:
-            ws = find_workspace(workspace)
-            return func(*args, ws=ws, out=out, **kwargs)
+            if needs_workspace:
+                kwargs["ws"] = find_workspace(workspace)
+            return func(*args, out=out, **kwargs)
         except ValidationError as exc:
             _print_problems(out, exc)
             sys.exit(exc.exit_code)
@@ -68,12 +89,19 @@ def common(func):
             out.error("Interrupted. Documents already published are intact; the last good versions are kept.")
             sys.exit(130)
 
+    if needs_workspace:
+        wrapper = click.option("--workspace", "-w", "workspace", type=click.Path(file_okay=False, path_type=Path),
+                               default=None, help="Workspace folder (default: found from the current folder upwards, "
+                                                  "else $STRATEGY_DOCS_WORKSPACE).")(wrapper)
     return wrapper
 
 
 def _print_problems(out: Output, exc: ValidationError) -> None:
     count = len(exc.problems)
-    out.error(f"Invalid input: {count} problem{'s' if count != 1 else ''} found. Nothing was built.")
+    if isinstance(exc, StrictWarningsError):
+        out.error(f"--strict: {plural(count, 'warning')} counted as failures. Nothing was built.")
+    else:
+        out.error(f"Invalid input: {plural(count, 'problem')} found. Nothing was built.")
     for problem in exc.problems:
         out.error(f"  - {problem}")
     for warning in exc.warnings:
@@ -82,8 +110,14 @@ def _print_problems(out: Output, exc: ValidationError) -> None:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="strategy-docs")
-def main() -> None:
+@_verbosity_options
+@click.pass_context
+def main(ctx: click.Context, quiet: int, verbose: int) -> None:
     """Build reproducible commissioning strategy documents (HTML and PDF) from parameters and data."""
+    ctx.obj = {"verbosity": verbose - quiet}
+
+
+STRICT = click.option("--strict", is_flag=True, help="Treat warnings as failures (exit 2), as sphinx-build -W does.")
 
 
 @main.command()
@@ -97,8 +131,10 @@ def main() -> None:
               help="Where documents are built.")
 @click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask).")
 @click.option("--wait", is_flag=True, help="If another build is running here, wait for it instead of stopping.")
+@STRICT
 @common
-def build(ws: Workspace, out: Output, authority, client_group, formats, jobs, force, fail_fast, executor, scheduler, wait):
+def build(ws: Workspace, out: Output, authority, client_group, formats, jobs, force, fail_fast, executor, scheduler, wait,
+          strict):
     """Build every document of the matrix (or the ones selected) and the index."""
     from .build import BuildOptions, build as run_build
 
@@ -108,7 +144,7 @@ def build(ws: Workspace, out: Output, authority, client_group, formats, jobs, fo
             raise click.BadParameter(f"'{fmt}' is not a format; use html, pdf or docx.", param_hint="--format")
     options = BuildOptions(authorities=_split(authority), client_groups=_split(client_group), formats=formats_list,
                            jobs=jobs or os.cpu_count() or 1, force=force, fail_fast=fail_fast, executor=executor,
-                           scheduler=scheduler, wait=wait)
+                           scheduler=scheduler, wait=wait, strict=strict)
     bar = {}
 
     def on_planned(count: int) -> None:
@@ -134,16 +170,16 @@ def build(ws: Workspace, out: Output, authority, client_group, formats, jobs, fo
     for warning in report.warnings:
         out.detail(f"warning: {warning}")
     if report.warnings and out.verbosity == 0:
-        out.info(f"{len(report.warnings)} warning{'s' if len(report.warnings) != 1 else ''} (run with -v to see them).")
+        out.info(f"{plural(len(report.warnings), 'warning')} (run with -v to see them).")
     for failed in report.failed:
         where = f"section {failed.section}" + (f", cell {failed.cell}" if failed.cell is not None else "")
         out.error(f"FAILED {failed.job.label}: {where}: {failed.message}")
         if failed.notebook:
             out.error(f"    executed notebook: {_relative(failed.notebook, ws.root)}")
     if report.not_started:
-        out.error(f"Stopped early (--fail-fast): {len(report.not_started)} document(s) not built.")
+        out.error(f"Stopped early (--fail-fast): {plural(len(report.not_started), 'document')} not built.")
     summary = (f"{len(report.built)} built, {len(report.rerendered)} re-rendered, {len(report.up_to_date)} up to date, "
-               f"{len(report.failed)} failed of {report.planned} documents in {report.seconds:.1f} s. "
+               f"{len(report.failed)} failed of {plural(report.planned, 'document')} in {report.seconds:.1f} s. "
                f"Index: {_relative(ws.build / 'index.html', Path.cwd())}")
     if report.summaries:
         summary += f" Summaries published: {len(report.summaries)}."
@@ -161,18 +197,23 @@ def _relative(path: Path, root: Path) -> str:
 @main.command()
 @click.option("--authority", "-a", multiple=True, help="Only these authorities.")
 @click.option("--client-group", "-c", multiple=True, help="Only these client groups.")
+@STRICT
 @common
-def validate(ws: Workspace, out: Output, authority, client_group):
+def validate(ws: Workspace, out: Output, authority, client_group, strict):
     """Check every parameters and data file without executing anything."""
     from .build import validate as run_validate
 
     started = time.perf_counter()
     params = run_validate(ws, _split(authority), _split(client_group))
+    if strict and params.warnings:
+        raise StrictWarningsError(params.warnings)
     for warning in params.warnings:
         out.info(f"warning: {warning}")
-    summaries = f", {len(params.summaries)} summaries" if params.summaries else ""
-    click.echo(f"Valid: {len(params.strategies)} documents{summaries}, {len(params.authorities)} authorities, "
-               f"{len(params.client_groups)} client groups ({len(params.warnings)} warnings) "
+    summaries = f", {plural(len(params.summaries), 'summary', 'summaries')}" if params.summaries else ""
+    click.echo(f"Valid: {plural(len(params.strategies), 'document')}{summaries}, "
+               f"{plural(len(params.authorities), 'authority', 'authorities')}, "
+               f"{plural(len(params.client_groups), 'client group')} ({plural(len(params.warnings), 'warning')}"
+               f"{'' if strict else '; --strict would fail on them' if params.warnings else ''}) "
                f"in {time.perf_counter() - started:.1f} s.")
 
 
@@ -192,19 +233,65 @@ def list_documents(ws: Workspace, out: Output):
         paths = document_paths(ws, job.key)
         click.echo(f"{job.label:<{width}}  {job.meta['status']:<12}  {state:<10}  "
                    f"{_relative(paths['html'], ws.root)}")
-    out.info(f"{len(jobs)} documents, edition {params.project.edition.label}.")
+    out.info(f"{plural(len(jobs), 'document')}, edition {params.project.edition.label}.")
 
 
 @main.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--empty", is_flag=True, help="Do not copy an example authority (you add your own params and data).")
-@common
-def init(ws: Workspace, out: Output, directory: Path, empty: bool):
-    """Scaffold a new workspace in DIRECTORY from this one (notebooks, templates, params skeleton)."""
-    from .workspace import init_workspace
+@click.option("--empty", is_flag=True, help="Start with no authority: you add your own params and data.")
+@common(needs_workspace=False)
+def init(out: Output, directory: Path, empty: bool):
+    """Make a new workspace in DIRECTORY: one example authority (synthetic data), or --empty."""
+    from .scaffold import init_workspace
 
-    new = init_workspace(directory, ws, with_example=not empty)
-    click.echo(f"Created a workspace in {new.root}. Next: cd {directory} && strategy-docs build")
+    new = init_workspace(directory, with_example=not empty)
+    cd = f"cd {_quote(directory)} && "
+    if empty:
+        click.echo(f"Created an empty workspace in {new.root}. Next: {cd}strategy-docs new authority ID "
+                   "(then 'strategy-docs new strategy ID CLIENT_GROUP', and 'strategy-docs validate' to see what is "
+                   "left to fill in).")
+    else:
+        authority = next(new.params.glob("authorities/*.yaml")).stem
+        click.echo(f"Created a workspace in {new.root} with the example authority '{authority}' (synthetic data, "
+                   f"labelled so in its documents). Next: {cd}strategy-docs build")
+
+
+def _quote(path: Path) -> str:
+    import shlex
+
+    return shlex.quote(str(path))
+
+
+@main.group()
+def new() -> None:
+    """Add an authority or a strategy from a commented scaffold, and put it in the matrix."""
+
+
+@new.command(name="authority")
+@click.argument("authority_id")
+@common
+def new_authority(ws: Workspace, out: Output, authority_id: str):
+    """Write params/authorities/AUTHORITY_ID.yaml and add it to the matrix."""
+    from .scaffold import new_authority as make
+
+    path = make(ws, authority_id)
+    click.echo(f"Wrote {_relative(path, Path.cwd())} and added '{authority_id}' to the matrix in params/project.yaml. "
+               f"Next: fill in its TO DO values, then 'strategy-docs new strategy {authority_id} CLIENT_GROUP' "
+               f"(client groups: {', '.join(sorted(p.stem for p in (ws.params / 'client-groups').glob('*.y*ml')))}).")
+
+
+@new.command(name="strategy")
+@click.argument("authority_id")
+@click.argument("client_group")
+@common
+def new_strategy(ws: Workspace, out: Output, authority_id: str, client_group: str):
+    """Write params/strategies/AUTHORITY_ID/CLIENT_GROUP.yaml and add the pair to the matrix."""
+    from .scaffold import new_strategy as make
+
+    path = make(ws, authority_id, client_group)
+    click.echo(f"Wrote {_relative(path, Path.cwd())} and added {authority_id} / {client_group} to the matrix. "
+               f"Next: fill in its TO DO values and run 'strategy-docs validate' (it lists the data tables "
+               f"data/{authority_id}/ still needs).")
 
 
 @main.command()
@@ -212,7 +299,7 @@ def init(ws: Workspace, out: Output, directory: Path, empty: bool):
 @click.argument("client_group")
 @click.argument("section", required=False)
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder for the prepared notebooks (default: build/prepared/AUTHORITY/CLIENT_GROUP).")
+              help="Folder for the prepared notebooks (default: prepared/AUTHORITY/CLIENT_GROUP).")
 @common
 def prepare(ws: Workspace, out: Output, authority: str, client_group: str, section: str | None, output: Path | None):
     """Write section notebooks with this document's parameters injected, ready to run in Jupyter."""
@@ -221,7 +308,8 @@ def prepare(ws: Workspace, out: Output, authority: str, client_group: str, secti
     written = prepare_notebooks(ws, authority, client_group, section, output)
     for path in written:
         click.echo(_relative(path, Path.cwd()))
-    out.info(f"Prepared {len(written)} notebook(s). Open them with: jupyter lab {_relative(written[0].parent, Path.cwd())}")
+    out.info(f"Prepared {plural(len(written), 'notebook')}. Open them with: jupyter lab {_relative(written[0].parent, Path.cwd())}"
+             + ("" if shutil.which("jupyter") else ' (JupyterLab: pip install "strategy-docs[lab]")'))
 
 
 if __name__ == "__main__":  # pragma: no cover

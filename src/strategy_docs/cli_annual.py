@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from .cli import Output, common, main
+from .cli import Output, common, main, plural
 from .workspace import Workspace
 
 
@@ -41,13 +41,13 @@ def new_edition(ws: Workspace, out: Output, today):
     for roll in result.strategies:
         moved = f"{roll.intentions_moved} intention{'s' if roll.intentions_moved != 1 else ''} moved on"
         out.detail(f"  {roll.authority} / {roll.client_group}: version {roll.version}, {moved}, "
-                   f"{roll.risks_flagged} risks flagged for review, {len(roll.baselines)} baselines updated.")
+                   f"{plural(roll.risks_flagged, 'risk')} flagged for review, {plural(len(roll.baselines), 'baseline')} updated.")
         for note in roll.notes:
             out.info(f"  check {roll.authority} / {roll.client_group}: {note}")
         if roll.missing_baselines:
             out.detail(f"    no data for: {', '.join(roll.missing_baselines)} (baselines unchanged)")
     click.echo(f"Rolled forward to the {result.new_label} edition ({result.new_slug}): "
-               f"{len(result.strategies)} strategies are now drafts. Next: review them, then run "
+               f"{plural(len(result.strategies), 'strategy', 'strategies')} set to draft. Next: review them, then run "
                f"'strategy-docs diff' to see what changed.")
 
 
@@ -65,7 +65,7 @@ def diff(ws: Workspace, out: Output, output: Path | None):
     atomic_write(Path(target).resolve(), html)
     changed = sum(1 for counts in summary["documents"].values() if counts and any(counts.values()))
     new = sum(1 for counts in summary["documents"].values() if counts is None)
-    click.echo(f"Compared {len(summary['documents'])} documents with the {summary['previous']} edition: "
+    click.echo(f"Compared {plural(len(summary['documents']), 'document')} with the {summary['previous']} edition: "
                f"{changed} with changes, {new} new. Report: {_relative(Path(target))}")
 
 

@@ -204,9 +204,15 @@ def _signature(workspace: Path, authority: str, client_group: str) -> tuple:
     return tuple(signature)
 
 
-def load(workspace: str | Path = "..", authority: str = "", client_group: str = "") -> StrategyContext:
-    """Validate and load one (authority, client group) document's params and data."""
-    workspace = Path(workspace).resolve()
+def load(workspace: str | Path | None = None, authority: str = "", client_group: str = "") -> StrategyContext:
+    """Validate and load one (authority, client group) document's params and data.
+
+    `workspace` is the notebook's parameter; when None the workspace is found from the current
+    folder upwards, else from $STRATEGY_DOCS_WORKSPACE (the error names the folders searched).
+    """
+    from .workspace import locate_workspace
+
+    workspace = locate_workspace(workspace)
     key = (str(workspace), authority, client_group, _signature(workspace, authority, client_group))
     if key in _CACHE:
         return _CACHE[key]

@@ -13,7 +13,7 @@ import csv
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
@@ -138,9 +138,15 @@ TABLES: dict[str, TableSchema] = {
 }
 
 
+TABLE_SUFFIXES = (".csv", ".xlsx")
+
+
+def table_candidates(folder: Path, table: str) -> list[Path]:
+    return [folder / f"{table}{suffix}" for suffix in TABLE_SUFFIXES]
+
+
 def find_table_file(folder: Path, table: str) -> Path | None:
-    for suffix in (".csv", ".xlsx"):
-        candidate = folder / f"{table}{suffix}"
+    for candidate in table_candidates(folder, table):
         if candidate.is_file():
             return candidate
     return None
@@ -168,27 +174,70 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _lines(text: str):
+    """The text's lines with their endings, one at a time (a copy of a 50 MB file would double its cost)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
+def _read_csv(path: Path, expected: list[str] | None = None) -> pd.DataFrame:
+    """Read a CSV column by column, keeping only the `expected` columns' cells (all when None).
+
+    Built for big exports: cells are kept per column, not per row, repeated text ("female",
+    "2026", an area code) is stored once, and row numbers are only listed when blank rows left gaps.
+    """
     import pandas as pd
 
     text = _decode(path.read_bytes())
     delimiter = _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    records: list[tuple[int, list[str]]] = []  # (line where the row starts, cells)
-    last = 0
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    wanted = None if expected is None else {e.lower() for e in expected}
+    header: list[str] | None = None
+    keep: list[int] = []
+    columns: list[list] = []
+    lines: list[int] | None = None  # the file line of every data row, once there is a gap
+    extra: list[int] = []
+    shared: dict[str, str] = {}
+    header_line = count = last = 0
     for row in reader:
         start, last = last + 1, reader.line_num
-        if any(cell.strip() for cell in row):
-            records.append((start, row))
-    if not records:
+        if not any(cell.strip() for cell in row):
+            continue
+        if header is None:
+            header, header_line = [h.strip() for h in row], start
+            keep = [i for i, h in enumerate(header)
+                    if wanted is None or h.lower().replace(" ", "_") in wanted]
+            columns = [[] for _ in keep]
+            continue
+        if lines is None and start != header_line + 1 + count:
+            lines = list(range(header_line + 1, header_line + 1 + count))
+        if lines is not None:
+            lines.append(start)
+        width = len(header)
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            extra.append(count)
+        for column, i in zip(columns, keep):
+            cell = row[i] if i < len(row) else ""
+            if len(shared) < 100_000:
+                cell = shared.setdefault(cell, cell)
+            column.append(cell)
+        count += 1
+    del text, reader
+    if header is None:
         return pd.DataFrame()
-    header_line, header_row = records[0]
-    header = [h.strip() for h in header_row]
-    rows = [r for _, r in records[1:]]
-    body = [r + [""] * (len(header) - len(r)) for r in rows]
-    frame = pd.DataFrame([r[: len(header)] for r in body], columns=header, dtype=object)
-    _set_row_numbers(frame, header_line, [line for line, _ in records[1:]])
-    frame.attrs["extra_cells"] = [i for i, r in enumerate(rows) if len(r) > len(header) and any(c.strip() for c in r[len(header):])]
+    frame = pd.DataFrame({j: column for j, column in enumerate(columns)}, dtype=object)
+    frame.columns = [header[i] for i in keep]
+    if not keep:
+        frame = pd.DataFrame(index=range(count), columns=[], dtype=object)
+    frame.attrs["header"] = header
+    frame.attrs["first_data_row"] = header_line + 1
+    if lines is not None:
+        frame.attrs["row_numbers"] = tuple(lines)
+    frame.attrs["extra_cells"] = extra
     return frame
 
 
@@ -222,6 +271,8 @@ def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
                 sheet.cell(row, col).value = value
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     workbook.close()
+    if any(v is None for row in values for v in row):
+        _mark_unsaved_formulas(path, values)
     wanted = {e.lower() for e in expected}
     header_index = 0
     for i, row in enumerate(values[:15]):
@@ -241,7 +292,48 @@ def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
     return frame
 
 
+class UnsavedFormula(str):
+    """A formula cell whose result was never saved (a file written by a program that does not
+    calculate): not an empty cell, and not a value we could compute ourselves."""
+
+
+def _mark_unsaved_formulas(path: Path, values: list[list]) -> None:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=False)
+    try:
+        for i, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True)):
+            if i >= len(values):
+                break
+            for j, formula in enumerate(row):
+                if j < len(values[i]) and values[i][j] is None and isinstance(formula, str) and formula.startswith("="):
+                    values[i][j] = UnsavedFormula(formula)
+    finally:
+        workbook.close()
+
+
 # ---------------------------------------------------------------- cleaning values
+
+# Word's manual line break (vertical tab) and page break (form feed) mean "new line" to the person
+# who typed them; every other C0 control, and the non-characters U+FFFE/U+FFFF, are invisible
+# damage that XML (DOCX) and PDF text refuse, so they are refused with their place named.
+_LINE_BREAKS = str.maketrans({"\v": "\n", "\f": "\n"})
+_SPECIAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def clean_text(text: str) -> tuple[str, str | None]:
+    """(text with line-break controls made line breaks, None) or (text, 'U+0000 at position 3') naming
+    the first control character that is refused."""
+    if _SPECIAL.search(text) is None:  # nearly always: keep the same string (a new copy per cell costs memory)
+        return text, None
+    text = _BIDI.sub("", text.translate(_LINE_BREAKS))  # see markup.BIDI_CONTROLS
+    found = _CONTROL.search(text)
+    if found is None:
+        return text, None
+    return text, f"U+{ord(found.group()):04X} at position {found.start() + 1}"
+
 
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
 
@@ -278,11 +370,13 @@ def _plausible(number: float) -> float:
 
 
 def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problems: list[Problem],
-                    extra_check: Callable[[pd.DataFrame, Callable], None] | None = None) -> pd.DataFrame | None:
+                    extra_check: Callable[[pd.DataFrame, Callable], None] | None = None,
+                    rows: "RowNumbers | None" = None) -> pd.DataFrame | None:
+    import numpy as np
     import pandas as pd
 
     first_row = frame.attrs.get("first_data_row", 2)
-    if frame.empty and not len(frame.columns):
+    if frame.empty and not len(frame.columns) and not frame.attrs.get("header"):
         problems.append(Problem(file, "is empty.", fix=f"it needs a header row with: {', '.join(schema.column_names)}."))
         return None
     # Match header names leniently (case, surrounding spaces) but report real renames.
@@ -305,18 +399,13 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
         elif column.required:
             missing.append(column.name)
     if missing:
-        known = [str(c) for c in frame.columns]
+        known = [str(c) for c in frame.attrs.get("header", frame.columns)]
         problems.append(Problem(
             file, f"is missing the column{'s' if len(missing) > 1 else ''} {', '.join(repr(m) for m in missing)} "
                   f"(found: {', '.join(repr(k) for k in known) or 'none'}).",
             field=missing[0], line=header_row,
             fix=f"name the header row exactly: {', '.join(schema.column_names)}."))
         return None
-    row_numbers = frame.attrs.get("row_numbers")
-    frame = frame.rename(columns=rename)[schema.column_names].copy()
-    frame.attrs["first_data_row"] = first_row
-    if row_numbers is not None:
-        frame.attrs["row_numbers"] = row_numbers
     if frame.empty:
         problems.append(Problem(file, "has a header but no rows.", fix="add the data rows, or delete the file if the table is not used."))
         return None
@@ -333,10 +422,24 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
         bad(index, "", f"row {row_number(frame, index)} has more cells than the header row.",
             "check for a stray separator or an unquoted comma (write 1234, not 1,234 without quotes).")
 
+    # Take the cells out of the frame and free it (in place: the caller holds it too), so a big
+    # table's cells are held once while they are checked; the checked frame is built from the columns.
+    original = {name: label for label, name in rename.items()}
+    raw = {column.name: frame[original[column.name]].tolist() if column.name in original else [None] * len(frame)
+           for column in schema.columns}
+    for label in dict.fromkeys(frame.columns):
+        del frame[label]
+    checked: dict[str, object] = {}
     for column in schema.columns:
-        values = frame[column.name].tolist()
+        values = raw.pop(column.name)
         cleaned: list = []
         for i, value in enumerate(values):
+            if isinstance(value, UnsavedFormula):
+                bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is the formula {str(value)[:60]!r}, "
+                    "whose result was never saved in the file.",
+                    "open the file in Excel (or LibreOffice) and save it, so the results are stored; or paste the values.")
+                cleaned.append(None)
+                continue
             blank = value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, float) and value != value)
             if blank:
                 if not column.blank_ok:
@@ -367,6 +470,12 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
                 text = str(value).strip()
                 if column.kind == "text" and isinstance(value, float) and value == int(value):
                     text = str(int(value))
+                text, control = clean_text(text)
+                if control is not None:
+                    bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' holds the control character {control}.",
+                        "delete it (it is invisible in a spreadsheet; retype the text around it if unsure).")
+                    cleaned.append(None)
+                    continue
                 if column.allowed is not None and text not in column.allowed:
                     match = [a for a in column.allowed if a.lower() == text.lower()]
                     if match:
@@ -378,11 +487,21 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
                     bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is {text!r}, which is not in the expected form.",
                         "write financial years as 2026/27." if column.pattern == FINANCIAL_YEAR else f"match {column.pattern}.")
                 cleaned.append(text)
-        frame[column.name] = cleaned
+        if column.kind == "int" and None not in cleaned:
+            checked[column.name] = np.array(cleaned, dtype="int64")  # not a column of Python ints: 4 times smaller
+        elif column.kind == "float":
+            checked[column.name] = np.array([math.nan if v is None else v for v in cleaned], dtype="float64")
+        else:
+            checked[column.name] = np.array(cleaned, dtype=object)
+        del cleaned, values
+    attrs = dict(frame.attrs)
+    frame = pd.DataFrame(checked)
+    frame.attrs.update(attrs)
+    del checked
 
     duplicated = frame.duplicated(subset=list(schema.key), keep="first")
     for i in [int(x) for x in frame.index[duplicated]]:
-        key = ", ".join(f"{k}={frame.at[i, k]!r}" for k in schema.key)
+        key = ", ".join(f"{k}={_plain(frame.at[i, k])!r}" for k in schema.key)
         bad(i, schema.key[0], f"row {row_number(frame, i)} repeats an earlier row ({key}).",
             "remove the duplicate or correct the key columns.")
 
@@ -392,31 +511,53 @@ def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problem
         problems.append(Problem(file, f"has {error_count - 20} more problems like these not listed.", fix="fix the ones above first."))
     if error_count:
         return None
-    frame.attrs.pop("row_numbers", None)
-    frame.attrs.pop("extra_cells", None)
+    if rows is not None:
+        rows.first, rows.numbers = first_row, frame.attrs.get("row_numbers")
+    for name in ("row_numbers", "extra_cells", "header"):
+        frame.attrs.pop(name, None)
     for column in schema.columns:
         if column.kind == "int" and not frame[column.name].isna().any():
             frame[column.name] = frame[column.name].astype("int64")
         elif column.kind in ("int", "float"):
             frame[column.name] = pd.to_numeric(frame[column.name], errors="coerce").astype("float64")
-    return frame.reset_index(drop=True)
+    return frame[schema.column_names].reset_index(drop=True)
+
+
+@dataclass
+class RowNumbers:
+    """Where a checked table's rows are in its file, for problems found after loading (checks.py)."""
+
+    file: str = ""
+    first: int = 2
+    numbers: tuple[int, ...] | None = None  # only when blank rows left gaps
+
+    def row(self, index: int) -> int:
+        if self.numbers is not None and 0 <= index < len(self.numbers):
+            return self.numbers[index]
+        return self.first + index
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds (so messages say 2025, not np.int64(2025))."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def read_table(path: Path, table: str, display_name: str, problems: list[Problem],
-               extra_check: Callable | None = None, schema: TableSchema | None = None) -> pd.DataFrame | None:
+               extra_check: Callable | None = None, rows: RowNumbers | None = None,
+               schema: TableSchema | None = None) -> pd.DataFrame | None:
     """Read one table file and check it against its schema (or `schema`). Raw data is never modified."""
     schema = schema or TABLES[table]
     try:
         if path.suffix.lower() == ".xlsx":
             frame = _read_xlsx(path, schema.column_names)
         else:
-            frame = _read_csv(path)
+            frame = _read_csv(path, schema.column_names)
     except Exception as exc:  # noqa: BLE001 - any unreadable file becomes one clear problem
         reason = str(exc).replace(str(path), display_name).replace(str(path.parent), "") or type(exc).__name__
         problems.append(Problem(display_name, f"cannot be read as {'a spreadsheet' if path.suffix.lower() == '.xlsx' else 'CSV'} ({reason}).",
                                 fix="check it is a CSV or XLSX file saved by a spreadsheet program."))
         return None
-    return _validate_frame(frame, schema, display_name, problems, extra_check)
+    return _validate_frame(frame, schema, display_name, problems, extra_check, rows)
 
 
 @dataclass
@@ -430,6 +571,7 @@ class AuthorityData:
     unit_costs: pd.DataFrame
     indicators: pd.DataFrame
     files: dict[str, Path]
+    rows: dict[str, RowNumbers] = field(default_factory=dict)  # table -> where its rows are in its file
 
     def for_client_group(self, client_group: str, covers: Iterable[str] = ()) -> "AuthorityData":
         """The rows of one client group. A group that covers others (`covers:` in its file, e.g.
@@ -442,9 +584,9 @@ class AuthorityData:
         if len(groups) == 1:
             return AuthorityData(self.population, only(self.service_users), only(self.providers), only(self.budget),
                                  only(self.unit_costs), only(self.indicators), self.files)
-        return AuthorityData(self.population, _summed(self.service_users, groups, client_group, "service_users"),
-                             _summed(self.providers, groups, client_group, "providers"),
-                             _summed(self.budget, groups, client_group, "budget"),
+        return AuthorityData(self.population, summed_groups(self.service_users, groups, client_group, "service_users"),
+                             summed_groups(self.providers, groups, client_group, "providers"),
+                             summed_groups(self.budget, groups, client_group, "budget"),
                              only(self.unit_costs), only(self.indicators), self.files)
 
 
@@ -456,7 +598,7 @@ _SUMMED = {
 }
 
 
-def _summed(frame: pd.DataFrame, groups: list[str], as_group: str, table: str) -> pd.DataFrame:
+def summed_groups(frame: pd.DataFrame, groups: list[str], as_group: str, table: str) -> pd.DataFrame:
     """The covered groups' rows added up under one key, in the order they first appear."""
     key, added = _SUMMED[table]
     part = frame[frame["client_group"].isin(groups)]
@@ -479,11 +621,21 @@ def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str]
     problems: list[Problem] = []
     frames: dict[str, pd.DataFrame] = {}
     files: dict[str, Path] = {}
+    rows: dict[str, RowNumbers] = {}
     from .params import is_inside
+    from .checks import did_you_mean
+    from .workspace import link_problem
 
     for table, path in data_files(workspace, authority_id).items():
         expected = f"data/{authority_id}/{table}.csv"
         if path is None:
+            links = [(c, link_problem(c, workspace)) for c in table_candidates(workspace / "data" / authority_id, table)]
+            linked = [(c, reason) for c, reason in links if reason]
+            if linked:
+                problems.extend(Problem(c.relative_to(workspace).as_posix(), reason + ".",
+                                        fix="replace the link with a copy of the file, inside the workspace.")
+                                for c, reason in linked)
+                continue
             problems.append(Problem(expected, "is missing.",
                                     fix=f"add it (CSV or XLSX) with the columns: {', '.join(TABLES[table].column_names)}."))
             continue
@@ -498,12 +650,13 @@ def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str]
                 for i, code in enumerate(frame["area_code"]):
                     if code is not None and code not in area_codes:
                         bad(i, "area_code", f"row {row_number(frame, i)}: unknown area code {code!r}.",
-                            f"use one of the authority's locality codes: {', '.join(sorted(area_codes))}.")
+                            did_you_mean(code, area_codes)
+                            + f"use one of the authority's locality codes: {', '.join(sorted(area_codes))}.")
             if client_groups is not None and "client_group" in frame.columns:
                 for i, group in enumerate(frame["client_group"]):
                     if group is not None and group not in client_groups:
                         bad(i, "client_group", f"row {row_number(frame, i)}: unknown client group {group!r}.",
-                            f"use one of: {', '.join(sorted(client_groups))}.")
+                            did_you_mean(group, client_groups) + f"use one of: {', '.join(sorted(client_groups))}.")
             if table == "providers":
                 allowed = RATINGS[nation]
                 for i, rating in enumerate(frame["quality_rating"]):
@@ -520,9 +673,10 @@ def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str]
                         bad(i, "out_of_area", f"row {row_number(frame, i)}: out_of_area ({away}) is more than people ({people}).",
                             "out_of_area counts the people placed outside the authority, so it cannot exceed people.")
 
-        frame = read_table(path, table, display, problems, checks)
+        rows[table] = RowNumbers(display)
+        frame = read_table(path, table, display, problems, checks, rows[table])
         if frame is not None:
             frames[table] = frame
     if [p for p in problems if p.severity == "error"]:
         raise DataError(problems)
-    return AuthorityData(files=files, **frames)
+    return AuthorityData(files=files, rows=rows, **frames)

@@ -425,13 +425,14 @@ class _Writer:
         _set_language(doc, LANGUAGE)
 
         props = doc.core_properties
-        props.title = str(self.meta.get("title") or "")
-        props.author = str(self.meta.get("author") or self.meta.get("owner") or "")
-        props.subject = f"{self.meta.get('client_group_name', '')} commissioning strategy, " \
-                        f"{self.meta.get('authority_name', '')}, {self.meta.get('edition_label', '')}"
+        fit = lambda text: text if len(text) <= 255 else text[:254] + "\u2026"  # noqa: E731 - Word's 255-character limit
+        props.title = fit(str(self.meta.get("title") or ""))
+        props.author = fit(str(self.meta.get("author") or self.meta.get("owner") or ""))
+        props.subject = fit(f"{self.meta.get('client_group_name', '')} commissioning strategy, "
+                            f"{self.meta.get('authority_name', '')}, {self.meta.get('edition_label', '')}")
         props.language = LANGUAGE
-        props.keywords = "commissioning strategy; " + str(self.meta.get("client_group_name") or "")
-        props.comments = str(self.meta.get("generator") or "strategy-docs")
+        props.keywords = fit("commissioning strategy; " + str(self.meta.get("client_group_name") or ""))
+        props.comments = fit(str(self.meta.get("generator") or "strategy-docs"))
         props.last_modified_by = "strategy-docs"
         props.revision = 1
         stamp = self._timestamp()

@@ -55,6 +55,15 @@ class ValidationError(StrategyDocsError):
         )
 
 
+class StrictWarningsError(ValidationError):
+    """--strict: the input has warnings, and warnings count as failures."""
+
+    def __init__(self, warnings: list[Problem]):
+        import dataclasses
+
+        super().__init__([dataclasses.replace(w, severity="error") for w in warnings])
+
+
 class ParamsError(ValidationError):
     """A parameters (YAML or Excel) file is invalid."""
 

@@ -39,7 +39,7 @@ class Failure:
     message: str
     cell: int | None = None
     notebook: str | None = None  # file name of the kept executed notebook that shows the error
-    kind: str = "error"  # error | timeout | kernel-died | render
+    kind: str = "error"  # error | timeout | kernel-died | render | pdf (the HTML is still published)
 
 
 @dataclass
@@ -238,7 +238,9 @@ _register_engine()
 
 
 def _section_notebook_paths(workspace: Path) -> list[Path]:
-    return [workspace / "notebooks" / f"{name}.ipynb" for name in SECTION_NOTEBOOKS]
+    from .bundled import section_notebooks
+
+    return section_notebooks(workspace)
 
 
 def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: DocumentResult,
@@ -407,7 +409,9 @@ def render_outputs(job: DocumentJob, workspace: Path, notebooks: list, result: D
     from . import render
 
     started = time.perf_counter()
-    template_dir = workspace / "templates" / "strategy"
+    from .bundled import template_dir as find_template_dir
+
+    template_dir = find_template_dir(workspace, "strategy")
     meta = dict(job.meta)
     document = render.assemble(notebooks)
     html = render.render_html(document, meta, template_dir)
@@ -418,12 +422,17 @@ def render_outputs(job: DocumentJob, workspace: Path, notebooks: list, result: D
         from . import pdf
 
         started = time.perf_counter()
-        result.pdf_source = pdf.pdf_source_digest(html, meta)
+        source = pdf.pdf_document(document, meta)
+        result.pdf_source = pdf.pdf_source_digest(source)
         if job.published_pdf_source and job.published_pdf_source == result.pdf_source:
-            result.pdf_reused = True  # e.g. re-executed after a code change, same document: 60% of the work saved
+            result.pdf_reused = True  # e.g. re-executed after a code change, same document: the PDF is kept
             result.timings["reuse:pdf"] = time.perf_counter() - started
         else:
-            result.outputs["pdf"] = pdf.render_pdf(html, meta)
+            try:
+                result.outputs["pdf"] = pdf.render_pdf(source)
+            except RenderError as exc:  # this document's PDF only: build.py still publishes its HTML
+                result.failure = Failure("pdf", str(exc), kind="pdf")
+                result.pdf_source = None
             result.timings["render:pdf"] = time.perf_counter() - started
     if "docx" in job.formats:
         from . import docx_export

@@ -156,9 +156,11 @@ def _run_on_dask_worker(job: DocumentJob, cached: dict[str, bytes] | None, archi
         if not _SHUTDOWN_REGISTERED:
             atexit.register(shutdown_worker)
             _SHUTDOWN_REGISTERED.append(True)
-    # The same layout as a local build (build/.state/work/...), so the relative `workspace`
+    # The same layout as a local build (.strategy-docs/work/...), so the relative `workspace`
     # parameter, and with it every executed notebook, is the same wherever a document ran.
-    return build_document(job, folder, folder / "build" / ".state" / "work", cached)
+    from .workspace import WORK_FOLDER
+
+    return build_document(job, folder, folder / WORK_FOLDER / "work", cached)
 
 
 class DaskExecutor:

@@ -66,8 +66,10 @@ FILTER_SCRIPT = """
 
 
 def default_template_dir() -> Path:
-    """``templates/index`` of a source checkout."""
-    return Path(__file__).resolve().parents[2] / "templates" / "index"
+    """The package's ``templates/index``."""
+    from .bundled import template_dir
+
+    return template_dir(None, "index")
 
 
 def _get(entry: Any, key: str, default: Any = None) -> Any:

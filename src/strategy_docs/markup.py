@@ -71,10 +71,20 @@ def _attribute_filter(element: str, attribute: str, value: str) -> str | None:
     return value
 
 
+# Bidirectional embeddings, overrides and isolates: one left open in a cell would reverse or reorder
+# the text after it on the page (and can make "1,000" read as "000,1"). Right-to-left text shows
+# correctly without them, so they are removed rather than trusted.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi_controls(text: str) -> str:
+    return BIDI_CONTROLS.sub("", text)
+
+
 def sanitise_html(html: str) -> str:
     """Clean an HTML fragment against the allow-list (also used for ``{html: ...}`` cells)."""
     return nh3.clean(
-        html,
+        strip_bidi_controls(html),
         tags=set(ALLOWED_TAGS),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),

@@ -567,12 +567,33 @@ def _union_errors(errors: list[dict]) -> list[dict]:
     return out
 
 
-def _pydantic_problems(exc: PydanticValidationError, file: str, lines: LineMap) -> list[Problem]:
+def named_path(loc: tuple, data: Any) -> str:
+    """A field path naming list items by their id or code where they have one: `risks[R2].owner`,
+    not `risks[1].owner` (a zero-based position means nothing to the person editing the file)."""
+    out = ""
+    here = data
+    for part in loc:
+        if isinstance(part, int):
+            item = here[part] if isinstance(here, list) and 0 <= part < len(here) else None
+            key = next((item[k] for k in ("id", "code") if isinstance(item, dict)
+                        and isinstance(item.get(k), (str, int)) and not isinstance(item.get(k), bool)), None)
+            if key is not None and sum(isinstance(other, dict) and other.get(k) == key
+                                       for other in here for k in ("id", "code")) != 1:
+                key = None  # a duplicated id names no one item: say its position
+            out += f"[{part if key is None else key}]"
+            here = item
+        else:
+            out += ("." if out else "") + str(part)
+            here = here.get(part) if isinstance(here, dict) else None
+    return out
+
+
+def _pydantic_problems(exc: PydanticValidationError, file: str, lines: LineMap, data: Any = None) -> list[Problem]:
     problems = []
     for err in _union_errors(exc.errors()):
         loc = tuple(err["loc"])
         kind = err["type"]
-        path = format_path(loc)
+        path = named_path(loc, data)
         if kind == "extra_forbidden":
             message = f"unknown key '{loc[-1]}'."
             fix = "remove it or correct its spelling (see docs/params.md for the allowed keys)."
@@ -615,9 +636,11 @@ def _load_model(path: Path, model: type[Model], workspace: Path, problems: list[
                                 line=1, fix="start the file with 'key: value' lines."))
         return None, lines
     try:
-        return model.model_validate(data), lines
+        validated = model.model_validate(data)
+        problems.extend(_scaffold_text(data, display, lines))
+        return validated, lines
     except PydanticValidationError as exc:
-        problems.extend(_pydantic_problems(exc, display, lines))
+        problems.extend(_pydantic_problems(exc, display, lines, data))
         # The cross-checks need a valid model; duplicate ids can still be found in the raw
         # data, so one run lists them alongside the schema problems.
         for list_name, key in _ID_LISTS.get(model, ()):
@@ -627,6 +650,33 @@ def _load_model(path: Path, model: type[Model], workspace: Path, problems: list[
                           for item in items]
                 _duplicates(values, list_name, key, display, lines, problems)
         return None, lines
+
+
+_SCAFFOLD_TEXT = re.compile(r"^TO[ -]DO\b")  # what `strategy-docs new` writes where a value is still to come
+
+
+def _scaffold_text(data: Any, display: str, lines: LineMap) -> list[Problem]:
+    """One warning per file still holding a scaffold's "TO DO" values: they would be published as written."""
+    found: list[tuple] = []
+
+    def walk(value: Any, loc: tuple) -> None:
+        if isinstance(value, str) and _SCAFFOLD_TEXT.match(value):
+            found.append(loc)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*loc, key))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, (*loc, i))
+
+    walk(data, ())
+    if not found:
+        return []
+    first = found[0]
+    return [Problem(display, f"still holds {len(found)} 'TO DO' value{'s' if len(found) != 1 else ''} from the "
+                             "scaffold; they would be published as written.", field=named_path(first, data),
+                    line=lines.line_for(first), severity="warning",
+                    fix="write the real values (the comment beside each says what it is for).")]
 
 
 _ID_LISTS: dict[type, tuple[tuple[str, str], ...]] = {
@@ -643,10 +693,11 @@ def _safe_yaml_files(folder: Path, workspace: Path, problems: list[Problem]) -> 
     for path in sorted(folder.iterdir()):
         if path.suffix not in (".yaml", ".yml"):
             continue
-        if not is_inside(path, workspace):
-            problems.append(Problem(path.relative_to(workspace).as_posix(),
-                                    "is a link to a file outside the workspace.",
-                                    fix="copy the file into the workspace instead of linking to it."))
+        from .workspace import link_problems
+
+        linked = link_problems([path], workspace)  # outside the workspace, a loop, or dangling
+        if linked:
+            problems.extend(linked)
             continue
         files.append(path)
     return files
@@ -678,7 +729,13 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
     files: dict[str, Path] = {}
     project = None
     project_lines = LineMap()
-    if not project_file.is_file():
+    from .workspace import link_problems
+
+    linked = link_problems([project_file], workspace)  # a loop, or a link out of the workspace, is never followed
+    problems.extend(linked)
+    if linked:
+        pass
+    elif not project_file.is_file():
         problems.append(Problem("params/project.yaml", "is missing.", fix="run 'strategy-docs init' or copy the example project file."))
     else:
         project, project_lines = _load_model(project_file, Project, workspace, problems)
@@ -692,7 +749,9 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
     all_authority_ids = {p.stem for p in (params_dir / "authorities").glob("*.y*ml")}
     all_group_ids = {p.stem for p in (params_dir / "client-groups").glob("*.y*ml")}
     if not all_authority_ids:
-        problems.append(Problem("params/authorities/", "has no authority files.", fix="add one YAML file per authority."))
+        problems.append(Problem("params/authorities/", "has no authority files.",
+                                fix="run 'strategy-docs new authority ID' (ID in lower-case letters, digits and "
+                                    "hyphens, e.g. 'northshire') to add one from a commented scaffold."))
     if not all_group_ids:
         problems.append(Problem("params/client-groups/", "has no client group files.", fix="add one YAML file per client group."))
 
@@ -701,6 +760,13 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
     if project is not None:
         _check_matrix(project, all_authority_ids, all_group_ids, problems, project_lines)
         pairs = matrix_pairs(project, sorted(all_authority_ids), sorted(all_group_ids))
+        if not pairs and all_authority_ids and all_group_ids and not summaries:  # summaries alone are a build
+            authority = sorted(all_authority_ids)[0]
+            problems.append(Problem("params/project.yaml", "the matrix has no documents to build yet.", field="matrix",
+                                    line=project_lines.line_for(("matrix",)),
+                                    fix=f"add a strategy with 'strategy-docs new strategy {authority} CLIENT_GROUP' "
+                                        f"(client groups: {', '.join(sorted(all_group_ids))}); it puts the pair "
+                                        "in the matrix."))
     else:  # the matrix is unknown: still check every strategy file there is, so one run lists every problem
         pairs = sorted({(p.parent.name, p.stem) for p in (params_dir / "strategies").glob("*/*.yaml")
                         if re.match(SLUG_PATTERN, p.parent.name) and re.match(SLUG_PATTERN, p.stem)})
@@ -708,6 +774,10 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
         pairs = [p for p in pairs if pairs_filter(p)]
     for authority_id, group_id in pairs:
         path = params_dir / "strategies" / authority_id / f"{group_id}.yaml"
+        linked = link_problems([path], workspace)
+        if linked:
+            problems.extend(linked)
+            continue
         if not path.is_file():
             problems.append(Problem(f"params/strategies/{authority_id}/{group_id}.yaml", "is missing.",
                                     fix=f"add the strategy content for {authority_id} / {group_id}, "
@@ -838,12 +908,17 @@ def _duplicates(values: list[str], list_name: str, key: str, file: str, lines: L
             seen[value] = index
 
 
-def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup, file: str, lines: LineMap) -> list[Problem]:
-    """Cross-reference checks within one strategy file, against its authority and client group."""
+def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup, file: str, lines: LineMap,
+                   name_items: bool = True) -> list[Problem]:
+    """Cross-reference checks within one strategy file, against its authority and client group.
+
+    Field paths name list items by id (`risks[R2]`); `name_items=False` keeps positions, for
+    callers that map a problem back to a row (registers.py)."""
     problems: list[Problem] = []
 
     def problem(path: tuple, message: str, fix: str = "", severity: str = "error") -> None:
-        problems.append(Problem(file, message, field=format_path(path), line=lines.line_for(path), fix=fix, severity=severity))
+        field = named_path(path, strategy.model_dump(include={path[0]})) if name_items else format_path(path)
+        problems.append(Problem(file, message, field=field, line=lines.line_for(path), fix=fix, severity=severity))
 
     _duplicates([h.id for h in strategy.hypotheses], "hypotheses", "id", file, lines, problems)
     _duplicates([t.id for t in strategy.themes], "themes", "id", file, lines, problems)

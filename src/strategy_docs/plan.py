@@ -9,7 +9,7 @@ records them, the build record keeps them): an edit re-executes only the section
 it. Keys are computed from content, never from timestamps or outputs, which differ run to run.
 
 Reading and validating every parameters and data file takes seconds for a hundred documents, so
-a finished plan is kept in build/.state/plans.json under an *input stamp*: the path, size,
+a finished plan is kept in .strategy-docs/plans.json under an *input stamp*: the path, size,
 mtime, ctime and inode of every file under params/, data/, notebooks/, templates/ and the
 package source. A rebuild with the same stamp reuses the plan without reading any of them
 (any write changes ctime, which no tool can set back); any difference re-plans from content.
@@ -96,11 +96,12 @@ def tree_digest(folder: Path) -> str:
 
 @lru_cache(maxsize=1)
 def package_digest() -> str:
-    """The package's own source: a change to analysis code must rebuild what it computed."""
+    """The package's own source (and, installed, its shipped notebooks and templates): a change to
+    analysis code must rebuild what it computed, and a Dask worker must run the same."""
     root = Path(__file__).parent
     h = hashlib.sha256(__version__.encode())
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".j2", ".css", ".json") and "__pycache__" not in path.parts:
+        if path.is_file() and path.suffix in (".py", ".j2", ".css", ".json", ".ipynb") and "__pycache__" not in path.parts:
             h.update(path.relative_to(root).as_posix().encode())
             h.update(file_digest(path).encode())
     return h.hexdigest()
@@ -150,10 +151,12 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
     workspace = params.workspace
     project = params.project
     formats = tuple(formats or project.formats)
-    notebooks = [workspace / "notebooks" / f"{name}.ipynb" for name in SECTION_IDS]
+    from .bundled import section_notebooks, template_dir
+
+    notebooks = section_notebooks(workspace)
     notebook_keys = {p.stem: notebook_digest(p) for p in notebooks}
     notebooks_key = _combine(*notebook_keys.values())
-    templates_key = tree_digest(workspace / "templates" / "strategy")
+    templates_key = tree_digest(template_dir(workspace, "strategy"))
     project_key = sha256_bytes(project.model_dump_json(exclude={"matrix"}).encode())
     # "What has changed" reads the archived edition: its parameters and data snapshot.
     previous_key = (tree_digest(workspace / "params" / "editions" / project.previous_edition)
@@ -270,6 +273,10 @@ def input_stamp(workspace: Path) -> str | None:
     for folder in STAMPED_FOLDERS:
         lines.extend(_stat_lines(workspace / folder, newest))
     lines.extend(_stat_lines(Path(__file__).parent, newest))
+    from .bundled import notebooks_dir, templates_dir
+
+    for shipped in (notebooks_dir(), templates_dir()):  # what a workspace does not override comes from here
+        lines.extend(_stat_lines(shipped, newest))
     if newest[0] > now - RACY_SECONDS * 1e9:
         return None
     return sha256_bytes("\n".join(lines).encode("utf-8", "surrogateescape"))

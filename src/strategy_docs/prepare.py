@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .bundled import section_notebook
 from .errors import ParamsError, Problem
 from .params import load_params
 from .workspace import SECTION_NOTEBOOKS, Workspace
@@ -28,14 +29,14 @@ def prepare_notebooks(ws: Workspace, authority: str, client_group: str, section:
         if not names:
             raise ParamsError([Problem("SECTION", f"'{section}' is not a section.",
                                        fix=f"use one of: {', '.join(SECTION_NOTEBOOKS)}.")])
-    folder = Path(output) if output else ws.build / "prepared" / authority / client_group
+    folder = Path(output) if output else ws.root / "prepared" / authority / client_group
     folder = folder.resolve()
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name in names:
         target = folder / f"{name}.ipynb"
         pm.execute_notebook(
-            str(ws.notebooks / f"{name}.ipynb"), str(target), prepare_only=True, progress_bar=False,
+            str(section_notebook(ws.root, name)), str(target), prepare_only=True, progress_bar=False,
             parameters={"workspace": os.path.relpath(ws.root, folder), "authority": authority, "client_group": client_group},
         )
         written.append(target)

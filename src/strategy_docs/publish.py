@@ -33,18 +33,19 @@ def document_paths(ws: Workspace, job_key: tuple[str, str, str]) -> dict[str, Pa
     edition, authority, group = job_key
     base = ws.build / edition / authority
     paths = {fmt: base / f"{group}{suffix}" for fmt, suffix in FORMAT_SUFFIX.items()}
-    paths["notebooks"] = base / group / "notebooks"
+    # Executed notebooks are provenance and cache, not the publication: in the work folder.
+    paths["notebooks"] = ws.work / "notebooks" / edition / authority / group
     return paths
 
 
 def failed_notebooks_dir(ws: Workspace, job_key: tuple[str, str, str]) -> Path:
     edition, authority, group = job_key
-    return ws.build / "failed" / edition / authority / group
+    return ws.work / "failed" / edition / authority / group
 
 
 def record_path(ws: Workspace, job_key: tuple[str, str, str]) -> Path:
     edition, authority, group = job_key
-    return ws.state / "records" / edition / authority / f"{group}.json"
+    return ws.work / "records" / edition / authority / f"{group}.json"
 
 
 def read_record(ws: Workspace, job_key: tuple[str, str, str]) -> dict | None:
@@ -134,14 +135,15 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str) -> di
 
 
 def _refuse_links_out_of_build(ws: Workspace, paths: list[Path]) -> None:
-    """Never follow a symlinked folder inside build/ to write elsewhere (build/ itself may be a link)."""
+    """Never follow a symlinked folder inside build/ (or the work folder) to write elsewhere
+    (build/ itself may be a link)."""
     from .params import is_inside
 
-    root = ws.build.resolve()
     for path in paths:
-        if not is_inside(path.parent, root):
-            raise PublishError(f"{path.parent.relative_to(ws.root).as_posix()} is a link to a folder outside build/; "
-                               "nothing was written there. Fix: replace the link with a real folder.")
+        top = ws.work if path.is_relative_to(ws.work) else ws.build
+        if not is_inside(path.parent, top.resolve()):
+            raise PublishError(f"{path.parent.relative_to(ws.root).as_posix()} is a link to a folder outside "
+                               f"{top.name}/; nothing was written there. Fix: replace the link with a real folder.")
 
 
 def keep_failed_notebooks(ws: Workspace, result: DocumentResult) -> Path | None:
@@ -201,10 +203,50 @@ def all_record_stamp(ws: Workspace) -> str:
     return sha256_bytes("\n".join(lines).encode("utf-8"))
 
 
-def write_manifest_and_index(ws: Workspace, project_name: str) -> list[dict]:
-    """Rewrite each edition's manifest.json and build/index.html from the records of what exists."""
+def withdraw_documents(ws: Workspace, matrix: set[tuple[str, str]]) -> list[dict]:
+    """Take out of the publish folder every document whose authority / client group left the matrix.
+
+    The rule (docs/workspaces.md): the publish folder and the index hold exactly the documents of
+    the current matrix, of every edition. A withdrawn document's files move to
+    .strategy-docs/withdrawn/ (nothing is lost); its record and executed notebooks are dropped, so
+    a pair put back in the matrix is built afresh.
+    """
+    withdrawn = []
+    for record in all_records(ws):
+        if (record.get("authority"), record.get("client_group")) in matrix:
+            continue
+        if record.get("kind") == "summary":  # not in the matrix: summary_doc.remove_unplanned withdraws these
+            continue
+        key = (record["edition"], record["authority"], record["client_group"])
+        for info in record.get("files", {}).values():
+            published = ws.build / info["path"]
+            if published.is_file():
+                target = ws.work / "withdrawn" / info["path"]
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(published, target)
+                _remove_empty_parents(published.parent, ws.build)
+        shutil.rmtree(document_paths(ws, key)["notebooks"], ignore_errors=True)
+        record_path(ws, key).unlink(missing_ok=True)
+        withdrawn.append(record)
+    return withdrawn
+
+
+def _remove_empty_parents(folder: Path, top: Path) -> None:
+    while folder != top and folder.is_relative_to(top):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
+
+
+def write_manifest_and_index(ws: Workspace, project_name: str, matrix: set[tuple[str, str]] | None = None) -> list[dict]:
+    """Rewrite each edition's manifest (in the work folder) and build/index.html from the records
+    of what exists; with `matrix`, documents outside it are withdrawn first."""
     from . import index_page
 
+    if matrix is not None:
+        withdraw_documents(ws, matrix)
     records = all_records(ws)
     entries = []
     by_edition: dict[str, list[dict]] = {}
@@ -241,13 +283,19 @@ def write_manifest_and_index(ws: Workspace, project_name: str) -> list[dict]:
                 for r in edition_records
             ],
         }
-        atomic_write(ws.build / edition / "manifest.json", json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
+        atomic_write(manifest_path(ws, edition), json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
     entries.sort(key=lambda e: (e["edition"], e["authority_name"], e["client_group_name"]))
-    template_dir = ws.templates / "index"
+    from .bundled import template_dir
+
     html = index_page.render_index(entries, project_name=project_name, build_date=now_iso()[:10], base_dir=ws.build,
-                                   template_dir=template_dir if template_dir.is_dir() else None)
+                                   template_dir=template_dir(ws.root, "index"))
     atomic_write(ws.build / "index.html", html.encode("utf-8"))
     return entries
+
+
+def manifest_path(ws: Workspace, edition: str) -> Path:
+    """What was built from which inputs, per edition: provenance for auditors, not for the website."""
+    return ws.work / "manifests" / f"{edition}.json"
 
 
 def now_iso() -> str:
@@ -270,6 +318,7 @@ def build_lock(ws: Workspace, wait: bool = False):
         ) from None
     try:
         remove_stale_temporaries(ws)
+        remove_legacy_working_files(ws)
         yield
     finally:
         lock.release()
@@ -280,18 +329,22 @@ def remove_stale_temporaries(ws: Workspace) -> list[Path]:
 
     Called only while holding the build lock, so no build is writing them. Only our own names
     are touched: `.NAME.XXXXXXXX.tmp` files from `atomic_write`, `.NAME.XXXXXXXX` and
-    `.NAME.old-PID` folders from `_replace_folder`. build/.state and foreign hidden folders
+    `.NAME.old-PID` folders from `_replace_folder`. Foreign hidden folders
     (a .git for publishing, say) are left alone.
     """
     removed: list[Path] = []
-    if not ws.build.is_dir():
-        return removed
-    for folder, dirs, files in os.walk(ws.build):
+    for top in (ws.build, ws.work):
+        if top.is_dir():
+            removed.extend(_remove_stale_under(top))
+    return removed
+
+
+def _remove_stale_under(top: Path) -> list[Path]:
+    removed: list[Path] = []
+    for folder, dirs, files in os.walk(top):
         here = Path(folder)
         for name in list(dirs):
-            if here == ws.build and name == ".state":
-                dirs.remove(name)
-            elif _STALE_DIR.match(name) and not (here / name).is_symlink():
+            if _STALE_DIR.match(name) and not (here / name).is_symlink():
                 shutil.rmtree(here / name, ignore_errors=True)
                 removed.append(here / name)
                 dirs.remove(name)
@@ -302,6 +355,27 @@ def remove_stale_temporaries(ws: Workspace) -> list[Path]:
                 (here / name).unlink(missing_ok=True)
                 removed.append(here / name)
     return removed
+
+
+def remove_legacy_working_files(ws: Workspace) -> None:
+    """Earlier versions kept working files inside build/: build/.state, build/failed, each
+    document's notebooks/ folder (caches, they go) and build/prepared (an analyst may have
+    edited those notebooks: they move to prepared/ beside build/, or into the work folder)."""
+    prepared = ws.build / "prepared"
+    if prepared.is_dir() and not prepared.is_symlink():
+        target = ws.root / "prepared"
+        if target.exists():
+            target = ws.work / f"prepared-from-build-{os.getpid()}"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(prepared, target)
+    for name in (".state", "failed"):
+        legacy = ws.build / name
+        if legacy.is_dir() and not legacy.is_symlink():
+            shutil.rmtree(legacy, ignore_errors=True)
+    for legacy in ws.build.glob("*/*/*/notebooks"):
+        if legacy.is_dir() and not legacy.is_symlink():
+            shutil.rmtree(legacy, ignore_errors=True)
+            _remove_empty_parents(legacy.parent, ws.build)
 
 
 _STALE_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")

@@ -790,8 +790,18 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
     models: dict[str, list] = {}
     for register in REGISTERS:
         models[register.key] = _validate_rows(sheets[register.sheet], problems)
-    if [p for p in problems if p.severity == "error"]:
-        raise ParamsError(problems)
+    # One pass: rows that failed are left out and the cross-checks still run on the rest, pointed at
+    # the rows they came from; a reference to a failed row's id is not reported again.
+    failed_ids = {str(item.get("id")) for r in REGISTERS
+                  for item, model in zip(sheets[r.sheet].items, models[r.key]) if model is None and item.get("id")}
+    row_errors = bool([p for p in problems if p.severity == "error"])
+    if row_errors:
+        for register in REGISTERS:
+            sheet = sheets[register.sheet]
+            kept = [i for i, m in enumerate(models[register.key]) if m is not None]
+            sheets[register.sheet] = dataclasses.replace(sheet, items=[sheet.items[i] for i in kept],
+                                                         rows=[sheet.rows[i] for i in kept])
+            models[register.key] = [models[register.key][i] for i in kept]
 
     doc = YamlDocument(path.read_text(encoding="utf-8-sig"))
     raw = doc.data
@@ -808,10 +818,14 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
 
         for err, problem in zip(exc.errors(), _pydantic_problems(exc, display, LineMap())):
             loc = tuple(err["loc"])
-            problems.append(_locate(problem, loc, sheets))
+            if not (row_errors and err["type"] == "too_short"):  # a register emptied by its failed rows
+                problems.append(_locate(problem, loc, sheets))
         raise ParamsError(problems) from None
-    checks = check_strategy(strategy, params.authorities[authority], params.client_groups[client_group], display, LineMap())
+    checks = check_strategy(strategy, params.authorities[authority], params.client_groups[client_group], display, LineMap(),
+                            name_items=False)  # positions: _locate maps them to sheet rows
     for problem in checks:
+        if any(f"'{ident}'" in problem.message for ident in failed_ids):
+            continue  # follows from a row already reported
         problems.append(_locate(problem, _parse_field(problem.field), sheets))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -821,6 +835,16 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
     for register in REGISTERS:
         new_items = new_registers[register.key]
         old_items = raw.get(register.key) or []
+        kept_ids = {str(item.get("id")) for item in new_items}
+        for item in old_items:
+            if isinstance(item, dict) and str(item.get("id")) not in kept_ids:
+                title = item.get("title") or item.get("name") or item.get("statement") or ""
+                problems.append(Problem(xlsx.name, f"the {register.model_name.lower()} {item.get('id')}"
+                                        + (f" ({str(title)[:60]!r})" if title else "")
+                                        + f" has no row in the '{register.sheet}' sheet, so the import removes it from "
+                                          f"{display}.", severity="warning",
+                                        fix="if that was not meant, add its row back and import again "
+                                            "(the file's previous version is in your version control)."))
         if new_items == old_items and all(type(a) is type(b) for a, b in zip(new_items, old_items)):
             continue
         changed.append(register.key)

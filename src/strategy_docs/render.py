@@ -61,8 +61,10 @@ _LOGO = re.compile(r"^data:image/(?:png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-
 
 
 def default_template_dir() -> Path:
-    """``templates/strategy`` of a source checkout."""
-    return Path(__file__).resolve().parents[2] / "templates" / "strategy"
+    """The package's ``templates/strategy``."""
+    from .bundled import template_dir
+
+    return template_dir(None, "strategy")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -100,7 +100,7 @@ def summary(doc: Document) -> list[dict]:
     return [
         blocks.facts([
             ("Strategy period", ctx.edition.label),
-            ("Area", ctx.authority.name, f"{len(ctx.authority.localities)} localities"),
+            ("Area", ctx.authority.name, f"{len(ctx.authority.localities)} localit{'y' if len(ctx.authority.localities) == 1 else 'ies'}"),
             ("Client group", ctx.client_group.name, f"aged {ctx.client_group.age_range.label}"),
             ("Status", control.status.capitalize(), f"version {control.version_history[-1].version}"),
         ]),

@@ -158,7 +158,9 @@ def _plan_one(params: Params, summary_id: str, summary: Summary, formats: tuple[
         "author": "", "owner": "", "accent_colour": None, "logo_data_uri": None, "synthetic": synthetic,
         "generator": f"strategy-docs {__version__}",
     }
-    templates = tree_digest(workspace / "templates" / "strategy")
+    from .bundled import template_dir
+
+    templates = tree_digest(template_dir(workspace, "strategy"))  # the workspace's own, else the package's
     render_key = sha256_bytes(json.dumps([blocks, meta, templates, package_digest(), list(formats)],
                                          sort_keys=True).encode("utf-8"))
     inputs = {"params": {f"summary:{summary_id}": file_digest(workspace / file)}, "data": data_inputs,
@@ -243,14 +245,16 @@ def render(job: SummaryJob, workspace: Path) -> dict[str, bytes]:
         cell = nbformat.v4.new_code_cell(source="")
         cell.outputs = [nbformat.v4.new_output("display_data", data={MIME_TYPE: block})]
         nb.cells.append(cell)
-    html = render_module.render_html(nb, job.meta, workspace / "templates" / "strategy")
+    from .bundled import template_dir
+
+    html = render_module.render_html(nb, job.meta, template_dir(workspace, "strategy"))
     outputs = {}
     if "html" in job.formats:
         outputs["html"] = html.encode("utf-8")
     if "pdf" in job.formats:
         from . import pdf
 
-        outputs["pdf"] = pdf.render_pdf(html, job.meta)
+        outputs["pdf"] = pdf.render_pdf(pdf.pdf_document(nb, job.meta))
     return outputs
 
 

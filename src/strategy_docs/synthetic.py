@@ -1052,12 +1052,12 @@ def generate_workspace_data(workspace: Path | str, seed: int = DEFAULT_SEED,
 
 def example_workspace() -> Path:
     """The bundled example workspace (the repository root in a source checkout)."""
-    here = Path(__file__).resolve()
-    candidates = [here.parents[2], here.parent / "resources" / "example"]
-    for candidate in candidates:
-        if (candidate / "params" / "project.yaml").is_file():
-            return candidate
-    raise FileNotFoundError("The example workspace (params/project.yaml) was not found next to the package.")
+    from .bundled import example_dir
+
+    candidate = example_dir()
+    if (candidate / "params" / "project.yaml").is_file():
+        return candidate
+    raise FileNotFoundError("The example workspace (params/project.yaml) was not found in the package.")
 
 
 _PLACE_START = ["Ash", "Brad", "Carr", "Dun", "Elm", "Fair", "Glen", "Hart", "Ivy", "King", "Lang", "Marl",

@@ -7,6 +7,7 @@ line number alongside the plain data.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +52,17 @@ class _TooDeep(_TooBig):
 
 
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[Problem], file: str,
-          budget: list[int] | None = None) -> None:
+          budget: list[int] | None = None, seen_nodes: set[int] | None = None) -> None:
+    # Only repeats count against the budget: values written out once are bounded by the file's size
+    # (a plan with 10,000 intentions is fine), while aliases can multiply them without limit.
     budget = budget if budget is not None else [MAX_VALUES]
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise _TooBig(f"holds more than {MAX_VALUES:,} values once its anchors and aliases are expanded")
+    seen_nodes = seen_nodes if seen_nodes is not None else set()
+    if id(node) in seen_nodes:
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _TooBig(f"holds more than {MAX_VALUES:,} values once its anchors and aliases are expanded")
+    else:
+        seen_nodes.add(id(node))
     if len(path) > MAX_DEPTH:
         raise _TooDeep(f"is nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1)
     lines.setdefault(path, node.start_mark.line + 1)
@@ -76,11 +83,11 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[
                 )
             seen[key] = line
             lines[path + (key,)] = line
-            _walk(value_node, path + (key,), lines, problems, file, budget)
+            _walk(value_node, path + (key,), lines, problems, file, budget, seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[path + (index,)] = item.start_mark.line + 1
-            _walk(item, path + (index,), lines, problems, file, budget)
+            _walk(item, path + (index,), lines, problems, file, budget, seen_nodes)
 
 
 def _unconstructable_scalar(node: yaml.Node) -> tuple[yaml.ScalarNode, str] | None:
@@ -202,4 +209,31 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, LineMap, list[Problem
         except _TooBig as exc:
             return None, LineMap(), [Problem(display_name, f"{exc}, which no parameters file needs.",
                                              fix="remove repeated anchors (&name) and aliases (*name).")]
-    return data, LineMap(lines), problems
+    line_map = LineMap(lines)
+    data = _clean_values(data, (), line_map, problems, display_name, set())
+    return data, line_map, problems
+
+
+def _clean_values(value: Any, path: Path_, lines: LineMap, problems: list[Problem], file: str, done: set[int]) -> Any:
+    """Refuse numbers that are not finite (`.inf`, `.nan`) and text with control characters; turn a
+    vertical tab or form feed (Word's line and page breaks) into a line break."""
+    from .data import clean_text
+
+    if isinstance(value, float) and not math.isfinite(value):
+        problems.append(Problem(file, f"{value!r} is not a number a strategy can state.", field=format_path(path),
+                                line=lines.line_for(path), fix="write a finite number, or leave the field out."))
+    elif isinstance(value, str):
+        cleaned, control = clean_text(value)
+        if control is not None:
+            problems.append(Problem(file, f"the text holds the control character {control}.", field=format_path(path),
+                                    line=lines.line_for(path), fix="delete it (it is invisible in most editors)."))
+        return cleaned
+    elif isinstance(value, (dict, list)) and id(value) not in done:
+        done.add(id(value))  # an alias shares its value: clean it once
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in list(items):
+            if isinstance(key, str) and clean_text(key)[1] is not None:
+                problems.append(Problem(file, f"the key {key!r} holds a control character.", field=format_path(path + (key,)),
+                                        line=lines.line_for(path + (key,)), fix="retype the key."))
+            value[key] = _clean_values(item, path + (key,), lines, problems, file, done)
+    return value

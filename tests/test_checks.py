@@ -1,0 +1,408 @@
+"""The semantic checks of `validate` (checks.py), and the law they serve: an input that passes
+`validate` never fails a section. The law is tested with generated mutations of a small workspace:
+for each, either validate reports a problem naming its file, or every section function the
+notebooks call runs without an error."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from strategy_docs import sections
+from strategy_docs.build import validate
+from strategy_docs.checks import did_you_mean
+from strategy_docs.errors import ValidationError
+from strategy_docs.workspace import Workspace
+
+from .conftest import REPO, copy_workspace, edit_yaml
+from .robust_support import AUTHORITY, GROUP, prune
+
+FOLDER = f"data/{AUTHORITY}"
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    return prune(copy_workspace(tmp_path / "ws"))
+
+
+def read(ws: Path, table: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO((ws / FOLDER / f"{table}.csv").read_text(encoding="utf-8"))))
+
+
+def write(ws: Path, table: str, rows: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    (ws / FOLDER / f"{table}.csv").write_text(buffer.getvalue(), encoding="utf-8")
+
+
+def problems(ws: Path) -> list:
+    with pytest.raises(ValidationError) as info:
+        validate(Workspace(ws))
+    return info.value.problems
+
+
+def mine(found: list, file: str, field: str | None = None) -> list:
+    return [p for p in found if p.file == file and (field is None or p.field == field)]
+
+
+# ---------------------------------------------------------------- totals rows
+
+
+def test_a_total_line_in_the_budget_is_refused(ws):
+    rows = read(ws, "budget")
+    head = rows[0]
+    rows.append(["2026/27", GROUP, "Income", "Total", "5806000"])
+    write(ws, "budget", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/budget.csv")
+    assert problem.line == len(rows) and problem.field == "line"
+    assert "total" in problem.message and "remove the row" in problem.fix
+    assert head[3] == "line"
+
+
+def test_a_line_equal_to_the_sum_of_its_group_is_refused(ws):
+    rows = read(ws, "budget")
+    head = rows[0]
+    year, group = "2026/27", None
+    lines = [r for r in rows[1:] if r[0] == year and r[1] == GROUP]
+    by_group: dict[str, list[float]] = {}
+    for r in lines:
+        by_group.setdefault(r[2], []).append(float(r[4]))
+    group, amounts = next((g, a) for g, a in by_group.items() if len(a) >= 3)
+    rows.append([year, GROUP, group, "Everything in this group", str(sum(amounts))])
+    write(ws, "budget", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/budget.csv", "amount")
+    assert problem.line == len(rows) and f"sum of the other {len(amounts)} lines in its group" in problem.message
+    assert head[4] == "amount"
+
+
+def test_a_line_that_happens_to_equal_two_others_is_only_a_warning(ws):
+    rows = read(ws, "budget")
+    rows.append(["2030/31", GROUP, "Carers", "Respite", "50000"])
+    rows.append(["2030/31", GROUP, "Carers", "Sitting service", "50000"])
+    rows.append(["2030/31", GROUP, "Carers", "Carers' centre", "100000"])
+    write(ws, "budget", rows)
+    params = validate(Workspace(ws))
+    [warning] = [p for p in params.warnings if p.file == f"{FOLDER}/budget.csv"]
+    assert warning.severity == "warning" and warning.line == len(rows) and "sum of the other 2 lines" in warning.message
+
+
+def test_real_budget_lines_are_not_mistaken_for_totals(ws):
+    validate(Workspace(ws))  # the example's budget has groups of two or more lines and no totals
+
+
+# ---------------------------------------------------------------- ids known to params
+
+
+def test_a_misspelt_indicator_id_suggests_the_right_one(ws):
+    rows = read(ws, "indicators")
+    index = next(i for i, r in enumerate(rows) if r[0] == GROUP and "-" in r[1])
+    right = rows[index][1]
+    rows[index][1] = right.replace("-", "", 1)
+    write(ws, "indicators", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/indicators.csv", "indicator_id")
+    assert problem.line == index + 1
+    assert f"did you mean {right!r}?" in problem.fix
+
+
+def test_a_misspelt_service_type_suggests_the_right_one(ws):
+    rows = read(ws, "service_users")
+    index = next(i for i, r in enumerate(rows) if r[1] == GROUP)
+    right = rows[index][2]
+    rows[index][2] = right + "s"
+    write(ws, "service_users", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/service_users.csv", "service_type")
+    assert problem.line == index + 1 and f"did you mean {right!r}?" in problem.fix
+
+
+def test_a_misspelt_area_code_suggests_the_right_one(ws):
+    rows = read(ws, "providers")
+    col = rows[0].index("area_code")
+    right = rows[1][col]
+    rows[1][col] = right.lower()
+    write(ws, "providers", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/providers.csv", "area_code")
+    assert problem.line == 2 and f"did you mean {right!r}?" in problem.fix
+
+
+def test_did_you_mean_only_when_something_is_close():
+    assert did_you_mean("Domiciliary cares", ["Domiciliary care", "Day services"]) == "did you mean 'Domiciliary care'? "
+    assert did_you_mean("zzz", ["Domiciliary care"]) == ""
+
+
+# ---------------------------------------------------------------- ranges by unit
+
+
+def _indicator_of_unit(ws: Path, unit: str) -> str:
+    strategy = yaml.safe_load((ws / "params" / "strategies" / AUTHORITY / f"{GROUP}.yaml").read_text())
+    return next(i["id"] for i in strategy["indicators"] if i["unit"] == unit)
+
+
+def test_a_percentage_above_100_is_refused(ws):
+    ident = _indicator_of_unit(ws, "percent")
+    rows = read(ws, "indicators")
+    index = next(i for i, r in enumerate(rows) if r[0] == GROUP and r[1] == ident)
+    rows[index][3] = "185"
+    write(ws, "indicators", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/indicators.csv", "value")
+    assert problem.line == index + 1 and "percentage" in problem.message and "185" in problem.message
+
+
+def test_a_negative_count_indicator_is_refused(ws):
+    strategy = yaml.safe_load((ws / "params" / "strategies" / AUTHORITY / f"{GROUP}.yaml").read_text())
+    ident = next(i["id"] for i in strategy["indicators"] if i["unit"] != "percent" and i["unit"] not in ("score", "ratio", "pounds"))
+    rows = read(ws, "indicators")
+    index = next(i for i, r in enumerate(rows) if r[0] == GROUP and r[1] == ident)
+    rows[index][4] = "-1443"
+    write(ws, "indicators", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/indicators.csv", "comparator_average")
+    assert problem.line == index + 1 and "-1443" in problem.message
+
+
+def test_an_infinite_target_is_refused_with_its_line(ws):
+    path = ws / "params" / "strategies" / AUTHORITY / f"{GROUP}.yaml"
+    text = path.read_text(encoding="utf-8")
+    match = re.search(r"^(\s*)target: .*$", text, flags=re.M)
+    line = text[: match.start()].count("\n") + 1
+    path.write_text(text[: match.start()] + f"{match.group(1)}target: .inf" + text[match.end():], encoding="utf-8")
+    [problem] = [p for p in problems(ws) if p.field.endswith("target")]
+    assert problem.file == f"params/strategies/{AUTHORITY}/{GROUP}.yaml" and problem.line == line
+    assert problem.field == "indicators[0].target"
+
+
+# ---------------------------------------------------------------- what sections need
+
+
+def test_a_prevalence_band_across_population_bands_names_them(ws):
+    path = ws / "params" / "client-groups" / f"{GROUP}.yaml"
+    edit_yaml(path, lambda d: d["measures"][0]["rates"][0].update(age_band="60-69"))
+    found = mine(problems(ws), f"params/client-groups/{GROUP}.yaml", "measures[0].rates[0].age_band")
+    assert len(found) == 1 and "'55-64'" in found[0].message and "60-69" in found[0].message
+
+
+def test_a_client_group_without_service_users_rows_is_an_error(ws):
+    rows = read(ws, "service_users")
+    write(ws, "service_users", [rows[0]] + [r for r in rows[1:] if r[1] != GROUP])
+    found = mine(problems(ws), f"{FOLDER}/service_users.csv", "client_group")
+    assert found and GROUP in found[0].message and "no rows" in found[0].message
+
+
+def test_zero_population_is_an_error_before_any_section_runs(ws):
+    rows = read(ws, "population")
+    col = rows[0].index("population")
+    write(ws, "population", [rows[0]] + [r[:col] + ["0"] + r[col + 1:] for r in rows[1:]])
+    found = mine(problems(ws), f"{FOLDER}/population.csv", "population")
+    assert found and "spend per head" in found[0].message
+
+
+def test_a_budget_with_no_expenditure_is_an_error(ws):
+    edit_yaml(ws / "params" / "strategies" / AUTHORITY / f"{GROUP}.yaml", lambda d: d.pop("budget_totals", None))
+    rows = read(ws, "budget")
+    write(ws, "budget", [rows[0]] + [r[:4] + [str(-abs(float(r[4])))] for r in rows[1:]])
+    found = mine(problems(ws), f"{FOLDER}/budget.csv", "amount")
+    assert found and "no expenditure" in found[0].message
+
+
+def test_a_missing_projection_year_is_an_error(ws):
+    project = yaml.safe_load((ws / "params" / "project.yaml").read_text())
+    edition = project["edition"]
+    look_ahead = edition["start_year"] + edition.get("look_ahead_years", 17)
+    rows = read(ws, "population")
+    write(ws, "population", [rows[0]] + [r for r in rows[1:] if int(r[1]) != look_ahead])
+    found = mine(problems(ws), f"{FOLDER}/population.csv", "year")
+    assert found and str(look_ahead) in found[0].message
+
+
+# ---------------------------------------------------------------- sources
+
+
+def test_two_sources_for_one_table_are_both_named(ws):
+    shutil.copy(ws / FOLDER / "budget.csv", ws / FOLDER / "budget.xlsx")
+    [problem] = [p for p in problems(ws) if "two sources" in p.message]
+    assert problem.file == f"{FOLDER}/budget.csv" and f"{FOLDER}/budget.xlsx" in problem.message
+
+
+def test_two_sources_for_one_params_file_are_both_named(ws):
+    authorities = ws / "params" / "authorities"
+    shutil.copy(authorities / f"{AUTHORITY}.yaml", authorities / f"{AUTHORITY}.yml")
+    [problem] = [p for p in problems(ws) if "two sources" in p.message]
+    assert problem.file == f"params/authorities/{AUTHORITY}.yaml"
+    assert f"params/authorities/{AUTHORITY}.yml" in problem.message
+
+
+def test_a_project_file_linked_from_outside_is_refused(ws, tmp_path):
+    outside = tmp_path / "elsewhere.yaml"
+    shutil.move(ws / "params" / "project.yaml", outside)
+    (ws / "params" / "project.yaml").symlink_to(outside)
+    found = [p for p in problems(ws) if p.file == "params/project.yaml"]
+    assert [p.message for p in found] == ["is a link to a file outside the workspace."]
+
+
+def test_a_looping_link_is_reported_as_a_loop(ws):
+    (ws / FOLDER / "budget.csv").unlink()
+    (ws / FOLDER / "budget.csv").symlink_to("budget.csv")
+    found = mine(problems(ws), f"{FOLDER}/budget.csv")
+    assert len(found) == 1 and "loops" in found[0].message
+
+
+def test_a_looping_project_file_is_reported_once_as_a_loop(ws):
+    (ws / "params" / "project.yaml").unlink()
+    (ws / "params" / "project.yaml").symlink_to("project.yaml")
+    found = [p for p in problems(ws) if p.file == "params/project.yaml"]
+    assert len(found) == 1 and "loops" in found[0].message
+
+
+# ---------------------------------------------------------------- the law, with generated inputs
+
+SECTION_FUNCTIONS = sorted(set(re.findall(r"sections\.(\w+)\(", "".join(
+    p.read_text(encoding="utf-8") for p in (REPO / "notebooks").glob("*.ipynb")))) - {"load_document"})
+TABLES = ("population", "service_users", "providers", "budget", "unit_costs", "indicators")
+CONTROL = ["\x00", "\x01", "\x0b", "\x0c", "\x1f", "\u202e", "\ufffe"]
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory) -> Path:
+    return prune(copy_workspace(tmp_path_factory.mktemp("law") / "ws"))
+
+
+def _mutate_table(ws: Path, draw) -> str:
+    table = draw(st.sampled_from(TABLES))
+    rows = read(ws, table)
+    head, body = rows[0], rows[1:]
+    kind = draw(st.sampled_from(["drop", "drop-group", "negate", "zero", "rename", "control", "total", "blank",
+                                 "blank-column", "one-value", "duplicate"]))
+    index = draw(st.integers(0, len(body) - 1))
+    column = draw(st.integers(0, len(head) - 1))
+    if kind == "drop":
+        keep = draw(st.integers(0, 9))
+        body = [r for i, r in enumerate(body) if i % 10 != keep]
+    elif kind == "drop-group":  # every row of one value of one column: a client group, a year, a service type
+        value = body[index][column]
+        body = [r for r in body if r[column] != value]
+    elif kind in ("negate", "zero"):
+        numeric = [i for i, v in enumerate(body[index]) if re.fullmatch(r"-?\d+(\.\d+)?", v)]
+        if not numeric:
+            return f"{table}: nothing numeric"
+        col = draw(st.sampled_from(numeric))
+        rows_to_change = range(len(body)) if kind == "zero" else [index]
+        for i in rows_to_change:
+            if re.fullmatch(r"-?\d+(\.\d+)?", body[i][col]):
+                body[i][col] = "0" if kind == "zero" else ("-" + body[i][col]).replace("--", "")
+        column = col
+    elif kind == "rename":
+        body[index][column] = body[index][column] + draw(st.sampled_from(["s", " ", "x", "-2"]))
+    elif kind == "control":
+        value = body[index][column]
+        at = draw(st.integers(0, len(value)))
+        body[index][column] = value[:at] + draw(st.sampled_from(CONTROL)) + value[at:]
+    elif kind == "total":
+        total = list(body[index])
+        total[column] = "Total"
+        body.append(total)
+    elif kind == "blank":
+        body[index][column] = ""
+    elif kind == "blank-column":
+        for row in body:
+            row[column] = ""
+    elif kind == "one-value":  # every row given one row's value: one year, one sector, one sign...
+        for row in body:
+            row[column] = body[index][column]
+    elif kind == "duplicate":
+        body.insert(index, list(body[index]))
+    write(ws, table, [head] + body)
+    return f"{table}: {kind} row {index} column {head[column]}"
+
+
+def _mutate_params(ws: Path, draw) -> str:
+    kind = draw(st.sampled_from(["band", "target", "service-types", "age-range", "sex", "start-year", "unit",
+                                 "no-totals", "no-totals"]))
+    group_file = ws / "params" / "client-groups" / f"{GROUP}.yaml"
+    strategy_file = ws / "params" / "strategies" / AUTHORITY / f"{GROUP}.yaml"
+    if kind == "band":
+        band = draw(st.sampled_from(["60-69", "65-74", "66-70", "90+", "18-24", "0-17"]))
+        edit_yaml(group_file, lambda d: d["measures"][0]["rates"][0].update(age_band=band))
+        return f"band {band}"
+    if kind == "target":
+        value = draw(st.sampled_from([float("inf"), float("nan"), -5.0, 150.0, 0.0]))
+        edit_yaml(strategy_file, lambda d: d["indicators"][0].update(target=value))
+        return f"target {value}"
+    if kind == "service-types":
+        edit_yaml(group_file, lambda d: d["measures"][0].update(service_types=["Nothing of the kind"]))
+        return "service types"
+    if kind == "no-totals":  # stated totals catch most budget damage: without them the checks must
+        edit_yaml(strategy_file, lambda d: d.pop("budget_totals", None))
+        return "no budget_totals"
+    if kind == "sex":
+        sex = draw(st.sampled_from(["all", "male", "female"]))
+        edit_yaml(group_file, lambda d: d["measures"][0]["rates"][0].update(sex=sex))
+        return f"sex {sex}"
+    if kind == "start-year":
+        year = draw(st.sampled_from([2020, 2024, 2027, 2030, 2045]))
+        edit_yaml(ws / "params" / "project.yaml", lambda d: d["edition"].update(start_year=year))
+        return f"start year {year}"
+    if kind == "unit":
+        unit = draw(st.sampled_from(["percent", "count", "pounds", "score"]))
+        edit_yaml(strategy_file, lambda d: [i.update(unit=unit) for i in d["indicators"]])
+        return f"unit {unit}"
+    low = draw(st.sampled_from([18, 60, 65, 70, 100]))
+    edit_yaml(group_file, lambda d: d.update(age_range={"min": low}))
+    return f"age range {low}+"
+
+
+@settings(max_examples=int(os.environ.get("LAW_EXAMPLES", "15")), deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],  # no shrinking:
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # each example copies a workspace
+@given(data=st.data())
+def test_input_that_passes_validate_never_fails_a_section(base, data):
+    folder = Path(tempfile.mkdtemp(prefix="law-"))
+    try:
+        ws = folder / "ws"
+        for name in ("params", "data"):
+            shutil.copytree(base / name, ws / name)
+        draws = data.draw(st.integers(1, 2), label="mutations")
+        done = [(_mutate_table if data.draw(st.booleans()) else _mutate_params)(ws, data.draw) for _ in range(draws)]
+        try:
+            validate(Workspace(ws))
+        except ValidationError as exc:
+            assert exc.problems, done
+            for problem in exc.problems:
+                assert problem.file and problem.message, (done, str(problem))
+            return
+        doc = sections.load_document(ws, AUTHORITY, GROUP)
+        for name in SECTION_FUNCTIONS:
+            try:
+                getattr(sections, name)(doc)
+            except Exception as exc:  # noqa: BLE001 - the law: nothing that validated may fail here
+                pytest.fail(f"after {done}, validate passed but sections.{name} raised {type(exc).__name__}: {exc}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_a_percentage_target_above_100_is_refused_with_its_line(ws):
+    path = ws / "params" / "strategies" / AUTHORITY / f"{GROUP}.yaml"
+    strategy = yaml.safe_load(path.read_text())
+    index = next(i for i, ind in enumerate(strategy["indicators"]) if ind["unit"] == "percent")
+    edit_yaml(path, lambda d: d["indicators"][index].update(target=150))
+    text = path.read_text().splitlines()
+    line = [n for n, t in enumerate(text, 1) if t.strip() == "target: 150"][0]
+    [problem] = [p for p in problems(ws) if p.field == f"indicators[{index}].target"]
+    assert problem.line == line and "percentage" in problem.message
+
+
+def test_a_measure_linking_an_unknown_service_type_suggests_the_right_one(ws):
+    path = ws / "params" / "client-groups" / f"{GROUP}.yaml"
+    group = yaml.safe_load(path.read_text())
+    index = next(i for i, m in enumerate(group["measures"]) if m.get("service_types"))
+    right = group["measures"][index]["service_types"][0]
+    edit_yaml(path, lambda d: d["measures"][index]["service_types"].__setitem__(0, right + "s"))
+    [problem] = [p for p in problems(ws) if p.field == f"measures[{index}].service_types[0]"]
+    assert problem.file == f"params/client-groups/{GROUP}.yaml" and problem.line is not None
+    assert f"did you mean {right!r}?" in problem.fix
