@@ -250,6 +250,7 @@ def test_a_removed_summary_is_unpublished(ws: Workspace):
     second.unlink()
     assert _build(ws).ok
     assert not published.exists()
+    assert (ws.work / "withdrawn" / "2010-11" / "_summaries" / "north-wales.html").is_file()  # kept, not published
     index = (ws.build / "index.html").read_text(encoding="utf-8")
     assert "north-wales" not in index and "older-carers.html" in index  # the other summary stays
 

@@ -323,8 +323,11 @@ def build_summaries(ws: Workspace, jobs: list[SummaryJob], force: bool = False) 
 
 
 def remove_unplanned(ws: Workspace, edition: str, planned_ids: set[str]) -> list[str]:
-    """Unpublish this edition's summaries whose params file is gone, so the index lists only real ones
-    (a forced build publishes none of them either)."""
+    """Withdraw this edition's summaries whose params file is gone, so the index lists only real ones
+    (a forced build publishes none of them either). As for documents that leave the matrix, the
+    files move to the work folder's withdrawn/ (nothing is lost) and the record is dropped."""
+    import os
+
     from .publish import FORMAT_SUFFIX, document_paths
 
     removed = []
@@ -334,7 +337,10 @@ def remove_unplanned(ws: Workspace, edition: str, planned_ids: set[str]) -> list
             continue
         paths = document_paths(ws, (edition, FOLDER, record.stem))
         for fmt in FORMAT_SUFFIX:
-            paths[fmt].unlink(missing_ok=True)
+            if paths[fmt].is_file():
+                target = ws.work / "withdrawn" / paths[fmt].relative_to(ws.build)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(paths[fmt], target)
         record.unlink(missing_ok=True)
         removed.append(record.stem)
     return removed
