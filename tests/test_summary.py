@@ -320,3 +320,23 @@ def test_a_measure_stated_twice_or_not_found_is_refused(ws: Workspace):
         build_module.validate(ws)
     [problem] = caught.value.problems
     assert problem.field == "measure.from_client_group" and "living-with-carers-70plus" in problem.fix
+
+
+def test_a_population_table_with_several_years_needs_the_year_named(ws: Workspace):
+    path = ws.data / "powys" / "population.csv"
+    path.write_text("area_code,year,age_band,sex,population,basis\nwhole,2008,70+,persons,19165,\n"
+                    "whole,2009,70+,persons,19500,\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        build_module.validate(ws)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.field) == ("data/powys/population.csv", "year") and "2008, 2009" in problem.message
+
+
+def test_authorities_of_different_years_need_the_year_named(ws: Workspace):
+    path = ws.data / "powys" / "population.csv"
+    path.write_text("area_code,year,age_band,sex,population,basis\nwhole,2009,70+,persons,19165,\n", encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        build_module.validate(ws)
+    [problem] = caught.value.problems
+    assert (problem.file, problem.field) == ("params/summaries/older-carers.yaml", "measure.year")
+    assert "2009 (Powys)" in problem.message and "not stated (Isle of Anglesey" in problem.message

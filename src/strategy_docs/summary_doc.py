@@ -107,6 +107,7 @@ def _plan_one(params: Params, summary_id: str, summary: Summary, formats: tuple[
         problem(("authorities",), "lists no authorities.", "list the authorities to summarise, or remove the key to use the matrix's.")
     populations: dict[str, int] = {}
     data_inputs: dict[str, str] = {}
+    years_used: dict[tuple[int, ...], list[str]] = {}
     m = summary.measure
     for i, authority_id in enumerate(authority_ids):
         authority = params.authorities.get(authority_id)
@@ -138,11 +139,20 @@ def _plan_one(params: Params, summary_id: str, summary: Summary, formats: tuple[
         try:
             populations[authority.name] = population_in_band(frame, m.age_band, m.year, m.sex, m.basis)
         except ValueError as exc:
-            problems.append(Problem(display, f"{exc} (summary '{summary_id}', measure.age_band {m.age_band})",
-                                    field="age_band",
+            text = str(exc)
+            column = ("year" if "years" in text or text.startswith("has no rows") else
+                      "sex" if "sex" in text or "persons" in text else "age_band")
+            problems.append(Problem(display, f"{text} (summary '{summary_id}', measure.age_band {m.age_band})",
+                                    field=column,
                                     fix=f"add the rows for {m.age_band}, or correct measure.age_band / measure.year in {file}."))
             continue
         data_inputs[display] = file_digest(path)
+        if m.year is None:
+            years_used.setdefault(tuple(sorted({int(y) for y in frame["year"].dropna()})), []).append(authority.name)
+    if len(years_used) > 1:  # one table must not mix years the summary does not name
+        seen = "; ".join(f"{', '.join(map(str, y)) or 'not stated'} ({', '.join(names)})" for y, names in years_used.items())
+        problem(("measure", "year"), f"names no year, and the authorities' population tables are of different years: {seen}.",
+                "name the year under measure.year, or give every authority figures of the same year.")
     if len(problems) > found_problem:
         return None
     table = rate_summary(populations, m.rate_percent, summary.decimals, summary.total)
