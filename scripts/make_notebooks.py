@@ -18,7 +18,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # this checkout's registry, installed or not
 
-from strategy_docs.registry import PREVIOUS_EDITION, SECTIONS, Markdown  # noqa: E402
+from strategy_docs.registry import FURNITURE_TAG, PREVIOUS_EDITION, SECTIONS, Markdown  # noqa: E402
 
 PARAMETERS = '''# Parameters (papermill injects the document's values after this cell)
 workspace = None  # None: found from the current folder upwards, else $STRATEGY_DOCS_WORKSPACE
@@ -38,7 +38,10 @@ def build_notebook(cells) -> nbformat.NotebookNode:
     params.metadata["tags"] = ["parameters"]
     nb.cells = [params, new_code_cell(LOAD)]
     for cell in cells:
-        nb.cells.append(new_markdown_cell(cell.text) if isinstance(cell, Markdown) else new_code_cell(cell.source))
+        if isinstance(cell, Markdown):  # headings and introductions: shown only beside the section's content
+            nb.cells.append(new_markdown_cell(cell.text, metadata={"tags": [FURNITURE_TAG]}))
+        else:
+            nb.cells.append(new_code_cell(cell.source))
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index:02d}"
     return nb

@@ -164,7 +164,9 @@ def make_section_notebooks(*, evil: bool = False, chart: bool = True):
              "current_text": "Needs analysis done", "expected_text": "New contracts let"},
         ]),
     ]))
-    nb.cells.append(nbformat.v4.new_markdown_cell("### Mitigation\n\nWe will review monthly."))
+    # A heading is kept only with a display block under it (a section with no content is left out).
+    nb.cells.append(nbformat.v4.new_markdown_cell("### Mitigation"))
+    nb.cells.append(_code_cell([blocks.prose("We will review monthly.")]))
     nbs.append(nb)
     return nbs
 

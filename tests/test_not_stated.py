@@ -224,11 +224,16 @@ def code():
 
 
 def test_drop_empty_sections_keeps_headings_with_content_below_them():
-    cells = [md("## A"), md("### A1"), code(), md("### A2"), md("Some prose of A2"), md("## B"), md("### B1"),
-             md("## C"), code()]
+    # The registry's headings and introductions are furniture: alone they keep nothing. Prose an
+    # analyst wrote into a notebook is content, like a block.
+    intro = md("## B\n\nWhat this section is about.")
+    intro.metadata["tags"] = [render.FURNITURE_TAG]
+    cells = [md("## A"), md("### A1"), code(), md("### A2"), md("Some prose of A2"), intro, md("### B1"),
+             md("## C"), code(), md("## D\n\nWritten here.")]
     kept, left_out = render.drop_empty_sections(cells)
-    assert [c.source for c in kept if c.cell_type == "markdown"] == ["## A", "### A1", "## C"]
-    assert left_out == ["A2", "B", "B1"]
+    assert [c.source for c in kept if c.cell_type == "markdown"] == [
+        "## A", "### A1", "### A2", "Some prose of A2", "## C", "## D\n\nWritten here."]
+    assert left_out == ["B", "B1"]
 
 
 def test_indicators_grouped_by_theme_and_area_with_several_codes(base):

@@ -447,6 +447,18 @@ def cycle(stages: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> dict:
     return validate_block({"kind": "cycle", "stages": stages, "rows": out})
 
 
+def cycle_marks(row: Mapping[str, Any], index: int) -> tuple[bool, bool]:
+    """Whether a cycle row is at stage ``index`` now, and whether it is expected there: the stages
+    named when the source names a set, else the range; no expected stage when none was stated."""
+    def at(key: str) -> bool:
+        if f"{key}_stages" in row:
+            return index in row[f"{key}_stages"]
+        span = row.get(key) or []
+        return bool(span) and span[0] <= index <= span[-1]
+
+    return at("current"), at("expected")
+
+
 def callout(title: str, markdown: str, tone: str = "info") -> dict:
     """A boxed note (tone ``info`` or ``warning``)."""
     return validate_block({

@@ -57,6 +57,7 @@ class BuildReport:
     up_to_date: list[DocumentJob] = field(default_factory=list)
     failed: list[FailedDocument] = field(default_factory=list)
     not_started: list[DocumentJob] = field(default_factory=list)
+    summaries: list = field(default_factory=list)  # summary_doc.SummaryJob published by this build
     warnings: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -109,6 +110,9 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
         problems.extend(data_problems(params, authority_id, data))
         if not [p for p in problems if p.severity == "error"]:
             validated.add(signature)
+    from .summary_doc import plan_summaries
+
+    problems.extend(plan_summaries(params)[1])  # params/summaries/: each table computed now, so it cannot fail later
     problems = list(dict.fromkeys(problems))  # a client-group problem is found once per authority
     if [p for p in problems if p.severity == "error"]:
         raise ValidationError(problems)
@@ -144,7 +148,8 @@ def _check_budget_totals(params: Params, authority_id: str, group_id: str, data)
 
     stated = params.strategies[(authority_id, group_id)].budget_totals
     file = f"params/strategies/{authority_id}/{group_id}.yaml"
-    budget = data.budget[(data.budget["client_group"] == group_id) & (data.budget["financial_year"] == stated.financial_year)]
+    budget = data.for_client_group(group_id, params.client_groups[group_id].covers).budget
+    budget = budget[budget["financial_year"] == stated.financial_year]
     if budget.empty:
         return [Problem(file, f"budget_totals are stated for {stated.financial_year}, but data/{authority_id}/budget has no "
                               f"{group_id} lines for that year.", field="budget_totals.financial_year",
@@ -244,9 +249,25 @@ def build(ws: Workspace, options: BuildOptions, on_planned: Callable[[int], None
             on_planned(len(tasks))
         if tasks:
             _run(ws, options, tasks, report, on_result)
+        if not options.authorities and not options.client_groups:  # a filtered build is for those documents only
+            _build_summaries(ws, options, report)
         _write_index_if_changed(ws, project_name)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _build_summaries(ws: Workspace, options: BuildOptions, report: BuildReport) -> None:
+    from . import summary_doc
+    from .errors import PublishError, RenderError
+
+    edition, jobs = summary_doc.planned(ws, options.formats)
+    summary_doc.remove_unplanned(ws, edition, {job.id for job in jobs})
+    for job in jobs:
+        try:
+            built, _ = summary_doc.build_summaries(ws, [job], force=options.force)
+            report.summaries.extend(built)
+        except (RenderError, PublishError, OSError) as exc:
+            report.failed.append(FailedDocument(job, "summary", str(exc), None, None))
 
 
 MATRIX_FILE = "matrix.json"

@@ -749,7 +749,7 @@ def matrix_changes(workspace: str | Path) -> tuple[Any, Any, list[DocumentChange
                 client_groups=set(params.client_groups))
         ctx = StrategyContext(workspace, params.project, authority_id, authority, group_id, group,
                               params.strategies[(authority_id, group_id)],
-                              data_by_authority[authority_id].for_client_group(group_id))
+                              data_by_authority[authority_id].for_client_group(group_id, group.covers))
         name = authority.branding.display_name or authority.name
         previous = load_previous(workspace, authority_id, group_id, slug)
         entry = DocumentChanges(authority_id, group_id, name, group.name, None)

@@ -322,7 +322,13 @@ def _section_needs(params: "Params", authority_id: str, group_id: str, data: "Au
         frame = getattr(data, table, None) if _supplied(data, table) else None
         if frame is None:
             return None  # an absent table: its sections are left out, not failed
-        part = frame[frame["client_group"] == group_id]
+        covers = list(getattr(group, "covers", None) or [])
+        if covers:  # a group covering others reads their rows, summed (data.for_client_group)
+            from .data import summed_groups
+
+            part = summed_groups(frame, [group_id, *covers], group_id, table)
+        else:
+            part = frame[frame["client_group"] == group_id]
         if part.empty:
             problems.append(Problem(data_file[table], f"has no rows for the client group '{group_id}', which {document} "
                                                       "needs.", field="client_group",

@@ -178,6 +178,8 @@ def build(ws: Workspace, out: Output, authority, client_group, formats, jobs, fo
     summary = (f"{len(report.built)} built, {len(report.rerendered)} re-rendered, {len(report.up_to_date)} up to date, "
                f"{len(report.failed)} failed of {plural(report.planned, 'document')} in {report.seconds:.1f} s. "
                f"Index: {_relative(ws.build / 'index.html', Path.cwd())}")
+    if report.summaries:
+        summary += f" Summaries published: {len(report.summaries)}."
     click.echo(summary)
     sys.exit(0 if report.ok else 1)
 
@@ -205,7 +207,8 @@ def validate(ws: Workspace, out: Output, authority, client_group, strict):
         raise StrictWarningsError(warnings)
     for warning in params.warnings:
         out.info(f"{'note' if warning.severity == 'info' else 'warning'}: {warning}")
-    click.echo(f"Valid: {plural(len(params.strategies), 'document')}, "
+    summaries = f", {plural(len(params.summaries), 'summary', 'summaries')}" if params.summaries else ""
+    click.echo(f"Valid: {plural(len(params.strategies), 'document')}{summaries}, "
                f"{plural(len(params.authorities), 'authority', 'authorities')}, "
                f"{plural(len(params.client_groups), 'client group')} ({plural(len(warnings), 'warning')}"
                f"{'' if strict else '; --strict would fail on them' if warnings else ''}) "

@@ -231,7 +231,7 @@ def load(workspace: str | Path | None = None, authority: str = "", client_group:
     data = load_authority_data(
         workspace, authority, {loc.code for loc in authority_params.localities}, authority_params.nation,
         client_groups=set(params.client_groups),
-    ).for_client_group(client_group)
+    ).for_client_group(client_group, params.client_groups[client_group].covers)
     ctx = StrategyContext(workspace, params.project, authority, authority_params, client_group,
                           params.client_groups[client_group], recorded_strategy(params.strategies[(authority, client_group)]),
                           recorded_data(data))

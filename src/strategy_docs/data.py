@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 if TYPE_CHECKING:  # pandas loads only when a table is actually read
     import pandas as pd
@@ -543,9 +543,10 @@ def _plain(value: object) -> object:
 
 
 def read_table(path: Path, table: str, display_name: str, problems: list[Problem],
-               extra_check: Callable | None = None, rows: RowNumbers | None = None) -> pd.DataFrame | None:
-    """Read one table file and check it against its schema. Raw data is never modified."""
-    schema = TABLES[table]
+               extra_check: Callable | None = None, rows: RowNumbers | None = None,
+               schema: TableSchema | None = None) -> pd.DataFrame | None:
+    """Read one table file and check it against its schema (or `schema`). Raw data is never modified."""
+    schema = schema or TABLES[table]
     try:
         if path.suffix.lower() == ".xlsx":
             frame = _read_xlsx(path, schema.column_names)
@@ -576,11 +577,20 @@ class AuthorityData:
         """True when the authority supplied this table (an absent table leaves its sections out)."""
         return table in self.files
 
-    def for_client_group(self, client_group: str) -> "AuthorityData":
+    def for_client_group(self, client_group: str, covers: Iterable[str] = ()) -> "AuthorityData":
+        """The rows of one client group. A group that covers others (`covers:` in its file, e.g.
+        all adults) gets the sum of its own and the covered groups' counts, places and money;
+        unit costs and indicator values are rates, which do not add, so only its own rows."""
         def only(frame: pd.DataFrame) -> pd.DataFrame:
             return frame[frame["client_group"] == client_group].reset_index(drop=True)
 
-        return AuthorityData(self.population, only(self.service_users), only(self.providers), only(self.budget),
+        groups = [client_group, *covers]
+        if len(groups) == 1:
+            return AuthorityData(self.population, only(self.service_users), only(self.providers), only(self.budget),
+                                 only(self.unit_costs), only(self.indicators), self.files)
+        return AuthorityData(self.population, summed_groups(self.service_users, groups, client_group, "service_users"),
+                             summed_groups(self.providers, groups, client_group, "providers"),
+                             summed_groups(self.budget, groups, client_group, "budget"),
                              only(self.unit_costs), only(self.indicators), self.files)
 
 
@@ -590,6 +600,25 @@ def empty_table(table: str) -> pd.DataFrame:
 
     dtypes = {"int": "int64", "float": "float64", "text": "object", "bool": "bool"}
     return pd.DataFrame({c.name: pd.Series([], dtype=dtypes[c.kind]) for c in TABLES[table].columns})
+
+
+# What a covering client group sums, per table: the rows' key without client_group, and the columns added.
+_SUMMED = {
+    "service_users": (("year", "service_type", "area_code"), ("people", "out_of_area")),
+    "providers": (("provider_id", "service_type"), ("capacity", "occupied")),
+    "budget": (("financial_year", "group", "line"), ("amount",)),
+}
+
+
+def summed_groups(frame: pd.DataFrame, groups: list[str], as_group: str, table: str) -> pd.DataFrame:
+    """The covered groups' rows added up under one key, in the order they first appear."""
+    key, added = _SUMMED[table]
+    part = frame[frame["client_group"].isin(groups)]
+    if part.empty:
+        return part.reset_index(drop=True)
+    others = {c: "first" for c in frame.columns if c not in key and c not in added and c != "client_group"}
+    out = part.groupby(list(key), sort=False, dropna=False).agg({**{c: "sum" for c in added}, **others}).reset_index()
+    return out.assign(client_group=as_group)[list(frame.columns)]
 
 
 def data_files(workspace: Path, authority_id: str) -> dict[str, Path | None]:

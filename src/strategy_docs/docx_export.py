@@ -658,10 +658,7 @@ class _Writer:
         for row in block.get("rows", []):
             cells = []
             for index in range(len(stages)):
-                now = (index in row["current_stages"] if "current_stages" in row
-                       else row["current"][0] <= index <= row["current"][1])
-                later = (index in row["expected_stages"] if "expected_stages" in row
-                         else bool(row["expected"]) and row["expected"][0] <= index <= row["expected"][1])
+                now, later = blocks.cycle_marks(row, index)
                 text = "Now and expected" if now and later else "Now" if now else "Expected" if later else ""
                 cells.append({"text": text})
             detail = []

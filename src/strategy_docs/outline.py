@@ -22,7 +22,9 @@ _CALL = re.compile(r"\bsections\.(\w+)\(doc\)")
 
 
 def notebook_outline(path: Path) -> list[tuple[str, str]]:
-    """The cells that matter for leaving sections out: ("markdown", source) and ("call", function name)."""
+    """The cells that matter for leaving sections out: ("markdown" or "furniture", source) and
+    ("call", function name)."""
+    from .registry import FURNITURE_TAG
     from .render import DROP_TAGS
 
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -34,7 +36,7 @@ def notebook_outline(path: Path) -> list[tuple[str, str]]:
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else source
         if cell.get("cell_type") == "markdown" and source.strip():
-            out.append(("markdown", source))
+            out.append(("furniture" if FURNITURE_TAG in tags else "markdown", source))
         elif cell.get("cell_type") == "code":
             out.extend(("call", name) for name in _CALL.findall(source))
     return out
@@ -45,13 +47,15 @@ def left_out(doc: "sections.Document", notebooks: list[Path]) -> list[str]:
     import nbformat
 
     from . import render, sections
+    from .registry import FURNITURE_TAG
 
     dropped: list[str] = []
     for path in notebooks:
         cells = []
         for kind, value in notebook_outline(path):
-            if kind == "markdown":
-                cells.append(nbformat.v4.new_markdown_cell(value))
+            if kind in ("markdown", "furniture"):
+                tags = {"tags": [FURNITURE_TAG]} if kind == "furniture" else {}
+                cells.append(nbformat.v4.new_markdown_cell(value, metadata=tags))
             elif sections.has_content(doc, value):
                 cells.append(nbformat.v4.new_code_cell(source=value))
         dropped.extend(render.drop_empty_sections(cells)[1])
@@ -110,7 +114,7 @@ def left_out_notes(workspace: Path, params, authority_id: str, data=None) -> lis
         if a != authority_id:
             continue
         ctx = StrategyContext(workspace, params.project, a, authority, g, params.client_groups[g], strategy,
-                              data.for_client_group(g))
+                              data.for_client_group(g, params.client_groups[g].covers))
         from .sections import Document
 
         dropped = left_out(Document(ctx), notebooks)

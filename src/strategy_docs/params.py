@@ -279,6 +279,8 @@ class ClientGroup(Model):
     age_range: AgeRange | None = None
     measures: list[Measure] = []
     service_types: list[Text] = []
+    # A group that covers others ("all adults"): its data are the sum of theirs (data.for_client_group).
+    covers: list[Slug] = []
 
 
 # ---------------------------------------------------------------- strategy
@@ -515,6 +517,53 @@ class Strategy(Model):
     table_labels: dict[str, TableLabels] = {}
 
 
+# ---------------------------------------------------------------- summaries across authorities
+
+
+class SummaryMeasure(Model):
+    """A prevalence rate applied to one age band of each authority's population table: stated here,
+    or taken from one of the client group's measures (`from_client_group: <measure id>`)."""
+
+    from_client_group: Ident | None = None
+    label: Text | None = None  # what is counted, e.g. "People with a learning disability living with carers aged 70+"
+    rate_percent: float | None = Field(default=None, ge=0, le=100)
+    age_band: Annotated[str, StringConstraints(pattern=AGE_BAND_PATTERN)] | None = None
+    sex: Literal["all", "female", "male"] = "all"
+    year: int | None = Field(default=None, ge=1900, le=2200)  # None: the table holds one year (or states none)
+    basis: Literal["estimate", "projection"] | None = None  # None: whichever the table has for the year
+    source: str = ""  # where the rate comes from
+
+    @model_validator(mode="after")
+    def _stated_or_taken(self) -> "SummaryMeasure":
+        stated = [name for name in ("label", "rate_percent", "age_band") if getattr(self, name) is not None]
+        if self.from_client_group is not None and stated:
+            raise ValueError(f"give either from_client_group or the rate itself, not both (remove {', '.join(stated)})")
+        if self.from_client_group is None and len(stated) < 3:
+            raise ValueError("give label, rate_percent and age_band, or from_client_group naming one of the client "
+                             "group's measures")
+        return self
+
+
+class Summary(Model):
+    """params/summaries/<id>.yaml: one table with a row per authority and a total (docs/summaries.md)."""
+
+    title: Text
+    area: Text  # what the authorities make up: the total row's label ("Wales")
+    client_group: Slug
+    status: Literal["draft", "consultation", "final"]
+    publication_date: dt.date | None = None
+    authorities: list[Slug] | Literal["all"] = "all"  # all: the matrix's authorities
+    measure: SummaryMeasure
+    decimals: int = Field(default=0, ge=0, le=3)  # 0: whole numbers
+    total: Literal["rounded_total", "sum_of_rounded_rows"]
+    caption: str = ""
+    columns: dict[Literal["authority", "population", "estimate"], Text] = {}
+    introduction: Markdown = ""
+    notes: list[Text] = []
+    population_source: str = ""  # provenance of the population figures
+    synthetic: bool | None = None  # None: as the project's synthetic_data says
+
+
 # ---------------------------------------------------------------- loading
 
 
@@ -529,6 +578,7 @@ class Params:
     strategies: dict[tuple[str, str], Strategy]
     files: dict[str, Path] = field(default_factory=dict)  # logical name -> path, for cache keys
     warnings: list[Problem] = field(default_factory=list)
+    summaries: dict[str, Summary] = field(default_factory=dict)  # params/summaries/<id>.yaml
 
     def pairs(self) -> list[tuple[str, str]]:
         """The matrix: every (authority, client group) to build, in a stable order."""
@@ -775,7 +825,9 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
         files["project"] = project_file
 
     authorities, auth_lines = _load_folder(params_dir / "authorities", Authority, "authority", workspace, files, problems)
-    client_groups, _ = _load_folder(params_dir / "client-groups", ClientGroup, "client-group", workspace, files, problems)
+    client_groups, group_lines = _load_folder(params_dir / "client-groups", ClientGroup, "client-group", workspace, files, problems)
+    problems.extend(_check_covers(client_groups, group_lines))
+    summaries, _ = _load_folder(params_dir / "summaries", Summary, "summary", workspace, files, problems)
 
     all_authority_ids = {p.stem for p in (params_dir / "authorities").glob("*.y*ml")}
     all_group_ids = {p.stem for p in (params_dir / "client-groups").glob("*.y*ml")}
@@ -791,7 +843,7 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
     if project is not None:
         _check_matrix(project, all_authority_ids, all_group_ids, problems, project_lines)
         pairs = matrix_pairs(project, sorted(all_authority_ids), sorted(all_group_ids))
-        if not pairs and all_authority_ids and all_group_ids:
+        if not pairs and all_authority_ids and all_group_ids and not summaries:  # summaries alone are a build
             authority = sorted(all_authority_ids)[0]
             problems.append(Problem("params/project.yaml", "the matrix has no documents to build yet.", field="matrix",
                                     line=project_lines.line_for(("matrix",)),
@@ -834,7 +886,7 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
     if errors or project is None:
         raise ParamsError(problems)
     return Params(workspace, project, authorities, client_groups, strategies, files,
-                  warnings=[p for p in problems if p.severity != "error"])
+                  warnings=[p for p in problems if p.severity != "error"], summaries=summaries)
 
 
 def _load_folder(folder: Path, model: type[Model], kind: str, workspace: Path, files: dict[str, Path],
@@ -874,6 +926,29 @@ def _check_matrix(project: Project, authority_ids: set[str], group_ids: set[str]
             problems.append(Problem(file, f"excludes {e.authority} / {e.client_group}, which is not in the matrix.",
                                     field=f"matrix.exclude[{i}]", line=lines.line_for(("matrix", "exclude", i)),
                                     fix="check the spelling of both identifiers."))
+
+
+def _check_covers(groups: dict[str, ClientGroup], lines: dict[str, LineMap]) -> list[Problem]:
+    """A covering group names other groups that exist and cover none themselves (one level, so no cycles)."""
+    problems = []
+    for group_id, group in groups.items():
+        for i, covered in enumerate(group.covers):
+            where = dict(file=f"params/client-groups/{group_id}.yaml", field=f"covers[{i}]",
+                         line=lines[group_id].line_for(("covers", i)))
+            if covered == group_id:
+                problems.append(Problem(message="a client group cannot cover itself.", fix="remove it from covers.", **where))
+            elif covered not in groups:
+                problems.append(Problem(message=f"names client group '{covered}', which has no file "
+                                        f"params/client-groups/{covered}.yaml.",
+                                        fix=f"use one of: {', '.join(sorted(set(groups) - {group_id}))}.", **where))
+            elif groups[covered].covers:
+                problems.append(Problem(message=f"'{covered}' covers other groups itself.",
+                                        fix=f"list the groups '{covered}' covers here instead.", **where))
+        if len(set(group.covers)) != len(group.covers):
+            problems.append(Problem(f"params/client-groups/{group_id}.yaml", "names a client group twice.",
+                                    field="covers", line=lines[group_id].line_for(("covers",)),
+                                    fix="list each covered group once."))
+    return problems
 
 
 def _check_authority(authority: Authority, authority_id: str, workspace: Path, lines: LineMap) -> list[Problem]:

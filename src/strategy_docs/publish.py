@@ -215,6 +215,8 @@ def withdraw_documents(ws: Workspace, matrix: set[tuple[str, str]]) -> list[dict
     for record in all_records(ws):
         if (record.get("authority"), record.get("client_group")) in matrix:
             continue
+        if record.get("kind") == "summary":  # not in the matrix: summary_doc.remove_unplanned withdraws these
+            continue
         key = (record["edition"], record["authority"], record["client_group"])
         for info in record.get("files", {}).values():
             published = ws.build / info["path"]

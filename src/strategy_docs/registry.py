@@ -21,6 +21,7 @@ from dataclasses import dataclass
 INPUT_FOLDERS = ("params", "data", "notebooks", "templates")
 
 PREVIOUS_EDITION = "edition.previous"
+FURNITURE_TAG = "furniture"  # notebook cells of headings and introductions: shown only beside content
 TABLES_PRESENT = "data.present"
 ALL_SECTIONS_READ = ("table_labels",)  # the plan's own captions and column headings, in any section
 

@@ -29,6 +29,7 @@ from nbformat import NotebookNode
 
 from . import blocks, markup
 from .errors import RenderError
+from .registry import FURNITURE_TAG
 
 __all__ = [
     "MIME_TYPE",
@@ -106,13 +107,23 @@ def heading_of(markdown: str) -> tuple[int, str] | None:
     return (len(match.group(1)), match.group(2)) if match else None
 
 
+def is_written_prose(cell) -> bool:
+    """A markdown cell whose text (headings aside) is content in its own right: prose someone wrote
+    into a notebook, unlike the headings and introductions the section registry generates
+    (tagged `furniture`), which would otherwise keep a section with nothing to show."""
+    if cell.cell_type != "markdown" or FURNITURE_TAG in cell.get("metadata", {}).get("tags", []):
+        return False
+    return bool(_HEADING_LINE.sub("", cell.source).strip())
+
+
 def drop_empty_sections(cells: list) -> tuple[list, list[str]]:
     """Leave out every heading whose section has no content, and return the kept cells and the
     headings left out.
 
     A section function says it has nothing to show by returning no blocks; a markdown heading cell
-    is kept only when some display block follows it before the next heading of the same or a higher
-    level (content under its sub-headings counts). Prose-only markdown cells follow their heading.
+    is kept only when some display block, or prose written into the notebook, follows it before
+    the next heading of the same or a higher level (content under its sub-headings counts). The
+    registry's own headings and introductions (tagged `furniture`) follow their heading.
     """
     marks: list[tuple[int, str] | None] = []
     for cell in cells:
@@ -121,11 +132,11 @@ def drop_empty_sections(cells: list) -> tuple[list, list[str]]:
     for i, (cell, mark) in enumerate(zip(cells, marks)):
         if mark is None:
             continue
-        level, has_content = mark[0], False
+        level, has_content = mark[0], is_written_prose(cell)
         for later, later_mark in zip(cells[i + 1:], marks[i + 1:]):
             if later_mark is not None and later_mark[0] <= level:
                 break
-            if later.cell_type == "code":
+            if later.cell_type == "code" or is_written_prose(later):
                 has_content = True
                 break
         keep[i] = has_content
@@ -166,7 +177,8 @@ def assemble(section_notebooks: Iterable[NotebookNode | str | Path]) -> Notebook
                 if isinstance(source_text, list):
                     source_text = "".join(source_text)
                 if source_text.strip():
-                    cells.append(nbformat.v4.new_markdown_cell(source_text))
+                    furniture = {"tags": [FURNITURE_TAG]} if FURNITURE_TAG in tags else {}
+                    cells.append(nbformat.v4.new_markdown_cell(source_text, metadata=furniture))
             elif cell.get("cell_type") == "code":
                 kept = []
                 for output in cell.get("outputs", []) or []:

@@ -416,7 +416,7 @@ def unmet_need_table(doc: Document) -> list[dict]:
             continue
         need_year = year if year in set(doc.need_series[measure.id]["year"]) else ctx.base_year
         result = needs.unmet_need(doc.need_in(measure.id, need_year), ctx.data.service_users, measure.service_types,
-                                  ctx.client_group_id, year)
+                                  None, year)  # ctx.data holds this group's rows (or its covered groups', summed)
         rows.append({"Measure": measure.label, "Estimated need": result.need, "Known to services": result.known,
                      "Estimated unmet need": result.unmet,
                      "Unmet need (%)": None if result.unmet_percent is None else round(result.unmet_percent, 1)})

@@ -447,8 +447,7 @@ class _Writer:
         for row in block.get("rows", []):
             cells = []
             for index in range(len(stages)):
-                now = row["current"][0] <= index <= row["current"][1]
-                later = row["expected"][0] <= index <= row["expected"][1]
+                now, later = blocks.cycle_marks(row, index)
                 cells.append({"text": "Now and expected" if now and later else "Now" if now else
                               "Expected" if later else ""})
             detail = []
