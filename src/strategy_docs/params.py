@@ -359,6 +359,9 @@ class GapRow(Model):
     hypotheses: list[Ident] = []
     measure: Ident | None = None
     service_types: list[Text] = []
+    # Percent of the people with the need who use each service; where given, demand is
+    # need x uptake instead of today's users grown with the need (docs/design.md).
+    uptake_rate: dict[Text, float] = {}
 
 
 class Theme(Model):
@@ -834,6 +837,16 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
             if st not in service_types:
                 problem(("gap_analysis", i, "service_types", j), f"unknown service type '{st}'.",
                         f"use one of: {', '.join(sorted(service_types))}.")
+        for st, rate in gap.uptake_rate.items():
+            if st not in service_types:
+                problem(("gap_analysis", i, "uptake_rate", st), f"unknown service type '{st}'.",
+                        f"use one of: {', '.join(sorted(service_types))}.")
+            elif not 0 < rate <= 100:
+                problem(("gap_analysis", i, "uptake_rate", st), f"uptake rate {rate} is not a percentage above 0.",
+                        "give the percent of people with the need who use the service, e.g. 2.5.")
+            elif gap.measure is None:
+                problem(("gap_analysis", i, "uptake_rate"), "an uptake rate needs a measure to apply to.",
+                        "add 'measure:' to this row or remove 'uptake_rate'.")
 
     all_codes = set(outcome_codes) | set(sub_codes)
     theme_ids = {t.id for t in strategy.themes}

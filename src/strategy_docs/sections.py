@@ -380,15 +380,24 @@ def _budget_year(doc: Document) -> str:
 # ---------------------------------------------------------------- 05 gaps
 
 
+def _row_gaps(doc: Document, gap) -> tuple[list, list[str]]:
+    """Per-service gaps for one Gap Analysis Template row (demand, not need, vs places)."""
+    if not gap.measure:
+        return [], []
+    return gap_analysis.computed_gaps(doc.inputs, gap.measure, gap.service_types or None, gap.uptake_rate)
+
+
 def gap_template(doc: Document) -> list[dict]:
     ctx = doc.ctx
     verdicts = {h.id: v for h, v, _, _ in doc.hypothesis_results}
     rows = []
     for gap in ctx.strategy.gap_analysis:
         rationale = gap.rationale.strip()
-        if gap.measure:
-            for computed in gap_analysis.computed_gaps(doc.inputs, gap.measure, gap.service_types or None):
-                rationale += f"\n\n{computed.rationale}"
+        found, missing = _row_gaps(doc, gap)
+        for computed in found:
+            rationale += f"\n\n{computed.rationale} {computed.method}"
+        for sentence in missing:
+            rationale += f"\n\n{sentence}"
         linked = [h for h in gap.hypotheses if verdicts.get(h) == "accepted"]
         if linked:
             rationale += f"\n\nBuilds on accepted hypothes{'is' if len(linked) == 1 else 'es'} {', '.join(linked)}."
@@ -397,20 +406,34 @@ def gap_template(doc: Document) -> list[dict]:
     return [blocks.table(pd.DataFrame(rows), caption="Gap Analysis Template", id="gap-analysis", markdown_columns=list(rows[0]))]
 
 
-def computed_gap_table(doc: Document) -> list[dict]:
-    found = []
-    seen = set()
+def service_gaps(doc: Document) -> list:
+    """Every computed gap in the strategy, once per measure, service type and year."""
+    found, seen = [], set()
     for gap in doc.ctx.strategy.gap_analysis:
-        if gap.measure and (gap.measure, tuple(gap.service_types)) not in seen:
-            seen.add((gap.measure, tuple(gap.service_types)))
-            found.extend(gap_analysis.computed_gaps(doc.inputs, gap.measure, gap.service_types or None))
+        for g in _row_gaps(doc, gap)[0]:
+            key = (g.measure_id, g.service_type, g.year, g.demand_basis, g.uptake_rate)
+            if key not in seen:
+                seen.add(key)
+                found.append(g)
+    return found
+
+
+def computed_gap_table(doc: Document) -> list[dict]:
+    found = service_gaps(doc)
     if not found:
         return []
-    rows = [{"Need": g.label, "Year": str(g.year), "Projected need": g.projected_need, "Current places": g.capacity,
-             "Difference": g.difference, "Finding": g.finding} for g in found]
-    return [blocks.table(pd.DataFrame(rows), caption="Projected need against current capacity", id="computed-gaps",
-                         numeric_columns=["Projected need", "Current places", "Difference"], suppress_columns=[],
-                         notes="A positive difference is a shortfall of places against projected need; a negative one is spare capacity.")]
+    rows = [{"Service": g.service_type, "Need": g.label, "Year": str(g.year), "People with the need": g.need,
+             "Projected demand": g.demand, "Current places": g.capacity,
+             "Shortfall": g.shortfall, "Spare capacity": g.spare_capacity,
+             "How demand is worked out": g.method} for g in found]
+    return [blocks.table(pd.DataFrame(rows), caption="Projected demand against current places, by service",
+                         id="computed-gaps",
+                         numeric_columns=["People with the need", "Projected demand", "Current places",
+                                          "Shortfall", "Spare capacity"], suppress_columns=[],
+                         notes="Need, demand and places are kept apart. People with the need are estimated from "
+                               "population projections and prevalence rates; most of them do not use any one "
+                               "service. Projected demand is for each service on its own, and the shortfall or "
+                               "spare capacity is projected demand minus today's places in that service.")]
 
 
 # ---------------------------------------------------------------- 06 intentions
