@@ -287,6 +287,8 @@ def table(
             return {"text": "", "numeric": True} if name in numeric else {"text": ""}
         if name in status_specs:
             status = _status_for(value, status_specs[name])
+            if status is None and value == "":
+                return {"text": ""}  # deliberately blank (e.g. an empty heat-map cell)
             if status is None:
                 state["missing"] = True
                 return {"text": NOT_AVAILABLE}

@@ -490,10 +490,13 @@ def risk_heat_map(doc: Document) -> list[dict]:
         for impact in heat.counts.columns:
             count = int(heat.counts.loc[likelihood, impact])
             band = heat.bands.loc[likelihood, impact]
-            row[f"Impact {impact}"] = (f"{count} ({band})", heat.tones.loc[likelihood, impact])
+            # An empty cell stays blank: a band with no risk in it tells the reader nothing.
+            row[f"Impact {impact}"] = (
+                (f"{count} risk{'' if count == 1 else 's'} ({band})", heat.tones.loc[likelihood, impact])
+                if count else "")
         rows.append(row)
     frame = pd.DataFrame(rows)
-    status_columns = {c: (lambda v: v) for c in frame.columns if c.startswith("Impact")}
+    status_columns = {c: (lambda v: v if isinstance(v, tuple) else None) for c in frame.columns if c.startswith("Impact")}
     return [blocks.table(frame, caption="Risks after mitigation by likelihood and impact (number of risks and band)",
                          id="risk-heat-map", statuses=status_columns,
                          notes="Likelihood and impact are scored 1 (lowest) to 5 (highest); the score is likelihood "
