@@ -271,7 +271,9 @@ def assert_inert(text: str, allowed_scripts: tuple[str, ...] = (), where: str = 
 def test_html_carries_no_active_content(injected):
     ws, markers, fields, _ = injected
     document = published(ws).read_text(encoding="utf-8")
-    page = assert_inert(document, where="document")
+    from strategy_docs.scroll_regions import SCROLL_REGION_SCRIPT
+
+    page = assert_inert(document, allowed_scripts=(SCROLL_REGION_SCRIPT,), where="document")
     for tag, attrs in page.tags:  # the charts are SVG images: check inside them too
         for name, value in attrs:
             if name == "src" and value.startswith("data:image/svg+xml;base64,"):
@@ -282,10 +284,11 @@ def test_html_carries_no_active_content(injected):
 @pytest.mark.slow
 def test_index_carries_no_active_content(injected):
     from strategy_docs.index_page import FILTER_SCRIPT
+    from strategy_docs.scroll_regions import SCROLL_REGION_SCRIPT
 
     ws, *_ = injected
     index = (ws / "build" / "index.html").read_text(encoding="utf-8")
-    page = assert_inert(index, allowed_scripts=(FILTER_SCRIPT,), where="index")
+    page = assert_inert(index, allowed_scripts=(FILTER_SCRIPT, SCROLL_REGION_SCRIPT), where="index")
     visible = " ".join(page.text)
     assert "<script>alert('F" in visible or "[F" in visible  # the project or authority name, shown as text
 

@@ -28,6 +28,8 @@ from nbformat import NotebookNode
 
 from . import blocks, markup
 from .errors import RenderError
+from .scroll_regions import SCROLL_REGION_SCRIPT
+from .scroll_regions import script_hash as scroll_script_hash
 
 __all__ = [
     "MIME_TYPE",
@@ -245,7 +247,22 @@ def _prepare_block(block: Mapping[str, Any]) -> dict:
     elif kind == "figure":
         svg = str(view.get("svg", "")).encode("utf-8")
         view["svg_data_uri"] = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+        view["width"], view["height"] = _svg_css_size(svg.decode("utf-8"))
     return view
+
+
+def _svg_css_size(svg: str) -> tuple[int | None, int | None]:
+    """The chart's own size in CSS px (matplotlib writes pt): the page shows it at this size
+    and never smaller, so its text stays as large as it was drawn (charts.STYLE)."""
+    head = svg[: svg.find(">") + 1]
+    sizes = []
+    for name in ("width", "height"):
+        found = re.search(rf'\b{name}="([\d.]+)(pt|px)?"', head)
+        if not found:
+            return None, None
+        value = float(found.group(1)) * (4 / 3 if found.group(2) == "pt" else 1)
+        sizes.append(int(round(value)))
+    return sizes[0], sizes[1]
 
 
 def render_block_html(block: Mapping[str, Any], template_dir: str | Path | None = None) -> str:
@@ -332,6 +349,8 @@ def _prepare_notebook(notebook: NotebookNode) -> tuple[NotebookNode, list[dict]]
         where = f"cell {index}"
         if cell.cell_type == "markdown":
             html, headings = markup.render_markdown(cell.source, heading_ids=True, used_ids=used)
+            # A new section (##) closes the one before it with a link back to the contents.
+            cell.metadata["strategy_back_link"] = bool(toc) and any(h.level == 2 for h in headings)
             cell.metadata["strategy_html"] = html
             toc.extend({"id": h.id, "text": h.text} for h in headings if h.level == 2)
         elif cell.cell_type == "code":
@@ -388,6 +407,8 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
             "build_date": _format_date(m["build_date"]),
             "created": _w3c_date(m["build_date"]),
             "about_id": ABOUT_ID,
+            "scroll_script": SCROLL_REGION_SCRIPT,
+            "scroll_script_hash": scroll_script_hash(),
         }
     }
     exporter = _exporter(template_dir)
