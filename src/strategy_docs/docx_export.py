@@ -937,6 +937,34 @@ class _Writer:
         update.set(qn("w:val"), "true")
         settings.append(update)
 
+    def have_your_say(self) -> None:
+        """Drafts and consultation drafts end with how to respond (render._have_your_say);
+        every document that has one gets the authority's accessibility statement."""
+        from .render import _have_your_say
+
+        h = _have_your_say(self.meta)
+        if h:
+            self.heading("Have your say", 2)
+            paragraph = self.document.add_paragraph("This is a draft. Tell us what you think by ")
+            paragraph.add_run(h["closing_date"]).bold = True
+            paragraph.add_run(".")
+            self.html(self.document, str(h["how_to_respond"]))
+            if h["email"]:
+                paragraph = self.document.add_paragraph("Email: ")
+                self.hyperlink_run(self.hyperlink(paragraph, h["mailto"]), h["email"])
+            if h["address"]:
+                self.document.add_paragraph(f"Write to: {h['address']}")
+            if h["other_formats"]:
+                self.document.add_paragraph(h["other_formats"])
+        statement = self.meta.get("accessibility_statement")
+        if statement:
+            paragraph = self.document.add_paragraph(f"Read {self.meta['authority_name']}'s ")
+            self.hyperlink_run(self.hyperlink(paragraph, statement["url"]), "accessibility statement")
+            paragraph.add_run(".")
+            if statement.get("contact"):
+                paragraph.add_run(" To report a problem with this document or ask for it in another format, "
+                                  f"contact {statement['contact']}.")
+
     def footer(self) -> None:
         section = self.document.sections[0]
         paragraph = section.footer.paragraphs[0]
@@ -1005,5 +1033,6 @@ def render_docx(document_notebook, meta: Mapping[str, Any]) -> bytes:
                 except ValueError as exc:
                     raise RenderError(f"cell {index}: {exc}") from exc
                 writer.block(block)
+    writer.have_your_say()
     writer.contents()
     return writer.bytes()

@@ -187,6 +187,20 @@ class PolicyDriver(Model):
     level: Literal["national", "regional", "local"] = "local"
 
 
+class AccessibilityStatement(Model):
+    """Where the authority's accessibility statement is, and who to tell about a problem."""
+
+    url: Text
+    contact: Text | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, url: str) -> str:
+        if not url.startswith("https://"):
+            raise ValueError("the accessibility statement address must start with https://")
+        return url
+
+
 class Authority(Model):
     name: Text
     short_name: Text
@@ -200,6 +214,7 @@ class Authority(Model):
     risk_bands: list[RiskBand] = Field(default_factory=lambda: [RiskBand(**b) for b in DEFAULT_RISK_BANDS])
     rag_rules: RagRules = RagRules()
     local_policy: list[PolicyDriver] = []
+    accessibility_statement: AccessibilityStatement | None = None
 
     @field_validator("risk_bands")
     @classmethod
@@ -442,6 +457,24 @@ class BudgetTotals(Model):
     net_total: float | None = None
 
 
+class Consultation(Model):
+    """How to respond to a draft or consultation document (shown on those only)."""
+
+    how_to_respond: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+    closing_date: dt.date
+    email: Text | None = None
+    address: Text | None = None
+    other_formats: Text | None = None  # e.g. "Easy Read, large print and audio versions on request"
+
+    @model_validator(mode="after")
+    def _a_way_to_respond(self) -> "Consultation":
+        if not (self.email or self.address):
+            raise ValueError("give an email or a postal address for responses")
+        if self.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.email):
+            raise ValueError(f"'{self.email}' is not an email address")
+        return self
+
+
 class Strategy(Model):
     document_control: DocumentControl
     context: Context
@@ -454,6 +487,13 @@ class Strategy(Model):
     indicators: list[Indicator] = Field(min_length=1)
     monitoring: Monitoring
     budget_totals: BudgetTotals | None = None
+    consultation: Consultation | None = None
+
+    @model_validator(mode="after")
+    def _consultation_closes_after_publication(self) -> "Strategy":
+        if self.consultation and self.consultation.closing_date <= self.document_control.publication_date:
+            raise ValueError("consultation.closing_date must be after document_control.publication_date")
+        return self
 
 
 # ---------------------------------------------------------------- loading

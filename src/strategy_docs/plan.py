@@ -151,6 +151,11 @@ def document_meta(params: Params, authority_id: str, group_id: str) -> dict:
         "logo_data_uri": logo_data_uri(params.workspace, authority.branding.logo),
         "synthetic": params.project.synthetic_data,
         "generator": f"strategy-docs {__version__}",
+        # "Have your say" belongs on drafts and consultation drafts only.
+        "consultation": (strategy.consultation.model_dump(mode="json")
+                         if strategy.consultation and control.status != "final" else None),
+        "accessibility_statement": (authority.accessibility_statement.model_dump(mode="json")
+                                    if authority.accessibility_statement else None),
     }
 
 

@@ -55,7 +55,8 @@ STATUSES = {
 REQUIRED_META = ("title", "authority_name", "client_group_name", "edition_label", "status")
 DEFAULT_ACCENT = "#1d4f91"
 ABOUT_ID = "about-this-document"
-RESERVED_IDS = frozenset({"main", "top", "contents-heading", ABOUT_ID})
+HAVE_YOUR_SAY_ID = "have-your-say"
+RESERVED_IDS = frozenset({"main", "top", "contents-heading", ABOUT_ID, HAVE_YOUR_SAY_ID})
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _LOGO = re.compile(r"^data:image/(?:png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=\s]+$")
@@ -188,7 +189,7 @@ def normalise_meta(meta: Mapping[str, Any]) -> dict:
     out = {key: meta.get(key) for key in (
         "title", "authority_name", "client_group_name", "edition_label", "status",
         "publication_date", "author", "owner", "accent_colour", "logo_data_uri", "synthetic",
-        "build_date", "generator",
+        "build_date", "generator", "consultation", "accessibility_statement",
     )}
     for key in ("title", "authority_name", "client_group_name", "edition_label", "author", "owner", "generator"):
         out[key] = str(out[key] or "").strip()
@@ -382,6 +383,25 @@ def _prepare_notebook(notebook: NotebookNode) -> tuple[NotebookNode, list[dict]]
     return nb, toc
 
 
+def _have_your_say(m: Mapping[str, Any]) -> dict | None:
+    """The consultation block for drafts and consultation drafts: how to respond, by when,
+    contacts, other formats. Nothing for a final document or when params give none."""
+    c = m.get("consultation")
+    if not c or m["status"] == "final":
+        return None
+    html, _ = markup.render_markdown(str(c.get("how_to_respond") or ""), heading_ids=False)
+    email = str(c.get("email") or "").strip()
+    return {
+        "closing_date": _format_date(c.get("closing_date")),
+        "closing_iso": str(c.get("closing_date") or ""),
+        "how_to_respond": _safe_html(html),
+        "email": email,
+        "mailto": "mailto:" + email if email else "",
+        "address": str(c.get("address") or "").strip(),
+        "other_formats": str(c.get("other_formats") or "").strip(),
+    }
+
+
 def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: str | Path) -> str:
     """Render an assembled notebook to a complete, self-contained HTML document."""
     template_dir = Path(template_dir).resolve()
@@ -389,6 +409,9 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
         raise RenderError(f"no index.html.j2 in template folder {template_dir}")
     m = normalise_meta(meta)
     nb, toc = _prepare_notebook(notebook)
+    have_your_say = _have_your_say(m)
+    if have_your_say:
+        toc.append({"id": HAVE_YOUR_SAY_ID, "text": "Have your say"})
     toc.append({"id": ABOUT_ID, "text": "About this document"})
     screen_css, paged_css = _read_css(str(template_dir))
     status_label, status_message = STATUSES[m["status"]]
@@ -407,6 +430,8 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
             "build_date": _format_date(m["build_date"]),
             "created": _w3c_date(m["build_date"]),
             "about_id": ABOUT_ID,
+            "have_your_say": have_your_say,
+            "have_your_say_id": HAVE_YOUR_SAY_ID,
             "scroll_script": SCROLL_REGION_SCRIPT,
             "scroll_script_hash": scroll_script_hash(),
         }
