@@ -128,7 +128,8 @@ def test_every_section_ends_with_back_to_contents(chromium, built):
     assert set(links) == {"#contents-heading"}
     # each link sits just before the next section's heading (or at the end of main)
     assert page.evaluate("""() => [...document.querySelectorAll('main h2')].slice(1).every(h => {
-      let p = h.previousElementSibling; while (p && !p.matches('.back-to-contents')) {
+      const start = h.parentElement.matches('section') ? h.parentElement : h;
+      let p = start.previousElementSibling; while (p && !p.matches('.back-to-contents')) {
         if (p.querySelector('h2')) return false; p = p.previousElementSibling; }
       return !!p; })""")
     context.close()
