@@ -199,3 +199,10 @@ def test_every_example_gap_figure_is_plausible():
                     assert _n(gap) <= _n(demand), (authority, group, service, text)
                     assert _n(gap) == abs(_n(demand) - _n(places)), (authority, group, service)
     assert spare > 0 and shortfall > 0
+
+
+def test_one_service_type_may_be_a_string():
+    inputs = _inputs()
+    # 2028 residential care: 96 demand - 90 places = 6 (not split into letters)
+    difference, parts = capacity_gap(inputs, inputs.measures["frail"], 2028, "Residential care")
+    assert difference == 6 and [g.service_type for g in parts] == ["Residential care"]

@@ -226,7 +226,9 @@ def capacity_gap(
     uptake_rates: Mapping[str, float] | None = None,
 ) -> tuple[float, list[ComputedGap]]:
     """Projected demand minus current places summed over the service types (the
-    hypothesis metric), with the per-service gaps behind it."""
+    hypothesis metric), with the per-service gaps behind it. One service type may be a string."""
+    if isinstance(service_types, str):
+        service_types = [service_types]
     types = tuple(service_types) if service_types else tuple(measure.service_types)
     if not types:
         raise ValueError(f"Measure '{measure.id}' has no linked service types to compare with.")
