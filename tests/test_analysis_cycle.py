@@ -87,6 +87,6 @@ def test_the_cycle_block_lights_only_the_stages_named():
         {"label": "EB-OP-06", "current": [0, 3], "current_stages": [0, 2, 3], "expected": [4, 4], "expected_stages": [4],
          "current_text": "Analyse, Preparation and Implementation", "expected_text": "Manage"}])
     html = render.render_block_html(dict(block, id="cycle-1"))
-    cells = re.findall(r'<td class="stage([^"]*)">', html)
+    cells = re.findall(r'<td class="stage([^"]*)"', html)
     assert cells == [" is-now", "", " is-now", " is-now", " is-expected", ""]
     assert "Analyse, Preparation and Implementation" in html  # the source's own wording

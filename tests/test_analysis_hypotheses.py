@@ -95,8 +95,11 @@ def inputs():
         ("indicator_change", {"indicator_id": "i1"}, 5.0),
         ("concentration_hhi", {}, 3750.0),
         ("concentration_hhi", {"service_type": "Nursing care"}, 10000.0),
-        ("capacity_gap", {"measure": "dementia"}, 128.0),                   # 528 - 400
-        ("capacity_gap", {"measure": "dementia", "year": 2040, "service_types": ["Nursing care"]}, 520.0),
+        # demand = people using each service in 2025 grown with need (480 -> 528 is x1.1):
+        # residential 180 x 1.1 = 198 - 200 places = -2; nursing 190 x 1.1 = 209 - 200 = 9
+        ("capacity_gap", {"measure": "dementia"}, 7.0),
+        # 2040: need 720 = x1.5; nursing 190 x 1.5 = 285 - 200 places = 85
+        ("capacity_gap", {"measure": "dementia", "year": 2040, "service_types": ["Nursing care"]}, 85.0),
     ],
 )
 def test_metric_values(inputs, metric, args, expected):
@@ -142,13 +145,17 @@ def test_evidence_sentence(inputs):
     )
     e = evaluate(_t("occupancy_percent", ">", 92.5), inputs)
     assert "92.5%" in e.evidence and "does not meet it" in e.evidence
-    e = evaluate(_t("capacity_gap", ">", 100, margin=10, measure="dementia"), inputs)
+    e = evaluate(_t("capacity_gap", ">", 5, margin=1, measure="dementia"), inputs)
     assert e.verdict == "accepted"
     assert e.evidence.startswith(
-        "By 2028 an estimated 528 people aged 65 and over with dementia are projected, against 400 "
-        "current places in Residential care and Nursing care: a shortfall of 128 places"
+        "By 2028 projected demand for Residential care is 198 people against 200 current places: "
+        "spare capacity of 2 places. Demand is the 180 people using Residential care in 2025, grown by "
+        "10% in line with the estimated number of people aged 65 and over with dementia (480 in 2025; "
+        "528 in 2028)."
     )
-    assert "more than +100 (margin 10 places)" in e.evidence
+    assert "By 2028 projected demand for Nursing care is 209 people against 200 current places: a shortfall of 9 places." in e.evidence
+    assert "more than +5 (margin 1 places)" in e.evidence
+    assert ".." not in e.evidence
 
 
 def test_inconclusive_when_data_missing(inputs):

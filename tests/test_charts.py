@@ -157,3 +157,58 @@ def test_svg_closes_figure_and_uses_no_pyplot():
     assert plt.get_fignums() == before
     chart_to_svg(ch)
     assert ch.figure.axes == []
+
+
+def _visible_texts(fig):
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    return [t for ax in fig.axes for t in ax.texts if t.get_visible() and t.get_text()], renderer
+
+
+def test_count_axis_has_whole_number_ticks():
+    # a small count range (25 to 26 people) is where float ticks like 25.3, 25.5 appeared
+    ch = need_projection_chart({DEMENTIA: _need([25, 26, 26])})
+    (ax,) = ch.figure.axes
+    ch.figure.draw_without_rendering()
+    ticks = [t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks), ticks
+    labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert all("." not in label for label in labels), labels
+    assert ax.get_ylim()[0] == 0  # counts start from zero
+
+
+def test_bars_start_from_zero():
+    occ = pd.DataFrame({"service_type": ["A", "B"], "occupancy_percent": [95.0, 97.0]})
+    (ax,) = occupancy_chart(occ).figure.axes
+    assert ax.get_ylim()[0] == 0
+
+
+def test_value_labels_never_overlap():
+    # twelve service types of near-equal cost in one panel: labels of neighbouring bars
+    # (£1,000.00 wide at 12pt against bars ~0.2 inch wide) would collide, so some are dropped
+    uc = pd.DataFrame([
+        dict(financial_year="2024/25", client_group="op", service_type=f"Service {i}", unit="per week",
+             unit_cost=1000 + i, comparator_average=1001 + i)
+        for i in range(12)
+    ])
+    ch = unit_cost_chart(uc)
+    texts, renderer = _visible_texts(ch.figure)
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    assert len(boxes) < 24  # some labels were dropped ...
+    for i, a in enumerate(boxes):  # ... and none of the rest overlap
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b)
+    # the data table still holds every value
+    assert len(ch.table) == 12
+    # with room to spare nothing is dropped (2 service types -> 4 labels)
+    texts, _ = _visible_texts(unit_cost_chart(uc.iloc[:2]).figure)
+    assert len(texts) == 4
+
+
+def test_chart_text_is_at_least_table_size():
+    # 12pt = 16 CSS px at the SVG's own size; table text is 0.95rem = 15.2px
+    import re
+
+    svg = chart_to_svg(occupancy_chart(pd.DataFrame({"service_type": ["A"], "occupancy_percent": [90.0]})))
+    sizes = [float(x) for x in re.findall(r"font-size: ?([\d.]+)px", svg)]
+    assert sizes and min(sizes) >= 12

@@ -218,3 +218,83 @@ def test_html_is_never_passed_through(notebook):
     doc = Document(io.BytesIO(docx_export.render_docx(nb, META)))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "alert" not in text and "Hi there" in text
+
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def test_column_widths_follow_content_and_never_break_a_word():
+    from strategy_docs.docx_export import fit_column_widths
+
+    cols = [["ID", "H1"], ["Intentions", " ".join(["word"] * 20)]]
+    # minimum = longest word x 0.2 cm + 0.4 cm padding: 0.8 and 10 x 0.2 + 0.4 = 2.4
+    # wanted = longest cell (capped at 45 chars): 2 -> 0.8; 99 -> 45 x 0.2 + 0.4 = 9.4
+    # 16 cm: everything fits, scaled up in proportion: 0.8 x 16/10.2, 9.4 x 16/10.2
+    assert fit_column_widths(cols, 16, 0.2) == pytest.approx([0.8 * 16 / 10.2, 9.4 * 16 / 10.2])
+    # 5 cm: each gets its longest word (0.8, 2.4); the 1.8 cm left goes to the column that
+    # still wants more (extra 0 and 7.0): 0.8 and 4.2
+    assert fit_column_widths(cols, 5, 0.2) == pytest.approx([0.8, 4.2])
+    # 2 cm: not even the longest words fit; widths follow them: 2 x 0.8/3.2, 2 x 2.4/3.2
+    assert fit_column_widths(cols, 2, 0.2) == pytest.approx([0.5, 1.5])
+
+
+def test_tables_have_fitted_fixed_widths(notebook):
+    nb = nbformat.v4.new_notebook()
+    frame = pd.DataFrame({"ID": ["I1", "I2"], "Intentions": ["Commission more extra care " * 6, "Decommission"],
+                          "Stage": ["Plan", "Do"]})
+    nb.cells.append(_cell(blocks.table(frame, caption="Intentions", id="intentions")))
+    doc = Document(io.BytesIO(docx_export.render_docx(render.assemble([nb]), META)))
+    [table] = doc.tables
+    grid = [int(c.get(qn("w:w"))) / 567 for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]  # twips -> cm
+    assert sum(grid) == pytest.approx(16.0, abs=0.05)
+    assert grid[1] > grid[0] and grid[1] > grid[2]  # the long text column is the widest
+    # "Decommission" (12 characters) fits whole: at least 12 x 0.21 + 0.4 cm
+    assert grid[1] >= 12 * 0.21 + 0.4 and grid[2] >= len("Stage") * 0.21 + 0.4 - 0.01
+    assert table._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+
+
+def test_contents_field_and_bookmarked_headings(docx):
+    body = docx.element.body
+    instructions = [t.text for t in body.iter(qn("w:instrText"))]
+    assert any(i.strip().startswith('TOC \\o "1-3"') for i in instructions)
+    headings = [p for p in docx.paragraphs if p.style.name.startswith("Heading")]
+    names = []
+    for p in headings:
+        [start] = p._p.findall(qn("w:bookmarkStart"))
+        names.append(start.get(qn("w:name")))
+    assert len(set(names)) == len(headings) > 2
+    # the contents list every heading, in order, linked to its bookmark, before the first heading
+    links = [(h.get(qn("w:anchor")), "".join(t.text for t in h.iter(qn("w:t")))) for h in body.iter(qn("w:hyperlink"))
+             if h.get(qn("w:anchor"))]
+    assert links == list(zip(names, [p.text for p in headings]))
+    assert docx.settings.element.find(qn("w:updateFields")).get(qn("w:val")) == "true"
+
+
+def test_footer_says_page_x_of_y(docx):
+    footer = docx.sections[0].footer.paragraphs[0]
+    instructions = [t.text.strip() for t in footer._p.iter(qn("w:instrText"))]
+    assert instructions == ["PAGE", "NUMPAGES"]
+    assert " of " in "".join(t.text for t in footer._p.iter(qn("w:t")))
+
+
+def test_a_table_too_wide_for_portrait_gets_smaller_type_then_a_landscape_page():
+    from strategy_docs.docx_export import table_layout
+
+    # 5 columns with a 12-letter word: 5 x (12 x 0.21 + 0.4) = 14.6 cm <= 16 -> portrait, 11pt
+    assert table_layout([["Decommission"]] * 5) == (False, 11.0, 16.0)
+    # 6 columns: 17.52 cm at 11pt; at 9.5pt 6 x (12 x 0.21 x 9.5/11 + 0.4) = 15.46 -> portrait 9.5pt
+    assert table_layout([["Decommission"]] * 6) == (False, 9.5, 16.0)
+    # 10 columns: 8.5pt gives 10 x (2.52 x 8.5/11 + 0.4) = 23.47 > 16; landscape 9.5pt: 25.76 > 24.7;
+    # landscape 8.5pt: 23.47 <= 24.7
+    assert table_layout([["Decommission"]] * 10) == (True, 8.5, 24.7)
+    nb = nbformat.v4.new_notebook()
+    frame = pd.DataFrame({f"Decommission {i}": ["Decommission"] for i in range(10)})
+    nb.cells.append(_cell(blocks.table(frame, caption="Wide", id="wide"), blocks.prose("After the table.")))
+    doc = Document(io.BytesIO(docx_export.render_docx(render.assemble([nb]), META)))
+    orientations = [s.orientation for s in doc.sections]
+    from docx.enum.section import WD_ORIENT
+
+    assert orientations == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
+    assert doc.sections[1].page_width > doc.sections[1].page_height
+    runs = [r for c in doc.tables[0].rows[1].cells for p in c.paragraphs for r in p.runs]
+    assert {r.font.size.pt for r in runs} == {8.5}

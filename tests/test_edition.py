@@ -118,8 +118,13 @@ def test_every_strategy_is_rolled_forward(rolled):
             expected = latest.get(ind_new.id, ind_old.baseline)
             assert ind_new.baseline == pytest.approx(expected), ind_new.id
             assert ind_new.model_dump(exclude={"baseline"}) == ind_old.model_dump(exclude={"baseline"})
+        # a consultation's closing date moves on a year with the publication date
+        if old.consultation is not None:
+            assert new.consultation.closing_date == shift_year(old.consultation.closing_date)
+            assert new.consultation.model_dump(exclude={"closing_date"}) == \
+                old.consultation.model_dump(exclude={"closing_date"})
         # nothing else changed
-        exclude = {"document_control", "intentions", "risks", "indicators"}
+        exclude = {"document_control", "intentions", "risks", "indicators", "consultation"}
         assert new.model_dump(exclude=exclude) == old.model_dump(exclude=exclude)
         assert control.model_dump(exclude={"version_history", "status", "publication_date", "valid_until"}) == \
             old_control.model_dump(exclude={"version_history", "status", "publication_date", "valid_until"})

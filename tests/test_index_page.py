@@ -88,7 +88,7 @@ def test_user_text_is_escaped():
     e[0]["authority_name"] = "<script>alert(1)</script>"
     html = index_page.render_index(e, "<b>Project</b>", "2025-03-14")
     soup = BeautifulSoup(html, "html.parser")
-    assert len(soup.find_all("script")) == 1  # only our own filter script
+    assert len(soup.find_all("script")) == 2  # only our own filter and tab-stop scripts
     assert soup.h1.get_text() == "<b>Project</b>"
 
 
@@ -106,10 +106,11 @@ def test_filters_are_labelled_and_hidden_without_javascript(soup):
 
 def test_script_is_inline_and_allowed_by_csp_hash(soup):
     scripts = soup.find_all("script")
-    assert len(scripts) == 1 and not scripts[0].has_attr("src")
-    digest = base64.b64encode(hashlib.sha256(scripts[0].string.encode()).digest()).decode()
+    assert len(scripts) == 2 and not any(s.has_attr("src") for s in scripts)
     csp = soup.find("meta", attrs={"http-equiv": "Content-Security-Policy"})["content"]
-    assert f"'sha256-{digest}'" in csp
+    for script in scripts:
+        digest = base64.b64encode(hashlib.sha256(script.string.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in csp
     assert "default-src 'none'" in csp
 
 

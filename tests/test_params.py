@@ -206,3 +206,18 @@ def test_a_test_missing_a_required_argument_is_an_error_not_a_failed_section(wor
     edit_yaml(path, lambda d: d["hypotheses"][index]["test"]["args"].pop("measure"))
     [problem] = [p for p in problems_of(workspace) if p.field == f"hypotheses[{data['hypotheses'][index]['id']}].test.args"]
     assert "needs the argument 'measure'" in problem.message and "leave out 'test'" in problem.fix
+
+
+def test_gap_uptake_rate_must_name_a_service_and_be_a_percentage(workspace):
+    authority, group = first_pair(workspace)
+    path = workspace / "params" / "strategies" / authority / f"{group}.yaml"
+
+    def break_it(data):
+        row = next(r for r in data["gap_analysis"] if r.get("measure"))
+        row["uptake_rate"] = {"No such service": 5, row["service_types"][0]: 0}
+
+    edit_yaml(path, break_it)
+    messages = {p.field: p.message for p in problems_of(workspace)}
+    [i] = {f.split("]")[0].split("[")[1] for f in messages if ".uptake_rate" in f}
+    assert "unknown service type 'No such service'" in messages[f"gap_analysis[{i}].uptake_rate.No such service"]
+    assert "not a percentage" in " ".join(m for f, m in messages.items() if ".uptake_rate" in f)

@@ -39,8 +39,11 @@ def test_heat_map_counts_every_risk(doc):
     counts = 0
     for row in table_rows(table):
         for cell in row[1:]:
-            counts += int(cell.split(" ")[0])
+            # a cell is blank or "N risk(s) (Band)": never "0 (Very high)"
+            assert cell == "" or (int(cell.split(" ")[0]) > 0 and cell.split(" ")[1] in ("risk", "risks")), cell
+            counts += int(cell.split(" ")[0]) if cell else 0
     assert counts == len(doc.ctx.strategy.risks)
+    assert any(cell == "" for row in table_rows(table) for cell in row[1:])
 
 
 def test_budget_totals_agree_with_lines(doc):

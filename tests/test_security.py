@@ -189,8 +189,10 @@ def injected(tmp_path_factory):
 
     data = ws / "data" / AUTHORITY
     for table in ("service_users", "providers", "unit_costs"):
+        # Only this client group's rows: other groups' files still name the service as before.
         _edit_csv(data / f"{table}.csv", lambda col, row: row.__setitem__(
-            col["service_type"], new_service if row[col["service_type"]] == old_service else row[col["service_type"]]))
+            col["service_type"], new_service if row[col["service_type"]] == old_service
+            and row[col["client_group"]] == GROUP else row[col["service_type"]]))
     _edit_csv(data / "providers.csv", lambda col, row: row.__setitem__(
         col["provider_name"], row[col["provider_name"]] + " <script>alert('prov')</script> [x](javascript:alert(1))"))
     _edit_csv(data / "budget.csv", lambda col, row: (
@@ -271,7 +273,9 @@ def assert_inert(text: str, allowed_scripts: tuple[str, ...] = (), where: str = 
 def test_html_carries_no_active_content(injected):
     ws, markers, fields, _ = injected
     document = published(ws).read_text(encoding="utf-8")
-    page = assert_inert(document, where="document")
+    from strategy_docs.scroll_regions import SCROLL_REGION_SCRIPT
+
+    page = assert_inert(document, allowed_scripts=(SCROLL_REGION_SCRIPT,), where="document")
     for tag, attrs in page.tags:  # the charts are SVG images: check inside them too
         for name, value in attrs:
             if name == "src" and value.startswith("data:image/svg+xml;base64,"):
@@ -282,10 +286,11 @@ def test_html_carries_no_active_content(injected):
 @pytest.mark.slow
 def test_index_carries_no_active_content(injected):
     from strategy_docs.index_page import FILTER_SCRIPT
+    from strategy_docs.scroll_regions import SCROLL_REGION_SCRIPT
 
     ws, *_ = injected
     index = (ws / "build" / "index.html").read_text(encoding="utf-8")
-    page = assert_inert(index, allowed_scripts=(FILTER_SCRIPT,), where="index")
+    page = assert_inert(index, allowed_scripts=(FILTER_SCRIPT, SCROLL_REGION_SCRIPT), where="index")
     visible = " ".join(page.text)
     assert "<script>alert('F" in visible or "[F" in visible  # the project or authority name, shown as text
 

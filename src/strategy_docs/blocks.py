@@ -289,6 +289,8 @@ def table(
             if isinstance(value, str) and not value.strip():  # not stated (no rating earned): a blank cell
                 return {"text": ""}
             status = _status_for(value, status_specs[name])
+            if status is None and value == "":
+                return {"text": ""}  # deliberately blank (e.g. an empty heat-map cell)
             if status is None:
                 state["missing"] = True
                 return {"text": NOT_AVAILABLE}

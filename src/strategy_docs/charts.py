@@ -52,11 +52,13 @@ STYLE = {
     # (bundled with matplotlib) is what layout is measured with.
     "font.family": "sans-serif",
     "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica", "Liberation Sans"],
-    "font.size": 11,
-    "axes.labelsize": 11,
-    "xtick.labelsize": 10,
-    "ytick.labelsize": 10,
-    "legend.fontsize": 10,
+    # 12pt is 16 CSS px when the SVG is shown at its own size (the page never scales it
+    # down): chart text is then at least as large as table text (0.95rem) on any screen.
+    "font.size": 12,
+    "axes.labelsize": 12,
+    "xtick.labelsize": 12,
+    "ytick.labelsize": 12,
+    "legend.fontsize": 12,
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -103,9 +105,37 @@ def _figure(width: float = 7.0, height: float = 3.8, rows: int = 1):
     return fig, axes
 
 
-def _int_axis(ax, axis: str = "y") -> None:
+def _count_axis(ax, axis: str = "y") -> None:
+    """Counts of people or places: whole-number ticks only (never 25.3, 25.5)."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_locator(MaxNLocator(nbins=6, integer=True, min_n_ticks=2))
+    target.set_major_formatter(FuncFormatter(lambda v, _pos: fmt_int(v)))
+
+
+def _value_axis(ax, axis: str = "y") -> None:
+    """Indicator values (rates, percentages): at most one decimal place on the ticks."""
     fmt = FuncFormatter(lambda v, _pos: fmt_number(v, 1))
     (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def _drop_overlapping_labels(fig: Figure, labels) -> int:
+    """Remove value labels that would overlap one another or run off the figure; the data
+    table beside every chart still gives each value. Returns how many were removed."""
+    renderer = fig.canvas.get_renderer()
+    fig.draw_without_rendering()
+    page = fig.bbox
+    kept, removed = [], 0
+    for text in labels:
+        if not text.get_text():
+            continue
+        box = text.get_window_extent(renderer).expanded(1.05, 1.1)
+        inside = page.x0 <= box.x0 and box.x1 <= page.x1 and page.y0 <= box.y0 and box.y1 <= page.y1
+        if inside and not any(box.overlaps(other) for other in kept):
+            kept.append(box)
+        else:
+            text.remove()
+            removed += 1
+    return removed
 
 
 def _compact_money(v: float) -> str:
@@ -185,8 +215,8 @@ def need_projection_chart(
         ax.set_ylabel("Estimated number of people")
         ax.set_ylim(bottom=0)
         ax.set_xticks(table["Year"].tolist())
-        ax.set_xticklabels([str(y) for y in table["Year"]], rotation=45 if len(table) > 8 else 0)
-        _int_axis(ax)
+        ax.set_xticklabels([str(y) for y in table["Year"]], rotation=45 if len(table) > 6 else 0)
+        _count_axis(ax)
         if len(parts) > 1:
             ax.legend(frameon=False, loc="best")
 
@@ -230,12 +260,13 @@ def occupancy_chart(
     with _style():
         fig, (ax,) = _figure()
         bars = ax.bar(range(len(names)), values, color=PALETTE[0], edgecolor="black", linewidth=0.6)
-        ax.bar_label(bars, labels=[fmt_percent(v) for v in values], padding=2)
+        texts = ax.bar_label(bars, labels=[fmt_percent(v) for v in values], padding=2)
         ax.set_xticks(range(len(names)))
-        ax.set_xticklabels([_wrap(n) for n in names])
+        ax.set_xticklabels([_wrap(n, 11) for n in names])
         ax.set_ylabel("Occupancy (%)")
-        ax.set_ylim(0, max(100.0, max(values) * 1.08))
+        ax.set_ylim(0, max(100.0, max(values) * 1.1))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt_percent(v)))
+        _drop_overlapping_labels(fig, texts)
 
     parts = [f"{n} {fmt_percent(v)}" for n, v in zip(names, values)]
     alt = f"Bar chart: occupancy by service type. {_join(parts)}."
@@ -273,13 +304,14 @@ def budget_chart(
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", visible=True)
         bars = ax.barh(range(len(names)), values, color=PALETTE[0], edgecolor="black", linewidth=0.6)
-        ax.bar_label(bars, labels=[fmt_money(v) for v in values], padding=3)
+        texts = ax.bar_label(bars, labels=[fmt_money(v) for v in values], padding=3)
         ax.set_yticks(range(len(names)))
         ax.set_yticklabels([_wrap(n, 24) for n in names])
         ax.invert_yaxis()
         ax.set_xlabel("Gross expenditure (£)")
-        ax.set_xlim(0, max(values) * 1.25)
+        ax.set_xlim(0, max(values) * 1.35)
         _money_axis(ax, "x")
+        _drop_overlapping_labels(fig, texts)
 
     shares = [f"{n} {fmt_money(v)} ({fmt_percent(v / total * 100)})" for n, v in zip(names, values)]
     if len(shares) > 6:
@@ -330,7 +362,8 @@ def unit_cost_chart(
     units = list(dict.fromkeys(table["Unit"]))
     width = 0.38
     with _style():
-        fig, axes = _figure(height=max(3.0, 2.8 * len(units)), rows=len(units))
+        fig, axes = _figure(height=max(3.4, 3.2 * len(units)), rows=len(units))
+        labelled = []
         for ax, unit in zip(axes, units):
             rows = table[table["Unit"] == unit].reset_index(drop=True)
             xs = list(range(len(rows)))
@@ -339,17 +372,19 @@ def unit_cost_chart(
             comp_vals = rows["Comparator average (£)"].fillna(0)
             b2 = ax.bar([x + width / 2 for x in xs], comp_vals, width, label="Comparator average",
                         color=PALETTE[4], edgecolor="black", linewidth=0.6, hatch=HATCHES[1])
-            ax.bar_label(b1, labels=[fmt_money_auto(v) for v in rows["Unit cost (£)"]], padding=2, fontsize=9)
-            ax.bar_label(b2, labels=["no data" if is_missing(v) else fmt_money_auto(v)
-                                     for v in rows["Comparator average (£)"]], padding=2, fontsize=9)
+            texts = ax.bar_label(b1, labels=[fmt_money_auto(v) for v in rows["Unit cost (£)"]], padding=2)
+            texts += ax.bar_label(b2, labels=["no data" if is_missing(v) else fmt_money_auto(v)
+                                              for v in rows["Comparator average (£)"]], padding=2)
+            labelled.append(texts)
             ax.set_xticks(xs)
-            ax.set_xticklabels([_wrap(s) for s in rows["Service type"]])
+            ax.set_xticklabels([_wrap(s, 11) for s in rows["Service type"]])
             ax.set_ylabel(f"£ {unit}")
             top = max([*rows["Unit cost (£)"], *comp_vals])
             ax.set_ylim(0, top * 1.2 if top > 0 else 1)
             _money_axis(ax)
             if ax is axes[0]:
                 ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        _drop_overlapping_labels(fig, [t for texts in labelled for t in texts])
 
     parts = []
     for r in comp.to_dict("records"):
@@ -419,7 +454,7 @@ def indicator_trend_chart(
         ax.set_xticklabels(table["Period"].tolist(), rotation=45 if len(xs) > 6 else 0)
         ax.set_xlabel("Period")
         ax.set_ylabel(f"Value{suffix}")
-        _int_axis(ax)
+        _value_axis(ax)
         ax.legend(frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
     def show(v: float) -> str:

@@ -25,6 +25,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -132,6 +133,113 @@ def _add_field(paragraph, instruction: str, placeholder: str) -> None:
     end = OxmlElement("w:fldChar")
     end.set(qn("w:fldCharType"), "end")
     run_with(end)
+
+
+# --- column widths fitted to content ------------------------------------------------------
+
+CHAR_CM = 0.21  # width of one character of 11pt Arial (bold headings included), with a little to spare
+CELL_PADDING_CM = 0.4  # left + right cell margins
+WIDE_CELL_CHARS = 45  # a cell longer than this wraps anyway: it asks for no more room
+
+
+def fit_column_widths(columns_text: list[list[str]], total_cm: float = 16.0,
+                      char_cm: float = CHAR_CM) -> list[float]:
+    """Column widths (cm) in proportion to each column's longest cell text, but never
+    narrower than its longest word, so no word is broken ("Intentio-n"). When even the
+    longest words do not fit side by side, widths follow the longest words."""
+    def words(text: str) -> list[str]:
+        return str(text).split() or [""]
+
+    minimum = [max(len(w) for t in col for w in words(t)) * char_cm + CELL_PADDING_CM for col in columns_text]
+    wanted = [min(max((len(str(t)) for t in col), default=1), WIDE_CELL_CHARS) * char_cm + CELL_PADDING_CM
+              for col in columns_text]
+    if sum(minimum) >= total_cm:
+        return [total_cm * m / sum(minimum) for m in minimum]
+    if sum(wanted) <= total_cm:
+        widths = list(wanted)
+        spare = total_cm - sum(widths)
+        return [w + spare * w / sum(widths) for w in widths]
+    # Give every column its longest word, then share the rest in proportion to what each
+    # still wants beyond that.
+    widths = list(minimum)
+    extra = [max(w - m, 0) for w, m in zip(wanted, minimum)]
+    room = total_cm - sum(widths)
+    if sum(extra) > 0:
+        widths = [w + room * e / sum(extra) for w, e in zip(widths, extra)]
+    return widths
+
+
+def longest_words_cm(columns_text: list[list[str]], char_cm: float = CHAR_CM) -> float:
+    """Room the longest word of every column needs, side by side."""
+    return sum(max((len(w) for t in col for w in str(t).split()), default=0) * char_cm + CELL_PADDING_CM
+               for col in columns_text)
+
+
+# (landscape?, font size in pt): tried in order until every column's longest word fits.
+TABLE_LAYOUTS = ((False, 11.0), (False, 9.5), (False, 8.5), (True, 9.5), (True, 8.5), (True, 7.5))
+LANDSCAPE_TEXT_WIDTH_CM = 29.7 - 5.0
+
+
+def table_layout(columns_text: list[list[str]]) -> tuple[bool, float, float]:
+    """(landscape, font size, text width) for a table: portrait at the body size if its words
+    fit, else smaller type, else a landscape page; the last choice if nothing fits."""
+    for landscape, size in TABLE_LAYOUTS:
+        width = LANDSCAPE_TEXT_WIDTH_CM if landscape else TEXT_WIDTH_CM
+        if longest_words_cm(columns_text, CHAR_CM * size / 11) <= width:
+            return landscape, size, width
+    landscape, size = TABLE_LAYOUTS[-1]
+    return landscape, size, LANDSCAPE_TEXT_WIDTH_CM
+
+
+def _block_columns_text(block: Mapping[str, Any]) -> list[list[str]]:
+    """Each column's texts (heading first) as they will appear in the table."""
+    columns = block["columns"]
+    texts = [[c["label"] + (f" ({c['unit']})" if c.get("unit") else "")] for c in columns]
+    for group in ("rows", "footer_rows"):
+        for row in block.get(group, []) or []:
+            values = ([row["header"]] if row.get("header") is not None else []) + list(row["cells"])
+            for index, value in enumerate(values[: len(texts)]):
+                if value.get("html") is not None:
+                    text = re.sub(r"<[^>]+>", " ", str(value["html"]))
+                else:
+                    text = str((value.get("status") or {}).get("label") or value.get("text", ""))
+                texts[index].append(text)
+    return texts
+
+
+def _set_column_widths(table, widths_cm: list[float]) -> None:
+    """Fixed layout with the given widths (grid and every cell, as Word and LibreOffice read both)."""
+    table.autofit = False
+    tbl_pr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tbl_pr.append(layout)
+    for grid_col, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_cm):
+        grid_col.set(qn("w:w"), str(int(Cm(width).twips)))
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths_cm):
+            cell.width = Cm(width)
+
+
+# --- contents, bookmarks -----------------------------------------------------------------
+
+
+def _bookmark(paragraph, name: str, number: int) -> None:
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(number))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(number))
+    paragraph._p.insert(1 if paragraph._p.pPr is not None else 0, start)
+    paragraph._p.append(end)
+
+
+def _field_char(kind: str):
+    run = OxmlElement("w:r")
+    char = OxmlElement("w:fldChar")
+    char.set(qn("w:fldCharType"), kind)
+    run.append(char)
+    return run
 
 
 def _left_border(paragraph, colour: str) -> None:
@@ -537,6 +645,8 @@ class _Writer:
                     run.bold = True
             if index == 0:
                 _mark_header_row(table.rows[0])
+        _set_column_widths(table, fit_column_widths([[c.text for c in col.cells] for col in table.columns],
+                                                    TEXT_WIDTH_CM))
 
     # blocks
 
@@ -585,9 +695,22 @@ class _Writer:
         if numeric or value.get("numeric"):
             paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
 
+    def _orientation(self, landscape: bool) -> None:
+        """Start a new section (new page) when a table needs the other orientation."""
+        current = self.document.sections[-1]
+        if (current.orientation == WD_ORIENT.LANDSCAPE) == landscape:
+            return
+        section = self.document.add_section(WD_SECTION.NEW_PAGE)
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        short, long = sorted((section.page_width, section.page_height))
+        section.page_width, section.page_height = (long, short) if landscape else (short, long)
+
     def table(self, block: Mapping[str, Any]) -> None:
         self.tables += 1
         columns = block["columns"]
+        columns_text = _block_columns_text(block)
+        landscape, font_size, text_width = table_layout(columns_text)
+        self._orientation(landscape)
         self.caption("Table", block["caption"], keep_with_next=True)
         table = self.document.add_table(rows=1, cols=len(columns))
         table.style = "Table Grid"
@@ -612,6 +735,13 @@ class _Writer:
                     is_header = index == 0 and row.get("header") is not None
                     numeric = bool(columns[index].get("numeric")) if index < len(columns) else False
                     self._cell(cells[index], value, bold=bold or is_header, numeric=numeric)
+        _set_column_widths(table, fit_column_widths(columns_text, text_width, CHAR_CM * font_size / 11))
+        if font_size != 11:
+            for row in table.rows:
+                for cell in row.cells:
+                    for paragraph in cell.paragraphs:
+                        for run in paragraph.runs:
+                            run.font.size = Pt(font_size)
         if block.get("notes"):
             paragraph = self.document.add_paragraph()
             paragraph.add_run("Notes: ").bold = True
@@ -620,6 +750,7 @@ class _Writer:
                 run.font.size = Pt(9.5)
         else:
             self.document.add_paragraph()  # keeps consecutive tables apart
+        self._orientation(False)
 
     def figure(self, block: Mapping[str, Any]) -> None:
         self.figures += 1
@@ -746,6 +877,93 @@ class _Writer:
             paragraph.add_run("This document uses synthetic example data. ").bold = True
             paragraph.add_run("The numbers describe no real place or person.")
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        # Not a Heading style, so the contents do not list themselves.
+        self.contents_anchor = doc.add_paragraph()
+        title = self.contents_anchor.add_run("Contents")
+        title.bold, title.font.size = True, Pt(16)
+
+    def contents(self) -> None:
+        """Bookmark every heading and put a contents field (TOC) after the cover. The field's
+        shown result is the real list of headings, each linked to its bookmark; Word fills in
+        page numbers when it updates fields (it is asked to on opening)."""
+        anchor = getattr(self, "contents_anchor", None)
+        headings = [p for p in self.document.paragraphs
+                    if p.style is not None and p.style.name.startswith("Heading ") and p.text.strip()]
+        if anchor is None or not headings:
+            if anchor is not None:
+                anchor._p.getparent().remove(anchor._p)
+            return
+        for number, paragraph in enumerate(headings, start=1):
+            _bookmark(paragraph, f"_Toc{number:06d}", number)
+        entries = []
+        for number, paragraph in enumerate(headings, start=1):
+            level = int(paragraph.style.name.split()[-1])
+            entry = self.document.add_paragraph()
+            entry.paragraph_format.left_indent = Cm(0.6 * (level - 1))
+            entry.paragraph_format.space_after = Pt(2)
+            link = OxmlElement("w:hyperlink")
+            link.set(qn("w:anchor"), f"_Toc{number:06d}")
+            run = OxmlElement("w:r")
+            text = OxmlElement("w:t")
+            text.set(qn("xml:space"), "preserve")
+            text.text = paragraph.text
+            run.append(text)
+            link.append(run)
+            entry._p.append(link)
+            entries.append(entry)
+        first, last = entries[0]._p, entries[-1]._p
+        instr_run = OxmlElement("w:r")
+        instr = OxmlElement("w:instrText")
+        instr.set(qn("xml:space"), "preserve")
+        instr.text = ' TOC \\o "1-3" \\h \\z \\u '
+        instr_run.append(instr)
+        insert_at = 1 if first.pPr is not None else 0
+        for offset, element in enumerate((_field_char("begin"), instr_run, _field_char("separate"))):
+            first.insert(insert_at + offset, element)
+        last.append(_field_char("end"))
+        previous = anchor._p
+        for entry in entries:
+            previous.addnext(entry._p)
+            previous = entry._p
+        page_break = OxmlElement("w:p")
+        run = OxmlElement("w:r")
+        br = OxmlElement("w:br")
+        br.set(qn("w:type"), "page")
+        run.append(br)
+        page_break.append(run)
+        previous.addnext(page_break)
+        settings = self.document.settings.element
+        update = OxmlElement("w:updateFields")
+        update.set(qn("w:val"), "true")
+        settings.append(update)
+
+    def have_your_say(self) -> None:
+        """Drafts and consultation drafts end with how to respond (render._have_your_say);
+        every document that has one gets the authority's accessibility statement."""
+        from .render import _have_your_say
+
+        h = _have_your_say(self.meta)
+        if h:
+            self.heading("Have your say", 2)
+            paragraph = self.document.add_paragraph("This is a draft. Tell us what you think by ")
+            paragraph.add_run(h["closing_date"]).bold = True
+            paragraph.add_run(".")
+            self.html(self.document, str(h["how_to_respond"]))
+            if h["email"]:
+                paragraph = self.document.add_paragraph("Email: ")
+                self.hyperlink_run(self.hyperlink(paragraph, h["mailto"]), h["email"])
+            if h["address"]:
+                self.document.add_paragraph(f"Write to: {h['address']}")
+            if h["other_formats"]:
+                self.document.add_paragraph(h["other_formats"])
+        statement = self.meta.get("accessibility_statement")
+        if statement:
+            paragraph = self.document.add_paragraph(f"Read {self.meta['authority_name']}'s ")
+            self.hyperlink_run(self.hyperlink(paragraph, statement["url"]), "accessibility statement")
+            paragraph.add_run(".")
+            if statement.get("contact"):
+                paragraph.add_run(" To report a problem with this document or ask for it in another format, "
+                                  f"contact {statement['contact']}.")
 
     def footer(self) -> None:
         section = self.document.sections[0]
@@ -758,6 +976,8 @@ class _Writer:
         run = paragraph.add_run(f"{label}. Page ")
         run.font.size = Pt(9)
         _add_field(paragraph, " PAGE ", "1")
+        paragraph.add_run(" of ").font.size = Pt(9)
+        _add_field(paragraph, " NUMPAGES ", "1")
 
     def bytes(self) -> bytes:
         buffer = io.BytesIO()
@@ -813,4 +1033,6 @@ def render_docx(document_notebook, meta: Mapping[str, Any]) -> bytes:
                 except ValueError as exc:
                     raise RenderError(f"cell {index}: {exc}") from exc
                 writer.block(block)
+    writer.have_your_say()
+    writer.contents()
     return writer.bytes()

@@ -593,6 +593,11 @@ def _roll_strategy(path: Path, workspace: Path, authority: str, group: str, new_
     for key in ("publication_date", "valid_until"):
         if key in control:
             doc.set(("document_control", key), shift_year(_as_date(control[key])))
+    consultation = data.get("consultation")
+    if isinstance(consultation, dict) and "closing_date" in consultation:
+        # It must still close after the (moved) publication date; the authors set the real one.
+        doc.set(("consultation", "closing_date"), shift_year(_as_date(consultation["closing_date"])))
+        roll.notes.append("the consultation closing date moved on a year: set the new consultation's dates.")
     for i, intention in enumerate(data.get("intentions") or []):
         cycle = intention.get("cycle") if isinstance(intention, dict) else None
         if isinstance(cycle, dict) and "expected" in cycle and cycle.get("current") != cycle["expected"]:

@@ -18,6 +18,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from .scroll_regions import SCROLL_REGION_SCRIPT
+from .scroll_regions import script_hash as scroll_script_hash
+
 __all__ = ["render_index", "default_template_dir", "FILTER_SCRIPT"]
 
 STATUS_LABELS = {"draft": "Draft", "consultation": "Consultation draft", "final": "Final"}
@@ -191,4 +194,6 @@ def render_index(
         statuses=statuses,
         script=Markup(FILTER_SCRIPT),  # noqa: S704 - our own constant
         script_hash=f"sha256-{digest}",
+        scroll_script=Markup(SCROLL_REGION_SCRIPT),  # noqa: S704 - our own constant
+        scroll_script_hash=scroll_script_hash(),
     )

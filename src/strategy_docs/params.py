@@ -210,6 +210,20 @@ class PolicyDriverSettings(Model):
     drivers: list[PolicyDriver] = []  # listed in addition to (or, with national_defaults false, instead of) the defaults
 
 
+class AccessibilityStatement(Model):
+    """Where the authority's accessibility statement is, and who to tell about a problem."""
+
+    url: Text
+    contact: Text | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _https(cls, url: str) -> str:
+        if not url.startswith("https://"):
+            raise ValueError("the accessibility statement address must start with https://")
+        return url
+
+
 class Authority(Model):
     name: Text
     short_name: Text | None = None
@@ -225,6 +239,7 @@ class Authority(Model):
     local_policy: list[PolicyDriver] = []
     data_sources: dict[Literal["population", "service_users", "providers", "budget", "unit_costs", "indicators"],
                        DataSource] = {}
+    accessibility_statement: AccessibilityStatement | None = None
 
     @field_validator("risk_bands")
     @classmethod
@@ -387,6 +402,9 @@ class GapRow(Model):
     hypotheses: list[Ident] = []
     measure: Ident | None = None
     service_types: list[Text] = []
+    # Percent of the people with the need who use each service; where given, demand is
+    # need x uptake instead of today's users grown with the need (docs/design.md).
+    uptake_rate: dict[Text, float] = {}
 
 
 class Theme(Model):
@@ -497,6 +515,24 @@ class TableLabels(Model):
     columns: dict[str, Text] = {}
 
 
+class Consultation(Model):
+    """How to respond to a draft or consultation document (shown on those only)."""
+
+    how_to_respond: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+    closing_date: dt.date
+    email: Text | None = None
+    address: Text | None = None
+    other_formats: Text | None = None  # e.g. "Easy Read, large print and audio versions on request"
+
+    @model_validator(mode="after")
+    def _a_way_to_respond(self) -> "Consultation":
+        if not (self.email or self.address):
+            raise ValueError("give an email or a postal address for responses")
+        if self.email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", self.email):
+            raise ValueError(f"'{self.email}' is not an email address")
+        return self
+
+
 class Strategy(Model):
     """Only document_control.title is required; a section whose content is not given is left out."""
 
@@ -516,6 +552,14 @@ class Strategy(Model):
     # "*" renames columns in every table.
     table_labels: dict[str, TableLabels] = {}
 
+    consultation: Consultation | None = None
+
+    @model_validator(mode="after")
+    def _consultation_closes_after_publication(self) -> "Strategy":
+        publication = self.document_control.publication_date
+        if self.consultation and publication is not None and self.consultation.closing_date <= publication:
+            raise ValueError("consultation.closing_date must be after document_control.publication_date")
+        return self
 
 # ---------------------------------------------------------------- summaries across authorities
 
@@ -1074,6 +1118,16 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
             if st not in service_types:
                 problem(("gap_analysis", i, "service_types", j), f"unknown service type '{st}'.",
                         f"use one of: {', '.join(sorted(service_types))}.")
+        for st, rate in gap.uptake_rate.items():
+            if st not in service_types:
+                problem(("gap_analysis", i, "uptake_rate", st), f"unknown service type '{st}'.",
+                        f"use one of: {', '.join(sorted(service_types))}.")
+            elif not 0 < rate <= 100:
+                problem(("gap_analysis", i, "uptake_rate", st), f"uptake rate {rate} is not a percentage above 0.",
+                        "give the percent of people with the need who use the service, e.g. 2.5.")
+            elif gap.measure is None:
+                problem(("gap_analysis", i, "uptake_rate"), "an uptake rate needs a measure to apply to.",
+                        "add 'measure:' to this row or remove 'uptake_rate'.")
 
     all_codes = set(outcome_codes) | set(sub_codes)
     theme_ids = {t.id for t in strategy.themes}

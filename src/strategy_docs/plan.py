@@ -144,6 +144,11 @@ def document_meta(params: Params, authority_id: str, group_id: str) -> dict:
         "synthetic": document_is_synthetic(authority, params.project,
                                            [t for t, p in data_files(params.workspace, authority_id).items() if p is not None]),
         "generator": f"strategy-docs {__version__}",
+        # "Have your say" belongs on drafts and consultation drafts only.
+        "consultation": (strategy.consultation.model_dump(mode="json")
+                         if strategy.consultation and control.status != "final" else None),
+        "accessibility_statement": (authority.accessibility_statement.model_dump(mode="json")
+                                    if authority.accessibility_statement else None),
     }
 
 

@@ -30,6 +30,8 @@ from nbformat import NotebookNode
 from . import blocks, markup
 from .errors import RenderError
 from .registry import FURNITURE_TAG
+from .scroll_regions import SCROLL_REGION_SCRIPT
+from .scroll_regions import script_hash as scroll_script_hash
 
 __all__ = [
     "MIME_TYPE",
@@ -55,7 +57,8 @@ STATUSES = {
 REQUIRED_META = ("title", "authority_name", "client_group_name", "edition_label")  # a status only when the plan states one
 DEFAULT_ACCENT = "#1d4f91"
 ABOUT_ID = "about-this-document"
-RESERVED_IDS = frozenset({"main", "top", "contents-heading", ABOUT_ID})
+HAVE_YOUR_SAY_ID = "have-your-say"
+RESERVED_IDS = frozenset({"main", "top", "contents-heading", ABOUT_ID, HAVE_YOUR_SAY_ID})
 
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 _LOGO = re.compile(r"^data:image/(?:png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=\s]+$")
@@ -249,7 +252,7 @@ def normalise_meta(meta: Mapping[str, Any]) -> dict:
     out = {key: meta.get(key) for key in (
         "title", "authority_name", "client_group_name", "edition_label", "status",
         "publication_date", "author", "owner", "accent_colour", "logo_data_uri", "synthetic",
-        "build_date", "generator",
+        "build_date", "generator", "consultation", "accessibility_statement",
     )}
     for key in ("title", "authority_name", "client_group_name", "edition_label", "author", "owner", "generator"):
         out[key] = str(out[key] or "").strip()
@@ -308,7 +311,22 @@ def _prepare_block(block: Mapping[str, Any]) -> dict:
     elif kind == "figure":
         svg = str(view.get("svg", "")).encode("utf-8")
         view["svg_data_uri"] = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+        view["width"], view["height"] = _svg_css_size(svg.decode("utf-8"))
     return view
+
+
+def _svg_css_size(svg: str) -> tuple[int | None, int | None]:
+    """The chart's own size in CSS px (matplotlib writes pt): the page shows it at this size
+    and never smaller, so its text stays as large as it was drawn (charts.STYLE)."""
+    head = svg[: svg.find(">") + 1]
+    sizes = []
+    for name in ("width", "height"):
+        found = re.search(rf'\b{name}="([\d.]+)(pt|px)?"', head)
+        if not found:
+            return None, None
+        value = float(found.group(1)) * (4 / 3 if found.group(2) == "pt" else 1)
+        sizes.append(int(round(value)))
+    return sizes[0], sizes[1]
 
 
 def render_block_html(block: Mapping[str, Any], template_dir: str | Path | None = None) -> str:
@@ -404,6 +422,8 @@ def _prepare_notebook(notebook: NotebookNode) -> tuple[NotebookNode, list[dict]]
         where = f"cell {index}"
         if cell.cell_type == "markdown":
             html, headings = markup.render_markdown(cell.source, heading_ids=True, used_ids=used)
+            # A new section (##) closes the one before it with a link back to the contents.
+            cell.metadata["strategy_back_link"] = bool(toc) and any(h.level == 2 for h in headings)
             cell.metadata["strategy_html"] = html
             toc.extend({"id": h.id, "text": h.text} for h in headings if h.level == 2)
         elif cell.cell_type == "code":
@@ -435,6 +455,25 @@ def _prepare_notebook(notebook: NotebookNode) -> tuple[NotebookNode, list[dict]]
     return nb, toc
 
 
+def _have_your_say(m: Mapping[str, Any]) -> dict | None:
+    """The consultation block for drafts and consultation drafts: how to respond, by when,
+    contacts, other formats. Nothing for a final document or when params give none."""
+    c = m.get("consultation")
+    if not c or m["status"] == "final":
+        return None
+    html, _ = markup.render_markdown(str(c.get("how_to_respond") or ""), heading_ids=False)
+    email = str(c.get("email") or "").strip()
+    return {
+        "closing_date": _format_date(c.get("closing_date")),
+        "closing_iso": str(c.get("closing_date") or ""),
+        "how_to_respond": _safe_html(html),
+        "email": email,
+        "mailto": "mailto:" + email if email else "",
+        "address": str(c.get("address") or "").strip(),
+        "other_formats": str(c.get("other_formats") or "").strip(),
+    }
+
+
 def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: str | Path) -> str:
     """Render an assembled notebook to a complete, self-contained HTML document."""
     template_dir = Path(template_dir).resolve()
@@ -442,6 +481,9 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
         raise RenderError(f"no index.html.j2 in template folder {template_dir}")
     m = normalise_meta(meta)
     nb, toc = _prepare_notebook(notebook)
+    have_your_say = _have_your_say(m)
+    if have_your_say:
+        toc.append({"id": HAVE_YOUR_SAY_ID, "text": "Have your say"})
     toc.append({"id": ABOUT_ID, "text": "About this document"})
     screen_css, paged_css = _read_css(str(template_dir))
     status_label, status_message = STATUSES.get(m["status"], ("", ""))
@@ -460,6 +502,10 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
             "build_date": _format_date(m["build_date"]),
             "created": _w3c_date(m["build_date"]),
             "about_id": ABOUT_ID,
+            "have_your_say": have_your_say,
+            "have_your_say_id": HAVE_YOUR_SAY_ID,
+            "scroll_script": SCROLL_REGION_SCRIPT,
+            "scroll_script_hash": scroll_script_hash(),
         }
     }
     exporter = _exporter(template_dir)

@@ -560,6 +560,13 @@ def _budget_year(doc: Document) -> str:
 # ---------------------------------------------------------------- 05 gaps
 
 
+def _row_gaps(doc: Document, gap) -> tuple[list, list[str]]:
+    """Per-service gaps for one Gap Analysis Template row (demand, not need, vs places)."""
+    if not gap.measure or not _can_compute_gaps(doc):
+        return [], []
+    return gap_analysis.computed_gaps(doc.inputs, gap.measure, gap.service_types or None, gap.uptake_rate)
+
+
 @shown_when(lambda doc: bool(doc.ctx.strategy.gap_analysis))
 def gap_template(doc: Document) -> list[dict]:
     ctx = doc.ctx
@@ -569,9 +576,11 @@ def gap_template(doc: Document) -> list[dict]:
         return []
     for gap in ctx.strategy.gap_analysis:
         rationale = gap.rationale.strip()
-        if gap.measure and _can_compute_gaps(doc):
-            for computed in gap_analysis.computed_gaps(doc.inputs, gap.measure, gap.service_types or None):
-                rationale += f"\n\n{computed.rationale}"
+        found, missing = _row_gaps(doc, gap)
+        for computed in found:
+            rationale += f"\n\n{computed.rationale} {computed.method}"
+        for sentence in missing:
+            rationale += f"\n\n{sentence}"
         linked = [h for h in gap.hypotheses if verdicts.get(h) == "accepted"]
         if linked:
             rationale += f"\n\nBuilds on accepted hypothes{'is' if len(linked) == 1 else 'es'} {', '.join(linked)}."
@@ -586,21 +595,35 @@ def _can_compute_gaps(doc: Document) -> bool:
     return doc.has_needs and not doc.ctx.data.providers.empty
 
 
+def service_gaps(doc: Document) -> list:
+    """Every computed gap in the strategy, once per measure, service type and year."""
+    found, seen = [], set()
+    for gap in doc.ctx.strategy.gap_analysis:
+        for g in _row_gaps(doc, gap)[0]:
+            key = (g.measure_id, g.service_type, g.year, g.demand_basis, g.uptake_rate)
+            if key not in seen:
+                seen.add(key)
+                found.append(g)
+    return found
+
+
 @shown_when(lambda doc: _can_compute_gaps(doc) and any(g.measure for g in doc.ctx.strategy.gap_analysis))
 def computed_gap_table(doc: Document) -> list[dict]:
-    found = []
-    seen = set()
-    for gap in doc.ctx.strategy.gap_analysis:
-        if gap.measure and _can_compute_gaps(doc) and (gap.measure, tuple(gap.service_types)) not in seen:
-            seen.add((gap.measure, tuple(gap.service_types)))
-            found.extend(gap_analysis.computed_gaps(doc.inputs, gap.measure, gap.service_types or None))
+    found = service_gaps(doc)
     if not found:
         return []
-    rows = [{"Need": g.label, "Year": str(g.year), "Projected need": g.projected_need, "Current places": g.capacity,
-             "Difference": g.difference, "Finding": g.finding} for g in found]
-    return [blocks.table(pd.DataFrame(rows), caption="Projected need against current capacity", id="computed-gaps",
-                         numeric_columns=["Projected need", "Current places", "Difference"], suppress_columns=[],
-                         notes="A positive difference is a shortfall of places against projected need; a negative one is spare capacity.")]
+    rows = [{"Service": g.service_type, "Need": g.label, "Year": str(g.year), "People with the need": g.need,
+             "Projected demand": g.demand, "Current places": g.capacity,
+             "Shortfall": g.shortfall, "Spare capacity": g.spare_capacity,
+             "How demand is worked out": g.method} for g in found]
+    return [blocks.table(pd.DataFrame(rows), caption="Projected demand against current places, by service",
+                         id="computed-gaps",
+                         numeric_columns=["People with the need", "Projected demand", "Current places",
+                                          "Shortfall", "Spare capacity"], suppress_columns=[],
+                         notes="Need, demand and places are kept apart. People with the need are estimated from "
+                               "population projections and prevalence rates; most of them do not use any one "
+                               "service. Projected demand is for each service on its own, and the shortfall or "
+                               "spare capacity is projected demand minus today's places in that service.")]
 
 
 # ---------------------------------------------------------------- 06 intentions
@@ -706,10 +729,13 @@ def risk_heat_map(doc: Document) -> list[dict]:
         for impact in heat.counts.columns:
             count = int(heat.counts.loc[likelihood, impact])
             band = heat.bands.loc[likelihood, impact]
-            row[f"Impact {impact}"] = (f"{count} ({band})", heat.tones.loc[likelihood, impact])
+            # An empty cell stays blank: a band with no risk in it tells the reader nothing.
+            row[f"Impact {impact}"] = (
+                (f"{count} risk{'' if count == 1 else 's'} ({band})", heat.tones.loc[likelihood, impact])
+                if count else "")
         rows.append(row)
     frame = pd.DataFrame(rows)
-    status_columns = {c: (lambda v: v) for c in frame.columns if c.startswith("Impact")}
+    status_columns = {c: (lambda v: v if isinstance(v, tuple) else None) for c in frame.columns if c.startswith("Impact")}
     return [blocks.table(frame, caption="Risks after mitigation by likelihood and impact (number of risks and band)",
                          id="risk-heat-map", statuses=status_columns,
                          notes="Likelihood and impact are scored 1 (lowest) to 5 (highest); the score is likelihood "

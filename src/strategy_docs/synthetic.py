@@ -1188,7 +1188,8 @@ def make_workspace(dest: Path | str, n_authorities: int, client_groups: list[str
     return dest
 
 
-_BUDGET_BLOCK = re.compile(r"^budget_totals:\n(?:[ \t]+.*\n?|\n)*\Z", re.MULTILINE)
+# Possessive: a block that is not the file's last key must fail fast, not backtrack for minutes.
+_BUDGET_BLOCK = re.compile(r"^budget_totals:\n(?:[ \t][^\n]*\n|\n)*+(?:[ \t][^\n]*)?\Z", re.MULTILINE)
 
 
 def budget_totals_yaml(financial_year: str, totals: dict[str, float]) -> str:

@@ -73,7 +73,7 @@ from .formatting import (  # noqa: E402
     fmt_percent,
     round_half_up,
 )
-from .gaps import ComputedGap, capacity_gap, computed_gaps, gap_warnings  # noqa: E402
+from .gaps import ComputedGap, capacity_gap, computed_gaps, gap_warnings, service_gap  # noqa: E402
 from .hypotheses import METRICS, Evaluation, evaluate, evaluate_metric, validate_test  # noqa: E402
 from .indicators import IndicatorStatus, RagRules, indicator_series, indicator_status  # noqa: E402
 from .market import (  # noqa: E402

@@ -1,8 +1,16 @@
-"""Computed gaps: projected need against current capacity (WAG 5.2 Gap Analysis Template).
+"""Computed gaps by the guidance's method (WAG 5.2 Gap Analysis; 003:1218-1244).
 
-The comparison is deliberately simple - estimated people with a need against today's
-places in the linked service types - so it feeds the template's 'Rationale' column with
-numbers a reader can check, not a forecast of demand for places.
+Three things are kept apart, because a reader must be able to check each one:
+
+- **need**: people estimated to have the need (population projection x prevalence);
+- **current provision**: today's places in one service type (providers data);
+- **projected demand** for that service: either the people using it now, grown in line
+  with the projected need (population and prevalence), or - where the strategy gives an
+  ``uptake_rate`` for the service - that percentage of the people with the need.
+
+A shortfall or spare capacity is projected demand minus current places, for one service
+at a time. Total need minus places is never a gap: most people with a need do not use
+any one service, so that difference says nothing about the places a service needs.
 """
 
 from __future__ import annotations
@@ -12,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import pandas as pd
 
-from .formatting import fmt_int
+from .formatting import fmt_int, fmt_number, round_half_up
 from .needs import need_by_year
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -20,24 +28,46 @@ if TYPE_CHECKING:  # pragma: no cover
 
 MAX_OBJECTIVES = 8
 
+FINDINGS = ("shortfall", "spare capacity", "balanced")
+
 
 @dataclass(frozen=True)
 class ComputedGap:
-    """Projected need in one year against current capacity of the linked service types.
+    """Projected demand for one service type in one year against its current places.
 
-    ``difference`` = projected need (rounded) - capacity: positive is a shortfall.
+    ``difference`` = projected demand - current places: positive is a shortfall,
+    negative is spare capacity. ``method`` says in plain English how demand was worked
+    out and what it assumes; ``rationale`` states the finding.
     """
 
     measure_id: str
     label: str
     horizon: str
     year: int
-    projected_need: int
+    service_type: str
+    need: int
+    demand_basis: str  # "current use" | "uptake rate"
+    current_users: int | None
+    users_year: int | None
+    uptake_rate: float | None
+    demand: int
     capacity: float
-    service_types: tuple[str, ...]
     difference: float
-    finding: str  # "shortfall" | "surplus" | "balanced"
+    finding: str
+    method: str
     rationale: str
+
+    @property
+    def shortfall(self) -> float:
+        return max(self.difference, 0)
+
+    @property
+    def spare_capacity(self) -> float:
+        return max(-self.difference, 0)
+
+
+class NoDemandEstimate(ValueError):
+    """Neither people using the service nor an uptake rate: demand cannot be estimated."""
 
 
 def _lower_first(label: str) -> str:
@@ -54,77 +84,164 @@ def _join(items: Iterable[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def capacity_gap(
-    population: pd.DataFrame,
-    providers: pd.DataFrame,
+def _need_series(population: pd.DataFrame, measure: "Measure") -> pd.DataFrame:
+    return need_by_year(population, measure.rates).set_index("year")
+
+
+def _current_use(service_users: pd.DataFrame, service_type: str, base_year: int) -> tuple[int, int] | None:
+    """(people, year) using the service in the latest year up to the base year."""
+    if service_users is None or service_users.empty or "service_type" not in service_users:
+        return None
+    part = service_users[service_users["service_type"].astype(str) == service_type]
+    part = part[part["year"].astype(int) <= int(base_year)]
+    if part.empty:
+        return None
+    year = int(part["year"].astype(int).max())
+    people = part[part["year"].astype(int) == year]["people"].sum()
+    return int(round_half_up(people)), year
+
+
+def service_gap(
+    inputs: "AnalysisInputs",
     measure: "Measure",
+    service_type: str,
     year: int,
-    service_types: Iterable[str] | None = None,
     horizon: str = "",
+    uptake_rate: float | None = None,
 ) -> ComputedGap:
-    """Compare projected need in ``year`` with current places in the service types."""
-    types = tuple(service_types) if service_types is not None else tuple(measure.service_types)
-    if not types:
-        raise ValueError(f"Measure '{measure.id}' has no linked service types to compare with.")
-    need = int(need_by_year(population, measure.rates, years=[year])["estimate_rounded"].iloc[0])
-    part = providers[providers["service_type"].astype(str).isin(types)]
+    """Projected demand for ``service_type`` in ``year`` against its current places.
+
+    ``uptake_rate`` (percent of people with the need who use the service) replaces the
+    current-use basis when given. Raises NoDemandEstimate when there is neither.
+    """
+    series = _need_series(inputs.population, measure)
+    if int(year) not in series.index:
+        raise ValueError(f"No population figures for {year} to estimate '{measure.id}'.")
+    need_exact = float(series.loc[int(year), "estimate"])
+    need = int(series.loc[int(year), "estimate_rounded"])
+    label = _lower_first(measure.label)
+    part = inputs.providers[inputs.providers["service_type"].astype(str) == service_type]
     capacity = float(part["capacity"].sum())
-    difference = need - capacity
-    finding = "shortfall" if difference > 0 else "surplus" if difference < 0 else "balanced"
-    when = f"By {year}" + (f" ({horizon})" if horizon else "")
-    places = (
-        f"{fmt_int(capacity)} current places in {_join(types)}"
-        if not part.empty
-        else f"no current places recorded in {_join(types)}"
-    )
-    if finding == "balanced":
-        tail = "current capacity matches projected need."
-    else:
-        tail = (
-            f"a {finding} of {fmt_int(abs(difference))} places if capacity stays at "
-            f"today's level."
+    use = _current_use(inputs.service_users, service_type, inputs.base_year)
+    users = users_year = None
+    if uptake_rate is not None:
+        basis = "uptake rate"
+        demand = int(round_half_up(need * float(uptake_rate) / 100))
+        method = (
+            f"Demand is {fmt_number(uptake_rate, _dp(uptake_rate))}% of the {fmt_int(need)} {label} "
+            f"estimated for {year} (the uptake rate this strategy assumes for {service_type}). "
+            f"It assumes that share holds for the whole period and that places stay at today's level."
         )
+    elif use is not None:
+        basis = "current use"
+        users, users_year = use
+        ref_year = users_year if users_year in series.index else int(min(series.index))
+        ref_exact = float(series.loc[ref_year, "estimate"])
+        ref_need = int(series.loc[ref_year, "estimate_rounded"])
+        growth = need_exact / ref_exact if ref_exact else 1.0
+        demand = int(round_half_up(users * growth))
+        change = (growth - 1) * 100
+        moved = "grown" if change > 0 else "reduced" if change < 0 else "kept"
+        by = f" by {fmt_number(abs(change), 1)}%" if change else ""
+        since = (
+            f"{fmt_int(ref_need)} in {ref_year}"
+            if ref_year == users_year
+            else f"{fmt_int(ref_need)} in {ref_year}, the first year with population figures"
+        )
+        method = (
+            f"Demand is the {fmt_int(users)} people using {service_type} in {users_year}, "
+            f"{moved}{by} in line with the estimated number of {label} ({since}; "
+            f"{fmt_int(need)} in {year}). It assumes the same share of people with this need "
+            f"use the service as now, and that places stay at today's level."
+        )
+    else:
+        raise NoDemandEstimate(
+            f"No one is recorded using {service_type} and no uptake rate is given, so demand "
+            f"for it cannot be estimated."
+        )
+    difference = demand - capacity
+    finding = "shortfall" if difference > 0 else "spare capacity" if difference < 0 else "balanced"
+    when = f"By {year}" + (f" ({horizon})" if horizon else "")
+    if finding == "balanced":
+        tail = "places match projected demand."
+    else:
+        tail = f"{'a shortfall' if finding == 'shortfall' else 'spare capacity'} of {fmt_int(abs(difference))} places."
     rationale = (
-        f"{when} an estimated {fmt_int(need)} {_lower_first(measure.label)} are projected, "
-        f"against {places}: {tail}"
+        f"{when} projected demand for {service_type} is {fmt_int(demand)} people against "
+        f"{fmt_int(capacity)} current places: {tail}"
     )
     return ComputedGap(
-        measure_id=measure.id,
-        label=measure.label,
-        horizon=horizon,
-        year=int(year),
-        projected_need=need,
-        capacity=capacity,
-        service_types=types,
-        difference=difference,
-        finding=finding,
-        rationale=rationale,
+        measure_id=measure.id, label=measure.label, horizon=horizon, year=int(year),
+        service_type=service_type, need=need, demand_basis=basis, current_users=users,
+        users_year=users_year, uptake_rate=None if uptake_rate is None else float(uptake_rate),
+        demand=demand, capacity=capacity, difference=difference, finding=finding,
+        method=method, rationale=rationale,
     )
+
+
+def _dp(x: float) -> int:
+    return 0 if float(x) == int(float(x)) else 1
+
+
+def horizons(inputs: "AnalysisInputs") -> list[tuple[int, str]]:
+    """End of the strategy period and the look-ahead year (once if they are equal)."""
+    out = [(inputs.end_year, "end of the strategy period")]
+    if inputs.look_ahead_year != inputs.end_year:
+        out.append((inputs.look_ahead_year, "look-ahead year"))
+    return out
 
 
 def computed_gaps(
-    inputs: "AnalysisInputs", measure_id: str, service_types: Iterable[str] | None = None
-) -> list[ComputedGap]:
-    """Gaps at the end of the strategy period and at the look-ahead year (one if equal)."""
+    inputs: "AnalysisInputs",
+    measure_id: str,
+    service_types: Iterable[str] | None = None,
+    uptake_rates: Mapping[str, float] | None = None,
+) -> tuple[list[ComputedGap], list[str]]:
+    """Gaps per service type at each horizon, and sentences for services whose demand
+    cannot be estimated (stated, not guessed)."""
     if measure_id not in inputs.measures:
         raise ValueError(
             f"Unknown measure '{measure_id}'; known measures: {', '.join(sorted(inputs.measures)) or 'none'}."
         )
     measure = inputs.measures[measure_id]
-    horizons = [(inputs.end_year, "end of the strategy period")]
-    if inputs.look_ahead_year != inputs.end_year:
-        horizons.append((inputs.look_ahead_year, "look-ahead year"))
-    return [
-        capacity_gap(inputs.population, inputs.providers, measure, year, service_types, horizon)
-        for year, horizon in horizons
-    ]
+    types = list(service_types) if service_types else list(measure.service_types)
+    rates = dict(uptake_rates or {})
+    found: list[ComputedGap] = []
+    missing: list[str] = []
+    for service_type in types:
+        for year, horizon in horizons(inputs):
+            try:
+                found.append(service_gap(inputs, measure, service_type, year, horizon, rates.get(service_type)))
+            except NoDemandEstimate as exc:
+                missing.append(str(exc))
+                break
+    return found, missing
+
+
+def capacity_gap(
+    inputs: "AnalysisInputs",
+    measure: "Measure",
+    year: int,
+    service_types: Iterable[str] | None = None,
+    uptake_rates: Mapping[str, float] | None = None,
+) -> tuple[float, list[ComputedGap]]:
+    """Projected demand minus current places summed over the service types (the
+    hypothesis metric), with the per-service gaps behind it. One service type may be a string."""
+    if isinstance(service_types, str):
+        service_types = [service_types]
+    types = tuple(service_types) if service_types else tuple(measure.service_types)
+    if not types:
+        raise ValueError(f"Measure '{measure.id}' has no linked service types to compare with.")
+    rates = dict(uptake_rates or {})
+    gaps = [service_gap(inputs, measure, t, year, "", rates.get(t)) for t in types]
+    return float(sum(g.difference for g in gaps)), gaps
 
 
 def gaps_table(gaps: Iterable[ComputedGap]) -> pd.DataFrame:
-    """Gaps as a table (one row per measure and horizon)."""
+    """Gaps as a table (one row per service type and horizon)."""
     cols = [
-        "measure_id", "label", "horizon", "year", "projected_need", "capacity",
-        "difference", "finding", "rationale",
+        "measure_id", "service_type", "horizon", "year", "need", "current_users", "demand",
+        "capacity", "difference", "finding", "method",
     ]
     return pd.DataFrame([{c: getattr(g, c) for c in cols} for g in gaps], columns=cols)
 

@@ -100,9 +100,9 @@ METRICS: dict[str, dict[str, Any]] = {
         "args": {"service_type": _arg(False, "str", "one service type (default all)")},
     },
     "capacity_gap": {
-        "short": "Projected need minus capacity",
-        "description": "Projected need minus current capacity of linked service types "
-        "(positive = shortfall of places).",
+        "short": "Projected demand minus capacity",
+        "description": "Projected demand for the linked service types (people using them now, "
+        "grown with the projected need) minus their current places (positive = shortfall).",
         "unit": "signed places",
         "args": {
             "measure": _arg(True, "str", "measure id"),
@@ -406,11 +406,14 @@ def _m_capacity_gap(inputs, measure, service_types=None, year=None) -> MetricVal
     y = inputs.end_year if year is None else year
     if not (service_types or m.service_types):
         raise CannotCompute(f"measure '{m.id}' has no linked service types")
-    gap = _gaps.capacity_gap(inputs.population, inputs.providers, m, y, service_types)
+    try:
+        difference, gaps = _gaps.capacity_gap(inputs, m, y, service_types)
+    except ValueError as exc:
+        raise CannotCompute(str(exc).rstrip(".")) from exc
     return MetricValue(
-        float(gap.difference),
+        difference,
         "signed places",
-        f"{gap.rationale.rstrip('.')} (population projections × prevalence rates; providers data)",
+        " ".join(f"{g.rationale} {g.method}" for g in gaps).rstrip("."),
     )
 
 
