@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .data import data_files, load_authority_data
-from .errors import DataError, Problem, ValidationError
+from .errors import DataError, Problem, StrategyDocsError, ValidationError
 from .plan import DocumentJob, file_digest, input_stamp, plan_documents, read_cached_plan, save_cached_plan
-from .publish import (all_record_stamp, build_lock, cached_notebooks, is_up_to_date, keep_failed_notebooks, now_iso,
-                      publish_document, write_manifest_and_index)
+from .publish import (FORMAT_SUFFIX, all_record_stamp, build_lock, cached_notebooks, is_up_to_date, keep_failed_notebooks,
+                      now_iso, publish_document, read_record, write_manifest_and_index)
 from .workspace import Workspace
 
 if TYPE_CHECKING:  # the execution machinery (papermill, kernels) loads only when there is work to do;
@@ -47,6 +47,8 @@ class FailedDocument:
     message: str
     cell: int | None
     notebook: Path | None
+    published: tuple[str, ...] = ()  # formats still published (only some formats failed)
+    format_failures: dict[str, str] = field(default_factory=dict)  # format -> why
 
 
 @dataclass
@@ -299,24 +301,47 @@ def published_pdf(ws: Workspace, job: DocumentJob) -> bytes:
     return document_paths(ws, job.key)["pdf"].read_bytes()
 
 
-def _publish_without_pdf(ws: Workspace, result, built_at: str) -> None:
-    """The PDF failed (e.g. its PDF/UA-1 check): publish the other formats, and no stale PDF beside them.
+def _publish_available_formats(ws: Workspace, result, built_at: str) -> tuple[str, ...]:
+    """Some formats failed (a PDF/UA-1 check, python-docx refusing a character): publish the others,
+    and no stale file of a failed format beside them. One path for every format.
 
-    The document is still reported as failed, and its record lacks the PDF, so the next build tries again.
+    The document is still reported as failed, and its record lacks the failed formats, so the next
+    build tries them again. Returns the formats published.
     """
     import dataclasses
 
     from .errors import PublishError
     from .publish import document_paths
 
-    job = dataclasses.replace(result.job, formats=tuple(f for f in result.job.formats if f != "pdf"))
+    failed = tuple(result.format_failures) or (result.failure.kind,)
+    job = dataclasses.replace(result.job, formats=tuple(f for f in result.job.formats if f not in failed))
     if not job.formats:
-        return
+        return ()
     try:
-        publish_document(ws, dataclasses.replace(result, job=job, failure=None), built_at)
-        document_paths(ws, job.key)["pdf"].unlink(missing_ok=True)
+        publish_document(ws, dataclasses.replace(result, job=job, failure=None), built_at, failed_formats=failed)
+        for fmt in failed:
+            document_paths(ws, job.key)[fmt].unlink(missing_ok=True)
     except (PublishError, OSError) as exc:
         result.failure.message += f" The other formats were not published either: {exc}"
+        return ()
+    return job.formats
+
+
+def _note_attempt(ws: Workspace, result, published: tuple[str, ...], built_at: str, previous: dict | None) -> None:
+    """What the index says about this document's formats: failed ones named with why (publish.record_attempt)."""
+    from .publish import record_attempt
+
+    if result.ok:
+        failed = {}
+    elif published:
+        failed = {fmt: message for fmt, message in (result.format_failures or {result.failure.kind: result.failure.message}).items()}
+    else:
+        where = "" if result.failure.section in FORMAT_SUFFIX else f"section {result.failure.section}: "
+        failed = {fmt: f"{where}{result.failure.message}" for fmt in result.job.formats}
+    try:
+        record_attempt(ws, result.job, failed, built_at, previous)
+    except (OSError, StrategyDocsError):
+        pass  # the summary still names the failure
 
 
 def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_result) -> None:
@@ -339,8 +364,10 @@ def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_re
                 except OSError as exc:
                     result.failure = Failure("publish", f"the published PDF to keep went missing ({exc}); build again.",
                                              kind="publish")
-            if not result.ok and result.failure.kind == "pdf":
-                _publish_without_pdf(ws, result, built_at)
+            previous = read_record(ws, result.job.key)
+            published: tuple[str, ...] = ()
+            if not result.ok and (result.format_failures or result.failure.kind in FORMAT_SUFFIX):
+                published = _publish_available_formats(ws, result, built_at)
             if result.ok:
                 try:
                     publish_document(ws, result, built_at)
@@ -348,6 +375,11 @@ def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_re
                 except PublishError as exc:  # this document only: the others still publish
                     result.failure = Failure("publish", str(exc), kind="publish")
                     report.failed.append(FailedDocument(result.job, "publish", str(exc), None, None))
+            elif published:
+                failure = result.failure
+                report.failed.append(FailedDocument(result.job, failure.section, failure.message, None, None,
+                                                    published=published,
+                                                    format_failures=dict(result.format_failures)))
             else:
                 try:
                     kept = keep_failed_notebooks(ws, result)
@@ -356,6 +388,7 @@ def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_re
                 failure = result.failure
                 report.failed.append(FailedDocument(result.job, failure.section, failure.message, failure.cell,
                                                     kept if failure.notebook else None))
+            _note_attempt(ws, result, published, built_at, previous)
             if on_result:
                 on_result(result)
             if not result.ok and options.fail_fast:
