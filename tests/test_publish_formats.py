@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -151,3 +152,91 @@ def test_scrub_strips_colour_codes_before_paths():
     folder = tempfile.gettempdir()
     coloured = f"\x1b[0;32mFile \x1b[0m\x1b[0;32m{folder}\x1b[0m/x/y.py:3, in \x1b[0;36m<module>\x1b[0m"
     assert scrub_local_paths(coloured) == "File <tmp>/x/y.py:3, in <module>"
+
+
+# ---------------------------------------------------------------- one document, one step (kill -9 at any point)
+
+
+class Killed(BaseException):
+    """Stands for kill -9: nothing after it runs in this build."""
+
+
+def manifest_files(ws: Workspace) -> dict[str, str]:
+    [doc] = json.loads(manifest_path(ws, "2026-27").read_text())["documents"]
+    return {fmt: info["sha256"] for fmt, info in doc["files"].items()}
+
+
+def on_disk(ws: Workspace) -> dict[str, bytes]:
+    paths = document_paths(ws, job().key)
+    return {fmt: paths[fmt].read_bytes() for fmt in ("html", "pdf") if paths[fmt].exists()}
+
+
+def second_build_killed(ws, monkeypatch, at_replace: int) -> None:
+    """A second build killed at the `at_replace`-th os.replace of its publish step (1 = the journal)."""
+    import os
+
+    from strategy_docs import publish
+
+    run(ws, monkeypatch, [result(job(("html", "pdf")))], FIRST)
+    calls = {"n": 0}
+    real = os.replace
+
+    def replace(a, b):
+        if Path(b).parent.name == "journal" or calls["n"]:  # counted from the journal's own write
+            calls["n"] += 1
+        if calls["n"] == at_replace:
+            raise Killed()
+        return real(a, b)
+
+    monkeypatch.setattr(publish.os, "replace", replace)
+    with pytest.raises(Killed):
+        run(ws, monkeypatch, [result(job(("html", "pdf"), render_key="r2"), stamp="2")], SECOND)
+    monkeypatch.setattr(publish.os, "replace", real)
+
+
+def test_killed_before_the_commit_keeps_the_old_pair_and_the_sweep_removes_the_staged_files(ws, monkeypatch):
+    from strategy_docs.publish import build_lock
+
+    second_build_killed(ws, monkeypatch, at_replace=1)  # the journal itself never lands
+    assert on_disk(ws) == {"html": b"html 1", "pdf": b"pdf 1"}
+    # a real kill leaves the staged new files (an exception removes them): the next build sweeps them
+    (document_paths(ws, job().key)["html"].parent / ".older-people.html.abcd1234.tmp").write_bytes(b"html 2")
+    with build_lock(ws):
+        pass
+    assert on_disk(ws) == {"html": b"html 1", "pdf": b"pdf 1"}
+    assert list(document_paths(ws, job().key)["html"].parent.glob(".*.tmp")) == []
+    assert read_record(ws, job().key)["render_key"] == "r1"
+
+
+@pytest.mark.parametrize("at_replace", [2, 3, 4])  # after the commit: none moved, the HTML moved, both moved
+def test_killed_after_the_commit_is_finished_by_the_next_build(ws, monkeypatch, at_replace):
+    import hashlib
+
+    from strategy_docs.publish import build_lock, journal_folder
+
+    second_build_killed(ws, monkeypatch, at_replace=at_replace)
+    assert len(list(journal_folder(ws).glob("*.json"))) == 1
+    with build_lock(ws):  # the next build finishes the switch before anything else
+        pass
+    assert on_disk(ws) == {"html": b"html 2", "pdf": b"pdf 2"}
+    record = read_record(ws, job().key)
+    assert record["render_key"] == "r2"
+    assert manifest_files(ws) == {fmt: hashlib.sha256(f"{fmt} 2".encode()).hexdigest() for fmt in ("html", "pdf")}
+    assert list(journal_folder(ws).glob("*.json")) == []
+
+
+def test_the_manifest_follows_every_published_document_at_once(ws, monkeypatch):
+    """Rewritten with each document's step, not only at the end of the build."""
+    import hashlib
+
+    other = DocumentJob("2026-27", "eastshire", "older-people", ("html",), "e1", "r1", 60, 600, meta=META)
+    results = [result(job(("html",))), result(other)]
+
+    def stop_after_first(tasks):
+        yield results[0]
+        assert manifest_files(ws) == {"html": hashlib.sha256(b"html 1").hexdigest()}
+        raise Killed()
+
+    monkeypatch.setattr(Prepared, "run", lambda self, tasks: stop_after_first(tasks))
+    with pytest.raises(Killed):
+        run(ws, monkeypatch, results, FIRST)

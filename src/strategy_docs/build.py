@@ -311,33 +311,28 @@ def _publish_available_formats(ws: Workspace, result, built_at: str) -> tuple[st
     import dataclasses
 
     from .errors import PublishError
-    from .publish import document_paths
 
     failed = tuple(result.format_failures) or (result.failure.kind,)
     job = dataclasses.replace(result.job, formats=tuple(f for f in result.job.formats if f not in failed))
     if not job.formats:
         return ()
-    try:
-        publish_document(ws, dataclasses.replace(result, job=job, failure=None), built_at, failed_formats=failed)
-        for fmt in failed:
-            document_paths(ws, job.key)[fmt].unlink(missing_ok=True)
+    reasons = dict(result.format_failures) or {result.failure.kind: result.failure.message}
+    try:  # the failed formats' old files go in the same step (no file of other inputs beside the new ones)
+        publish_document(ws, dataclasses.replace(result, job=job, failure=None), built_at, failed_formats=failed,
+                         format_failures=reasons)
     except (PublishError, OSError) as exc:
         result.failure.message += f" The other formats were not published either: {exc}"
         return ()
     return job.formats
 
 
-def _note_attempt(ws: Workspace, result, published: tuple[str, ...], built_at: str, previous: dict | None) -> None:
-    """What the index says about this document's formats: failed ones named with why (publish.record_attempt)."""
+def _note_attempt(ws: Workspace, result, built_at: str, previous: dict | None) -> None:
+    """A document that published nothing: every format it was to make is noted as failed, with why,
+    so the index shows its earlier files as out of date (publish.record_attempt)."""
     from .publish import record_attempt
 
-    if result.ok:
-        failed = {}
-    elif published:
-        failed = {fmt: message for fmt, message in (result.format_failures or {result.failure.kind: result.failure.message}).items()}
-    else:
-        where = "" if result.failure.section in FORMAT_SUFFIX else f"section {result.failure.section}: "
-        failed = {fmt: f"{where}{result.failure.message}" for fmt in result.job.formats}
+    where = "" if result.failure.section in FORMAT_SUFFIX else f"section {result.failure.section}: "
+    failed = {fmt: f"{where}{result.failure.message}" for fmt in result.job.formats}
     try:
         record_attempt(ws, result.job, failed, built_at, previous)
     except (OSError, StrategyDocsError):
@@ -388,7 +383,8 @@ def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_re
                 failure = result.failure
                 report.failed.append(FailedDocument(result.job, failure.section, failure.message, failure.cell,
                                                     kept if failure.notebook else None))
-            _note_attempt(ws, result, published, built_at, previous)
+            if not result.ok and not published:  # a published document's note switched with its files
+                _note_attempt(ws, result, built_at, previous)
             if on_result:
                 on_result(result)
             if not result.ok and options.fail_fast:

@@ -13,12 +13,13 @@ import json
 import os
 import re
 import shutil
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic import atomic_write
+from .atomic import _UMASK, atomic_write
 from .errors import BuildLockedError, PublishError
 from .plan import DocumentJob, reusable_sections, section_keys, sha256_bytes
 from .workspace import Workspace
@@ -87,23 +88,23 @@ def cached_notebooks(ws: Workspace, job: DocumentJob) -> dict[str, bytes] | None
     return reusable or None
 
 
-def publish_document(ws: Workspace, result: DocumentResult, built_at: str, failed_formats: tuple[str, ...] = ()) -> dict:
-    """Move a successful document's outputs into place and record how they were made.
+def publish_document(ws: Workspace, result: DocumentResult, built_at: str, failed_formats: tuple[str, ...] = (),
+                     format_failures: dict[str, str] | None = None) -> dict:
+    """Move a successful document's outputs into place and record how they were made, as one step.
 
-    `failed_formats` were attempted and failed this time: their earlier files are not carried.
+    `failed_formats` were attempted and failed this time (`format_failures` says why): their
+    earlier files are removed, not carried, and the index says they failed.
     """
     job = result.job
     missing = [fmt for fmt in job.formats if fmt not in result.outputs]
     if missing:
         raise PublishError(f"{job.label}: no {', '.join(missing)} output was produced; the last good version is kept.")
     paths = document_paths(ws, job.key)
-    _refuse_links_out_of_build(ws, [paths[fmt] for fmt in job.formats] + [paths["notebooks"], record_path(ws, job.key)])
+    _refuse_links_out_of_build(ws, [paths[fmt] for fmt in job.formats] + [paths["notebooks"], record_path(ws, job.key),
+                                                                          attempt_path(ws, job.key)])
     # Notebooks first (they are provenance, not the publication), then the documents.
     if result.executed_sections:
         _replace_folder(paths["notebooks"], result.notebooks)
-    for fmt in job.formats:
-        atomic_write(paths[fmt], result.outputs[fmt])
-    shutil.rmtree(failed_notebooks_dir(ws, job.key), ignore_errors=True)
     previous = read_record(ws, job.key) or {}
     # "Built" (shown in the index) is when the published bytes last changed: a forced build
     # that publishes the same bytes keeps it, so the index too is what an incremental build gives.
@@ -142,8 +143,122 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str, faile
         "meta": {k: v for k, v in job.meta.items() if k != "logo_data_uri"},
         "timings": {k: round(v, 3) for k, v in result.timings.items()},
     }
-    atomic_write(record_path(ws, job.key), json.dumps(record, indent=2, sort_keys=True).encode("utf-8"))
+    # Every format, the record and the note of failed formats switch as one step (see commit_switch).
+    switch = Switch(ws)
+    for fmt in job.formats:
+        switch.put(paths[fmt], result.outputs[fmt])
+    for fmt in failed_formats:  # never a file of other inputs beside the new ones
+        switch.remove(paths[fmt])
+    switch.put(record_path(ws, job.key), json.dumps(record, indent=2, sort_keys=True).encode("utf-8"))
+    note = _attempt_note(job, dict(format_failures or {}), built_at, previous, read_attempt(ws, job.key))
+    if note is None:
+        switch.remove(attempt_path(ws, job.key))
+    else:
+        switch.put(attempt_path(ws, job.key), note)
+    switch.commit(job.key)
+    shutil.rmtree(failed_notebooks_dir(ws, job.key), ignore_errors=True)
     return record
+
+
+# ---------------------------------------------------------------- one document, one step
+
+
+class Switch:
+    """The files of one document replaced together, even across kill -9.
+
+    Each new file is first written in full beside its destination (a `.NAME.XXXXXXXX.tmp` file,
+    flushed to disk). Then a journal naming every move and removal is written atomically: that
+    is the moment of commit. The moves follow, the manifests are rewritten from the records, and
+    the journal is deleted. A build killed before the journal leaves only temporaries (swept by
+    the next build); one killed after it is finished by the next build (`roll_forward`) before
+    anything else, so readers never keep a mixed pair and the manifest always matches the records.
+    """
+
+    def __init__(self, ws: Workspace):
+        self.ws = ws
+        self.moves: list[tuple[Path, Path]] = []
+        self.removals: list[Path] = []
+
+    def put(self, path: Path, data: bytes) -> None:
+        self.moves.append((_stage(path, data), path))
+
+    def remove(self, path: Path) -> None:
+        self.removals.append(path)
+
+    def commit(self, job_key: tuple[str, str, str]) -> None:
+        rel = self.ws.root
+        journal = {"moves": [[a.relative_to(rel).as_posix(), b.relative_to(rel).as_posix()] for a, b in self.moves],
+                   "removals": [p.relative_to(rel).as_posix() for p in self.removals]}
+        path = journal_folder(self.ws) / f"{'--'.join(job_key)}.json"
+        try:
+            atomic_write(path, json.dumps(journal, indent=1).encode("utf-8"))
+        except BaseException:
+            for staged, _ in self.moves:
+                staged.unlink(missing_ok=True)
+            raise
+        _apply_journal(self.ws, path)
+
+
+def journal_folder(ws: Workspace) -> Path:
+    return ws.work / "journal"
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0o644 & ~_UMASK
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def _apply_journal(ws: Workspace, journal: Path) -> None:
+    """Finish one committed switch (again, if a kill stopped it): every move, every removal, the manifests."""
+    from .params import is_inside
+
+    try:
+        steps = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        journal.unlink(missing_ok=True)  # written atomically: unreadable means not ours
+        return
+    tops = (ws.build.resolve(), ws.work.resolve())
+
+    def place(rel: str) -> Path | None:
+        path = ws.root / rel
+        return path if ".." not in Path(rel).parts and any(is_inside(path.parent, top) for top in tops) else None
+
+    for staged, final in steps.get("moves", []):
+        staged_path, final_path = place(staged), place(final)
+        if staged_path is not None and final_path is not None and staged_path.is_file():
+            os.replace(staged_path, final_path)
+    for removal in steps.get("removals", []):
+        path = place(removal)
+        if path is not None:
+            path.unlink(missing_ok=True)
+    write_manifests(ws)
+    journal.unlink(missing_ok=True)
+
+
+def roll_forward(ws: Workspace) -> int:
+    """Finish the switches a killed build committed but did not complete (called holding the lock,
+    before temporaries are swept). The index is then rewritten at the end of this build."""
+    folder = journal_folder(ws)
+    journals = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    for journal in journals:
+        _apply_journal(ws, journal)
+    if journals:
+        (ws.state / "index-stamp").unlink(missing_ok=True)
+    return len(journals)
 
 
 def _kept_time(previous: dict, fmt: str, sha256: str) -> str | None:
@@ -178,28 +293,39 @@ def read_attempt(ws: Workspace, job_key: tuple[str, str, str]) -> dict | None:
 
 def record_attempt(ws: Workspace, job: DocumentJob, failed: dict[str, str], at: str,
                    previous_record: dict | None = None) -> None:
-    """Note which formats this build failed to publish, and why; an attempt with no failure clears the note.
-
-    Each failed format keeps the date of its last good build (from the record, or an earlier note),
-    so the index can say "failed; last good build <date>".
-    """
+    """Note which formats this build failed to publish, and why (a document that published nothing);
+    the manifests are rewritten with it. An attempt with no failure clears the note."""
     path = attempt_path(ws, job.key)
+    _refuse_links_out_of_build(ws, [path])
+    note = _attempt_note(job, failed, at, previous_record, read_attempt(ws, job.key))
+    switch = Switch(ws)
+    if note is None:
+        if not path.exists():
+            return
+        switch.remove(path)
+    else:
+        switch.put(path, note)
+    switch.commit(job.key)
+
+
+def _attempt_note(job: DocumentJob, failed: dict[str, str], at: str, previous_record: dict | None,
+                  earlier: dict | None) -> bytes | None:
+    """Each failed format keeps the date of its last good build (from the record, or an earlier
+    note), so the index can say "failed; last good build <date>"."""
     if not failed:
-        path.unlink(missing_ok=True)
-        return
-    earlier = (read_attempt(ws, job.key) or {}).get("formats", {})
+        return None
+    earlier_formats = (earlier or {}).get("formats", {})
     files = (previous_record or {}).get("files", {})
     formats = {}
     for fmt, message in sorted(failed.items()):
         if fmt in files:
             last_good = files[fmt].get("built_at") or (previous_record or {}).get("built_at")
         else:
-            last_good = (earlier.get(fmt) or {}).get("last_good")
+            last_good = (earlier_formats.get(fmt) or {}).get("last_good")
         formats[fmt] = {"message": scrub_message(message), "last_good": last_good}
     note = {"edition": job.edition, "authority": job.authority, "client_group": job.client_group, "at": at,
             "formats": formats, "meta": {k: v for k, v in job.meta.items() if k != "logo_data_uri"}}
-    _refuse_links_out_of_build(ws, [path])
-    atomic_write(path, json.dumps(note, indent=2, sort_keys=True).encode("utf-8"))
+    return json.dumps(note, indent=2, sort_keys=True).encode("utf-8")
 
 
 def all_attempts(ws: Workspace) -> dict[tuple[str, str, str], dict]:
@@ -343,6 +469,17 @@ def write_manifest_and_index(ws: Workspace, project_name: str, matrix: set[tuple
 
     if matrix is not None:
         withdraw_documents(ws, matrix)
+    entries = write_manifests(ws)
+    from .bundled import template_dir
+
+    html = index_page.render_index(entries, project_name=project_name, build_date=now_iso()[:10], base_dir=ws.build,
+                                   template_dir=template_dir(ws.root, "index"))
+    atomic_write(ws.build / "index.html", html.encode("utf-8"))
+    return entries
+
+
+def write_manifests(ws: Workspace) -> list[dict]:
+    """Each edition's manifest from the records and failure notes; returns the index's entries."""
     records = all_records(ws)
     attempts = all_attempts(ws)
     entries = []
@@ -377,12 +514,11 @@ def write_manifest_and_index(ws: Workspace, project_name: str, matrix: set[tuple
             ],
         }
         atomic_write(manifest_path(ws, edition), json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
+    folder = ws.work / "manifests"
+    for old in (folder.glob("*.json") if folder.is_dir() else []):
+        if old.stem not in by_edition:  # every document of that edition withdrawn or gone
+            old.unlink(missing_ok=True)
     entries.sort(key=lambda e: (e["edition"], e["authority_name"], e["client_group_name"]))
-    from .bundled import template_dir
-
-    html = index_page.render_index(entries, project_name=project_name, build_date=now_iso()[:10], base_dir=ws.build,
-                                   template_dir=template_dir(ws.root, "index"))
-    atomic_write(ws.build / "index.html", html.encode("utf-8"))
     return entries
 
 
@@ -458,6 +594,7 @@ def build_lock(ws: Workspace, wait: bool = False):
             "to queue behind it."
         ) from None
     try:
+        roll_forward(ws)  # before the sweep: a committed switch's staged files are its new versions
         remove_stale_temporaries(ws)
         remove_legacy_working_files(ws)
         yield
