@@ -240,3 +240,21 @@ def test_the_manifest_follows_every_published_document_at_once(ws, monkeypatch):
     monkeypatch.setattr(Prepared, "run", lambda self, tasks: stop_after_first(tasks))
     with pytest.raises(Killed):
         run(ws, monkeypatch, results, FIRST)
+
+
+def test_kernel_folders_of_dead_workers_are_removed(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from strategy_docs.publish import remove_orphaned_kernel_folders
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f"strategy-docs-kernel-{int(gone.stdout)}-abc123"
+    alive = tmp_path / f"strategy-docs-kernel-{os.getpid()}-def456"
+    other = tmp_path / "someone-elses-folder"
+    for folder in (dead, alive, other):
+        folder.mkdir()
+        (folder / "kernel.json").write_text("{}")
+    assert remove_orphaned_kernel_folders(str(tmp_path)) == [dead.name]
+    assert not dead.exists() and alive.exists() and other.exists()

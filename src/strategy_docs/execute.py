@@ -94,7 +94,9 @@ class WarmKernel:
         # IPC transport: local sockets, no TCP ports, nothing reachable from outside the machine.
         # Each kernel gets its own socket folder: IPC socket names are picked by probing for free
         # files, which races when several workers share a working folder.
-        socket_dir = tempfile.mkdtemp(prefix="strategy-docs-kernel-")
+        from .publish import KERNEL_FOLDER_PREFIX
+
+        socket_dir = tempfile.mkdtemp(prefix=f"{KERNEL_FOLDER_PREFIX}{os.getpid()}-")
         km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=os.path.join(socket_dir, "kernel"))
         # The connection file too (not the Jupyter runtime folder): removing the socket folder at
         # shutdown, or after a kill, leaves nothing of the kernel behind.

@@ -597,9 +597,42 @@ def build_lock(ws: Workspace, wait: bool = False):
         roll_forward(ws)  # before the sweep: a committed switch's staged files are its new versions
         remove_stale_temporaries(ws)
         remove_legacy_working_files(ws)
+        remove_orphaned_kernel_folders()
         yield
     finally:
         lock.release()
+
+
+KERNEL_FOLDER_PREFIX = "strategy-docs-kernel-"  # + the worker's pid: a folder of a dead worker is an orphan
+_KERNEL_FOLDER = re.compile(re.escape(KERNEL_FOLDER_PREFIX) + r"(\d+)-")
+
+
+def remove_orphaned_kernel_folders(top: str | None = None) -> list[str]:
+    """Remove the socket folders (sockets, connection file) of kernels whose worker is gone.
+
+    Only `kill -9` of a serial build can leave one (every other stop cleans up); the next build
+    calls this. A folder whose worker still runs (another workspace's build) is left alone.
+    """
+    top = top or tempfile.gettempdir()
+    removed = []
+    try:
+        names = os.listdir(top)
+    except OSError:
+        return removed
+    for name in names:
+        match = _KERNEL_FOLDER.match(name)
+        if not match:
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+            continue  # its worker is alive
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError):
+            continue  # someone else's process
+        shutil.rmtree(os.path.join(top, name), ignore_errors=True)
+        removed.append(name)
+    return removed
 
 
 def remove_stale_temporaries(ws: Workspace) -> list[Path]:
