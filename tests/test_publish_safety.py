@@ -474,16 +474,19 @@ def kernel_leftovers(tmpdir: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_sigterm_stops_like_ctrl_c_with_exit_143(ws, tmp_path, jobs):
+def test_sigterm_stops_like_ctrl_c_with_exit_143(ws, tmp_path, jobs, request):
     import subprocess
     import sys
 
     from .robust_support import cli_env
 
+    import tempfile
+
     before = snapshot(ws)
     stall(ws, "02-hypotheses.ipynb", 60)
-    tmpdir = tmp_path / "tmp"
-    tmpdir.mkdir()
+    # short: a kernel's IPC socket path must fit in 107 bytes
+    tmpdir = Path(tempfile.mkdtemp(prefix="sd-"))
+    request.addfinalizer(lambda: shutil.rmtree(tmpdir, ignore_errors=True))
     env = cli_env() | {"TMPDIR": str(tmpdir), "JUPYTER_RUNTIME_DIR": str(tmpdir / "runtime")}
     process = subprocess.Popen([sys.executable, "-m", "strategy_docs", "build", "--jobs", jobs, "--format", "html",
                                 "--workspace", str(ws)], cwd=ws, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
