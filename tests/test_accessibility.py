@@ -35,6 +35,18 @@ def index_entries():
     ]
 
 
+def index_entries_with_states():
+    return index_entries() + [  # every per-format state the index can show (publish.format_statuses)
+        {"authority_id": "westmoor", "authority_name": "Westmoor Council", "client_group_id": "ld",
+         "client_group_name": "Learning disability", "edition_label": "2025 to 2030", "status": "final",
+         "built_at": "2025-03-14T09:30:00", "html_href": "westmoor/ld.html", "pdf_href": "westmoor/ld.pdf",
+         "docx_href": None,
+         "formats": {"html": {"state": "stale", "since": "2025-03-01T09:00:00", "reason": "section 03-needs: boom"},
+                     "pdf": {"state": "older", "since": "2025-02-01T09:00:00"},
+                     "docx": {"state": "failed", "since": None, "reason": "ValueError: not XML compatible"}}},
+    ]
+
+
 @pytest.mark.parametrize("status", ["draft", "final"])
 def test_document_has_no_axe_violations(chromium, tmp_path, status):
     html = render.render_html(render.assemble(b.make_section_notebooks()), b.sample_meta(status=status),
@@ -54,14 +66,14 @@ def test_document_on_a_phone_has_no_axe_violations(chromium, tmp_path, document_
 
 
 def test_index_has_no_axe_violations(chromium, tmp_path):
-    page = b.open_html(chromium, index_page.render_index(index_entries(), "Strategy documents", "2025-03-14"),
+    page = b.open_html(chromium, index_page.render_index(index_entries_with_states(), "Strategy documents", "2025-03-14"),
                        tmp_path=tmp_path)
     violations = b.axe_violations(page)
     assert violations == [], b.describe_violations(violations)
 
 
 def test_index_reflows_on_a_phone(chromium, tmp_path):
-    html = index_page.render_index(index_entries(), "Strategy documents", "2025-03-14")
+    html = index_page.render_index(index_entries_with_states(), "Strategy documents", "2025-03-14")
     page = b.open_html(chromium, html, width=320, height=640, tmp_path=tmp_path)
     # the wide table scrolls inside its own region; the page itself does not scroll sideways
     assert page.evaluate("document.documentElement.scrollWidth") <= 320

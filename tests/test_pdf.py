@@ -281,7 +281,7 @@ def test_pdf_failure_keeps_the_html_published(tmp_path):
     execute.render_outputs(job, tmp_path, [nb], result)
     assert result.failure is not None and result.failure.kind == "pdf"
     assert "skipped from heading level" in result.failure.message and "'Needs'" in result.failure.message
-    build._publish_without_pdf(workspace, result, "2026-01-01T00:00:00+00:00")
+    assert build._publish_available_formats(workspace, result, "2026-01-01T00:00:00+00:00") == ("html",)
     paths = document_paths(workspace, job.key)
     assert paths["html"].read_bytes() == result.outputs["html"]
     assert not paths["pdf"].exists()  # never a PDF of other inputs beside the new HTML

@@ -434,3 +434,73 @@ def test_publish_refuses_a_document_missing_a_format(good_build, tmp_path):
     with pytest.raises(PublishError, match="no pdf output"):
         publish_document(Workspace(ws), result, "2026-01-01T00:00:00+00:00")
     assert snapshot(ws) == before
+
+
+# ---------------------------------------------------------------- formats fail alone, SIGTERM
+
+
+def test_a_failing_docx_leaves_html_and_pdf_published_and_says_so(ws, monkeypatch):
+    from click.testing import CliRunner
+
+    from strategy_docs import docx_export
+    from strategy_docs.cli import main
+
+    def refuse(document, meta):
+        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")
+
+    monkeypatch.setattr(docx_export, "render_docx", refuse)
+    edit_yaml(strategy_file(ws), lambda d: d["document_control"].update(title="Edition with a Word failure"))
+    result = CliRunner().invoke(main, ["build", "-a", AUTHORITY, "--format", "html,pdf,docx", "--executor", "serial",
+                                       "--workspace", str(ws)], catch_exceptions=False)
+    assert result.exit_code == 1, result.output
+    assert (f"FAILED {AUTHORITY} / {GROUP}: DOCX not published: ValueError: All strings must be XML compatible"
+            in result.output)
+    summary = result.output.strip().splitlines()[-1]
+    assert f"1 failed ({AUTHORITY} / {GROUP}: DOCX failed, HTML, PDF published)" in summary
+    assert "Edition with a Word failure" in published(ws).read_text(encoding="utf-8")
+    assert_complete(published(ws, fmt="pdf"))
+    assert not published(ws, fmt="docx").exists()
+    index = re.sub(r"<[^>]+>", "", (ws / "build" / "index.html").read_text(encoding="utf-8"))
+    assert "Word failed (ValueError: All strings must be XML compatible" in index
+    assert f"{EDITION}/{AUTHORITY}/{GROUP}.pdf" in index_links(ws)
+    manifest = json.loads((ws / ".strategy-docs" / "manifests" / f"{EDITION}.json").read_text(encoding="utf-8"))
+    [doc] = [d for d in manifest["documents"] if d["authority"] == AUTHORITY]
+    assert sorted(doc["files"]) == ["html", "pdf"] and doc["formats"]["docx"]["state"] == "failed"
+
+
+def kernel_leftovers(tmpdir: Path) -> list[str]:
+    return sorted(p.relative_to(tmpdir).as_posix() for p in tmpdir.rglob("*")
+                  if p.name.startswith(("strategy-docs-kernel-", "kernel-")))
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_sigterm_stops_like_ctrl_c_with_exit_143(ws, tmp_path, jobs, request):
+    import subprocess
+    import sys
+
+    from .robust_support import cli_env
+
+    import tempfile
+
+    before = snapshot(ws)
+    stall(ws, "02-hypotheses.ipynb", 60)
+    # short: a kernel's IPC socket path must fit in 107 bytes
+    tmpdir = Path(tempfile.mkdtemp(prefix="sd-"))
+    request.addfinalizer(lambda: shutil.rmtree(tmpdir, ignore_errors=True))
+    env = cli_env() | {"TMPDIR": str(tmpdir), "JUPYTER_RUNTIME_DIR": str(tmpdir / "runtime")}
+    process = subprocess.Popen([sys.executable, "-m", "strategy_docs", "build", "--jobs", jobs, "--format", "html",
+                                "--workspace", str(ws)], cwd=ws, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=env, start_new_session=True)
+    wait_for(started(ws, "02-hypotheses.ipynb"), what="02-hypotheses to start")
+    assert kernel_leftovers(tmpdir)  # the kernel's sockets and connection file are where we look
+    if jobs == "1":
+        os.kill(process.pid, signal.SIGTERM)  # `kill PID`
+    else:
+        os.killpg(process.pid, signal.SIGTERM)  # a service manager stopping the whole group
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 143, out + err
+    assert "Stopped by SIGTERM; published documents are intact" in err
+    assert "Traceback" not in err and "leaked" not in err and str(tmp_path) not in err, err
+    assert snapshot(ws) == before
+    assert_no_leftover_processes(ws)
+    assert kernel_leftovers(tmpdir) == []

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .data import data_files, load_authority_data
-from .errors import DataError, Problem, ValidationError
+from .errors import DataError, Problem, StrategyDocsError, ValidationError
 from .plan import DocumentJob, file_digest, input_stamp, plan_documents, read_cached_plan, save_cached_plan
-from .publish import (all_record_stamp, build_lock, cached_notebooks, is_up_to_date, keep_failed_notebooks, now_iso,
-                      publish_document, write_manifest_and_index)
+from .publish import (FORMAT_SUFFIX, all_record_stamp, build_lock, cached_notebooks, is_up_to_date, keep_failed_notebooks,
+                      now_iso, publish_document, read_record, write_manifest_and_index)
 from .workspace import Workspace
 
 if TYPE_CHECKING:  # the execution machinery (papermill, kernels) loads only when there is work to do;
@@ -47,6 +47,8 @@ class FailedDocument:
     message: str
     cell: int | None
     notebook: Path | None
+    published: tuple[str, ...] = ()  # formats still published (only some formats failed)
+    format_failures: dict[str, str] = field(default_factory=dict)  # format -> why
 
 
 @dataclass
@@ -330,24 +332,42 @@ def published_pdf(ws: Workspace, job: DocumentJob) -> bytes:
     return document_paths(ws, job.key)["pdf"].read_bytes()
 
 
-def _publish_without_pdf(ws: Workspace, result, built_at: str) -> None:
-    """The PDF failed (e.g. its PDF/UA-1 check): publish the other formats, and no stale PDF beside them.
+def _publish_available_formats(ws: Workspace, result, built_at: str) -> tuple[str, ...]:
+    """Some formats failed (a PDF/UA-1 check, python-docx refusing a character): publish the others,
+    and no stale file of a failed format beside them. One path for every format.
 
-    The document is still reported as failed, and its record lacks the PDF, so the next build tries again.
+    The document is still reported as failed, and its record lacks the failed formats, so the next
+    build tries them again. Returns the formats published.
     """
     import dataclasses
 
     from .errors import PublishError
-    from .publish import document_paths
 
-    job = dataclasses.replace(result.job, formats=tuple(f for f in result.job.formats if f != "pdf"))
+    failed = tuple(result.format_failures) or (result.failure.kind,)
+    job = dataclasses.replace(result.job, formats=tuple(f for f in result.job.formats if f not in failed))
     if not job.formats:
-        return
-    try:
-        publish_document(ws, dataclasses.replace(result, job=job, failure=None), built_at)
-        document_paths(ws, job.key)["pdf"].unlink(missing_ok=True)
+        return ()
+    reasons = dict(result.format_failures) or {result.failure.kind: result.failure.message}
+    try:  # the failed formats' old files go in the same step (no file of other inputs beside the new ones)
+        publish_document(ws, dataclasses.replace(result, job=job, failure=None), built_at, failed_formats=failed,
+                         format_failures=reasons)
     except (PublishError, OSError) as exc:
         result.failure.message += f" The other formats were not published either: {exc}"
+        return ()
+    return job.formats
+
+
+def _note_attempt(ws: Workspace, result, built_at: str, previous: dict | None) -> None:
+    """A document that published nothing: every format it was to make is noted as failed, with why,
+    so the index shows its earlier files as out of date (publish.record_attempt)."""
+    from .publish import record_attempt
+
+    where = "" if result.failure.section in FORMAT_SUFFIX else f"section {result.failure.section}: "
+    failed = {fmt: f"{where}{result.failure.message}" for fmt in result.job.formats}
+    try:
+        record_attempt(ws, result.job, failed, built_at, previous)
+    except (OSError, StrategyDocsError):
+        pass  # the summary still names the failure
 
 
 def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_result) -> None:
@@ -370,8 +390,10 @@ def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_re
                 except OSError as exc:
                     result.failure = Failure("publish", f"the published PDF to keep went missing ({exc}); build again.",
                                              kind="publish")
-            if not result.ok and result.failure.kind == "pdf":
-                _publish_without_pdf(ws, result, built_at)
+            previous = read_record(ws, result.job.key)
+            published: tuple[str, ...] = ()
+            if not result.ok and (result.format_failures or result.failure.kind in FORMAT_SUFFIX):
+                published = _publish_available_formats(ws, result, built_at)
             if result.ok:
                 try:
                     publish_document(ws, result, built_at)
@@ -379,6 +401,11 @@ def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_re
                 except PublishError as exc:  # this document only: the others still publish
                     result.failure = Failure("publish", str(exc), kind="publish")
                     report.failed.append(FailedDocument(result.job, "publish", str(exc), None, None))
+            elif published:
+                failure = result.failure
+                report.failed.append(FailedDocument(result.job, failure.section, failure.message, None, None,
+                                                    published=published,
+                                                    format_failures=dict(result.format_failures)))
             else:
                 try:
                     kept = keep_failed_notebooks(ws, result)
@@ -387,6 +414,8 @@ def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_re
                 failure = result.failure
                 report.failed.append(FailedDocument(result.job, failure.section, failure.message, failure.cell,
                                                     kept if failure.notebook else None))
+            if not result.ok and not published:  # a published document's note switched with its files
+                _note_attempt(ws, result, built_at, previous)
             if on_result:
                 on_result(result)
             if not result.ok and options.fail_fast:

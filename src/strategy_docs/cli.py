@@ -1,7 +1,8 @@
 """The command line: `strategy-docs build|validate|list|init|...`.
 
 This is the only place errors become messages and exit codes:
-0 everything worked, 1 a document failed, 2 bad input or usage, 130 interrupted.
+0 everything worked, 1 a document (or one of its formats) failed, 2 bad input or usage,
+130 interrupted (Ctrl-C), 143 stopped by SIGTERM.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def common(func=None, *, needs_workspace: bool = True):
     def wrapper(*args, quiet: int, verbose: int, workspace: Path | None = None, **kwargs):
         root = click.get_current_context().find_root()
         out = Output((root.obj or {}).get("verbosity", 0) + verbose - quiet)
+        _stop_on_sigterm()
         try:
             if needs_workspace:
                 kwargs["ws"] = find_workspace(workspace)
@@ -76,12 +78,15 @@ def common(func=None, *, needs_workspace: bool = True):
         except StrategyDocsError as exc:
             out.error(f"Error: {exc}")
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             # The kernel of the interrupted cell is stopped; asyncio would print its task's
             # "Kernel died" traceback at exit, which is noise once the user has pressed Ctrl-C.
             import logging
 
             logging.getLogger("asyncio").disabled = True
+            if isinstance(exc, Terminated):
+                out.error("Stopped by SIGTERM; published documents are intact; the last good versions are kept.")
+                sys.exit(143)
             out.error("Interrupted. Documents already published are intact; the last good versions are kept.")
             sys.exit(130)
 
@@ -90,6 +95,27 @@ def common(func=None, *, needs_workspace: bool = True):
                                default=None, help="Workspace folder (default: found from the current folder upwards, "
                                                   "else $STRATEGY_DOCS_WORKSPACE).")(wrapper)
     return wrapper
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager, `kill`, a CI timeout): stopped the way Ctrl-C stops, exit 143."""
+
+
+def _stop_on_sigterm() -> None:
+    """Turn SIGTERM into `Terminated` so a build cleans up as after Ctrl-C: workers and kernels stopped,
+    their files removed, nothing half-published. A second SIGTERM during that clean-up is ignored
+    (kill -9 still works; the publish steps are safe against it)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum, frame):  # noqa: ARG001 - signal handler signature
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _print_problems(out: Output, exc: ValidationError) -> None:
@@ -169,14 +195,22 @@ def build(ws: Workspace, out: Output, authority, client_group, formats, jobs, fo
     if warnings and out.verbosity == 0:
         out.info(f"{plural(len(warnings), 'warning')} (run with -v to see them).")
     for failed in report.failed:
+        if failed.published:  # only some formats failed: say which, why, and what was published
+            for fmt, why in (failed.format_failures or {failed.section: failed.message}).items():
+                out.error(f"FAILED {failed.job.label}: {fmt.upper()} not published: {why} "
+                          f"({', '.join(f.upper() for f in failed.published)} published)")
+            continue
         where = f"section {failed.section}" + (f", cell {failed.cell}" if failed.cell is not None else "")
         out.error(f"FAILED {failed.job.label}: {where}: {failed.message}")
         if failed.notebook:
             out.error(f"    executed notebook: {_relative(failed.notebook, ws.root)}")
     if report.not_started:
         out.error(f"Stopped early (--fail-fast): {plural(len(report.not_started), 'document')} not built.")
+    partly = [f"{f.job.label}: {', '.join(fmt.upper() for fmt in (f.format_failures or [f.section]))} failed, "
+              f"{', '.join(fmt.upper() for fmt in f.published)} published" for f in report.failed if f.published]
     summary = (f"{len(report.built)} built, {len(report.rerendered)} re-rendered, {len(report.up_to_date)} up to date, "
-               f"{len(report.failed)} failed of {plural(report.planned, 'document')} in {report.seconds:.1f} s. "
+               f"{len(report.failed)} failed{' (' + '; '.join(partly) + ')' if partly else ''} of "
+               f"{plural(report.planned, 'document')} in {report.seconds:.1f} s. "
                f"Index: {_relative(ws.build / 'index.html', Path.cwd())}")
     if report.summaries:
         summary += f" Summaries published: {len(report.summaries)}."

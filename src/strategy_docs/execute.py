@@ -39,7 +39,7 @@ class Failure:
     message: str
     cell: int | None = None
     notebook: str | None = None  # file name of the kept executed notebook that shows the error
-    kind: str = "error"  # error | timeout | kernel-died | render | pdf (the HTML is still published)
+    kind: str = "error"  # error | timeout | kernel-died | render | publish | a format (pdf, docx): the others are published
 
 
 @dataclass
@@ -53,6 +53,7 @@ class DocumentResult:
     section_reads: dict[str, list[str]] = field(default_factory=dict)  # what each section read (context.py)
     pdf_source: str | None = None  # pdf.pdf_source_digest of this document's PDF
     pdf_reused: bool = False  # the published PDF is still right: outputs has no "pdf", the publisher keeps it
+    format_failures: dict[str, str] = field(default_factory=dict)  # format -> why it failed (the others publish)
 
     @property
     def executed(self) -> bool:
@@ -93,8 +94,14 @@ class WarmKernel:
         # IPC transport: local sockets, no TCP ports, nothing reachable from outside the machine.
         # Each kernel gets its own socket folder: IPC socket names are picked by probing for free
         # files, which races when several workers share a working folder.
-        socket_dir = tempfile.mkdtemp(prefix="strategy-docs-kernel-")
+        from .publish import KERNEL_FOLDER_PREFIX
+
+        socket_dir = tempfile.mkdtemp(prefix=f"{KERNEL_FOLDER_PREFIX}{os.getpid()}-")
         km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=os.path.join(socket_dir, "kernel"))
+        # The connection file too (not the Jupyter runtime folder): removing the socket folder at
+        # shutdown, or after a kill, leaves nothing of the kernel behind.
+        km.connection_file = os.path.join(socket_dir, "kernel.json")
+        self.socket_dir = socket_dir  # known before the start, so a kill during it still cleans up
         env = dict(os.environ, MPLBACKEND="agg", PYDEVD_DISABLE_FILE_VALIDATION="1")
         run_sync(km.start_kernel)(env=env, extra_arguments=["--HistoryManager.enabled=False"],
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -159,7 +166,9 @@ class WarmKernel:
             except Exception:  # noqa: BLE001 - a dead kernel is what we are cleaning up
                 pass
             self.km = None
-            shutil.rmtree(getattr(self, "socket_dir", ""), ignore_errors=True)
+        if getattr(self, "socket_dir", ""):  # sockets and connection file
+            shutil.rmtree(self.socket_dir, ignore_errors=True)
+            self.socket_dir = ""
 
 
 def _preload_code() -> str:
@@ -382,8 +391,16 @@ def _local_prefixes() -> list[tuple[str, str]]:
     return _PREFIXES
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+
+
 def scrub_local_paths(text: str) -> str:
-    """Replace this machine's folders (Python, the package, home, temp) in outputs such as warnings."""
+    """Replace this machine's folders (Python, the package, home, temp) in outputs such as warnings.
+
+    Colour codes go first: IPython colours tracebacks, and a code between a folder and its
+    slash would hide the folder from the match.
+    """
+    text = _ANSI.sub("", text)
     for path, label in _local_prefixes():
         text = re.sub(r"(?<![\w.~/-])" + re.escape(path) + "/", label + "/", text)
     return text
@@ -430,16 +447,26 @@ def render_outputs(job: DocumentJob, workspace: Path, notebooks: list, result: D
         else:
             try:
                 result.outputs["pdf"] = pdf.render_pdf(source)
-            except RenderError as exc:  # this document's PDF only: build.py still publishes its HTML
-                result.failure = Failure("pdf", str(exc), kind="pdf")
+            except Exception as exc:  # noqa: BLE001 - this format only: build.py still publishes the others
+                _format_failed(result, "pdf", exc)
                 result.pdf_source = None
             result.timings["render:pdf"] = time.perf_counter() - started
     if "docx" in job.formats:
         from . import docx_export
 
         started = time.perf_counter()
-        result.outputs["docx"] = docx_export.render_docx(document, meta)
+        try:
+            result.outputs["docx"] = docx_export.render_docx(document, meta)
+        except Exception as exc:  # noqa: BLE001 - e.g. python-docx refusing a character: the other formats publish
+            _format_failed(result, "docx", exc)
         result.timings["render:docx"] = time.perf_counter() - started
+
+
+def _format_failed(result: DocumentResult, fmt: str, exc: Exception) -> None:
+    message = str(exc) if isinstance(exc, RenderError) else f"{type(exc).__name__}: {exc}"
+    result.format_failures[fmt] = message
+    if result.failure is None:
+        result.failure = Failure(fmt, message, kind=fmt)
 
 
 def build_document(job: DocumentJob, workspace: Path, scratch: Path, executed_notebooks: dict[str, bytes] | None = None) -> DocumentResult:

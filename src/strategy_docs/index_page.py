@@ -120,6 +120,31 @@ def _when(value: Any) -> tuple[str, str]:
     return "", str(value)
 
 
+def _format_note(state: Mapping | None, href: str | None) -> dict:
+    """What the index says beside one format (publish.format_statuses gives the state):
+    nothing for a current file; "from <date>" for one kept from an earlier build; out of date or
+    failed, with why and the date of the last good build."""
+    if not state or state.get("state") == "current":
+        return {"state": "current" if href else None, "note": ""}
+    since_iso, since = _when(state.get("since"))
+    since = since if since_iso else ""
+    reason = str(state.get("reason") or "").strip()
+    kind = state.get("state")
+    if kind == "older" and not href:
+        return {"state": None, "note": ""}
+    if kind == "older":
+        note = f"from {since}" if since else "from an earlier build"
+    elif kind == "stale" and href:
+        note = (f"out of date: the latest build of this format failed ({reason}); this file is from "
+                f"{since or 'an earlier build'}")
+    elif kind in ("stale", "failed"):
+        href = None
+        note = f"failed ({reason}); " + (f"last good build {since}" if since else "no earlier version was published")
+    else:
+        return {"state": None, "note": ""}
+    return {"state": kind, "note": note, "href": href}
+
+
 def _options(rows: list[dict], key: str, label_key: str) -> list[dict]:
     seen: dict[str, str] = {}
     for row in rows:
@@ -148,7 +173,8 @@ def render_index(
     Each entry (dict or object) has ``authority_id, authority_name, client_group_id,
     client_group_name, edition_label, status, built_at, html_href, pdf_href, docx_href``
     (``title`` optional). A ``None`` href gets no link; with ``base_dir`` an href whose file is
-    missing gets none either.
+    missing gets none either. ``formats`` (optional, from ``publish.format_statuses``) gives each
+    format's state: current, older ("from <date>"), stale (out of date) or failed, with its reason.
     """
     base = Path(base_dir) if base_dir is not None else None
     rows = []
@@ -156,11 +182,12 @@ def render_index(
         status = str(_get(entry, "status", "") or "").strip().lower()
         built_iso, built_text = _when(_get(entry, "built_at"))
         links = []
+        states = _get(entry, "formats") or {}
         for key, short, long in FORMATS:
             href = _safe_href(_get(entry, f"{key}_href"))
             if href is not None and not _exists(href, base):
                 href = None
-            links.append({"key": key, "short": short, "long": long, "href": href})
+            links.append({"key": key, "short": short, "long": long, "href": href} | _format_note(states.get(key), href))
         rows.append({
             "authority_id": str(_get(entry, "authority_id", "") or ""),
             "authority_name": str(_get(entry, "authority_name", "") or _get(entry, "authority_id", "")),
