@@ -282,4 +282,5 @@ def test_every_strategy_field_is_an_input_of_some_section():
     from strategy_docs.params import Strategy
 
     covered = {name.removeprefix("strategy.") for s in registry.SECTIONS for name in s.inputs if name.startswith("strategy.")}
+    covered |= set(registry.RENDERED_FROM_METADATA)
     assert set(Strategy.model_fields) <= covered, set(Strategy.model_fields) - covered

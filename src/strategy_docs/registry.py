@@ -23,7 +23,10 @@ INPUT_FOLDERS = ("params", "data", "notebooks", "templates")
 PREVIOUS_EDITION = "edition.previous"
 FURNITURE_TAG = "furniture"  # notebook cells of headings and introductions: shown only beside content
 TABLES_PRESENT = "data.present"
-ALL_SECTIONS_READ = ("table_labels",)  # the plan's own captions and column headings, in any section
+ALL_SECTIONS_READ = ("table_labels",)
+# Strategy fields no section shows: the template renders them from the document's metadata
+# (plan.document_meta), so the render key, which covers the whole strategy, is what rebuilds them.
+RENDERED_FROM_METADATA = ("consultation",)  # the plan's own captions and column headings, in any section
 
 
 @dataclass(frozen=True)
