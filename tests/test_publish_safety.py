@@ -193,9 +193,22 @@ def test_kill_9_keeps_the_last_good_version(ws, moment):
         process = start_cli(ws, "build", "--jobs", "1", "-a", AUTHORITY)
         wait_for(started(ws, "02-hypotheses.ipynb"), what="02-hypotheses to start")
     else:
+        # Into rendering, on the build's own signals rather than a guess at how long sections
+        # take: the last section says it has run, and the workspace's template takes a couple
+        # of seconds to render (an empty loop), so the kill lands while the HTML is being made.
+        last = "08-performance.ipynb"
+        original_last = (ws / "notebooks" / last).read_bytes()
+        nb = nbformat.read(ws / "notebooks" / last, as_version=4)
+        nb.cells.append(nbformat.v4.new_code_cell(
+            f'from pathlib import Path\nPath(r"{ws}", "ran-{last}-" + authority).touch()'))
+        nbformat.write(nb, ws / "notebooks" / last)
+        template = ws / "templates" / "strategy" / "index.html.j2"
+        template_text = template.read_text(encoding="utf-8")
+        template.write_text(template_text.replace("{%- block body_header -%}",
+                                                  "{%- block body_header -%}{%- for _ in range(20000000) %}{% endfor -%}", 1),
+                            encoding="utf-8")
         process = start_cli(ws, "build", "--jobs", "1", "-a", AUTHORITY)
-        wait_for(finished(ws, "01-context.ipynb"), what="01-context to finish")
-        time.sleep(2.5)  # into rendering HTML and PDF
+        wait_for(lambda: (ws / f"ran-{last}-{AUTHORITY}").exists(), what="the last section to run")
     os.kill(process.pid, signal.SIGKILL)  # the main process only, as `kill -9 PID` would
     process.communicate(timeout=60)
     assert process.returncode == -signal.SIGKILL
@@ -208,6 +221,9 @@ def test_kill_9_keeps_the_last_good_version(ws, moment):
     (folder / f".{GROUP}.html.abcd1234.tmp").write_bytes(b"<!DOCTYPE html><html><p>half")
     (folder / GROUP / ".notebooks.x1y2z3w4").mkdir(parents=True)
     notebook.write_bytes(original)
+    if moment == "rendering":
+        (ws / "notebooks" / last).write_bytes(original_last)
+        template.write_text(template_text, encoding="utf-8")
     result = cli(ws, "build", "--jobs", "1", "-a", AUTHORITY, "--format", "html")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Revised title after the kill" in published(ws).read_text(encoding="utf-8")

@@ -34,7 +34,9 @@ def _init_local_worker(workspace: str, scratch: str) -> None:
     atexit.register(shutdown_worker)
 
     def stop(signum, frame):  # noqa: ARG001 - signal handler signature
-        shutdown_worker()
+        # Kill the kernel outright: the polite shutdown needs the event loop this handler may
+        # have interrupted, and could then hang the whole build's exit.
+        kill_kernel_now()
         os._exit(128 + signum)
 
     signal.signal(signal.SIGTERM, stop)
