@@ -16,8 +16,9 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Replace `path` with `data` (text is written as UTF-8, newlines as given).
+def stage(path: Path, data: bytes | str) -> Path:
+    """Write `data` to a new temporary file beside `path`, flushed to disk, and return it; the
+    caller moves it into place with `os.replace` (one file now, or several as one journalled step).
 
     A file that exists keeps its permissions (an edited parameters file stays as its owner set
     it); a new one is readable by all (published files are for reading, unlike mkstemp's 0600).
@@ -37,10 +38,17 @@ def atomic_write(path: Path, data: bytes | str) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Replace `path` with `data` (text is written as UTF-8, newlines as given)."""
+    tmp = stage(path, data)
+    try:
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        tmp.unlink(missing_ok=True)
         raise

@@ -10,7 +10,6 @@ a problem naming the file, the column and the row.
 from __future__ import annotations
 
 import csv
-import io
 import math
 import re
 from dataclasses import dataclass, field

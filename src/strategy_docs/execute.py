@@ -27,7 +27,6 @@ import nbformat
 
 from .errors import RenderError, SectionError
 from .plan import DocumentJob
-from .workspace import SECTION_NOTEBOOKS
 
 ENGINE_NAME = "strategy-docs-warm"
 RESTART_EVERY = 40  # documents; bounds memory growth from module-level caches in long builds

@@ -13,13 +13,12 @@ import json
 import os
 import re
 import shutil
-import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .atomic import _UMASK, atomic_write
+from .atomic import atomic_write, stage
 from .errors import BuildLockedError, PublishError
 from .plan import DocumentJob, reusable_sections, section_keys, sha256_bytes
 from .workspace import Workspace
@@ -180,7 +179,7 @@ class Switch:
         self.removals: list[Path] = []
 
     def put(self, path: Path, data: bytes) -> None:
-        self.moves.append((_stage(path, data), path))
+        self.moves.append((stage(path, data), path))
 
     def remove(self, path: Path) -> None:
         self.removals.append(path)
@@ -201,25 +200,6 @@ class Switch:
 
 def journal_folder(ws: Workspace) -> Path:
     return ws.work / "journal"
-
-
-def _stage(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        mode = 0o644 & ~_UMASK
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
 
 
 def _apply_journal(ws: Workspace, journal: Path) -> None:
