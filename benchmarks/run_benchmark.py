@@ -7,7 +7,7 @@ Not a test: it takes minutes (about 25 at the default size on 2 cores). It repor
       executed notebooks joined into one, nbconvert's CLI (`--to html --no-input --template
       strategy`, our template, its filters and resources given by a config file), then the PDF
       compiled by Typst in a fresh process (the typst package has no CLI of its own: a one-line
-      script calls strategy_docs.pdf, as a script in such a loop would): the per-document
+      script calls strategy_docs.outputs.pdf, as a script in such a loop would): the per-document
       baseline. Every tool is run through this Python (`python -m papermill`, `python -m
       nbconvert`), so the loop needs only the package installed, not a virtualenv's bin on PATH;
   (b) a cold full build (`strategy-docs build --jobs N`, HTML and PDF);
@@ -128,14 +128,14 @@ def summary(stdout: str) -> dict:
 
 NBCONVERT_CONFIG = r'''
 # jupyter nbconvert configuration for the naive loop: our template needs two filters and the
-# resources strategy_docs.render.render_html prepares (contents, metadata, stylesheets).
+# resources strategy_docs.outputs.html.render_html prepares (contents, metadata, stylesheets).
 import functools
 import json
 from pathlib import Path
 
 from nbconvert.preprocessors import Preprocessor
 
-from strategy_docs import render
+from strategy_docs.outputs import html as render
 
 TEMPLATE_DIR = Path({template_dir!r})
 
@@ -173,7 +173,7 @@ PDF = r'''
 import json, sys
 from pathlib import Path
 import nbformat
-from strategy_docs import pdf
+from strategy_docs.outputs import pdf
 folder = Path(sys.argv[1])
 doc = nbformat.read(folder / "document.ipynb", as_version=4)
 meta = doc.metadata.pop("strategy_docs_meta")
@@ -184,7 +184,7 @@ MERGE = r'''
 import json, sys
 from pathlib import Path
 import nbformat
-from strategy_docs.render import assemble
+from strategy_docs.outputs.html import assemble
 folder = Path(sys.argv[1])
 sections = sorted(folder.glob("[0-9][0-9]-*.ipynb"))
 doc = assemble(sections)
@@ -245,8 +245,8 @@ def machine() -> dict:
 
 
 def plan_meta(ws: Path) -> dict[tuple[str, str], dict]:
-    from strategy_docs.params import load_params
-    from strategy_docs.plan import plan_documents
+    from strategy_docs.inputs.params import load_params
+    from strategy_docs.build.plan import plan_documents
 
     return {(j.authority, j.client_group): j.meta for j in plan_documents(load_params(ws))}
 
@@ -284,7 +284,8 @@ def main(argv: list[str] | None = None) -> int:
                              "change every document's key and rebuild everything)")
     args = parser.parse_args(argv)
 
-    from strategy_docs.synthetic import make_workspace
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from synthetic import make_workspace
 
     work = args.work or Path(tempfile.mkdtemp(prefix="strategy-docs-bench-"))
     ws = work / "ws"

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from strategy_docs import synthetic
+import synthetic
 
 
 def _compare(folder_a: Path, folder_b: Path) -> list[str]:

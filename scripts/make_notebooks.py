@@ -3,7 +3,7 @@
 Run after changing the registry.
 
 The notebooks are thin by design: a parameters cell, one load, then display calls into
-strategy_docs.sections. Their cells are declared in strategy_docs/registry.py, with what each
+strategy_docs.sections.content. Their cells are declared in strategy_docs/registry.py, with what each
 section reads, so every section's shape is reviewable in one place.
 """
 
@@ -18,14 +18,14 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # this checkout's registry, installed or not
 
-from strategy_docs.registry import FURNITURE_TAG, PREVIOUS_EDITION, SECTIONS, Markdown  # noqa: E402
+from strategy_docs.sections.registry import FURNITURE_TAG, PREVIOUS_EDITION, SECTIONS, Markdown  # noqa: E402
 
 PARAMETERS = '''# Parameters (papermill injects the document's values after this cell)
 workspace = None  # None: found from the current folder upwards, else $STRATEGY_DOCS_WORKSPACE
 authority = "northshire"
 client_group = "older-people"'''
 
-LOAD = '''from strategy_docs import display, sections
+LOAD = '''from strategy_docs.sections import display, content as sections
 
 doc = sections.load_document(workspace, authority, client_group)'''
 

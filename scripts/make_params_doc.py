@@ -8,8 +8,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from strategy_docs.analysis.hypotheses import METRICS
-from strategy_docs.data import TABLES
-from strategy_docs.params import Authority, ClientGroup, Project, Strategy
+from strategy_docs.inputs.data import TABLES
+from strategy_docs.inputs.params import Authority, ClientGroup, Project, Strategy
 
 ROOT = Path(__file__).resolve().parents[1]
 

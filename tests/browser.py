@@ -79,7 +79,7 @@ def make_chart(chart_id: str = "population-chart"):
 def _code_cell(blocks_list, extra_outputs=()):
     import nbformat
 
-    from strategy_docs import display
+    from strategy_docs.sections import display
 
     cell = nbformat.v4.new_code_cell(source="display.something()")
     outputs = []
@@ -95,7 +95,7 @@ def make_section_notebooks(*, evil: bool = False, chart: bool = True):
     import nbformat
     import pandas as pd
 
-    from strategy_docs import blocks
+    from strategy_docs.sections import blocks
 
     nbs = []
 
@@ -192,7 +192,7 @@ def sample_meta(**overrides):
 
 
 def render_sample(**meta_overrides) -> str:
-    from strategy_docs import render
+    from strategy_docs.outputs import html as render
 
     nb = render.assemble(make_section_notebooks())
     return render.render_html(nb, sample_meta(**meta_overrides), TEMPLATE_DIR)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+# The example-data generator lives with the other example tools in scripts/, outside the package.
+SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+if str(SCRIPTS) not in sys.path:
+    sys.path.insert(0, str(SCRIPTS))
 
 REPO = Path(__file__).resolve().parents[1]
 

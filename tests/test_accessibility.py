@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from strategy_docs import index_page, render
+from strategy_docs.outputs import index as index_page, html as render
 
 try:
     from tests import browser as b

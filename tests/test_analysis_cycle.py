@@ -81,7 +81,8 @@ def test_compound_cells_name_a_set_of_stages_not_the_range_between():
 
 
 def test_the_cycle_block_lights_only_the_stages_named():
-    from strategy_docs import blocks, render
+    from strategy_docs.sections import blocks
+    from strategy_docs.outputs import html as render
 
     block = blocks.cycle(["Analyse", "Design", "Prepare", "Implement", "Manage", "Evaluate"], [
         {"label": "EB-OP-06", "current": [0, 3], "current_stages": [0, 2, 3], "expected": [4, 4], "expected_stages": [4],

@@ -173,7 +173,7 @@ def _texts(block):
 
 @pytest.mark.slow
 def test_every_example_gap_figure_is_plausible():
-    from strategy_docs import sections
+    from strategy_docs.sections import content as sections
 
     from .conftest import REPO
 

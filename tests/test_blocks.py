@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 
-from strategy_docs import blocks, display
+from strategy_docs.sections import blocks, display
 
 try:
     from tests.browser import Chart, make_chart

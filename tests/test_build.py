@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from strategy_docs.cli import main
+from strategy_docs.cli.app import main
 
 from .conftest import copy_workspace, edit_yaml
 

@@ -22,10 +22,10 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from strategy_docs import edition
-from strategy_docs import plan as plan_module
-from strategy_docs.build import BuildOptions, build
-from strategy_docs.workspace import Workspace
+from strategy_docs.annual import edition
+from strategy_docs.build import plan as plan_module
+from strategy_docs.build.pipeline import BuildOptions, build
+from strategy_docs.inputs.workspace import Workspace
 
 from .conftest import copy_workspace, edit_yaml
 

@@ -11,10 +11,11 @@ import pytest
 import yaml
 from bs4 import BeautifulSoup
 
-from strategy_docs import blocks, changes, context, edition
+from strategy_docs.sections import blocks, context
+from strategy_docs.annual import changes, edition
 from strategy_docs.analysis.cycle import IPC_VOCABULARY, CycleVocabulary
 from strategy_docs.errors import ParamsError
-from strategy_docs.params import Strategy, load_params
+from strategy_docs.inputs.params import Strategy, load_params
 
 try:
     from tests.conftest import edit_yaml, first_pair
@@ -384,7 +385,7 @@ def test_changes_made_in_excel_show_exactly(workspace, tmp_path):
     blocks and the diff report list exactly those edits."""
     import openpyxl
 
-    from strategy_docs import registers
+    from strategy_docs.annual import registers
 
     authority, group = _pair(workspace)
     edit_yaml(workspace / "params" / "project.yaml",  # one document keeps the test quick

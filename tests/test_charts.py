@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from strategy_docs.charts import (
+from strategy_docs.sections.charts import (
     PALETTE,
     Chart,
     budget_chart,

@@ -18,11 +18,11 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from strategy_docs import sections
-from strategy_docs.build import validate
-from strategy_docs.checks import did_you_mean
+from strategy_docs.sections import content as sections
+from strategy_docs.build.pipeline import validate
+from strategy_docs.inputs.checks import did_you_mean
 from strategy_docs.errors import ValidationError
-from strategy_docs.workspace import Workspace
+from strategy_docs.inputs.workspace import Workspace
 
 from .conftest import REPO, copy_workspace, edit_yaml
 from .robust_support import AUTHORITY, GROUP, prune

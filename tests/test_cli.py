@@ -9,10 +9,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from strategy_docs.cli import main, plural
+from strategy_docs.cli.app import main, plural
 from strategy_docs.errors import WorkspaceError
-from strategy_docs.params import load_params
-from strategy_docs.workspace import find_workspace, locate_workspace
+from strategy_docs.inputs.params import load_params
+from strategy_docs.inputs.workspace import find_workspace, locate_workspace
 
 from .conftest import copy_workspace, edit_yaml
 

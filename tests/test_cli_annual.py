@@ -9,8 +9,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from strategy_docs import cli, cli_annual  # noqa: F401 - importing registers the commands
-from strategy_docs.params import load_params
+from strategy_docs.cli import app as cli, annual as cli_annual  # noqa: F401 - importing registers the commands
+from strategy_docs.inputs.params import load_params
 
 
 def _run(*args: str):

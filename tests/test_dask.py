@@ -113,8 +113,8 @@ def test_a_failing_document_fails_alone_on_dask(tmp_path, cluster):
 
 
 def test_a_worker_with_other_code_refuses_the_document():
-    from strategy_docs.executors import _run_on_dask_worker
-    from strategy_docs.plan import DocumentJob
+    from strategy_docs.build.executors import _run_on_dask_worker
+    from strategy_docs.build.plan import DocumentJob
 
     job = DocumentJob(edition="2026-27", authority="northshire", client_group="carers", formats=("html",),
                       exec_key="x", render_key="y", cell_timeout=10, document_timeout=10, inputs={"package": "0" * 64})

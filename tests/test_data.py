@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from strategy_docs.data import read_table
+from strategy_docs.inputs.data import read_table
 
 HEADER = "year,client_group,service_type,area_code,people,out_of_area"
 
@@ -105,7 +105,7 @@ def test_xlsx_with_title_rows_and_merged_cells(tmp_path):
 
 
 def test_unknown_area_code_via_authority_loader(workspace):
-    from strategy_docs.data import load_authority_data
+    from strategy_docs.inputs.data import load_authority_data
     from strategy_docs.errors import DataError
 
     from .conftest import first_authority
@@ -117,7 +117,7 @@ def test_unknown_area_code_via_authority_loader(workspace):
     parts[3] = "ZZ999"
     lines[1] = ",".join(parts)
     path.write_text("\n".join(lines) + "\n")
-    from strategy_docs.params import load_params
+    from strategy_docs.inputs.params import load_params
 
     params = load_params(workspace)
     auth = params.authorities[authority]

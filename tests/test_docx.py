@@ -10,7 +10,8 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from strategy_docs import blocks, display, docx_export, render
+from strategy_docs.sections import blocks, display
+from strategy_docs.outputs import docx as docx_export, html as render
 from strategy_docs.errors import RenderError
 
 try:
@@ -224,7 +225,7 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
 def test_column_widths_follow_content_and_never_break_a_word():
-    from strategy_docs.docx_export import fit_column_widths
+    from strategy_docs.outputs.docx import fit_column_widths
 
     cols = [["ID", "H1"], ["Intentions", " ".join(["word"] * 20)]]
     # minimum = longest word x 0.2 cm + 0.4 cm padding: 0.8 and 10 x 0.2 + 0.4 = 2.4
@@ -278,7 +279,7 @@ def test_footer_says_page_x_of_y(docx):
 
 
 def test_a_table_too_wide_for_portrait_gets_smaller_type_then_a_landscape_page():
-    from strategy_docs.docx_export import table_layout
+    from strategy_docs.outputs.docx import table_layout
 
     # 5 columns with a 12-letter word: 5 x (12 x 0.21 + 0.4) = 14.6 cm <= 16 -> portrait, 11pt
     assert table_layout([["Decommission"]] * 5) == (False, 11.0, 16.0)

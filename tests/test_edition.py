@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from strategy_docs import edition
-from strategy_docs.edition import YamlDocument, dump_yaml, next_major_version, shift_year
+from strategy_docs.annual import edition
+from strategy_docs.annual.edition import YamlDocument, dump_yaml, next_major_version, shift_year
 from strategy_docs.errors import ParamsError, WorkspaceError
-from strategy_docs.params import Edition, load_params
+from strategy_docs.inputs.params import Edition, load_params
 
 TODAY = dt.date(2027, 2, 15)
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from strategy_docs.cli import main
-from strategy_docs.params import load_params
+from strategy_docs.cli.app import main
+from strategy_docs.inputs.params import load_params
 
 from .conftest import REPO, copy_workspace
 

@@ -17,16 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from strategy_docs import synthetic
+import synthetic
 from strategy_docs.analysis import AnalysisInputs
 from strategy_docs.analysis.gaps import gap_warnings
 from strategy_docs.analysis.hypotheses import evaluate
 from strategy_docs.analysis.indicators import indicator_status
 from strategy_docs.analysis.resources import check_stated_totals
 from strategy_docs.analysis.risks import risk_band
-from strategy_docs.context import StrategyContext, analysis_inputs
-from strategy_docs.data import load_authority_data
-from strategy_docs.params import load_params
+from strategy_docs.sections.context import StrategyContext, analysis_inputs
+from strategy_docs.inputs.data import load_authority_data
+from strategy_docs.inputs.params import load_params
 
 WORKSPACE = Path(__file__).resolve().parents[1]
 AUTHORITIES = ["eastbridge", "glanmor", "northshire"]

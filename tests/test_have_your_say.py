@@ -8,9 +8,10 @@ import pytest
 from bs4 import BeautifulSoup
 from docx import Document
 
-from strategy_docs import docx_export, plan, render
+from strategy_docs.outputs import docx as docx_export, html as render
+from strategy_docs.build import plan
 from strategy_docs.errors import ParamsError
-from strategy_docs.params import load_params
+from strategy_docs.inputs.params import load_params
 
 from .conftest import REPO, edit_yaml
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 
-from strategy_docs import index_page
+from strategy_docs.outputs import index as index_page
 
 
 def entries():

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategy_docs import markup
+from strategy_docs.sections import markup
 
 
 def test_paragraphs_emphasis_and_lists():

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from strategy_docs.cli import main
+from strategy_docs.cli.app import main
 
 from .conftest import REPO
 
@@ -70,8 +70,8 @@ def test_minimal_plan_validates_and_says_which_sections_are_left_out(tmp_path):
 
 
 def test_the_drivers_and_outcomes_sections_come_back_when_given(tmp_path):
-    from strategy_docs.build import validate
-    from strategy_docs.workspace import Workspace
+    from strategy_docs.build.pipeline import validate
+    from strategy_docs.inputs.workspace import Workspace
 
     strategy = yaml.safe_load(yaml.safe_dump(STRATEGY))
     strategy["context"]["policy_drivers"] = {"national_defaults": True}
@@ -133,7 +133,7 @@ def test_left_out_sections_are_absent_from_the_pdf_outline_and_the_docx(tmp_path
 
 def test_registers_round_trip_a_plan_that_states_little(tmp_path):
     """Excel registers export and import what is given and add nothing (no empty scores or owners)."""
-    from strategy_docs import registers
+    from strategy_docs.annual import registers
 
     strategy = yaml.safe_load(yaml.safe_dump(STRATEGY))
     strategy["risks"] = [{"id": "R1", "event": "Providers cannot recruit"}]

@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from strategy_docs import build as build_module
-from strategy_docs.data import AuthorityData
+from strategy_docs.build import pipeline as build_module
+from strategy_docs.inputs.data import AuthorityData
 from strategy_docs.errors import ParamsError
-from strategy_docs.params import load_params
-from strategy_docs.workspace import Workspace
+from strategy_docs.inputs.params import load_params
+from strategy_docs.inputs.workspace import Workspace
 
 from .conftest import copy_workspace
 
@@ -113,7 +113,7 @@ def test_covering_strategy_sums_its_groups_in_the_document(tmp_path: Path):
     ws = _covering_workspace(tmp_path)
     params = build_module.validate(Workspace(ws))
     assert (("eastbridge", GROUP)) in params.strategies
-    from strategy_docs import sections
+    from strategy_docs.sections import content as sections
 
     doc = sections.load_document(ws, "eastbridge", GROUP)
     table = sections.service_use_table(doc)[0]

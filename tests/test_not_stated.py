@@ -13,10 +13,11 @@ import datetime as dt
 import nbformat
 import pytest
 
-from strategy_docs import render, sections
+from strategy_docs.outputs import html as render
+from strategy_docs.sections import content as sections
 from strategy_docs.analysis.indicators import indicator_status
-from strategy_docs.data import empty_table
-from strategy_docs.params import DataSource, Hypothesis, Indicator, Intention, PolicyDriver, PolicyDriverSettings, Risk
+from strategy_docs.inputs.data import empty_table
+from strategy_docs.inputs.params import DataSource, Hypothesis, Indicator, Intention, PolicyDriver, PolicyDriverSettings, Risk
 
 from .conftest import REPO
 
@@ -237,7 +238,7 @@ def test_drop_empty_sections_keeps_headings_with_content_below_them():
 
 
 def test_indicators_grouped_by_theme_and_area_with_several_codes(base):
-    from strategy_docs.params import IndicatorGroup
+    from strategy_docs.inputs.params import IndicatorGroup
 
     inds = [Indicator(id="a", name="Delayed transfers", codes=["ASCOF 2C", "NHS OF 3B"], framework="ASCOF",
                       theme="Independence", area="Hospital discharge"),
@@ -256,7 +257,7 @@ def test_indicators_grouped_by_theme_and_area_with_several_codes(base):
 
 
 def test_captions_and_column_headings_in_the_plans_own_words(base):
-    from strategy_docs.params import TableLabels
+    from strategy_docs.inputs.params import TableLabels
 
     theme = base.ctx.strategy.themes[0]
     labels = {f"intentions-{theme.id}": TableLabels(caption="Table 2: Commissioning intentions",
@@ -278,8 +279,8 @@ def labels_of(table) -> list[str]:
 
 def test_every_strategy_field_is_an_input_of_some_section():
     """Never stale: a strategy field no section key covers would not rebuild the section that reads it."""
-    from strategy_docs import registry
-    from strategy_docs.params import Strategy
+    from strategy_docs.sections import registry
+    from strategy_docs.inputs.params import Strategy
 
     covered = {name.removeprefix("strategy.") for s in registry.SECTIONS for name in s.inputs if name.startswith("strategy.")}
     covered |= set(registry.RENDERED_FROM_METADATA)

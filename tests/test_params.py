@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from strategy_docs.errors import ParamsError
-from strategy_docs.params import Edition, contrast_ratio, load_params, matrix_pairs
+from strategy_docs.inputs.params import Edition, contrast_ratio, load_params, matrix_pairs
 
 from .conftest import edit_yaml, first_authority, first_pair
 
@@ -170,7 +170,7 @@ def test_identifiers_must_be_slugs(workspace):
 
 
 def test_matrix_exclusions():
-    from strategy_docs.params import Project
+    from strategy_docs.inputs.params import Project
 
     project = Project(name="x", edition={"start_year": 2026},
                       matrix={"exclude": [{"authority": "a", "client_group": "y"}]})

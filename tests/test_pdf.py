@@ -11,7 +11,8 @@ import pandas as pd
 import pypdf
 import pytest
 
-from strategy_docs import blocks, pdf, render
+from strategy_docs.sections import blocks
+from strategy_docs.outputs import pdf, html as render
 from strategy_docs.errors import RenderError
 
 try:
@@ -262,10 +263,10 @@ def test_refuses_what_is_not_a_typst_document():
 
 def test_pdf_failure_keeps_the_html_published(tmp_path):
     """A PDF/UA-1 violation the HTML allows (a skipped heading level) fails the PDF only."""
-    from strategy_docs import build, execute
-    from strategy_docs.plan import DocumentJob
-    from strategy_docs.publish import document_paths, is_up_to_date, read_record
-    from strategy_docs.workspace import Workspace
+    from strategy_docs.build import pipeline as build, execute
+    from strategy_docs.build.plan import DocumentJob
+    from strategy_docs.build.publish import document_paths, is_up_to_date, read_record
+    from strategy_docs.inputs.workspace import Workspace
 
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_markdown_cell("## Needs\n\nText.\n\n#### Too deep\n\nMore text."))
@@ -325,7 +326,7 @@ def test_typst_string_literals_hold_any_text_exactly():
 
     import typst
 
-    from strategy_docs.typst_render import string
+    from strategy_docs.outputs.typst_markup import string
 
     value = 'a\\b"c\nd\te\x01f\x0cg\u2028h #x [y] $z$'
     source = f'#metadata({string(value)}) <v>'.encode()

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from strategy_docs import build as build_module
-from strategy_docs import plan as plan_module
-from strategy_docs.build import BuildOptions
-from strategy_docs.workspace import Workspace
+from strategy_docs.build import pipeline as build_module
+from strategy_docs.build import plan as plan_module
+from strategy_docs.build.pipeline import BuildOptions
+from strategy_docs.inputs.workspace import Workspace
 
 from .conftest import copy_workspace
 
@@ -136,7 +136,7 @@ def test_index_is_rewritten_only_when_a_record_changes(ws):
 
 
 def _job(ws, group="carers"):
-    from strategy_docs.params import load_params
+    from strategy_docs.inputs.params import load_params
 
     [job] = plan_module.plan_documents(load_params(ws.root), ["northshire"], [group])
     return job

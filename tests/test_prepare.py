@@ -17,8 +17,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from strategy_docs.cli import main
-from strategy_docs.workspace import SECTION_NOTEBOOKS
+from strategy_docs.cli.app import main
+from strategy_docs.inputs.workspace import SECTION_NOTEBOOKS
 
 BLOCK_MIME = "application/vnd.strategy-docs.block+json"
 

@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from strategy_docs.cli import main
-from strategy_docs.registry import SECTION_IDS, SECTIONS
-from strategy_docs.preview import (Preview, PreviewError, allow_status_script, inject_status_script, is_loopback,
+from strategy_docs.cli.app import main
+from strategy_docs.sections.registry import SECTION_IDS, SECTIONS
+from strategy_docs.loop.preview import (Preview, PreviewError, allow_status_script, inject_status_script, is_loopback,
                                    is_relevant)
-from strategy_docs.workspace import Workspace
+from strategy_docs.inputs.workspace import Workspace
 
 from .conftest import copy_workspace, edit_yaml
 
@@ -158,7 +158,7 @@ def _text(body: str) -> str:
 
 
 def _kernel_pid() -> int | None:
-    from strategy_docs.execute import warm_kernel
+    from strategy_docs.build.execute import warm_kernel
 
     km = warm_kernel().km
     return km.provisioner.pid if km is not None and km.provisioner is not None else None
@@ -184,7 +184,7 @@ def chromium():
 @pytest.mark.slow
 def test_template_edits_show_in_the_preview_and_a_later_build_publishes_what_force_would(tmp_path):
     """Before any other preview of this module starts (they would share the warm kernel)."""
-    from strategy_docs.build import BuildOptions, build
+    from strategy_docs.build.pipeline import BuildOptions, build
 
     root = copy_workspace(tmp_path / "ws", authorities=[AUTHORITY])
     edit_yaml(root / "params" / "project.yaml", lambda project: project.update(formats=["html"]))  # as the preview
@@ -362,9 +362,9 @@ def test_the_page_reloads_itself_in_a_browser_under_the_documents_csp(running, c
 @pytest.mark.slow
 @pytest.mark.browser
 def test_preview_pages_have_no_axe_violations(tmp_path, chromium):
-    from strategy_docs.build import FailedDocument
+    from strategy_docs.build.pipeline import FailedDocument
     from strategy_docs.errors import Problem, ValidationError
-    from strategy_docs.preview import building_page, failure_page, validation_page
+    from strategy_docs.loop.preview import building_page, failure_page, validation_page
 
     ws = Workspace(tmp_path)
     label = "northshire / older-people"

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from strategy_docs.cli import main
-from strategy_docs.publish import remove_legacy_working_files, write_manifest_and_index
-from strategy_docs.workspace import Workspace
+from strategy_docs.cli.app import main
+from strategy_docs.build.publish import remove_legacy_working_files, write_manifest_and_index
+from strategy_docs.inputs.workspace import Workspace
 
 from .conftest import copy_workspace, edit_yaml
 

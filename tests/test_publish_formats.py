@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from strategy_docs import build, executors
-from strategy_docs.execute import DocumentResult, Failure, scrub_local_paths
-from strategy_docs.plan import DocumentJob
-from strategy_docs.publish import attempt_path, document_paths, manifest_path, read_record
-from strategy_docs.workspace import Workspace
+from strategy_docs.build import pipeline as build, executors
+from strategy_docs.build.execute import DocumentResult, Failure, scrub_local_paths
+from strategy_docs.build.plan import DocumentJob
+from strategy_docs.build.publish import attempt_path, document_paths, manifest_path, read_record
+from strategy_docs.inputs.workspace import Workspace
 
 META = {"authority_name": "Northshire", "client_group_name": "Older people", "edition_label": "2026/27",
         "title": "Older people's strategy", "status": "draft"}
@@ -175,7 +175,7 @@ def second_build_killed(ws, monkeypatch, at_replace: int) -> None:
     """A second build killed at the `at_replace`-th os.replace of its publish step (1 = the journal)."""
     import os
 
-    from strategy_docs import publish
+    from strategy_docs.build import publish
 
     run(ws, monkeypatch, [result(job(("html", "pdf")))], FIRST)
     calls = {"n": 0}
@@ -195,7 +195,7 @@ def second_build_killed(ws, monkeypatch, at_replace: int) -> None:
 
 
 def test_killed_before_the_commit_keeps_the_old_pair_and_the_sweep_removes_the_staged_files(ws, monkeypatch):
-    from strategy_docs.publish import build_lock
+    from strategy_docs.build.publish import build_lock
 
     second_build_killed(ws, monkeypatch, at_replace=1)  # the journal itself never lands
     assert on_disk(ws) == {"html": b"html 1", "pdf": b"pdf 1"}
@@ -212,7 +212,7 @@ def test_killed_before_the_commit_keeps_the_old_pair_and_the_sweep_removes_the_s
 def test_killed_after_the_commit_is_finished_by_the_next_build(ws, monkeypatch, at_replace):
     import hashlib
 
-    from strategy_docs.publish import build_lock, journal_folder
+    from strategy_docs.build.publish import build_lock, journal_folder
 
     second_build_killed(ws, monkeypatch, at_replace=at_replace)
     assert len(list(journal_folder(ws).glob("*.json"))) == 1
@@ -247,7 +247,7 @@ def test_kernel_folders_of_dead_workers_are_removed(tmp_path):
     import subprocess
     import sys
 
-    from strategy_docs.publish import remove_orphaned_kernel_folders
+    from strategy_docs.build.publish import remove_orphaned_kernel_folders
 
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead = tmp_path / f"strategy-docs-kernel-{int(gone.stdout)}-abc123"

@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 from strategy_docs.errors import PublishError
-from strategy_docs.publish import atomic_write
+from strategy_docs.build.publish import atomic_write
 
 from .conftest import copy_workspace, edit_yaml
 from .robust_support import AUTHORITY, EDITION, GROUP, cli, prune, published, snapshot, start_cli, strategy_file
@@ -436,11 +436,11 @@ def test_atomic_write_interrupted_leaves_the_old_file(tmp_path, monkeypatch):
 
 
 def test_publish_refuses_a_document_missing_a_format(good_build, tmp_path):
-    from strategy_docs.execute import DocumentResult
-    from strategy_docs.params import load_params
-    from strategy_docs.plan import plan_documents
-    from strategy_docs.publish import publish_document
-    from strategy_docs.workspace import Workspace
+    from strategy_docs.build.execute import DocumentResult
+    from strategy_docs.inputs.params import load_params
+    from strategy_docs.build.plan import plan_documents
+    from strategy_docs.build.publish import publish_document
+    from strategy_docs.inputs.workspace import Workspace
 
     ws = tmp_path / "ws"
     shutil.copytree(good_build, ws, symlinks=True)
@@ -458,8 +458,8 @@ def test_publish_refuses_a_document_missing_a_format(good_build, tmp_path):
 def test_a_failing_docx_leaves_html_and_pdf_published_and_says_so(ws, monkeypatch):
     from click.testing import CliRunner
 
-    from strategy_docs import docx_export
-    from strategy_docs.cli import main
+    from strategy_docs.outputs import docx as docx_export
+    from strategy_docs.cli.app import main
 
     def refuse(document, meta):
         raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes or control characters")

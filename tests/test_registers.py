@@ -9,10 +9,10 @@ import openpyxl
 import pytest
 import yaml
 
-from strategy_docs import registers
-from strategy_docs.edition import YamlDocument
+from strategy_docs.annual import registers
+from strategy_docs.annual.edition import YamlDocument
 from strategy_docs.errors import ParamsError
-from strategy_docs.params import load_params
+from strategy_docs.inputs.params import load_params
 
 try:
     from tests.conftest import first_pair

@@ -9,8 +9,9 @@ import json
 
 import pytest
 
-from strategy_docs import context, edition, registry, sections
-from strategy_docs.params import Strategy
+from strategy_docs.sections import context, registry, content as sections
+from strategy_docs.annual import edition
+from strategy_docs.inputs.params import Strategy
 
 from .conftest import REPO, copy_workspace
 
@@ -56,7 +57,7 @@ def rolled_forward(tmp_path_factory):
 
 
 def test_declared_inputs_are_exactly_the_recorded_ones(rolled_forward):
-    from strategy_docs.params import load_params
+    from strategy_docs.inputs.params import load_params
 
     recorded: dict[str, set[str]] = {s.id: set() for s in registry.SECTIONS}
     for authority, group in load_params(rolled_forward).pairs():

@@ -10,7 +10,8 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from strategy_docs import blocks, render
+from strategy_docs.sections import blocks
+from strategy_docs.outputs import html as render
 from strategy_docs.errors import RenderError
 
 try:
@@ -233,7 +234,7 @@ def test_bad_meta_is_refused(document, bad):
 # --- self-contained and safe --------------------------------------------------------------
 
 def test_no_external_resources_or_scripts(html):
-    from strategy_docs.scroll_regions import SCROLL_REGION_SCRIPT, script_hash
+    from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT, script_hash
 
     # the one script is our own tab-stop script, inline and allowed by its hash only
     soup = BeautifulSoup(html, "html.parser")
@@ -321,7 +322,7 @@ def test_blocks_survive_a_real_kernel():
             "matplotlib.use('Agg')\n"
             "import matplotlib.pyplot as plt\n"
             "from types import SimpleNamespace\n"
-            "from strategy_docs import display\n"
+            "from strategy_docs.sections import display\n"
             "display.heading('Detail', 3)\n"
             "display.table(pd.DataFrame({'Area': ['N', 'S'], 'People': [1200, 3]}), 'People', suppress_below=5)\n"
             "fig, ax = plt.subplots(); ax.plot([1, 2], [3, 4])\n"

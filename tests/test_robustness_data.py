@@ -13,9 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from strategy_docs.data import TABLES, load_authority_data, read_table
+from strategy_docs.inputs.data import TABLES, load_authority_data, read_table
 from strategy_docs.errors import DataError, Problem
-from strategy_docs.params import load_params
+from strategy_docs.inputs.params import load_params
 
 from .robust_support import AUTHORITY, cli, prune
 
@@ -474,7 +474,7 @@ def test_a_50_mb_population_table_validates_in_under_500_mb(ws):
                         line = f"{code},{year},{band},{sex},{(year * 7919 + len(band) * 104729) % 90000 + 10},projection\n"
                         size += out.write(line)
             year += 1
-    script = ("import resource, sys\nfrom strategy_docs.cli import main\n"
+    script = ("import resource, sys\nfrom strategy_docs.cli.app import main\n"
               "try:\n    main(['validate', '--workspace', sys.argv[1]])\nexcept SystemExit as e:\n    code = e.code\n"
               "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\nsys.exit(code)\n")
     done = subprocess.run([sys.executable, "-c", script, str(ws)], capture_output=True, text=True, env=cli_env(), timeout=600)

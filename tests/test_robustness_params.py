@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from strategy_docs.errors import ParamsError, Problem
-from strategy_docs.params import load_params
+from strategy_docs.inputs.params import load_params
 
 from .conftest import copy_workspace, edit_yaml
 from .robust_support import AUTHORITY, GROUP, cli, load_yaml, prune, snapshot, strategy_file

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from strategy_docs import sections
+from strategy_docs.sections import content as sections
 
 from .conftest import REPO
 

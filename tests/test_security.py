@@ -27,7 +27,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from strategy_docs import params as P
+from strategy_docs.inputs import params as P
 from strategy_docs.errors import ParamsError, PublishError
 
 from .conftest import copy_workspace
@@ -273,7 +273,7 @@ def assert_inert(text: str, allowed_scripts: tuple[str, ...] = (), where: str = 
 def test_html_carries_no_active_content(injected):
     ws, markers, fields, _ = injected
     document = published(ws).read_text(encoding="utf-8")
-    from strategy_docs.scroll_regions import SCROLL_REGION_SCRIPT
+    from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT
 
     page = assert_inert(document, allowed_scripts=(SCROLL_REGION_SCRIPT,), where="document")
     for tag, attrs in page.tags:  # the charts are SVG images: check inside them too
@@ -285,8 +285,8 @@ def test_html_carries_no_active_content(injected):
 
 @pytest.mark.slow
 def test_index_carries_no_active_content(injected):
-    from strategy_docs.index_page import FILTER_SCRIPT
-    from strategy_docs.scroll_regions import SCROLL_REGION_SCRIPT
+    from strategy_docs.outputs.index import FILTER_SCRIPT
+    from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT
 
     ws, *_ = injected
     index = (ws / "build" / "index.html").read_text(encoding="utf-8")
@@ -472,10 +472,10 @@ def test_folder_or_file_name_that_is_not_a_slug_is_refused(ws):
 
 
 def test_publish_never_follows_a_symlinked_folder_out_of_build(ws, tmp_path):
-    from strategy_docs.execute import DocumentResult
-    from strategy_docs.plan import plan_documents
-    from strategy_docs.publish import publish_document
-    from strategy_docs.workspace import Workspace
+    from strategy_docs.build.execute import DocumentResult
+    from strategy_docs.build.plan import plan_documents
+    from strategy_docs.build.publish import publish_document
+    from strategy_docs.inputs.workspace import Workspace
 
     outside = tmp_path / "outside"
     outside.mkdir()

@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from strategy_docs import build as build_module
+from strategy_docs.build import pipeline as build_module
 from strategy_docs.analysis.summary import population_in_band, rate_summary, total_note
 from strategy_docs.errors import ValidationError
-from strategy_docs.workspace import Workspace
+from strategy_docs.inputs.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = Path(__file__).parent / "fixtures" / "table13"
@@ -270,7 +270,7 @@ def test_pdf_when_the_project_asks_for_it(ws: Workspace):
 def test_cli_validates_and_builds_the_summary(ws: Workspace):
     from click.testing import CliRunner
 
-    from strategy_docs.cli import main
+    from strategy_docs.cli.app import main
 
     checked = CliRunner().invoke(main, ["validate", "--workspace", str(ws.root)], catch_exceptions=False)
     assert checked.exit_code == 0 and "Valid: 0 documents, 1 summary, 22 authorities" in checked.output
@@ -282,8 +282,8 @@ def test_cli_validates_and_builds_the_summary(ws: Workspace):
 
 
 def test_a_no_op_build_reads_no_params(ws: Workspace, monkeypatch):
-    from strategy_docs import params as params_module
-    from strategy_docs import plan as plan_module
+    from strategy_docs.inputs import params as params_module
+    from strategy_docs.build import plan as plan_module
 
     monkeypatch.setattr(plan_module, "RACY_SECONDS", 0.0)  # files copied a moment ago count as settled
     assert _build(ws).ok

@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from strategy_docs import synthetic
+import synthetic
 from strategy_docs.analysis.indicators import rag
 from strategy_docs.analysis.resources import budget_summary, check_stated_totals
-from strategy_docs.data import AGE_BANDS, RATINGS, load_authority_data
-from strategy_docs.params import load_params
+from strategy_docs.inputs.data import AGE_BANDS, RATINGS, load_authority_data
+from strategy_docs.inputs.params import load_params
 
 EXAMPLE = Path(__file__).resolve().parents[1]
 OLDER = ["65-69", "70-74", "75-79", "80-84", "85+"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from strategy_docs.cli import main
+from strategy_docs.cli.app import main
 
 from .conftest import edit_yaml
 
@@ -67,7 +67,7 @@ def test_a_yml_beside_a_yaml_exits_2_naming_both(workspace):
 
 
 def test_ten_thousand_intentions_are_not_taken_for_an_alias_bomb(tmp_path):
-    from strategy_docs.yamlio import read_yaml
+    from strategy_docs.inputs.yamlio import read_yaml
 
     items = "".join(f"  - {{id: I{i}, theme: T1, title: Intention {i}, details: d, drivers: [x], type: new,"
                     f" cycle: {{current: Plan, expected: Do}}, activity: a, owner: o, timescale: t}}\n" for i in range(10_000))
@@ -79,7 +79,7 @@ def test_ten_thousand_intentions_are_not_taken_for_an_alias_bomb(tmp_path):
 
 
 def test_an_alias_bomb_is_still_refused(tmp_path):
-    from strategy_docs.yamlio import read_yaml
+    from strategy_docs.inputs.yamlio import read_yaml
 
     text = 'a: &a ["x","x","x","x","x","x","x","x","x","x"]\n'
     for level in "bcdefg":
@@ -92,7 +92,7 @@ def test_an_alias_bomb_is_still_refused(tmp_path):
 
 
 def test_yaml_text_control_characters(tmp_path):
-    from strategy_docs.yamlio import read_yaml
+    from strategy_docs.inputs.yamlio import read_yaml
 
     path = tmp_path / "p.yaml"
     path.write_text('a: "one\\vtwo\\fthree"\nb:\n  - "bad\\0here"\nc: .nan\n', encoding="utf-8")
@@ -110,7 +110,7 @@ def test_docx_properties_are_fitted_to_words_255_characters():
     import nbformat
     from docx import Document
 
-    from strategy_docs import docx_export, render
+    from strategy_docs.outputs import docx as docx_export, html as render
 
     title = "A" * 281
     meta = {"title": title, "authority_name": "Northshire", "client_group_name": "Older people", "edition_label": "2026/27",
@@ -123,7 +123,7 @@ def test_docx_properties_are_fitted_to_words_255_characters():
 
 
 def test_bidi_overrides_do_not_reach_html():
-    from strategy_docs.markup import markdown_to_html
+    from strategy_docs.sections.markup import markdown_to_html
 
     html = markdown_to_html("Budget \u202e000,1\u202c and \u2067isolate\u2069 end")
     assert "\u202e" not in html and "\u2067" not in html and "000,1" in html
@@ -140,7 +140,7 @@ def test_import_registers_reports_row_and_cross_check_problems_in_one_pass(works
     import openpyxl
     import pytest
 
-    from strategy_docs import registers
+    from strategy_docs.annual import registers
     from strategy_docs.errors import ParamsError
 
     book = registers.export_registers(workspace, "northshire", "carers", tmp_path / "r.xlsx")
@@ -159,7 +159,7 @@ def test_import_registers_reports_row_and_cross_check_problems_in_one_pass(works
 def test_import_registers_says_what_a_deleted_row_removes(workspace, tmp_path):
     import openpyxl
 
-    from strategy_docs import registers
+    from strategy_docs.annual import registers
 
     book = registers.export_registers(workspace, "northshire", "carers", tmp_path / "r.xlsx")
     wb = openpyxl.load_workbook(book)

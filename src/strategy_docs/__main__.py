@@ -1,3 +1,3 @@
-from .cli import main
+from strategy_docs.cli.app import main
 
 main()

@@ -53,7 +53,7 @@ class AnalysisInputs:
 
 
 # Submodules import the dataclasses above, so they come after them.
-from . import (  # noqa: E402
+from strategy_docs.analysis import (  # noqa: E402
     cycle,
     formatting,
     gaps,
@@ -64,8 +64,8 @@ from . import (  # noqa: E402
     resources,
     risks,
 )
-from .cycle import CycleVocabulary, IPC_VOCABULARY, SIX_STAGE_VOCABULARY  # noqa: E402
-from .formatting import (  # noqa: E402
+from strategy_docs.analysis.cycle import CycleVocabulary, IPC_VOCABULARY, SIX_STAGE_VOCABULARY  # noqa: E402
+from strategy_docs.analysis.formatting import (  # noqa: E402
     fmt_change,
     fmt_int,
     fmt_money,
@@ -73,10 +73,10 @@ from .formatting import (  # noqa: E402
     fmt_percent,
     round_half_up,
 )
-from .gaps import ComputedGap, capacity_gap, computed_gaps, gap_warnings, service_gap  # noqa: E402
-from .hypotheses import METRICS, Evaluation, evaluate, evaluate_metric, validate_test  # noqa: E402
-from .indicators import IndicatorStatus, RagRules, indicator_series, indicator_status  # noqa: E402
-from .market import (  # noqa: E402
+from strategy_docs.analysis.gaps import ComputedGap, capacity_gap, computed_gaps, gap_warnings, service_gap  # noqa: E402
+from strategy_docs.analysis.hypotheses import METRICS, Evaluation, evaluate, evaluate_metric, validate_test  # noqa: E402
+from strategy_docs.analysis.indicators import IndicatorStatus, RagRules, indicator_series, indicator_status  # noqa: E402
+from strategy_docs.analysis.market import (  # noqa: E402
     concentration,
     good_or_better_percent,
     occupancy_by_service_type,
@@ -84,15 +84,15 @@ from .market import (  # noqa: E402
     quality_ratings,
     sector_mix,
 )
-from .needs import apply_prevalence, need_by_year, needs_sentence, parse_age_band, unmet_need  # noqa: E402
-from .resources import (  # noqa: E402
+from strategy_docs.analysis.needs import apply_prevalence, need_by_year, needs_sentence, parse_age_band, unmet_need  # noqa: E402
+from strategy_docs.analysis.resources import (  # noqa: E402
     budget_summary,
     check_stated_totals,
     spend_per_head,
     spend_share,
     unit_cost_comparison,
 )
-from .risks import DEFAULT_BANDS, heat_map, risk_band, risk_register, risk_score  # noqa: E402
+from strategy_docs.analysis.risks import DEFAULT_BANDS, heat_map, risk_band, risk_register, risk_score  # noqa: E402
 
 __all__ = [
     "AnalysisInputs",

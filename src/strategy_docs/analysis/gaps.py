@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import pandas as pd
 
-from .formatting import fmt_int, fmt_number, round_half_up
-from .needs import need_by_year
+from strategy_docs.analysis.formatting import fmt_int, fmt_number, round_half_up
+from strategy_docs.analysis.needs import need_by_year
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import AnalysisInputs, Measure
+    from strategy_docs.analysis import AnalysisInputs, Measure
 
 MAX_OBJECTIVES = 8
 

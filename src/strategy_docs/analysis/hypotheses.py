@@ -12,15 +12,15 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from . import gaps as _gaps
-from . import indicators as _indicators
-from . import market as _market
-from . import needs as _needs
-from . import resources as _resources
-from .formatting import fmt_int, fmt_money_auto, fmt_number, fmt_percent, round_half_up
+from strategy_docs.analysis import gaps as _gaps
+from strategy_docs.analysis import indicators as _indicators
+from strategy_docs.analysis import market as _market
+from strategy_docs.analysis import needs as _needs
+from strategy_docs.analysis import resources as _resources
+from strategy_docs.analysis.formatting import fmt_int, fmt_money_auto, fmt_number, fmt_percent, round_half_up
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import AnalysisInputs
+    from strategy_docs.analysis import AnalysisInputs
 
 COMPARISONS = {">": "more than", ">=": "at least", "<": "less than", "<=": "at most"}
 VERDICTS = ("accepted", "refuted", "inconclusive")

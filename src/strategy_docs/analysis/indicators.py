@@ -14,7 +14,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from .formatting import fmt_number, is_missing
+from strategy_docs.analysis.formatting import fmt_number, is_missing
 
 POLARITIES = ("higher", "lower")
 

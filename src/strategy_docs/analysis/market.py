@@ -11,7 +11,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from .formatting import fmt_int, fmt_percent
+from strategy_docs.analysis.formatting import fmt_int, fmt_percent
 
 SECTORS = ("in-house", "private", "voluntary", "nhs")
 SECTOR_LABELS = {"in-house": "In-house", "private": "Private", "voluntary": "Voluntary", "nhs": "NHS"}

@@ -14,7 +14,7 @@ from typing import Iterable, Mapping
 
 import pandas as pd
 
-from .formatting import fmt_change, fmt_int, fmt_percent, is_missing, round_half_up
+from strategy_docs.analysis.formatting import fmt_change, fmt_int, fmt_percent, is_missing, round_half_up
 
 AgeBand = tuple[int, int | None]
 

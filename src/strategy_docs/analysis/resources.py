@@ -13,8 +13,8 @@ from typing import Mapping
 
 import pandas as pd
 
-from .formatting import fmt_int, fmt_money, fmt_money_auto, fmt_percent, percent_change
-from .needs import AgeBand, describe_age_range, population_bands_in_range
+from strategy_docs.analysis.formatting import fmt_int, fmt_money, fmt_money_auto, fmt_percent, percent_change
+from strategy_docs.analysis.needs import AgeBand, describe_age_range, population_bands_in_range
 
 
 def _fy_key(fy: str) -> tuple:

@@ -16,8 +16,8 @@ from typing import Mapping
 
 import pandas as pd
 
-from .formatting import round_half_up
-from .needs import AgeBand, parse_age_band
+from strategy_docs.analysis.formatting import round_half_up
+from strategy_docs.analysis.needs import AgeBand, parse_age_band
 
 TOTAL_CONVENTIONS = ("rounded_total", "sum_of_rounded_rows")
 PERSONS = "persons"
@@ -68,7 +68,7 @@ def population_in_band(population: pd.DataFrame, age_band: str, year: int | None
     if exact:
         chosen = exact
     else:
-        from .needs import band_inside
+        from strategy_docs.analysis.needs import band_inside
 
         chosen = [b for b in bands if band_inside(parse_age_band(b), wanted)]
         if not _tiles(chosen, wanted):

@@ -1,0 +1,1 @@
+"""The annual cycle: editions, what changed, registers for Excel."""

@@ -1,0 +1,1 @@
+"""Building the matrix: plan, execute (warm kernels, executors), publish; the recipe in pipeline."""

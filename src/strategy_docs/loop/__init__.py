@@ -1,0 +1,1 @@
+"""The analyst's loop: preview and prepared notebooks."""

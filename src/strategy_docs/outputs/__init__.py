@@ -1,0 +1,1 @@
+"""Formats: HTML through nbconvert and our templates, PDF, Word, the index page."""

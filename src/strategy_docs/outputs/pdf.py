@@ -1,0 +1,116 @@
+"""PDF by Typst: PDF/UA-1, checked while it is made.
+
+:func:`strategy_docs.outputs.typst_markup.typst_source` writes the document (the same assembled notebook
+the HTML and DOCX are made from) as Typst markup; :func:`render_pdf` compiles it in this process
+with the ``typst`` package to a tagged PDF conforming to PDF/UA-1. Typst refuses a document that
+breaks PDF/UA-1 (a chart without alt text, no title or language, skipped heading levels): that
+becomes a :class:`RenderError` naming the section and element, and only this document's PDF fails.
+
+The compiler and its fonts are loaded once per process (``_compiler``): only the DejaVu fonts that
+matplotlib ships, the same face as the chart text, and never a system font, so every machine makes
+the same PDF. Nothing is fetched: the source embeds every image, and no Typst package is imported.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from strategy_docs.errors import RenderError
+from strategy_docs.outputs.typst_markup import TypstDocument, typst_source
+
+__all__ = ["render_pdf", "pdf_document", "pdf_source_digest", "font_paths", "PDF_STANDARD"]
+
+PDF_STANDARD = "ua-1"
+_LOCK = threading.Lock()
+_LINE = re.compile(r"┌─ \S+?:(\d+):(\d+)")
+
+
+@functools.lru_cache(maxsize=1)
+def font_paths() -> tuple[str, ...]:
+    """The folder of matplotlib's bundled fonts (DejaVu Sans among them, always installed with matplotlib)."""
+    import matplotlib
+
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    files = [folder / name for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf",
+                                       "DejaVuSans-BoldOblique.ttf", "DejaVuSansMono.ttf")]
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:
+        raise RenderError(f"matplotlib's DejaVu fonts are missing ({', '.join(missing)}); reinstall matplotlib")
+    return (str(folder),)  # typst reads font folders, not single files
+
+
+@functools.lru_cache(maxsize=1)
+def _compiler():
+    """One Typst compiler per process: fonts are read once, layouts cached between documents."""
+    try:
+        import typst
+    except ImportError as exc:  # pragma: no cover - typst is a dependency
+        raise RenderError(f"the typst package is not available: {exc}") from exc
+    fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=list(font_paths()))
+    return typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
+
+
+def _version() -> str:
+    import typst
+
+    return getattr(typst, "__version__", "")
+
+
+def pdf_document(document_notebook, meta: Mapping[str, Any]) -> TypstDocument:
+    """The Typst source of a document's PDF (see :mod:`strategy_docs.outputs.typst_markup`)."""
+    from strategy_docs.outputs.html import normalise_meta
+
+    return typst_source(document_notebook, {**dict(meta), **normalise_meta(meta)})
+
+
+def pdf_source_digest(document: TypstDocument) -> str:
+    """What the PDF is made from: equal digests, equal PDFs (the fonts are the pinned DejaVu files).
+
+    The Typst source, the PDF standard, the typst version and this module's source.
+    """
+    h = hashlib.sha256()
+    for part in (document.source, PDF_STANDARD, _version(), Path(__file__).read_text(encoding="utf-8")):
+        h.update(part.encode("utf-8"))
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _explain(exc: Exception, document: TypstDocument) -> str:
+    message = str(getattr(exc, "message", "") or exc).strip()
+    diagnostic = str(getattr(exc, "diagnostic", "") or "")
+    hints = [h for h in (getattr(exc, "hints", None) or []) if h]
+    found = _LINE.search(diagnostic)
+    where = document.where(int(found.group(1))) if found else ""
+    text = f"PDF not made: {message}"
+    if where:
+        text += f" in {where}"
+    if hints:
+        text += f" (fix: {'; '.join(hints)})"
+    return text
+
+
+def render_pdf(document: TypstDocument) -> bytes:
+    """Compile the document to PDF/UA-1 bytes; raise RenderError naming what breaks PDF/UA-1."""
+    import typst
+
+    if not isinstance(document, TypstDocument) or not document.source.strip():
+        raise RenderError("render_pdf needs the Typst document made by pdf_document")
+    compiler = _compiler()
+    try:
+        with _LOCK:  # one compiler per process: documents in threads take turns
+            data, _warnings = compiler.compile_with_warnings(
+                input=document.source.encode("utf-8"), format="pdf", pdf_standards=[PDF_STANDARD],
+                timestamp=0)
+    except typst.TypstError as exc:
+        raise RenderError(_explain(exc, document)) from exc
+    except Exception as exc:  # noqa: BLE001 - anything else from the compiler is a failed PDF too
+        raise RenderError(f"PDF not made: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(data, bytes) or not data.startswith(b"%PDF"):
+        raise RenderError("PDF not made: typst returned no PDF")
+    return data

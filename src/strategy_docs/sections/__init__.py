@@ -1,0 +1,1 @@
+"""What each section shows: the document context, the section registry, blocks, charts."""
