@@ -51,7 +51,7 @@ def sections_doc() -> str:
     lines = [
         "# The sections of a strategy",
         "",
-        "Generated from `src/strategy_docs/registry.py` by `scripts/make_notebooks.py`; do not edit by hand.",
+        "Generated from `src/strategy_docs/sections/registry.py` by `scripts/make_notebooks.py`; do not edit by hand.",
         "Each section is one notebook in `notebooks/`, run in this order. *Reads* are the strategy fields,",
         "data tables and archive the section is declared to read (a test checks them against what it is",
         "recorded reading); every section also reads the project, authority and client-group files.",

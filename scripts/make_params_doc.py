@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 INTRO = """# Parameters reference
 
-Generated from the models in `src/strategy_docs/params.py` by `scripts/make_params_doc.py`;
+Generated from the models in `src/strategy_docs/inputs/params.py` by `scripts/make_params_doc.py`;
 do not edit by hand. Unknown keys are errors (so a misspelt field is caught), and every
 problem is reported with its file, line, field and a fix. Free text marked *Markdown* may use
 **bold**, *italic*, lists and links; raw HTML is removed. Dates are written `2026-04-01`.
