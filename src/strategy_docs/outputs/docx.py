@@ -35,6 +35,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from strategy_docs.sections import blocks, markup
 from strategy_docs.errors import RenderError
+from strategy_docs.wording import long_date
 
 __all__ = ["render_docx", "svg_to_png", "DOCX_MIME"]
 
@@ -854,7 +855,7 @@ class _Writer:
         ]
         publication = meta.get("publication_date")
         if publication:
-            details.append(("Publication date", _long_date(publication)))
+            details.append(("Publication date", long_date(publication)))
         if meta.get("owner"):
             details.append(("Owner", meta.get("owner")))
         for label, value in details:
@@ -983,17 +984,6 @@ class _Writer:
         buffer = io.BytesIO()
         self.document.save(buffer)
         return buffer.getvalue()
-
-
-def _long_date(value: Any) -> str:
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    if isinstance(value, dt.date):
-        return f"{value.day} {value:%B %Y}"
-    return str(value)
 
 
 def _block_of(output: Mapping[str, Any]) -> dict | None:
