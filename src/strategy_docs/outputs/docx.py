@@ -784,24 +784,7 @@ class _Writer:
                 paragraph.add_run(f" ({item['detail']})")
 
     def cycle(self, block: Mapping[str, Any]) -> None:
-        stages = list(block["stages"])
-        columns = [{"label": "Area"}] + [{"label": s} for s in stages] + [{"label": "Now and expected"}]
-        rows = []
-        for row in block.get("rows", []):
-            cells = []
-            for index in range(len(stages)):
-                now, later = blocks.cycle_marks(row, index)
-                text = "Now and expected" if now and later else "Now" if now else "Expected" if later else ""
-                cells.append({"text": text})
-            detail = []
-            if row.get("current_text"):
-                detail.append(f"Now: {row['current_text']}")
-            if row.get("expected_text"):
-                detail.append(f"Expected: {row['expected_text']}")
-            cells.append({"text": ". ".join(detail)})
-            rows.append({"header": {"text": row["label"]}, "cells": cells})
-        self.table({"kind": "table", "id": "cycle", "caption": "Where each area is in the cycle now, and where it is "
-                    "expected to be", "columns": columns, "rows": rows})
+        self.table(blocks.cycle_as_table(block))
 
     def callout(self, block: Mapping[str, Any]) -> None:
         colour = "8A4B00" if block.get("tone") == "warning" else str(self.meta.get("accent_colour") or "1D4F91")

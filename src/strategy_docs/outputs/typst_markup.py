@@ -442,24 +442,7 @@ class _Writer:
         self.add("#grid(columns: (1fr, 1fr, 1fr), gutter: 8pt,\n  " + ",\n  ".join(items) + ")", "key facts")
 
     def cycle(self, block: Mapping[str, Any]) -> None:
-        stages = list(block["stages"])
-        columns = [{"label": "Area"}] + [{"label": s} for s in stages] + [{"label": "Now and expected"}]
-        rows = []
-        for row in block.get("rows", []):
-            cells = []
-            for index in range(len(stages)):
-                now, later = blocks.cycle_marks(row, index)
-                cells.append({"text": "Now and expected" if now and later else "Now" if now else
-                              "Expected" if later else ""})
-            detail = []
-            if row.get("current_text"):
-                detail.append(f"Now: {row['current_text']}")
-            if row.get("expected_text"):
-                detail.append(f"Expected: {row['expected_text']}")
-            cells.append({"text": ". ".join(detail)})
-            rows.append({"header": {"text": row["label"]}, "cells": cells})
-        self.table({"id": block.get("id", "cycle"), "columns": columns, "rows": rows,
-                    "caption": "Where each area is in the cycle now, and where it is expected to be"})
+        self.table(blocks.cycle_as_table(block))
 
     def callout(self, block: Mapping[str, Any]) -> None:
         warning = block.get("tone") == "warning"

@@ -461,6 +461,25 @@ def cycle_marks(row: Mapping[str, Any], index: int) -> tuple[bool, bool]:
     return at("current"), at("expected")
 
 
+def cycle_as_table(block: Mapping[str, Any]) -> dict:
+    """A cycle block as a plain table block (stages as columns), for formats that draw no grid
+    of their own (PDF, Word): each stage cell says Now, Expected or both."""
+    stages = list(block["stages"])
+    columns = [{"label": "Area"}] + [{"label": s} for s in stages] + [{"label": "Now and expected"}]
+    rows = []
+    for row in block.get("rows", []):
+        cells = []
+        for index in range(len(stages)):
+            now, later = cycle_marks(row, index)
+            cells.append({"text": "Now and expected" if now and later else "Now" if now else "Expected" if later else ""})
+        detail = [f"{label}: {row[key]}" for label, key in (("Now", "current_text"), ("Expected", "expected_text"))
+                  if row.get(key)]
+        cells.append({"text": ". ".join(detail)})
+        rows.append({"header": {"text": row["label"]}, "cells": cells})
+    return {"kind": "table", "id": block.get("id", "cycle"), "columns": columns, "rows": rows,
+            "caption": "Where each area is in the cycle now, and where it is expected to be"}
+
+
 def callout(title: str, markdown: str, tone: str = "info") -> dict:
     """A boxed note (tone ``info`` or ``warning``)."""
     return validate_block({
