@@ -15,6 +15,7 @@ from strategy_docs.sections import blocks, context
 from strategy_docs.annual import changes, edition
 from strategy_docs.analysis.cycle import IPC_VOCABULARY, CycleVocabulary
 from strategy_docs.errors import ParamsError
+from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT
 from strategy_docs.inputs.params import Strategy, load_params
 
 try:
@@ -330,7 +331,12 @@ def test_diff_report_for_the_matrix(annual):
     assert len(soup.find_all("h1")) == 1
     assert soup.find("main", id="main") is not None
     assert soup.find("a", class_="skip-link")["href"] == "#main"
-    assert not soup.find_all("script") and not soup.find_all("link")  # self-contained, no scripts
+    assert not soup.find_all("link") and not soup.find_all(src=True)  # self-contained
+    # the only script is the documents' own scroll-region one; block tables come from their macros
+    assert [s.string for s in soup.find_all("script")] == [SCROLL_REGION_SCRIPT]
+    block_tables = soup.find_all("table", class_="data-table")
+    assert block_tables and all(t.find_parent(attrs={"data-scroll-region": True}) for t in block_tables)
+    assert all(td.get("data-label") for t in block_tables for td in t.find_all("td"))
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html  # autoescaped
     for table in soup.find_all("table"):
         assert table.caption is not None and table.caption.get_text(strip=True)

@@ -19,11 +19,13 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
-from strategy_docs.sections import blocks
+from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT
+from strategy_docs.sections import block_html, blocks
 from strategy_docs.errors import ParamsError, Problem
 
 __all__ = [
@@ -772,46 +774,20 @@ def diff_template_dir(workspace: str | Path | None = None) -> Path:
     return template_dir(workspace, "diff")
 
 
-def _prepare_for_template(block: Mapping[str, Any]) -> dict:
-    from markupsafe import Markup
-
-    from strategy_docs.sections import markup
-
-    view = dict(block)
-    if view.get("kind") in ("prose", "callout"):
-        view["html"] = Markup(markup.sanitise_html(str(view.get("html") or "")))  # noqa: S704 - sanitised
-    elif view.get("kind") == "table":
-        rows = []
-        for row in view.get("rows", []):
-            cells = []
-            for cell in ([row["header"]] if row.get("header") else []) + list(row.get("cells", [])):
-                cell = dict(cell)
-                if cell.get("html") is not None:
-                    cell["html"] = Markup(markup.sanitise_html(cell["html"]))  # noqa: S704 - sanitised
-                cells.append(cell)
-            rows.append({"header": cells[0] if row.get("header") else None,
-                         "cells": cells[1:] if row.get("header") else cells})
-        view["rows"] = rows
-    return view
-
-
 def diff_report(workspace: str | Path, today: dt.date | None = None) -> tuple[str, dict]:
     """The whole matrix's changes as one self-contained, accessible HTML page.
 
     Returns (html, summary) where summary holds the edition slugs and per-document counts.
     """
-    import jinja2
-
     from strategy_docs import __version__
 
     params, prev_project, documents, dropped = matrix_changes(workspace)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(diff_template_dir(workspace))), autoescape=True,
-                             trim_blocks=True, lstrip_blocks=True)
+    env = block_html.environment(diff_template_dir(workspace), block_html.strategy_template_dir(workspace))
     names = {}
     for a, g in dropped:
         names[(a, g)] = f"{a} / {g}"
     for doc in documents:
-        doc.blocks = [_prepare_for_template(b) for b in doc.blocks]
+        doc.blocks = [block_html.prepare(b) for b in doc.blocks]
     today = today or dt.date.today()
     html = env.get_template("report.html.j2").render(
         project_name=params.project.name,
@@ -823,6 +799,7 @@ def diff_report(workspace: str | Path, today: dt.date | None = None) -> tuple[st
         dropped=[names[p] for p in dropped],
         date=f"{today.day} {today:%B %Y}",
         generator=f"strategy-docs {__version__}",
+        scroll_script=Markup(SCROLL_REGION_SCRIPT),  # noqa: S704 - our own constant
     )
     summary = {
         "previous": prev_project.edition.slug,
