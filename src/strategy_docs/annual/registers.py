@@ -26,9 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
+from ruamel.yaml.comments import CommentedSeq
 from pydantic import ValidationError as PydanticValidationError
 
 from strategy_docs.errors import ParamsError, Problem
+from strategy_docs.inputs.yaml_edit import RoundTrip, delete_item, extend, replace_item, round_trip, set_value, styled_register
 
 __all__ = [
     "REGISTERS",
@@ -773,7 +775,6 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
     Raises ParamsError listing every problem (nothing is written then). ``params``: already
     loaded params of the workspace, used for the authority, client group and checks."""
     from strategy_docs.atomic import atomic_write
-    from strategy_docs.annual.edition import YamlDocument
     from strategy_docs.inputs.params import Strategy, check_strategy
     from strategy_docs.inputs.yamlio import LineMap
 
@@ -810,8 +811,8 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
                                                          rows=[sheet.rows[i] for i in kept])
             models[register.key] = [models[register.key][i] for i in kept]
 
-    doc = YamlDocument(path.read_text(encoding="utf-8-sig"))
-    raw = doc.data
+    doc = round_trip(path.read_text(encoding="utf-8-sig"))
+    raw = doc.plain()
     new_registers: dict[str, list[dict]] = {}
     for register in REGISTERS:
         originals = {str(item.get("id")): item for item in raw.get(register.key) or [] if isinstance(item, dict)}
@@ -865,29 +866,30 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
                         [p for p in problems if p.severity != "error"])
 
 
-def _rewrite_register(doc, key: str, old_items: list, new_items: list[dict]) -> None:
-    """Edit one register in place: changed items replaced, deleted ones removed, new ones appended
+def _rewrite_register(doc: RoundTrip, key: str, old_items: list, new_items: list[dict]) -> None:
+    """Edit one register in place: changed items updated, deleted ones removed, new ones appended
     at the end. Anything else (a new order, items inserted in the middle) rewrites the register."""
     old_ids = [str(i.get("id")) if isinstance(i, dict) else None for i in old_items]
     new_ids = [str(i.get("id")) for i in new_items]
     kept = [i for i in new_ids if i in old_ids]
+    register = doc.data.get(key)
     in_place = (
         len(set(old_ids)) == len(old_ids) and len(set(new_ids)) == len(new_ids) and kept
         and kept == [i for i in old_ids if i in new_ids] and new_ids[: len(kept)] == kept
+        and isinstance(register, CommentedSeq) and not register.fa.flow_style()
     )
     if not in_place:
-        doc.replace(key, new_items)
+        set_value(doc.data, key, styled_register(new_items, register))
         return
     new_by_id = dict(zip(new_ids, new_items))
-    for index, old in enumerate(old_items):  # replacements first, while indices are the original ones
+    for index, old in enumerate(old_items):  # updates first, while indices are the original ones
         new = new_by_id.get(old_ids[index])
         if new is not None and new != old:
-            doc.replace_item((key,), index, new)
+            replace_item(register, index, new)
     for index in reversed(range(len(old_items))):
         if old_ids[index] not in new_by_id:
-            doc.delete_item((key,), index)
-    doc.extend((key,), new_items[len(kept):])
-    doc.data[key] = new_items
+            delete_item(register, index)
+    extend(register, new_items[len(kept):])
 
 
 def _locate(problem: Problem, loc: tuple, sheets: dict[str, SheetRows]) -> Problem:
