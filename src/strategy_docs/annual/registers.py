@@ -30,6 +30,7 @@ from ruamel.yaml.comments import CommentedSeq
 from pydantic import ValidationError as PydanticValidationError
 
 from strategy_docs.errors import ParamsError, Problem
+from strategy_docs.inputs.schema import REGISTERS, Column, Register
 from strategy_docs.inputs.yaml_edit import RoundTrip, delete_item, extend, replace_item, round_trip, set_value, styled_register
 
 __all__ = [
@@ -45,102 +46,6 @@ MAX_ROWS_VALIDATED = 500  # drop-down lists cover this many rows below the heade
 LISTS_SHEET = "Lists"
 README_SHEET = "Read me"
 IDENTIFIER_PREFIX = "strategy-docs registers:"
-
-
-# ---------------------------------------------------------------------------------------------
-# column layout
-
-
-@dataclass(frozen=True)
-class Column:
-    """One spreadsheet column (or, for kind 'numbered', a run of columns 'Label 1', 'Label 2'...)."""
-
-    label: str
-    path: tuple[str, ...]
-    kind: str = "text"  # text | markdown | int | float | date | bool | numbered | ids | args
-    width: int = 24
-    choices: str | None = None  # a named list on the Lists sheet
-    strict: bool = True  # drop-down errors stop the entry (False: warn and allow free text)
-    help: str = ""
-
-
-@dataclass(frozen=True)
-class Register:
-    key: str  # the strategy key
-    sheet: str
-    model_name: str
-    columns: tuple[Column, ...]
-    computed: tuple[str, ...] = ()  # read-only formula columns (ignored on import)
-
-
-LEVEL_HELP = "A whole number from 1 (lowest) to 5 (highest)."
-
-REGISTERS: tuple[Register, ...] = (
-    Register("risks", "Risks", "Risk", (
-        Column("ID", ("id",), width=10),
-        Column("Title", ("title",), width=30),
-        Column("Cause", ("cause",), "markdown", 40),
-        Column("Event", ("event",), "markdown", 40),
-        Column("Effect", ("effect",), "markdown", 40),
-        Column("Inherent likelihood", ("inherent", "likelihood"), "int", 12, "levels", help=LEVEL_HELP),
-        Column("Inherent impact", ("inherent", "impact"), "int", 12, "levels", help=LEVEL_HELP),
-        Column("Residual likelihood", ("residual", "likelihood"), "int", 12, "levels", help=LEVEL_HELP),
-        Column("Residual impact", ("residual", "impact"), "int", 12, "levels", help=LEVEL_HELP),
-        Column("Owner", ("owner",), width=28),
-        Column("Mitigation", ("mitigations",), "numbered", 40),
-        Column("Review date", ("review_date",), "date", 14),
-        Column("Flagged for review", ("review_flag",), "bool", 12, "yes_no"),
-    ), computed=("Inherent score", "Inherent band", "Residual score", "Residual band")),
-    Register("intentions", "Intentions", "Intention", (
-        Column("ID", ("id",), width=10),
-        Column("Theme", ("theme",), width=10, choices="themes"),
-        Column("Title", ("title",), width=30),
-        Column("Details", ("details",), "markdown", 50),
-        Column("Driver", ("drivers",), "numbered", 28),
-        Column("Type", ("type",), width=13, choices="intention_types"),
-        Column("Current stage", ("cycle", "current"), width=18, choices="stages", strict=False,
-               help="A stage of the commissioning cycle, or several joined with 'to' (e.g. 'Analyse to Plan')."),
-        Column("Expected stage", ("cycle", "expected"), width=18, choices="stages", strict=False,
-               help="Where the intention is expected to be by the next edition."),
-        Column("Activity", ("activity",), "markdown", 45),
-        Column("Owner", ("owner",), width=28),
-        Column("Timescale", ("timescale",), width=16),
-        Column("Outcomes", ("outcomes",), "ids", 16, help="Outcome codes separated by '; '."),
-    )),
-    Register("indicators", "Indicators", "Indicator", (
-        Column("ID", ("id",), width=16),
-        Column("Name", ("name",), width=40),
-        Column("Source", ("source",), width=30),
-        Column("Code", ("code",), width=14),
-        Column("Codes", ("codes",), "ids", 18, help="Several codes separated by '; '."),
-        Column("Framework", ("framework",), width=18),
-        Column("Theme", ("theme",), width=18),
-        Column("Area", ("area",), width=18),
-        Column("Polarity", ("polarity",), width=10, choices="polarities", help="Which is better: higher or lower."),
-        Column("Unit", ("unit",), width=16, choices="units"),
-        Column("Target", ("target",), "float", 10),
-        Column("Frequency", ("frequency",), width=14),
-        Column("Action", ("action",), "markdown", 45),
-        Column("Baseline", ("baseline",), "float", 10),
-    )),
-    Register("hypotheses", "Hypotheses", "Hypothesis", (
-        Column("ID", ("id",), width=8),
-        Column("Statement", ("statement",), "markdown", 50),
-        Column("Service area", ("service_area",), width=18),
-        Column("Evidence needed", ("evidence_needed",), "markdown", 40),
-        Column("Test metric", ("test", "metric"), width=26, choices="metrics"),
-        Column("Test arguments", ("test", "args"), "args", 34,
-               help="name=value pairs separated by '; ', e.g. 'measure=dementia; to_year=2036'."),
-        Column("Test comparison", ("test", "comparison"), width=10, choices="comparisons"),
-        Column("Test threshold", ("test", "threshold"), "float", 10),
-        Column("Test margin", ("test", "margin"), "float", 10),
-        Column("Recorded verdict", ("verdict",), width=14, choices="verdicts",
-               help="Only for a hypothesis without a test: accepted, refuted or inconclusive."),
-        Column("Reason", ("reason",), "markdown", 40),
-        Column("Implication", ("implication",), "markdown", 40),
-    )),
-)
-REGISTER_BY_SHEET = {r.sheet: r for r in REGISTERS}
 
 
 def _model(register: Register) -> type[BaseModel]:

@@ -48,15 +48,15 @@ class SummaryJob:
 def population_schema():
     """The population table as a summary reads it: any age band ('70+'), persons as well as each sex,
     and year and basis left blank when the source does not state them."""
-    from strategy_docs.inputs.data import TABLES, Column
+    from strategy_docs.inputs.schema import TABLES
 
     base = TABLES["population"]
     columns = []
     for column in base.columns:
         if column.name == "age_band":
-            column = Column("age_band", "text", pattern=r"^\d{1,3}(-\d{1,3}|\+)$")
+            column = dataclasses.replace(column, allowed=None, pattern=r"^\d{1,3}(-\d{1,3}|\+)$")
         elif column.name == "sex":
-            column = Column("sex", "text", allowed=("female", "male", "persons"))
+            column = dataclasses.replace(column, allowed=("female", "male", "persons"))
         elif column.name in ("year", "basis"):
             column = dataclasses.replace(column, blank_ok=True)
         columns.append(column)

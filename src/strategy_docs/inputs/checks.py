@@ -43,7 +43,8 @@ def did_you_mean(value: object, choices: Iterable[str]) -> str:
 
 def source_problems(root: Path) -> list[Problem]:
     """Two files for one source, and links that loop or leave the workspace, among params and data."""
-    from strategy_docs.inputs.data import TABLE_SUFFIXES, TABLES
+    from strategy_docs.inputs.data import TABLE_SUFFIXES
+    from strategy_docs.inputs.schema import TABLES
 
     root = Path(root)
     params = root / "params"

@@ -20,122 +20,7 @@ if TYPE_CHECKING:  # pandas loads only when a table is actually read
     import pandas as pd
 
 from strategy_docs.errors import DataError, Problem
-
-AGE_BANDS = ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-69", "70-74", "75-79", "80-84", "85+"]
-SECTORS = ["in-house", "private", "voluntary", "nhs"]
-RATINGS = {
-    "england": ["Outstanding", "Good", "Requires improvement", "Inadequate", "Not yet rated"],
-    "wales": ["Excellent", "Good", "Requires improvement", "Requires significant improvement", "Not yet rated"],
-}
-UNITS = ["per week", "per hour", "per day", "per night"]
-FINANCIAL_YEAR = r"^\d{4}/\d{2}$"
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: str  # "int", "float", "text", "bool"
-    required: bool = True
-    non_negative: bool = False
-    allowed: tuple[str, ...] | None = None
-    pattern: str | None = None
-    blank_ok: bool = False
-
-
-@dataclass(frozen=True)
-class TableSchema:
-    name: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]  # a row is a duplicate if these repeat
-    description: str
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-
-TABLES: dict[str, TableSchema] = {
-    "population": TableSchema(
-        "population",
-        (
-            Column("area_code", "text"),
-            Column("year", "int", non_negative=True),
-            Column("age_band", "text", allowed=tuple(AGE_BANDS)),
-            Column("sex", "text", allowed=("female", "male")),
-            Column("population", "int", non_negative=True),
-            Column("basis", "text", allowed=("estimate", "projection")),
-        ),
-        key=("area_code", "year", "age_band", "sex"),
-        description="Population by area, year, age band and sex: mid-year estimates and projections.",
-    ),
-    "service_users": TableSchema(
-        "service_users",
-        (
-            Column("year", "int", non_negative=True),
-            Column("client_group", "text"),
-            Column("service_type", "text"),
-            Column("area_code", "text"),
-            Column("people", "int", non_negative=True),
-            Column("out_of_area", "int", non_negative=True),
-        ),
-        key=("year", "client_group", "service_type", "area_code"),
-        description="People known to services at 31 March, by service type; out_of_area of them placed outside the authority.",
-    ),
-    "providers": TableSchema(
-        "providers",
-        (
-            Column("provider_id", "text"),
-            Column("provider_name", "text"),
-            Column("client_group", "text"),
-            Column("service_type", "text"),
-            Column("sector", "text", allowed=tuple(SECTORS)),
-            Column("area_code", "text"),
-            Column("capacity", "int", non_negative=True),
-            Column("occupied", "int", non_negative=True),
-            Column("quality_rating", "text", blank_ok=True),  # blank: a service the regulator does not rate
-        ),
-        key=("provider_id", "client_group", "service_type"),
-        description="The provider market: capacity, occupancy and regulator rating per service.",
-    ),
-    "budget": TableSchema(
-        "budget",
-        (
-            Column("financial_year", "text", pattern=FINANCIAL_YEAR),
-            Column("client_group", "text"),
-            Column("group", "text"),
-            Column("line", "text"),
-            Column("amount", "float"),
-        ),
-        key=("financial_year", "client_group", "group", "line"),
-        description="Budget by service line in pounds; income lines are negative.",
-    ),
-    "unit_costs": TableSchema(
-        "unit_costs",
-        (
-            Column("financial_year", "text", pattern=FINANCIAL_YEAR),
-            Column("client_group", "text"),
-            Column("service_type", "text"),
-            Column("unit", "text", allowed=tuple(UNITS)),
-            Column("unit_cost", "float", non_negative=True),
-            Column("comparator_average", "float", non_negative=True, blank_ok=True),
-        ),
-        key=("financial_year", "client_group", "service_type", "unit"),
-        description="Unit costs with the comparator group's average.",
-    ),
-    "indicators": TableSchema(
-        "indicators",
-        (
-            Column("client_group", "text"),
-            Column("indicator_id", "text"),
-            Column("period", "text", pattern=FINANCIAL_YEAR),
-            Column("value", "float", blank_ok=True),
-            Column("comparator_average", "float", blank_ok=True),
-        ),
-        key=("client_group", "indicator_id", "period"),
-        description="Indicator values by period with the comparator average.",
-    ),
-}
-
+from strategy_docs.inputs.schema import FINANCIAL_YEAR, RATINGS, TABLES, Table
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 
@@ -368,7 +253,7 @@ def _plausible(number: float) -> float:
     return number
 
 
-def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problems: list[Problem],
+def _validate_frame(frame: pd.DataFrame, schema: Table, file: str, problems: list[Problem],
                     extra_check: Callable[[pd.DataFrame, Callable], None] | None = None,
                     rows: "RowNumbers | None" = None) -> pd.DataFrame | None:
     import numpy as np
@@ -543,7 +428,7 @@ def _plain(value: object) -> object:
 
 def read_table(path: Path, table: str, display_name: str, problems: list[Problem],
                extra_check: Callable | None = None, rows: RowNumbers | None = None,
-               schema: TableSchema | None = None) -> pd.DataFrame | None:
+               schema: Table | None = None) -> pd.DataFrame | None:
     """Read one table file and check it against its schema (or `schema`). Raw data is never modified."""
     schema = schema or TABLES[table]
     try:
