@@ -27,6 +27,18 @@ from markupsafe import Markup
 from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT
 from strategy_docs.sections import block_html, blocks
 from strategy_docs.errors import ParamsError, Problem
+from strategy_docs import __version__
+from strategy_docs.analysis.cycle import CycleVocabulary, IPC_VOCABULARY
+from strategy_docs.analysis.formatting import fmt_number
+from strategy_docs.analysis.hypotheses import evaluate
+from strategy_docs.analysis.indicators import indicator_status
+from strategy_docs.analysis.risks import risk_band
+from strategy_docs.annual.edition import edition_dir
+from strategy_docs.inputs.bundled import template_dir
+from strategy_docs.inputs.data import load_authority_data
+from strategy_docs.inputs.params import Authority, ClientGroup, Project, Strategy, _load_model, load_params
+from strategy_docs.sections.context import StrategyContext, note_read
+from strategy_docs.sections.registry import PREVIOUS_EDITION
 
 __all__ = [
     "Changes",
@@ -157,8 +169,6 @@ class Changes:
 
 
 def _vocabulary(spec):
-    from strategy_docs.analysis.cycle import IPC_VOCABULARY, CycleVocabulary
-
     if spec is None:
         return IPC_VOCABULARY
     if isinstance(spec, CycleVocabulary):
@@ -222,8 +232,6 @@ def _compare_intentions(previous, current, vocabulary, previous_vocabulary, out:
 
 
 def _band(score: int, bands) -> str:
-    from strategy_docs.analysis.risks import risk_band
-
     try:
         return risk_band(score, bands).label
     except ValueError:
@@ -269,8 +277,6 @@ _RANK = {"good": 2, "warning": 1, "bad": 0}
 
 
 def _status(frame, indicator, rules):
-    from strategy_docs.analysis.indicators import indicator_status
-
     if frame is None or len(frame) == 0:
         return None
     try:
@@ -322,8 +328,6 @@ def _verdict(hypothesis, inputs) -> tuple[str | None, str]:
         return hypothesis.verdict, hypothesis.reason
     if inputs is None:
         return None, ""
-    from strategy_docs.analysis.hypotheses import evaluate
-
     try:
         result = evaluate(hypothesis.test.model_dump(), inputs)
     except ValueError as exc:  # a test the data cannot answer is inconclusive, not a crash
@@ -400,8 +404,6 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 
 
 def _value_text(value: float | None, unit: str, period: str | None) -> str:
-    from strategy_docs.analysis.formatting import fmt_number
-
     if value is None:
         text = "no value"
     else:
@@ -417,8 +419,6 @@ def _value_text(value: float | None, unit: str, period: str | None) -> str:
 
 
 def _target_text(value: float | None) -> str:
-    from strategy_docs.analysis.formatting import fmt_number
-
     if value is None:
         return "none"
     for dp in range(0, 4):
@@ -592,8 +592,6 @@ class PreviousEdition:
         """The data snapshot taken when the edition was archived, for this client group (or None).
 
         ``cache`` (a dict) keeps each authority's tables for the next strategy of the same authority."""
-        from strategy_docs.inputs.data import load_authority_data
-
         if not (self.folder / "data" / self.authority_id).is_dir():
             return None
         key = (str(self.folder), self.authority_id)
@@ -608,15 +606,11 @@ class PreviousEdition:
 
     def context(self, data=None):
         """A :class:`strategy_docs.sections.context.StrategyContext` for the archived edition."""
-        from strategy_docs.sections.context import StrategyContext
-
         return StrategyContext(self.folder, self.project, self.authority_id, self.authority, self.client_group_id,
                                self.client_group, self.strategy, data if data is not None else self.data())
 
 
 def _load(path: Path, model, workspace: Path):
-    from strategy_docs.inputs.params import _load_model
-
     problems: list[Problem] = []
     value, _ = _load_model(path, model, workspace, problems)
     if value is None or [p for p in problems if p.severity == "error"]:
@@ -625,10 +619,6 @@ def _load(path: Path, model, workspace: Path):
 
 
 def _edition_folder(workspace: Path, slug: str) -> Path:
-    from strategy_docs.sections.context import note_read
-    from strategy_docs.annual.edition import edition_dir
-    from strategy_docs.sections.registry import PREVIOUS_EDITION
-
     note_read(PREVIOUS_EDITION)  # every read of the archive comes through here: an input of the section
     folder = edition_dir(workspace, slug)
     if not (folder / "project.yaml").is_file():
@@ -643,8 +633,6 @@ def _edition_folder(workspace: Path, slug: str) -> Path:
 
 def previous_project(workspace: str | Path, slug: str):
     """The archived edition's project settings (:class:`strategy_docs.inputs.params.Project`)."""
-    from strategy_docs.inputs.params import Project
-
     workspace = Path(workspace).resolve()
     return _load(_edition_folder(workspace, slug) / "project.yaml", Project, workspace)
 
@@ -652,8 +640,6 @@ def previous_project(workspace: str | Path, slug: str):
 def load_previous(workspace: str | Path, authority: str, client_group: str, previous_slug: str) -> PreviousEdition | None:
     """One strategy of an archived edition, or None if the authority, client group or strategy
     did not exist then. Raises ParamsError if the edition was never archived or a file is invalid."""
-    from strategy_docs.inputs.params import Authority, ClientGroup, Project, Strategy
-
     workspace = Path(workspace).resolve()
     folder = _edition_folder(workspace, previous_slug)
     paths = {
@@ -727,10 +713,6 @@ class DocumentChanges:
 
 def matrix_changes(workspace: str | Path) -> tuple[Any, Any, list[DocumentChanges], list[tuple[str, str]]]:
     """(params, previous project, one entry per document of the matrix, archived pairs no longer built)."""
-    from strategy_docs.sections.context import StrategyContext
-    from strategy_docs.inputs.data import load_authority_data
-    from strategy_docs.inputs.params import load_params
-
     workspace = Path(workspace).resolve()
     params = load_params(workspace)
     slug = params.project.previous_edition
@@ -769,8 +751,6 @@ def matrix_changes(workspace: str | Path) -> tuple[Any, Any, list[DocumentChange
 
 def diff_template_dir(workspace: str | Path | None = None) -> Path:
     """``templates/diff`` of the workspace if it has one, else the package's."""
-    from strategy_docs.inputs.bundled import template_dir
-
     return template_dir(workspace, "diff")
 
 
@@ -779,8 +759,6 @@ def diff_report(workspace: str | Path, today: dt.date | None = None) -> tuple[st
 
     Returns (html, summary) where summary holds the edition slugs and per-document counts.
     """
-    from strategy_docs import __version__
-
     params, prev_project, documents, dropped = matrix_changes(workspace)
     env = block_html.environment(diff_template_dir(workspace), block_html.strategy_template_dir(workspace))
     names = {}

@@ -35,6 +35,10 @@ import yaml
 from strategy_docs.atomic import atomic_write
 from strategy_docs.errors import DataError, ParamsError, Problem, WorkspaceError
 from strategy_docs.inputs.yaml_edit import extend, round_trip, set_value
+from strategy_docs.analysis.indicators import period_key
+from strategy_docs.inputs.data import find_table_file, read_table
+from strategy_docs.inputs.params import Edition, Strategy, load_params
+from strategy_docs.sections.context import clear_cache
 
 __all__ = [
     "ARCHIVE_FOLDERS",
@@ -92,8 +96,6 @@ def edition_dir(workspace: Path, slug: str) -> Path:
 
 def latest_indicator_values(indicators, client_group: str) -> dict[str, tuple[str, float]]:
     """indicator id -> (period, value) of the latest period that has a value."""
-    from strategy_docs.analysis.indicators import period_key
-
     out: dict[str, tuple[str, float]] = {}
     if indicators is None or len(indicators) == 0:
         return out
@@ -117,8 +119,6 @@ def latest_indicator_values(indicators, client_group: str) -> dict[str, tuple[st
 
 
 def _read_indicators(workspace: Path, authority: str):
-    from strategy_docs.inputs.data import find_table_file, read_table
-
     path = find_table_file(workspace / "data" / authority, "indicators")
     if path is None:
         return None
@@ -238,8 +238,6 @@ def _comment_start(line: str) -> int | None:
 
 def _roll_strategy(path: Path, workspace: Path, authority: str, group: str, new_label: str, old_start: int,
                    today: dt.date, indicators) -> tuple[str, StrategyRoll, dict]:
-    from strategy_docs.inputs.params import Strategy
-
     display = path.relative_to(workspace).as_posix()
     doc = round_trip(path.read_text(encoding="utf-8-sig"))
     data = doc.data
@@ -306,15 +304,11 @@ def roll_forward(workspace: Path | str, today: dt.date | None = None) -> RollFor
     Validates the workspace first (nothing is changed if it is invalid), archives it, and
     writes each changed file atomically. Returns what was done, for the command to report.
     """
-    from strategy_docs.inputs.params import load_params
-
     workspace = Path(workspace).resolve()
     today = today or dt.date.today()
     params = load_params(workspace)  # raises ParamsError listing every problem: nothing changed yet
     edition = params.project.edition
     old_slug = edition.slug
-    from strategy_docs.inputs.params import Edition
-
     new_edition = Edition(start_year=edition.start_year + 1, years=edition.years,
                           look_ahead_years=edition.look_ahead_years)
     if edition_dir(workspace, old_slug).exists():
@@ -352,8 +346,6 @@ def roll_forward(workspace: Path | str, today: dt.date | None = None) -> RollFor
     for path, text in planned:
         atomic_write(path, text)
     atomic_write(project_file, project_text)  # last: the project file marks the roll as done
-    from strategy_docs.sections.context import clear_cache
-
     clear_cache()
     return RollForward(old_slug, new_edition.slug, new_edition.label, archive, rolls)
 

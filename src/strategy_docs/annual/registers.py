@@ -23,15 +23,26 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 from ruamel.yaml.comments import CommentedSeq
 from pydantic import ValidationError as PydanticValidationError
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from strategy_docs.errors import ParamsError, Problem
 from strategy_docs.inputs.schema import REGISTERS, Column, Register
 from strategy_docs.inputs.yaml_edit import RoundTrip, delete_item, extend, replace_item, round_trip, set_value, styled_register
+from strategy_docs.analysis.hypotheses import COMPARISONS, METRICS
+from strategy_docs.atomic import atomic_write
+from strategy_docs.inputs import params as models
+from strategy_docs.inputs.params import Indicator, Intention, Strategy, _pydantic_problems, check_strategy, load_params
+from strategy_docs.inputs.yamlio import LineMap
+from strategy_docs.sections.context import clear_cache
 
 __all__ = [
     "REGISTERS",
@@ -49,9 +60,7 @@ IDENTIFIER_PREFIX = "strategy-docs registers:"
 
 
 def _model(register: Register) -> type[BaseModel]:
-    from strategy_docs.inputs import params
-
-    return getattr(params, register.model_name)
+    return getattr(models, register.model_name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -76,8 +85,6 @@ def _looks_numeric(text: str) -> bool:
 
 
 def _metric_arg_types(metric: str | None) -> dict[str, str]:
-    from strategy_docs.analysis.hypotheses import METRICS
-
     spec = METRICS.get(str(metric or ""), {})
     return {name: arg.get("type", "str") for name, arg in (spec.get("args") or {}).items()}
 
@@ -219,19 +226,12 @@ class _Lists:
     columns: dict[str, list[Any]]
 
     def ref(self, name: str) -> str:
-        from openpyxl.utils import get_column_letter
-
         index = list(self.columns).index(name) + 1
         letter = get_column_letter(index)
         return f"{LISTS_SHEET}!${letter}$2:${letter}${len(self.columns[name]) + 1}"
 
 
 def _lists(authority, strategy) -> _Lists:
-    from typing import get_args
-
-    from strategy_docs.analysis.hypotheses import COMPARISONS, METRICS
-    from strategy_docs.inputs.params import Indicator, Intention
-
     def literal(model, name):
         annotation = model.model_fields[name].annotation
         args = get_args(annotation)
@@ -274,12 +274,6 @@ def _band_formula(score_cell: str, bands) -> str:
 
 def write_workbook(strategy, authority, authority_id: str, client_group_id: str, title: str = ""):
     """An openpyxl Workbook holding the four registers of ``strategy`` (a Strategy model)."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     lists = _lists(authority, strategy)
     wb = Workbook()
     readme = wb.active
@@ -394,8 +388,6 @@ def write_workbook(strategy, authority, authority_id: str, client_group_id: str,
 
 
 def _write_readme(ws, authority, authority_id: str, client_group_id: str, title: str) -> None:
-    from openpyxl.styles import Alignment, Font
-
     lines = [
         (title or "Strategy registers", Font(bold=True, size=14)),
         (f"Authority: {authority.name} ({authority_id}). Client group: {client_group_id}.", None),
@@ -423,8 +415,6 @@ def _write_readme(ws, authority, authority_id: str, client_group_id: str, title:
 
 
 def _params(workspace: Path, authority: str, client_group: str, params=None):
-    from strategy_docs.inputs.params import load_params
-
     if params is not None and (authority, client_group) in params.strategies:
         return params
     return load_params(workspace, pairs_filter=lambda pair: pair == (authority, client_group))
@@ -496,8 +486,6 @@ def _headings(ws) -> list[tuple[int, str]]:
 
 def read_workbook(path: str | Path, problems: list[Problem]) -> dict[str, SheetRows]:
     """Read the four register sheets into plain item dicts (problems are appended)."""
-    from openpyxl import load_workbook
-
     path = Path(path)
     try:
         wb = load_workbook(path, data_only=True)
@@ -608,9 +596,6 @@ def _label_for(sheet: SheetRows, loc: tuple) -> str:
 
 
 def _validate_rows(sheet: SheetRows, problems: list[Problem]) -> list[Any]:
-    from strategy_docs.inputs.params import _pydantic_problems
-    from strategy_docs.inputs.yamlio import LineMap
-
     model = _model(sheet.register)
     models = []
     for item, row in zip(sheet.items, sheet.rows):
@@ -679,10 +664,6 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
 
     Raises ParamsError listing every problem (nothing is written then). ``params``: already
     loaded params of the workspace, used for the authority, client group and checks."""
-    from strategy_docs.atomic import atomic_write
-    from strategy_docs.inputs.params import Strategy, check_strategy
-    from strategy_docs.inputs.yamlio import LineMap
-
     workspace = Path(workspace).resolve()
     xlsx = Path(xlsx)
     params = _params(workspace, authority, client_group, params)
@@ -764,8 +745,6 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
         _rewrite_register(doc, register.key, old_items, new_items)
     if changed:
         atomic_write(path, doc.text())
-        from strategy_docs.sections.context import clear_cache
-
         clear_cache()
     return ImportResult(path, changed, {r.key: len(new_registers[r.key]) for r in REGISTERS},
                         [p for p in problems if p.severity != "error"])
