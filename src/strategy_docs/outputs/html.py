@@ -24,6 +24,8 @@ import jinja2
 import nbformat
 from markupsafe import Markup
 from nbformat import NotebookNode
+from nbconvert import HTMLExporter
+from traitlets.config import Config
 
 from strategy_docs.sections import block_html, blocks, markup
 from strategy_docs.sections.block_html import template_digest
@@ -303,9 +305,6 @@ def _markdown_filter(cell: Mapping[str, Any]) -> Markup:
 
 
 def _exporter(template_dir: Path):
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-
     # Keyed on the templates' content: Jinja compiles a template once per environment, so a
     # long-lived process (the preview) must get a new exporter when a template is edited.
     key = str(template_dir)
