@@ -14,13 +14,14 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import Callable, Iterable
 
-if TYPE_CHECKING:  # pandas loads only when a table is actually read
-    import pandas as pd
+import numpy as np
+import pandas as pd
 
 from strategy_docs.errors import DataError, Problem
 from strategy_docs.inputs.schema import FINANCIAL_YEAR, RATINGS, TABLES, Table
+from strategy_docs.inputs.workspace import link_problem
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 
@@ -74,8 +75,6 @@ def _read_csv(path: Path, expected: list[str] | None = None) -> pd.DataFrame:
     Built for big exports: cells are kept per column, not per row, repeated text ("female",
     "2026", an area code) is stored once, and row numbers are only listed when blank rows left gaps.
     """
-    import pandas as pd
-
     text = _decode(path.read_bytes())
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(_lines(text), delimiter=delimiter)
@@ -141,8 +140,7 @@ def row_number(frame: pd.DataFrame, index: int) -> int:
 
 
 def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
-    import pandas as pd
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # lazy: only .xlsx tables need it, and it is slow to import
 
     workbook = load_workbook(path, read_only=False, data_only=True)
     sheet = workbook.worksheets[0]
@@ -182,7 +180,7 @@ class UnsavedFormula(str):
 
 
 def _mark_unsaved_formulas(path: Path, values: list[list]) -> None:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # lazy: only .xlsx tables need it, and it is slow to import
 
     workbook = load_workbook(path, read_only=True, data_only=False)
     try:
@@ -256,9 +254,6 @@ def _plausible(number: float) -> float:
 def _validate_frame(frame: pd.DataFrame, schema: Table, file: str, problems: list[Problem],
                     extra_check: Callable[[pd.DataFrame, Callable], None] | None = None,
                     rows: "RowNumbers | None" = None) -> pd.DataFrame | None:
-    import numpy as np
-    import pandas as pd
-
     first_row = frame.attrs.get("first_data_row", 2)
     if frame.empty and not len(frame.columns) and not frame.attrs.get("header"):
         problems.append(Problem(file, "is empty.", fix=f"it needs a header row with: {', '.join(schema.column_names)}."))
@@ -480,8 +475,6 @@ class AuthorityData:
 
 def empty_table(table: str) -> pd.DataFrame:
     """An absent table: no rows, the schema's columns, so every consumer sees 'no data'."""
-    import pandas as pd
-
     dtypes = {"int": "int64", "float": "float64", "text": "object", "bool": "bool"}
     return pd.DataFrame({c.name: pd.Series([], dtype=dtypes[c.kind]) for c in TABLES[table].columns})
 
@@ -518,10 +511,8 @@ def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str]
     frames: dict[str, pd.DataFrame] = {}
     files: dict[str, Path] = {}
     rows: dict[str, RowNumbers] = {}
-    from strategy_docs.inputs.params import is_inside
-    from strategy_docs.inputs.checks import did_you_mean
-    from strategy_docs.inputs.workspace import link_problem
-
+    from strategy_docs.inputs.checks import did_you_mean  # lazy: checks imports data (a circle)
+    from strategy_docs.inputs.params import is_inside  # lazy: params -> yamlio -> data (a circle)
     for table, path in data_files(workspace, authority_id).items():
         if path is None:
             links = [(c, link_problem(c, workspace)) for c in table_candidates(workspace / "data" / authority_id, table)]

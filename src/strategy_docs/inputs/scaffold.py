@@ -21,6 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from strategy_docs.errors import Problem, ValidationError, WorkspaceError
 from strategy_docs.inputs.yaml_edit import RoundTrip, round_trip
 from strategy_docs.inputs.workspace import Workspace
+from strategy_docs.inputs.bundled import example_dir
 
 GITIGNORE = "# Made by strategy-docs: the working folder and local copies are not for version control.\n" \
             ".strategy-docs/\nbuild/\nprepared/\n.ipynb_checkpoints/\n"
@@ -43,8 +44,6 @@ def _fy(year: int) -> str:
 
 def init_workspace(dest: Path, with_example: bool = True, source: Path | None = None) -> Workspace:
     """A new workspace in `dest`: one example authority (synthetic data), or an empty one."""
-    from strategy_docs.inputs.bundled import example_dir
-
     source = Path(source) if source is not None else example_dir()
     dest = Path(dest).resolve()
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
