@@ -11,6 +11,7 @@ it as an IPython display with MIME type ``application/vnd.strategy-docs.block+js
 from __future__ import annotations
 
 from typing import Any
+import re
 
 from strategy_docs.sections import block_html, blocks
 from strategy_docs.sections.blocks import MIME_TYPE
@@ -38,8 +39,6 @@ def plain_text(block: dict) -> str:
         return f"[{block['tone']}] {block['title']}"
     if kind == "cycle":
         return f"[cycle: {len(block['rows'])} rows over {', '.join(block['stages'])}]"
-    import re
-
     return re.sub(r"<[^>]+>", "", block.get("html", "")).strip()
 
 
@@ -51,7 +50,7 @@ def bundle(block: dict) -> dict:
 
 def emit(block: dict) -> dict:
     """Display one block in the running kernel (raw MIME bundle); return the block."""
-    from IPython.display import display as ipy_display
+    from IPython.display import display as ipy_display  # lazy: only a kernel emits, and IPython is slow to import
 
     ipy_display(bundle(block), raw=True)
     return block
@@ -75,7 +74,7 @@ def figure(chart, close: bool = True) -> list[dict]:
     made = blocks.figure(chart)
     if close:
         try:
-            import matplotlib.pyplot as plt
+            import matplotlib.pyplot as plt  # lazy: pyplot picks a backend on import; the chart has loaded it
 
             plt.close(chart.figure)
         except Exception:  # pragma: no cover - closing is a nicety
