@@ -708,8 +708,6 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
     try:
         strategy = Strategy.model_validate(candidate)
     except PydanticValidationError as exc:
-        from strategy_docs.inputs.params import _pydantic_problems
-
         for err, problem in zip(exc.errors(), _pydantic_problems(exc, display, LineMap())):
             loc = tuple(err["loc"])
             if not (row_errors and err["type"] == "too_short"):  # a register emptied by its failed rows

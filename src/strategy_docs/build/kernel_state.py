@@ -59,7 +59,7 @@ def clear_namespace() -> None:
     kernel holding pandas and matplotlib: 0.2 s per notebook. execute.py asks for one full
     collection per document instead (RESET_CODE + COLLECT_CODE).
     """
-    import gc
+    import gc  # lazy: runs in the kernel (see preload)
 
     from IPython import get_ipython
 

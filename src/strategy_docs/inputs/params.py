@@ -1015,8 +1015,6 @@ def _check_authority(authority: Authority, authority_id: str, workspace: Path, l
         elif logo_path.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg"):
             problems.append(Problem(message="the logo must be an SVG, PNG or JPEG file.", fix="convert it to SVG or PNG.", **where))
     try:
-        from strategy_docs.analysis.cycle import CycleVocabulary
-
         CycleVocabulary(authority.cycle.stages, authority.cycle.synonyms)
     except ValueError as exc:
         problems.append(Problem(file, str(exc), field="cycle", line=lines.line_for(("cycle",))))

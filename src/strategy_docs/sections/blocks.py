@@ -86,8 +86,6 @@ def _is_missing(value: Any) -> bool:
     if value is None:
         return True
     try:
-        import pandas as pd
-
         if value is pd.NA or value is pd.NaT:
             return True
     except ImportError:  # pragma: no cover - pandas is a dependency
