@@ -86,7 +86,7 @@ def test_compare_lists_exactly_what_changed(workspace):
         flipped = "refuted" if h.verdict != "refuted" else "accepted"
         new.hypotheses[recorded] = h.model_copy(update={"verdict": flipped, "reason": "New evidence."})
 
-    result = changes.compare(old, new, prev, curr, vocabulary=vocabulary)
+    result = changes.compare(changes.StrategyEdition(old, prev), changes.StrategyEdition(new, curr, cycle=vocabulary))
     assert [i.id for i in result.intentions_added] == ["NEW-1"]
     assert [i.id for i in result.intentions_removed] == [removed.id]
     moved = {m.id: m.direction for m in result.intentions_moved}
@@ -113,7 +113,7 @@ def test_identical_editions_have_no_changes(workspace):
     authority, group = _pair(workspace)
     old = _strategy(workspace, authority, group)
     frame = _indicator_frame([(group, i.id, "2024/25", i.target, i.target) for i in old.indicators])
-    result = changes.compare(old, old.model_copy(deep=True), frame, frame)
+    result = changes.compare(changes.StrategyEdition(old, frame), changes.StrategyEdition(old.model_copy(deep=True), frame))
     assert result.empty
     out = changes.changes_blocks(result)
     assert [b["kind"] for b in out] == ["heading", "prose"]
@@ -269,8 +269,8 @@ def test_hypothesis_verdict_changes_are_found(workspace):
     prev_inputs, curr_inputs = previous.context().analysis_inputs(), ctx.analysis_inputs()
 
     def changed(current):
-        result = changes.compare(previous.strategy, current, None, None, prev_inputs=prev_inputs,
-                                 curr_inputs=curr_inputs)
+        result = changes.compare(changes.StrategyEdition(previous.strategy, inputs=prev_inputs),
+                                 changes.StrategyEdition(current, inputs=curr_inputs))
         return {h.id: h for h in result.hypotheses_changed}
 
     before = changed(ctx.strategy)
@@ -459,3 +459,22 @@ def test_changes_made_in_excel_show_exactly(workspace, tmp_path):
     assert counts["intentions_moved"] == len(moved_before - {reset, deleted})
     assert counts["indicators_improved"] == 1 and counts["indicators_worsened"] == 0
     assert "XL-1" in html and deleted in html
+
+
+def test_a_strategy_edition_carries_its_authority_settings(workspace):
+    """compare() takes two editions; a side left without settings uses the current edition's."""
+    authority, group = _pair(workspace)
+    ctx = context.load(workspace, authority, group)
+    side = changes.StrategyEdition.of(ctx)
+    assert side.strategy is ctx.strategy and side.label == ctx.edition.label
+    assert side.cycle is ctx.authority.cycle and side.risk_bands is ctx.authority.risk_bands
+    risk = ctx.strategy.risks[0]
+    assert risk.residual is not None and risk.residual.score >= 2
+    # bands where the risk's score is "High" in the current edition and "Low" in the previous one
+    high = [{"min": 1, "label": "Low", "tone": "good"}, {"min": risk.residual.score, "label": "High", "tone": "bad"}]
+    low = [{"min": 1, "label": "Low", "tone": "good"}]
+    before, after = ctx.strategy.model_copy(update={"risks": [risk]}), ctx.strategy.model_copy(update={"risks": []})
+    removed = changes.compare(changes.StrategyEdition(before, risk_bands=low), changes.StrategyEdition(after, risk_bands=high))
+    assert [(r.id, r.band) for r in removed.risks_removed] == [(risk.id, "Low")]  # scored in its own edition's bands
+    removed = changes.compare(changes.StrategyEdition(before), changes.StrategyEdition(after, risk_bands=high))
+    assert [(r.id, r.band) for r in removed.risks_removed] == [(risk.id, "High")]  # none given: the current's

@@ -49,6 +49,7 @@ __all__ = [
     "PreviousEdition",
     "RiskItem",
     "RiskMove",
+    "StrategyEdition",
     "DocumentChanges",
     "matrix_changes",
     "changes_blocks",
@@ -356,42 +357,46 @@ def _rules(spec):
     return spec
 
 
-def compare(
-    previous,
-    current,
-    prev_indicators_df: pd.DataFrame | None,
-    curr_indicators_df: pd.DataFrame | None,
-    *,
-    vocabulary=None,
-    previous_vocabulary=None,
-    prev_inputs=None,
-    curr_inputs=None,
-    rag_rules=None,
-    previous_rag_rules=None,
-    risk_bands=None,
-    previous_risk_bands=None,
-    previous_label: str = "",
-    current_label: str = "",
-) -> Changes:
-    """Compare two editions of one strategy (:class:`strategy_docs.inputs.params.Strategy` models).
+@dataclass(frozen=True)
+class StrategyEdition:
+    """One strategy as it stands in one edition: what :func:`compare` reads from each side.
 
-    ``vocabulary``: the authority's cycle (a ``CycleVocabulary``, the authority's ``cycle``
-    settings, or None for IPC); ``previous_vocabulary`` defaults to it. ``prev_inputs`` /
-    ``curr_inputs``: :class:`strategy_docs.analysis.AnalysisInputs` to evaluate hypothesis
-    tests with (without them only recorded verdicts are compared). ``rag_rules`` and
-    ``risk_bands``: the authority's settings (models or dicts; defaults otherwise).
-    """
-    vocabulary = _vocabulary(vocabulary)
-    previous_vocabulary = _vocabulary(previous_vocabulary) if previous_vocabulary is not None else vocabulary
-    bands = _bands(risk_bands)
-    previous_bands = _bands(previous_risk_bands) if previous_risk_bands is not None else bands
-    rules = _rules(rag_rules)
-    previous_rules = _rules(previous_rag_rules) if previous_rag_rules is not None else rules
-    out = Changes(previous_label=previous_label, current_label=current_label)
-    _compare_intentions(previous, current, vocabulary, previous_vocabulary, out)
-    _compare_risks(previous, current, bands, previous_bands, out)
-    _compare_indicators(previous, current, prev_indicators_df, curr_indicators_df, rules, previous_rules, out)
-    _compare_hypotheses(previous, current, prev_inputs, curr_inputs, out)
+    ``cycle``: the authority's cycle settings (or a ``CycleVocabulary``; None: IPC).
+    ``inputs``: :class:`strategy_docs.analysis.AnalysisInputs` to evaluate hypothesis tests with
+    (without them only recorded verdicts are compared). ``rag_rules`` and ``risk_bands``: the
+    authority's settings (None: the defaults). On the previous side, a setting left None is the
+    current edition's."""
+
+    strategy: Strategy
+    indicators: pd.DataFrame | None = None
+    cycle: Any = None
+    inputs: Any = None
+    rag_rules: Any = None
+    risk_bands: Any = None
+    label: str = ""
+
+    @classmethod
+    def of(cls, ctx, strategy: Strategy | None = None, inputs: Any = None, label: str | None = None) -> StrategyEdition:
+        """A document's side (:class:`StrategyContext`): its strategy, indicators table and authority's settings."""
+        authority = ctx.authority
+        return cls(strategy if strategy is not None else ctx.strategy, ctx.data.indicators, authority.cycle, inputs,
+                   authority.rag_rules, authority.risk_bands, label if label is not None else ctx.edition.label)
+
+
+def compare(previous: StrategyEdition, current: StrategyEdition) -> Changes:
+    """Compare two editions of one strategy."""
+    vocabulary = _vocabulary(current.cycle)
+    previous_vocabulary = _vocabulary(previous.cycle) if previous.cycle is not None else vocabulary
+    bands = _bands(current.risk_bands)
+    previous_bands = _bands(previous.risk_bands) if previous.risk_bands is not None else bands
+    rules = _rules(current.rag_rules)
+    previous_rules = _rules(previous.rag_rules) if previous.rag_rules is not None else rules
+    out = Changes(previous_label=previous.label, current_label=current.label)
+    _compare_intentions(previous.strategy, current.strategy, vocabulary, previous_vocabulary, out)
+    _compare_risks(previous.strategy, current.strategy, bands, previous_bands, out)
+    _compare_indicators(previous.strategy, current.strategy, previous.indicators, current.indicators, rules,
+                        previous_rules, out)
+    _compare_hypotheses(previous.strategy, current.strategy, previous.inputs, current.inputs, out)
     return out
 
 
@@ -666,15 +671,8 @@ def changes_for_context(ctx, previous: PreviousEdition, data_cache: dict | None 
         prev_inputs = prev_ctx.analysis_inputs()
     except Exception:  # noqa: BLE001 - an archive the analysis cannot read: compare recorded verdicts only
         prev_inputs = None
-    return compare(
-        previous.strategy, ctx.strategy,
-        prev_ctx.data.indicators, ctx.data.indicators,
-        vocabulary=ctx.authority.cycle, previous_vocabulary=previous.authority.cycle,
-        prev_inputs=prev_inputs, curr_inputs=ctx.analysis_inputs(),
-        rag_rules=ctx.authority.rag_rules, previous_rag_rules=previous.authority.rag_rules,
-        risk_bands=ctx.authority.risk_bands, previous_risk_bands=previous.authority.risk_bands,
-        previous_label=previous.label, current_label=ctx.edition.label,
-    )
+    return compare(StrategyEdition.of(prev_ctx, inputs=prev_inputs, label=previous.label),
+                   StrategyEdition.of(ctx, inputs=ctx.analysis_inputs()))
 
 
 def what_changed_blocks(ctx) -> list[dict]:
