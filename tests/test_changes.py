@@ -478,3 +478,23 @@ def test_a_strategy_edition_carries_its_authority_settings(workspace):
     assert [(r.id, r.band) for r in removed.risks_removed] == [(risk.id, "Low")]  # scored in its own edition's bands
     removed = changes.compare(changes.StrategyEdition(before), changes.StrategyEdition(after, risk_bands=high))
     assert [(r.id, r.band) for r in removed.risks_removed] == [(risk.id, "High")]  # none given: the current's
+
+
+def test_compare_takes_the_authoritys_settings_as_models(workspace):
+    from strategy_docs.inputs.params import RagRules, RiskBand
+
+    authority, group = _pair(workspace)
+    old = _strategy(workspace, authority, group)
+    indicator = next(i for i in old.indicators if i.target is not None and i.polarity is not None)
+    miss = indicator.target * 0.9 if indicator.polarity == "higher" else indicator.target * 1.1  # 10% off target
+    frame = _indicator_frame([(group, indicator.id, "2024/25", miss, None)])
+    lenient, strict = RagRules(amber_tolerance_percent=20), RagRules(amber_tolerance_percent=1, comparator_rescues=False)
+    result = changes.compare(changes.StrategyEdition(old, frame, rag_rules=strict),
+                             changes.StrategyEdition(old.model_copy(deep=True), frame, rag_rules=lenient))
+    moved = {i.id: (i.previous_status, i.current_status) for i in result.indicators_improved}
+    assert moved.get(indicator.id) == ("Off track", "At risk")
+    bands = [RiskBand(min_score=1, label="Low", tone="good"), RiskBand(min_score=2, label="Raised", tone="bad")]
+    risk = next(r for r in old.risks if r.residual is not None and r.residual.score >= 2)
+    gone = changes.compare(changes.StrategyEdition(old.model_copy(update={"risks": [risk]}), risk_bands=bands),
+                           changes.StrategyEdition(old.model_copy(update={"risks": []})))
+    assert [(r.id, r.band) for r in gone.risks_removed] == [(risk.id, "Raised")]

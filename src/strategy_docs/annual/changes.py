@@ -239,12 +239,6 @@ def _band(score: int, bands) -> str:
         return ""
 
 
-def _bands(spec):
-    if spec is None:
-        return None
-    return [b.model_dump() if hasattr(b, "model_dump") else b for b in spec]
-
-
 def _compare_risks(previous, current, bands, previous_bands, out: Changes) -> None:
     prev = {r.id: r for r in previous.risks}
     curr = {r.id: r for r in current.risks}
@@ -349,14 +343,6 @@ def _compare_hypotheses(previous, current, prev_inputs, curr_inputs, out: Change
         out.hypotheses_changed.append(HypothesisChange(h.id, h.statement, v_prev, v_curr, reason))
 
 
-def _rules(spec):
-    if spec is None:
-        return None
-    if hasattr(spec, "model_dump"):
-        return spec.model_dump()
-    return spec
-
-
 @dataclass(frozen=True)
 class StrategyEdition:
     """One strategy as it stands in one edition: what :func:`compare` reads from each side.
@@ -387,10 +373,11 @@ def compare(previous: StrategyEdition, current: StrategyEdition) -> Changes:
     """Compare two editions of one strategy."""
     vocabulary = _vocabulary(current.cycle)
     previous_vocabulary = _vocabulary(previous.cycle) if previous.cycle is not None else vocabulary
-    bands = _bands(current.risk_bands)
-    previous_bands = _bands(previous.risk_bands) if previous.risk_bands is not None else bands
-    rules = _rules(current.rag_rules)
-    previous_rules = _rules(previous.rag_rules) if previous.rag_rules is not None else rules
+    # the authority's settings go to the analysis as they are (models or plain values; None: defaults)
+    bands = current.risk_bands
+    previous_bands = previous.risk_bands if previous.risk_bands is not None else bands
+    rules = current.rag_rules
+    previous_rules = previous.rag_rules if previous.rag_rules is not None else rules
     out = Changes(previous_label=previous.label, current_label=current.label)
     _compare_intentions(previous.strategy, current.strategy, vocabulary, previous_vocabulary, out)
     _compare_risks(previous.strategy, current.strategy, bands, previous_bands, out)
