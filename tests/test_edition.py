@@ -286,3 +286,11 @@ def test_round_trip_deleting_the_last_item_keeps_what_ended_the_list():
 def test_round_trip_appends_to_a_flow_list_in_flow_style():
     text = _edit("# head\nitems: [1, 2]\nother: {a: 1}\n", lambda d: yaml_edit.extend(d["items"], [3]))
     assert text == "# head\nitems: [1, 2, 3]\nother: {a: 1}\n"
+
+
+def test_round_trip_replacing_or_emptying_a_list_keeps_what_followed_it():
+    text = "a:\n  - id: A\n    x: 1  # about x\n\n# next\nb: 2\n"
+    emptied = _edit(text, lambda d: yaml_edit.set_value(d, "a", []))
+    assert emptied == "a: []\n\n# next\nb: 2\n"
+    replaced = _edit(text, lambda d: yaml_edit.set_value(d, "a", yaml_edit.styled_register([{"id": "B", "x": 3}], d["a"])))
+    assert replaced == "a:\n  - id: B\n    x: 3\n\n# next\nb: 2\n"

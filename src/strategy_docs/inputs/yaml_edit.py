@@ -177,9 +177,13 @@ def set_value(mapping: CommentedMap, key: Any, value: Any) -> None:
     """Set one value; a new key goes at the end of the mapping, above any blank line or comment that ended it."""
     if key in mapping:
         old = mapping[key]
-        trailing = _take_trailing(old) if _block(old) and _block(value) else None
+        # what ended the old block stays; a comment on its last value's own line goes with that value
+        trailing = _split_own_comment(_take_trailing(old))[1] if _block(old) else None
         mapping[key] = value
-        _give_trailing(value, trailing)  # the blank line or comment that ended the old block ends the new one
+        if _block(value):
+            _give_trailing(value, trailing)  # the blank line or comment that ended the old block ends the new one
+        elif trailing is not None:  # a value on the key's own line ("risks: []") ends the block instead
+            mapping.ca.items[key] = [None, None, trailing, None]
         return
     if mapping.fa.flow_style() or not len(mapping):
         mapping[key] = value
