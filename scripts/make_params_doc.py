@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from strategy_docs.analysis.hypotheses import METRICS
-from strategy_docs.inputs.data import TABLES
+from strategy_docs.inputs.schema import MEANINGS, REGISTERS, TABLES
 from strategy_docs.inputs.params import Authority, ClientGroup, Project, Strategy
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,7 +82,23 @@ def describe(model) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def _checks(column) -> str:
+    out = ["required" if column.required else "optional"]
+    if column.blank_ok:
+        out.append("may be blank")
+    if column.non_negative:
+        out.append("not negative")
+    if column.allowed:
+        out.append("one of " + ", ".join(f"`{a}`" for a in column.allowed))
+    if column.pattern:
+        out.append(f"matches `{column.pattern}`")
+    if column.help:
+        out.append(column.help)
+    return "; ".join(out)
+
+
+def params_doc() -> str:
+    """The text of docs/params.md."""
     seen: list = []
     for root in (Project, Authority, ClientGroup, Strategy):
         models_in(root, seen)
@@ -97,7 +113,25 @@ def main() -> None:
                  "names are exact.\n\n| table | columns | what it holds |\n|---|---|---|")
     for table in TABLES.values():
         parts.append(f"| `{table.name}` | {', '.join(f'`{c}`' for c in table.column_names)} | {table.description} |")
-    (ROOT / "docs" / "params.md").write_text("\n".join(parts) + "\n", encoding="utf-8")
+    parts.append("\nEach table's columns (declared in `src/strategy_docs/inputs/schema.py`, which the loader checks "
+                 "against):")
+    for table in TABLES.values():
+        parts.append(f"\n### `{table.name}`\n\n| column | type | what a value is | checks |\n|---|---|---|---|")
+        parts += [f"| `{c.name}` | {c.kind} | {MEANINGS[c.meaning]} | {_checks(c)} |" for c in table.columns]
+    parts.append("\n## Register sheets\n\nThe columns of the Excel workbook of `export-registers` and "
+                 "`import-registers` (docs/annual-cycle.md), one sheet per register; each names the field it fills. "
+                 "A *numbered* column is a run of columns (*Mitigation 1*, *Mitigation 2*...); *ids* are separated "
+                 "by `; `; *args* are `name=value` pairs separated by `; `.")
+    for register in REGISTERS:
+        parts.append(f"\n### {register.sheet}\n\n| column | field | type | what a value is | required |\n"
+                     "|---|---|---|---|---|")
+        parts += [f"| {c.heading} | `{register.key}[].{c.name}` | {c.kind} | {MEANINGS[c.meaning]} | "
+                  f"{'yes' if c.required else 'no'} |" for c in register.columns]
+    return "\n".join(parts) + "\n"
+
+
+def main() -> None:
+    (ROOT / "docs" / "params.md").write_text(params_doc(), encoding="utf-8")
     print("wrote docs/params.md")
 
 

@@ -35,7 +35,7 @@ from typing import Any, Iterable
 import numpy as np
 import yaml
 
-from strategy_docs.inputs.data import AGE_BANDS
+from strategy_docs.inputs.schema import AGE_BANDS
 from strategy_docs.sections.markup import slugify
 
 DEFAULT_SEED = 20260401

@@ -11,9 +11,9 @@ import pytest
 from strategy_docs.sections import blocks, display
 
 try:
-    from tests.browser import Chart, make_chart
+    from tests.browser import Chart, make_chart, sample_meta
 except ImportError:  # tests/ is on sys.path, not a package
-    from browser import Chart, make_chart
+    from browser import Chart, make_chart, sample_meta
 
 
 def cells(block, row):
@@ -253,8 +253,54 @@ def test_display_bundle_has_block_html_and_text():
     bundle = display.bundle(blocks.heading("Needs", 2))
     assert set(bundle) == {blocks.MIME_TYPE, "text/html", "text/plain"}
     assert bundle[blocks.MIME_TYPE]["kind"] == "heading"
-    assert bundle["text/html"] == '<h2 id="needs">Needs</h2>'
+    assert bundle["text/html"].strip() == '<h2 id="needs">Needs</h2>'
     assert bundle["text/plain"] == "## Needs"
+
+
+def _one_of_each_kind() -> list[dict]:
+    df = pd.DataFrame({"Area": ["North", "South"], "People": [120, 80]})
+    table = blocks.table(df, "People by area", id="people", numeric_columns=["People"],
+                         units={"People": "people"}, footer={"Area": "Total", "People": 200},
+                         notes="Counts at 31 March.")
+    table["rows"][0]["cells"][0]["status"] = {"label": "On track", "tone": "good"}
+    table["rows"][1]["cells"][0] = {"html": "<em>80</em>", "numeric": True}
+    cycle = dict(blocks.cycle(["Analyse", "Plan", "Do", "Review"],
+                              [{"label": "Day care", "current": [0, 1], "expected": [2, 2],
+                                "current_text": "Reviewing", "expected_text": "Tendering"}]), id="cycle-1")
+    return [blocks.heading("Needs & demand", 2), blocks.prose("Some *text* & more."), table,
+            *blocks.figure(make_chart()), blocks.facts([("People", "200", "at 31 March")]), cycle,
+            blocks.callout("Not yet known", "The **survey** reports in May.", tone="warning")]
+
+
+def _normalised(html: str) -> str:
+    """HTML as the published page serialises it (attributes in order, void tags alike)."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    for tag in soup.find_all(True):
+        tag.attrs = dict(sorted(tag.attrs.items()))
+    return str(soup).strip()
+
+
+def test_display_fallback_is_what_the_document_renders():
+    """Jupyter's text/html of every block kind is exactly the block's HTML in the published document."""
+    import nbformat
+
+    from strategy_docs.outputs import html as render
+
+    made = _one_of_each_kind()
+    assert {b["kind"] for b in made} == {"heading", "prose", "table", "figure", "facts", "cycle", "callout"}
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["papermill"] = {"input_path": "notebooks/03-needs.ipynb"}
+    cell = nbformat.v4.new_code_cell("display.show(blocks)")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=display.bundle(b)) for b in made]
+    nb.cells = [cell]
+    document = _normalised(render.render_html(render.assemble([nb]), sample_meta(), render.default_template_dir()))
+    for output, block in zip(cell.outputs, made):
+        fallback = output.data["text/html"]
+        assert fallback == render.render_block_html(block)
+        assert _normalised(fallback) in document, block["kind"]
+    assert "<em>80</em>" in document and "On track" in document and 'class="callout callout-warning"' in document
 
 
 def test_display_fallback_escapes_user_text():

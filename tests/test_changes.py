@@ -15,6 +15,7 @@ from strategy_docs.sections import blocks, context
 from strategy_docs.annual import changes, edition
 from strategy_docs.analysis.cycle import IPC_VOCABULARY, CycleVocabulary
 from strategy_docs.errors import ParamsError
+from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT
 from strategy_docs.inputs.params import Strategy, load_params
 
 try:
@@ -85,7 +86,7 @@ def test_compare_lists_exactly_what_changed(workspace):
         flipped = "refuted" if h.verdict != "refuted" else "accepted"
         new.hypotheses[recorded] = h.model_copy(update={"verdict": flipped, "reason": "New evidence."})
 
-    result = changes.compare(old, new, prev, curr, vocabulary=vocabulary)
+    result = changes.compare(changes.StrategyEdition(old, prev), changes.StrategyEdition(new, curr, cycle=vocabulary))
     assert [i.id for i in result.intentions_added] == ["NEW-1"]
     assert [i.id for i in result.intentions_removed] == [removed.id]
     moved = {m.id: m.direction for m in result.intentions_moved}
@@ -112,7 +113,7 @@ def test_identical_editions_have_no_changes(workspace):
     authority, group = _pair(workspace)
     old = _strategy(workspace, authority, group)
     frame = _indicator_frame([(group, i.id, "2024/25", i.target, i.target) for i in old.indicators])
-    result = changes.compare(old, old.model_copy(deep=True), frame, frame)
+    result = changes.compare(changes.StrategyEdition(old, frame), changes.StrategyEdition(old.model_copy(deep=True), frame))
     assert result.empty
     out = changes.changes_blocks(result)
     assert [b["kind"] for b in out] == ["heading", "prose"]
@@ -268,8 +269,8 @@ def test_hypothesis_verdict_changes_are_found(workspace):
     prev_inputs, curr_inputs = previous.context().analysis_inputs(), ctx.analysis_inputs()
 
     def changed(current):
-        result = changes.compare(previous.strategy, current, None, None, prev_inputs=prev_inputs,
-                                 curr_inputs=curr_inputs)
+        result = changes.compare(changes.StrategyEdition(previous.strategy, inputs=prev_inputs),
+                                 changes.StrategyEdition(current, inputs=curr_inputs))
         return {h.id: h for h in result.hypotheses_changed}
 
     before = changed(ctx.strategy)
@@ -330,7 +331,12 @@ def test_diff_report_for_the_matrix(annual):
     assert len(soup.find_all("h1")) == 1
     assert soup.find("main", id="main") is not None
     assert soup.find("a", class_="skip-link")["href"] == "#main"
-    assert not soup.find_all("script") and not soup.find_all("link")  # self-contained, no scripts
+    assert not soup.find_all("link") and not soup.find_all(src=True)  # self-contained
+    # the only script is the documents' own scroll-region one; block tables come from their macros
+    assert [s.string for s in soup.find_all("script")] == [SCROLL_REGION_SCRIPT]
+    block_tables = soup.find_all("table", class_="data-table")
+    assert block_tables and all(t.find_parent(attrs={"data-scroll-region": True}) for t in block_tables)
+    assert all(td.get("data-label") for t in block_tables for td in t.find_all("td"))
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html  # autoescaped
     for table in soup.find_all("table"):
         assert table.caption is not None and table.caption.get_text(strip=True)
@@ -455,3 +461,42 @@ def test_changes_made_in_excel_show_exactly(workspace, tmp_path):
     assert counts["intentions_moved"] == len(moved_before - {reset, deleted})
     assert counts["indicators_improved"] == 0 and counts["indicators_worsened"] == 0
     assert "XL-1" in html and deleted in html
+
+
+def test_a_strategy_edition_carries_its_authority_settings(workspace):
+    """compare() takes two editions; a side left without settings uses the current edition's."""
+    authority, group = _pair(workspace)
+    ctx = context.load(workspace, authority, group)
+    side = changes.StrategyEdition.of(ctx)
+    assert side.strategy is ctx.strategy and side.label == ctx.edition.label
+    assert side.cycle is ctx.authority.cycle and side.risk_bands is ctx.authority.risk_bands
+    risk = ctx.strategy.risks[0]
+    assert risk.residual is not None and risk.residual.score >= 2
+    # bands where the risk's score is "High" in the current edition and "Low" in the previous one
+    high = [{"min": 1, "label": "Low", "tone": "good"}, {"min": risk.residual.score, "label": "High", "tone": "bad"}]
+    low = [{"min": 1, "label": "Low", "tone": "good"}]
+    before, after = ctx.strategy.model_copy(update={"risks": [risk]}), ctx.strategy.model_copy(update={"risks": []})
+    removed = changes.compare(changes.StrategyEdition(before, risk_bands=low), changes.StrategyEdition(after, risk_bands=high))
+    assert [(r.id, r.band) for r in removed.risks_removed] == [(risk.id, "Low")]  # scored in its own edition's bands
+    removed = changes.compare(changes.StrategyEdition(before), changes.StrategyEdition(after, risk_bands=high))
+    assert [(r.id, r.band) for r in removed.risks_removed] == [(risk.id, "High")]  # none given: the current's
+
+
+def test_compare_takes_the_authoritys_settings_as_models(workspace):
+    from strategy_docs.inputs.params import RagRules, RiskBand
+
+    authority, group = _pair(workspace)
+    old = _strategy(workspace, authority, group)
+    indicator = next(i for i in old.indicators if i.target is not None and i.polarity is not None)
+    miss = indicator.target * 0.9 if indicator.polarity == "higher" else indicator.target * 1.1  # 10% off target
+    frame = _indicator_frame([(group, indicator.id, "2024/25", miss, None)])
+    lenient, strict = RagRules(amber_tolerance_percent=20), RagRules(amber_tolerance_percent=1, comparator_rescues=False)
+    result = changes.compare(changes.StrategyEdition(old, frame, rag_rules=strict),
+                             changes.StrategyEdition(old.model_copy(deep=True), frame, rag_rules=lenient))
+    moved = {i.id: (i.previous_status, i.current_status) for i in result.indicators_improved}
+    assert moved.get(indicator.id) == ("Off track", "At risk")
+    bands = [RiskBand(min_score=1, label="Low", tone="good"), RiskBand(min_score=2, label="Raised", tone="bad")]
+    risk = next(r for r in old.risks if r.residual is not None and r.residual.score >= 2)
+    gone = changes.compare(changes.StrategyEdition(old.model_copy(update={"risks": [risk]}), risk_bands=bands),
+                           changes.StrategyEdition(old.model_copy(update={"risks": []})))
+    assert [(r.id, r.band) for r in gone.risks_removed] == [(risk.id, "Raised")]

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from strategy_docs.annual import edition
-from strategy_docs.annual.edition import YamlDocument, dump_yaml, next_major_version, shift_year
+from strategy_docs.annual.edition import next_major_version, shift_year
+from strategy_docs.inputs import yaml_edit
 from strategy_docs.errors import ParamsError, WorkspaceError
 from strategy_docs.inputs.params import Edition, load_params
 
@@ -135,7 +136,6 @@ def test_files_are_edited_in_place(rolled):
     import difflib
 
     ws, _, texts, _, result = rolled
-    assert not any(r.rewritten for r in result.strategies)
     for path, old_text in texts.items():
         new_text = path.read_text(encoding="utf-8")
         old_lines, new_lines = old_text.splitlines(), new_text.splitlines()
@@ -143,6 +143,9 @@ def test_files_are_edited_in_place(rolled):
             if line.lstrip().startswith("#"):
                 assert line in new_lines
         removed = [l for l in difflib.ndiff(old_lines, new_lines) if l.startswith("- ")]
+        added = [l for l in difflib.ndiff(old_lines, new_lines) if l.startswith("+ ")]
+        assert not removed or all(l.strip() != "-" for l in removed), path  # no blank line moved
+        assert all(l[2:].strip() for l in added), path  # a new key goes above the blank line ending its block
         data = yaml.safe_load(old_text)
         budget = 4 + len(data["intentions"]) + len(data["risks"]) + len(data["indicators"])
         assert len(removed) <= budget, path
@@ -224,17 +227,23 @@ last: 1
 """
 
 
-def test_yaml_document_edits_in_place():
-    doc = YamlDocument(SAMPLE)
-    doc.set(("top", "status"), "draft")
-    doc.set(("top", "when"), dt.date(2027, 3, 18))
-    doc.append(("top", "history"), {"version": "2.0", "note": "rolled"})
-    doc.set(("items", 0, "cycle", "current"), "Analyse, Plan")
-    doc.set(("items", 0, "flag"), True)
-    doc.set(("items", 1, "flag"), True)
-    doc.set(("new_key",), "value")
-    text = doc.text()
-    assert not doc.rewritten
+def _edit(text, change):
+    doc = yaml_edit.round_trip(text)
+    change(doc.data)
+    return doc.text()
+
+
+def test_round_trip_edits_in_place():
+    def change(d):
+        yaml_edit.set_value(d["top"], "status", "draft")
+        yaml_edit.set_value(d["top"], "when", dt.date(2027, 3, 18))
+        yaml_edit.extend(d["top"]["history"], [{"version": "2.0", "note": "rolled"}])
+        yaml_edit.set_value(d["items"][0]["cycle"], "current", "Analyse, Plan")
+        yaml_edit.set_value(d["items"][0], "flag", True)
+        yaml_edit.set_value(d["items"][1], "flag", True)
+        yaml_edit.set_value(d, "new_key", "value")
+
+    text = _edit(SAMPLE, change)
     assert "# a comment that must survive" in text and "# trailing comment" in text
     assert "# comment before the last key" in text
     data = yaml.safe_load(text)
@@ -245,34 +254,43 @@ def test_yaml_document_edits_in_place():
     assert data["items"][0]["flag"] is True and data["items"][1]["flag"] is True
     assert data["last"] == 1 and data["new_key"] == "value"
     assert "cycle: {current: Do, expected: Review}" in text  # untouched item keeps its layout
+    # only the changed lines differ, and the blank line still ends the items block
+    assert text.splitlines()[:2] == SAMPLE.splitlines()[:2]
+    assert "    flag: true\n\n# comment before the last key\nlast: 1\n" in text
 
 
-def test_yaml_document_item_operations_keep_styles():
-    doc = YamlDocument(SAMPLE)
-    doc.replace_item(("items",), 1, {"id": "B", "cycle": {"current": "Review", "expected": "Review"}, "tags": ["z"]})
-    doc.delete_item(("items",), 0)
-    doc.extend(("items",), [{"id": "C", "cycle": {"current": "Do", "expected": "Do"}, "tags": ["q", "r"]}])
-    doc.data["items"] = [doc.data["items"][0], doc.data["items"][-1]]
-    text = doc.text()
-    assert not doc.rewritten
+def test_round_trip_unchanged_is_byte_identical():
+    for text in (SAMPLE, "a:\n    b: 1\n    c:\n    - x\n    - 'y'\n", "\ufeffk: [1, 2]  # c\n"):
+        assert yaml_edit.round_trip(text).text() == text
+
+
+def test_round_trip_item_operations_keep_styles():
+    def change(d):
+        yaml_edit.replace_item(d["items"], 1, {"id": "B", "cycle": {"current": "Review", "expected": "Review"},
+                                                "tags": ["z"]})
+        yaml_edit.delete_item(d["items"], 0)
+        yaml_edit.extend(d["items"], [{"id": "C", "cycle": {"current": "Do", "expected": "Do"}, "tags": ["q", "r"]}])
+
+    text = _edit(SAMPLE, change)
     assert "cycle: {current: Review, expected: Review}" in text and "tags: [q, r]" in text
     assert [i["id"] for i in yaml.safe_load(text)["items"]] == ["B", "C"]
-    assert "# comment before the last key" in text
+    assert "tags: [q, r]\n\n# comment before the last key\n" in text
 
 
-def test_yaml_document_falls_back_to_a_full_dump():
-    doc = YamlDocument("# head\nitems: [1, 2]\nother: {a: 1}\n")
-    doc.append(("items",), 3)  # a flow sequence cannot take a block item: rewrite the file
-    text = doc.text()
-    assert doc.rewritten
-    assert text.startswith("# head\n")
-    assert yaml.safe_load(text) == {"items": [1, 2, 3], "other": {"a": 1}}
+def test_round_trip_deleting_the_last_item_keeps_what_ended_the_list():
+    text = _edit(SAMPLE, lambda d: yaml_edit.delete_item(d["items"], 1))
+    assert [i["id"] for i in yaml.safe_load(text)["items"]] == ["A"]
+    assert "of text.\n\n# comment before the last key\nlast: 1\n" in text
 
 
-def test_dump_yaml_is_readable():
-    text = dump_yaml({"b": 1, "a": {"text": "line one\nline two\n", "list": ["x", "y"]}, "name": "Café"})
-    assert text.index("b:") < text.index("a:")  # key order kept
-    assert "text: |\n" in text and "    line two" in text
-    assert "  list:\n    - x\n" in text
-    assert "Café" in text
-    assert yaml.safe_load(text)["a"]["text"] == "line one\nline two\n"
+def test_round_trip_appends_to_a_flow_list_in_flow_style():
+    text = _edit("# head\nitems: [1, 2]\nother: {a: 1}\n", lambda d: yaml_edit.extend(d["items"], [3]))
+    assert text == "# head\nitems: [1, 2, 3]\nother: {a: 1}\n"
+
+
+def test_round_trip_replacing_or_emptying_a_list_keeps_what_followed_it():
+    text = "a:\n  - id: A\n    x: 1  # about x\n\n# next\nb: 2\n"
+    emptied = _edit(text, lambda d: yaml_edit.set_value(d, "a", []))
+    assert emptied == "a: []\n\n# next\nb: 2\n"
+    replaced = _edit(text, lambda d: yaml_edit.set_value(d, "a", yaml_edit.styled_register([{"id": "B", "x": 3}], d["a"])))
+    assert replaced == "a:\n  - id: B\n    x: 3\n\n# next\nb: 2\n"

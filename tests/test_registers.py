@@ -10,7 +10,6 @@ import pytest
 import yaml
 
 from strategy_docs.annual import registers
-from strategy_docs.annual.edition import YamlDocument
 from strategy_docs.errors import ParamsError
 from strategy_docs.inputs.params import load_params
 
@@ -40,12 +39,17 @@ def _column(sheet, heading: str) -> int:
 
 def _outside_registers(text: str) -> list[str]:
     """The file's text with the four register blocks cut out (what must stay byte for byte)."""
-    doc = YamlDocument(text)
+    root = yaml.compose(text)
+    lines = text.splitlines(keepends=True)
+    starts = [sum(len(line) for line in lines[:n]) for n in range(len(lines) + 1)]
     spans = []
-    for key in REGISTER_KEYS:
-        key_node = doc._key_node((key,))
-        value = doc._node((key,))
-        spans.append((key_node.start_mark.index, doc._content_end(key_node.start_mark.index, value.end_mark.index)))
+    for key_node, value_node in root.value:
+        if key_node.value in REGISTER_KEYS:
+            first = key_node.start_mark.line
+            last = value_node.end_mark.line  # blank lines and comments after the register are not part of it
+            while last > first and (not lines[last - 1].strip() or lines[last - 1].lstrip().startswith("#")):
+                last -= 1
+            spans.append((starts[first], starts[last]))
     out, last = [], 0
     for start, end in sorted(spans):
         out.append(text[last:start])

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from strategy_docs.inputs.data import TABLES, load_authority_data, read_table
+from strategy_docs.inputs.data import load_authority_data, read_table
+from strategy_docs.inputs.schema import TABLES
 from strategy_docs.errors import DataError, Problem
 from strategy_docs.inputs.params import load_params
 

@@ -11,7 +11,8 @@ import pytest
 import synthetic
 from strategy_docs.analysis.indicators import rag
 from strategy_docs.analysis.resources import budget_summary, check_stated_totals
-from strategy_docs.inputs.data import AGE_BANDS, RATINGS, load_authority_data
+from strategy_docs.inputs.data import load_authority_data
+from strategy_docs.inputs.schema import AGE_BANDS, RATINGS
 from strategy_docs.inputs.params import load_params
 
 EXAMPLE = Path(__file__).resolve().parents[1]

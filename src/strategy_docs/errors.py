@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+import dataclasses
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,6 @@ class StrictWarningsError(ValidationError):
     """--strict: the input has warnings, and warnings count as failures."""
 
     def __init__(self, warnings: list[Problem]):
-        import dataclasses
-
         super().__init__([dataclasses.replace(w, severity="error") for w in warnings])
 
 

@@ -79,11 +79,14 @@ class RagRules:
 
     @classmethod
     def from_any(cls, rules: "RagRules | Mapping | None") -> "RagRules":
-        """Build from a dict such as ``{"amber_tolerance_percent": 10, "on_track": {...}}``."""
+        """Build from the authority's settings (a params model) or a dict such as
+        ``{"amber_tolerance_percent": 10, "on_track": {...}}``."""
         if rules is None:
             return cls()
         if isinstance(rules, RagRules):
             return rules
+        if hasattr(rules, "model_dump"):  # the authority's validated rag_rules (params.RagRules)
+            rules = rules.model_dump()
         base, changes = cls(), {}
         for key, value in dict(rules).items():
             if key not in base.__dataclass_fields__:

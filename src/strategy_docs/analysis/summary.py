@@ -17,7 +17,7 @@ from typing import Mapping
 import pandas as pd
 
 from strategy_docs.analysis.formatting import round_half_up
-from strategy_docs.analysis.needs import AgeBand, parse_age_band
+from strategy_docs.analysis.needs import AgeBand, band_inside, parse_age_band
 
 TOTAL_CONVENTIONS = ("rounded_total", "sum_of_rounded_rows")
 PERSONS = "persons"
@@ -68,8 +68,6 @@ def population_in_band(population: pd.DataFrame, age_band: str, year: int | None
     if exact:
         chosen = exact
     else:
-        from strategy_docs.analysis.needs import band_inside
-
         chosen = [b for b in bands if band_inside(parse_age_band(b), wanted)]
         if not _tiles(chosen, wanted):
             found = ", ".join(chosen) or "none"

@@ -18,13 +18,27 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from strategy_docs.analysis.indicators import direction_of_travel
-from strategy_docs.sections import blocks
+from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT
+from strategy_docs.sections import block_html, blocks
 from strategy_docs.errors import ParamsError, Problem
+from strategy_docs import __version__
+from strategy_docs.analysis.cycle import CycleVocabulary, IPC_VOCABULARY
+from strategy_docs.analysis.formatting import fmt_number
+from strategy_docs.analysis.hypotheses import IndicatorLabel, evaluate
+from strategy_docs.analysis.indicators import indicator_status
+from strategy_docs.analysis.risks import risk_band
+from strategy_docs.annual.edition import edition_dir
+from strategy_docs.inputs.bundled import template_dir
+from strategy_docs.inputs.data import load_authority_data
+from strategy_docs.inputs.params import Authority, ClientGroup, Project, Strategy, _load_model, load_params
+from strategy_docs.sections.context import StrategyContext, note_read
+from strategy_docs.sections.registry import PREVIOUS_EDITION
 
 __all__ = [
     "Changes",
@@ -35,6 +49,7 @@ __all__ = [
     "PreviousEdition",
     "RiskItem",
     "RiskMove",
+    "StrategyEdition",
     "DocumentChanges",
     "matrix_changes",
     "changes_blocks",
@@ -157,8 +172,6 @@ class Changes:
 
 
 def _vocabulary(spec):
-    from strategy_docs.analysis.cycle import IPC_VOCABULARY, CycleVocabulary
-
     if spec is None:
         return IPC_VOCABULARY
     if isinstance(spec, CycleVocabulary):
@@ -222,18 +235,10 @@ def _compare_intentions(previous, current, vocabulary, previous_vocabulary, out:
 
 
 def _band(score: int, bands) -> str:
-    from strategy_docs.analysis.risks import risk_band
-
     try:
         return risk_band(score, bands).label
     except ValueError:
         return ""
-
-
-def _bands(spec):
-    if spec is None:
-        return None
-    return [b.model_dump() if hasattr(b, "model_dump") else b for b in spec]
 
 
 def _compare_risks(previous, current, bands, previous_bands, out: Changes) -> None:
@@ -266,8 +271,6 @@ def _scored(score, band) -> str:
 
 
 def _status(frame, indicator, rules):
-    from strategy_docs.analysis.indicators import indicator_status
-
     if frame is None or len(frame) == 0:
         return None
     try:
@@ -322,8 +325,6 @@ def _verdict(hypothesis, inputs, strategy=None) -> tuple[str | None, str]:
         return hypothesis.verdict, hypothesis.reason
     if inputs is None:
         return None, ""
-    from strategy_docs.analysis.hypotheses import IndicatorLabel, evaluate
-
     labels = {i.id: IndicatorLabel(i.name, i.unit) for i in strategy.indicators} if strategy is not None else {}
     try:
         result = evaluate(hypothesis.test.model_dump(), inputs, labels)
@@ -345,50 +346,47 @@ def _compare_hypotheses(previous, current, prev_inputs, curr_inputs, out: Change
         out.hypotheses_changed.append(HypothesisChange(h.id, h.statement, v_prev, v_curr, reason))
 
 
-def _rules(spec):
-    if spec is None:
-        return None
-    if hasattr(spec, "model_dump"):
-        return spec.model_dump()
-    return spec
+@dataclass(frozen=True)
+class StrategyEdition:
+    """One strategy as it stands in one edition: what :func:`compare` reads from each side.
+
+    ``cycle``: the authority's cycle settings (or a ``CycleVocabulary``; None: IPC).
+    ``inputs``: :class:`strategy_docs.analysis.AnalysisInputs` to evaluate hypothesis tests with
+    (without them only recorded verdicts are compared). ``rag_rules`` and ``risk_bands``: the
+    authority's settings (None: the defaults). On the previous side, a setting left None is the
+    current edition's."""
+
+    strategy: Strategy
+    indicators: pd.DataFrame | None = None
+    cycle: Any = None
+    inputs: Any = None
+    rag_rules: Any = None
+    risk_bands: Any = None
+    label: str = ""
+
+    @classmethod
+    def of(cls, ctx, strategy: Strategy | None = None, inputs: Any = None, label: str | None = None) -> StrategyEdition:
+        """A document's side (:class:`StrategyContext`): its strategy, indicators table and authority's settings."""
+        authority = ctx.authority
+        return cls(strategy if strategy is not None else ctx.strategy, ctx.data.indicators, authority.cycle, inputs,
+                   authority.rag_rules, authority.risk_bands, label if label is not None else ctx.edition.label)
 
 
-def compare(
-    previous,
-    current,
-    prev_indicators_df: pd.DataFrame | None,
-    curr_indicators_df: pd.DataFrame | None,
-    *,
-    vocabulary=None,
-    previous_vocabulary=None,
-    prev_inputs=None,
-    curr_inputs=None,
-    rag_rules=None,
-    previous_rag_rules=None,
-    risk_bands=None,
-    previous_risk_bands=None,
-    previous_label: str = "",
-    current_label: str = "",
-) -> Changes:
-    """Compare two editions of one strategy (:class:`strategy_docs.inputs.params.Strategy` models).
-
-    ``vocabulary``: the authority's cycle (a ``CycleVocabulary``, the authority's ``cycle``
-    settings, or None for IPC); ``previous_vocabulary`` defaults to it. ``prev_inputs`` /
-    ``curr_inputs``: :class:`strategy_docs.analysis.AnalysisInputs` to evaluate hypothesis
-    tests with (without them only recorded verdicts are compared). ``rag_rules`` and
-    ``risk_bands``: the authority's settings (models or dicts; defaults otherwise).
-    """
-    vocabulary = _vocabulary(vocabulary)
-    previous_vocabulary = _vocabulary(previous_vocabulary) if previous_vocabulary is not None else vocabulary
-    bands = _bands(risk_bands)
-    previous_bands = _bands(previous_risk_bands) if previous_risk_bands is not None else bands
-    rules = _rules(rag_rules)
-    previous_rules = _rules(previous_rag_rules) if previous_rag_rules is not None else rules
-    out = Changes(previous_label=previous_label, current_label=current_label)
-    _compare_intentions(previous, current, vocabulary, previous_vocabulary, out)
-    _compare_risks(previous, current, bands, previous_bands, out)
-    _compare_indicators(previous, current, prev_indicators_df, curr_indicators_df, rules, previous_rules, out)
-    _compare_hypotheses(previous, current, prev_inputs, curr_inputs, out)
+def compare(previous: StrategyEdition, current: StrategyEdition) -> Changes:
+    """Compare two editions of one strategy."""
+    vocabulary = _vocabulary(current.cycle)
+    previous_vocabulary = _vocabulary(previous.cycle) if previous.cycle is not None else vocabulary
+    # the authority's settings go to the analysis as they are (models or plain values; None: defaults)
+    bands = current.risk_bands
+    previous_bands = previous.risk_bands if previous.risk_bands is not None else bands
+    rules = current.rag_rules
+    previous_rules = previous.rag_rules if previous.rag_rules is not None else rules
+    out = Changes(previous_label=previous.label, current_label=current.label)
+    _compare_intentions(previous.strategy, current.strategy, vocabulary, previous_vocabulary, out)
+    _compare_risks(previous.strategy, current.strategy, bands, previous_bands, out)
+    _compare_indicators(previous.strategy, current.strategy, previous.indicators, current.indicators, rules,
+                        previous_rules, out)
+    _compare_hypotheses(previous.strategy, current.strategy, previous.inputs, current.inputs, out)
     return out
 
 
@@ -401,8 +399,6 @@ def _plural(n: int, one: str, many: str | None = None) -> str:
 
 
 def _value_text(value: float | None, unit: str, period: str | None) -> str:
-    from strategy_docs.analysis.formatting import fmt_number
-
     if value is None:
         text = "no value"
     else:
@@ -418,8 +414,6 @@ def _value_text(value: float | None, unit: str, period: str | None) -> str:
 
 
 def _target_text(value: float | None) -> str:
-    from strategy_docs.analysis.formatting import fmt_number
-
     if value is None:
         return "none"
     for dp in range(0, 4):
@@ -599,8 +593,6 @@ class PreviousEdition:
         """The data snapshot taken when the edition was archived, for this client group (or None).
 
         ``cache`` (a dict) keeps each authority's tables for the next strategy of the same authority."""
-        from strategy_docs.inputs.data import load_authority_data
-
         if not (self.folder / "data" / self.authority_id).is_dir():
             return None
         key = (str(self.folder), self.authority_id)
@@ -615,15 +607,11 @@ class PreviousEdition:
 
     def context(self, data=None):
         """A :class:`strategy_docs.sections.context.StrategyContext` for the archived edition."""
-        from strategy_docs.sections.context import StrategyContext
-
         return StrategyContext(self.folder, self.project, self.authority_id, self.authority, self.client_group_id,
                                self.client_group, self.strategy, data if data is not None else self.data())
 
 
 def _load(path: Path, model, workspace: Path):
-    from strategy_docs.inputs.params import _load_model
-
     problems: list[Problem] = []
     value, _ = _load_model(path, model, workspace, problems)
     if value is None or [p for p in problems if p.severity == "error"]:
@@ -632,10 +620,6 @@ def _load(path: Path, model, workspace: Path):
 
 
 def _edition_folder(workspace: Path, slug: str) -> Path:
-    from strategy_docs.sections.context import note_read
-    from strategy_docs.annual.edition import edition_dir
-    from strategy_docs.sections.registry import PREVIOUS_EDITION
-
     note_read(PREVIOUS_EDITION)  # every read of the archive comes through here: an input of the section
     folder = edition_dir(workspace, slug)
     if not (folder / "project.yaml").is_file():
@@ -650,8 +634,6 @@ def _edition_folder(workspace: Path, slug: str) -> Path:
 
 def previous_project(workspace: str | Path, slug: str):
     """The archived edition's project settings (:class:`strategy_docs.inputs.params.Project`)."""
-    from strategy_docs.inputs.params import Project
-
     workspace = Path(workspace).resolve()
     return _load(_edition_folder(workspace, slug) / "project.yaml", Project, workspace)
 
@@ -659,8 +641,6 @@ def previous_project(workspace: str | Path, slug: str):
 def load_previous(workspace: str | Path, authority: str, client_group: str, previous_slug: str) -> PreviousEdition | None:
     """One strategy of an archived edition, or None if the authority, client group or strategy
     did not exist then. Raises ParamsError if the edition was never archived or a file is invalid."""
-    from strategy_docs.inputs.params import Authority, ClientGroup, Project, Strategy
-
     workspace = Path(workspace).resolve()
     folder = _edition_folder(workspace, previous_slug)
     paths = {
@@ -687,15 +667,8 @@ def changes_for_context(ctx, previous: PreviousEdition, data_cache: dict | None 
         prev_inputs = prev_ctx.analysis_inputs()
     except Exception:  # noqa: BLE001 - an archive the analysis cannot read: compare recorded verdicts only
         prev_inputs = None
-    return compare(
-        previous.strategy, ctx.strategy,
-        prev_ctx.data.indicators, ctx.data.indicators,
-        vocabulary=ctx.authority.cycle, previous_vocabulary=previous.authority.cycle,
-        prev_inputs=prev_inputs, curr_inputs=ctx.analysis_inputs(),
-        rag_rules=ctx.authority.rag_rules, previous_rag_rules=previous.authority.rag_rules,
-        risk_bands=ctx.authority.risk_bands, previous_risk_bands=previous.authority.risk_bands,
-        previous_label=previous.label, current_label=ctx.edition.label,
-    )
+    return compare(StrategyEdition.of(prev_ctx, inputs=prev_inputs, label=previous.label),
+                   StrategyEdition.of(ctx, inputs=ctx.analysis_inputs()))
 
 
 def what_changed_blocks(ctx) -> list[dict]:
@@ -734,10 +707,6 @@ class DocumentChanges:
 
 def matrix_changes(workspace: str | Path) -> tuple[Any, Any, list[DocumentChanges], list[tuple[str, str]]]:
     """(params, previous project, one entry per document of the matrix, archived pairs no longer built)."""
-    from strategy_docs.sections.context import StrategyContext
-    from strategy_docs.inputs.data import load_authority_data
-    from strategy_docs.inputs.params import load_params
-
     workspace = Path(workspace).resolve()
     params = load_params(workspace)
     slug = params.project.previous_edition
@@ -776,32 +745,7 @@ def matrix_changes(workspace: str | Path) -> tuple[Any, Any, list[DocumentChange
 
 def diff_template_dir(workspace: str | Path | None = None) -> Path:
     """``templates/diff`` of the workspace if it has one, else the package's."""
-    from strategy_docs.inputs.bundled import template_dir
-
     return template_dir(workspace, "diff")
-
-
-def _prepare_for_template(block: Mapping[str, Any]) -> dict:
-    from markupsafe import Markup
-
-    from strategy_docs.sections import markup
-
-    view = dict(block)
-    if view.get("kind") in ("prose", "callout"):
-        view["html"] = Markup(markup.sanitise_html(str(view.get("html") or "")))  # noqa: S704 - sanitised
-    elif view.get("kind") == "table":
-        rows = []
-        for row in view.get("rows", []):
-            cells = []
-            for cell in ([row["header"]] if row.get("header") else []) + list(row.get("cells", [])):
-                cell = dict(cell)
-                if cell.get("html") is not None:
-                    cell["html"] = Markup(markup.sanitise_html(cell["html"]))  # noqa: S704 - sanitised
-                cells.append(cell)
-            rows.append({"header": cells[0] if row.get("header") else None,
-                         "cells": cells[1:] if row.get("header") else cells})
-        view["rows"] = rows
-    return view
 
 
 def diff_report(workspace: str | Path, today: dt.date | None = None) -> tuple[str, dict]:
@@ -809,18 +753,13 @@ def diff_report(workspace: str | Path, today: dt.date | None = None) -> tuple[st
 
     Returns (html, summary) where summary holds the edition slugs and per-document counts.
     """
-    import jinja2
-
-    from strategy_docs import __version__
-
     params, prev_project, documents, dropped = matrix_changes(workspace)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(diff_template_dir(workspace))), autoescape=True,
-                             trim_blocks=True, lstrip_blocks=True)
+    env = block_html.environment(diff_template_dir(workspace), block_html.strategy_template_dir(workspace))
     names = {}
     for a, g in dropped:
         names[(a, g)] = f"{a} / {g}"
     for doc in documents:
-        doc.blocks = [_prepare_for_template(b) for b in doc.blocks]
+        doc.blocks = [block_html.prepare(b) for b in doc.blocks]
     today = today or dt.date.today()
     html = env.get_template("report.html.j2").render(
         project_name=params.project.name,
@@ -832,6 +771,7 @@ def diff_report(workspace: str | Path, today: dt.date | None = None) -> tuple[st
         dropped=[names[p] for p in dropped],
         date=f"{today.day} {today:%B %Y}",
         generator=f"strategy-docs {__version__}",
+        scroll_script=Markup(SCROLL_REGION_SCRIPT),  # noqa: S704 - our own constant
     )
     summary = {
         "previous": prev_project.edition.slug,

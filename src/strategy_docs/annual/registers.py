@@ -23,12 +23,26 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
+from ruamel.yaml.comments import CommentedSeq
 from pydantic import ValidationError as PydanticValidationError
+from openpyxl import Workbook, load_workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from strategy_docs.errors import ParamsError, Problem
+from strategy_docs.inputs.schema import REGISTERS, Column, Register
+from strategy_docs.inputs.yaml_edit import RoundTrip, delete_item, extend, replace_item, round_trip, set_value, styled_register
+from strategy_docs.analysis.hypotheses import COMPARISONS, METRICS
+from strategy_docs.atomic import atomic_write
+from strategy_docs.inputs import params as models
+from strategy_docs.inputs.params import Indicator, Intention, Strategy, _pydantic_problems, check_strategy, load_params
+from strategy_docs.inputs.yamlio import LineMap
+from strategy_docs.sections.context import clear_cache
 
 __all__ = [
     "REGISTERS",
@@ -45,106 +59,8 @@ README_SHEET = "Read me"
 IDENTIFIER_PREFIX = "strategy-docs registers:"
 
 
-# ---------------------------------------------------------------------------------------------
-# column layout
-
-
-@dataclass(frozen=True)
-class Column:
-    """One spreadsheet column (or, for kind 'numbered', a run of columns 'Label 1', 'Label 2'...)."""
-
-    label: str
-    path: tuple[str, ...]
-    kind: str = "text"  # text | markdown | int | float | date | bool | numbered | ids | args
-    width: int = 24
-    choices: str | None = None  # a named list on the Lists sheet
-    strict: bool = True  # drop-down errors stop the entry (False: warn and allow free text)
-    help: str = ""
-
-
-@dataclass(frozen=True)
-class Register:
-    key: str  # the strategy key
-    sheet: str
-    model_name: str
-    columns: tuple[Column, ...]
-    computed: tuple[str, ...] = ()  # read-only formula columns (ignored on import)
-
-
-LEVEL_HELP = "A whole number from 1 (lowest) to 5 (highest)."
-
-REGISTERS: tuple[Register, ...] = (
-    Register("risks", "Risks", "Risk", (
-        Column("ID", ("id",), width=10),
-        Column("Title", ("title",), width=30),
-        Column("Cause", ("cause",), "markdown", 40),
-        Column("Event", ("event",), "markdown", 40),
-        Column("Effect", ("effect",), "markdown", 40),
-        Column("Inherent likelihood", ("inherent", "likelihood"), "int", 12, "levels", help=LEVEL_HELP),
-        Column("Inherent impact", ("inherent", "impact"), "int", 12, "levels", help=LEVEL_HELP),
-        Column("Residual likelihood", ("residual", "likelihood"), "int", 12, "levels", help=LEVEL_HELP),
-        Column("Residual impact", ("residual", "impact"), "int", 12, "levels", help=LEVEL_HELP),
-        Column("Owner", ("owner",), width=28),
-        Column("Mitigation", ("mitigations",), "numbered", 40),
-        Column("Review date", ("review_date",), "date", 14),
-        Column("Flagged for review", ("review_flag",), "bool", 12, "yes_no"),
-    ), computed=("Inherent score", "Inherent band", "Residual score", "Residual band")),
-    Register("intentions", "Intentions", "Intention", (
-        Column("ID", ("id",), width=10),
-        Column("Theme", ("theme",), width=10, choices="themes"),
-        Column("Title", ("title",), width=30),
-        Column("Details", ("details",), "markdown", 50),
-        Column("Driver", ("drivers",), "numbered", 28),
-        Column("Type", ("type",), width=13, choices="intention_types"),
-        Column("Current stage", ("cycle", "current"), width=18, choices="stages", strict=False,
-               help="A stage of the commissioning cycle, or several joined with 'to' (e.g. 'Analyse to Plan')."),
-        Column("Expected stage", ("cycle", "expected"), width=18, choices="stages", strict=False,
-               help="Where the intention is expected to be by the next edition."),
-        Column("Activity", ("activity",), "markdown", 45),
-        Column("Owner", ("owner",), width=28),
-        Column("Timescale", ("timescale",), width=16),
-        Column("Outcomes", ("outcomes",), "ids", 16, help="Outcome codes separated by '; '."),
-    )),
-    Register("indicators", "Indicators", "Indicator", (
-        Column("ID", ("id",), width=16),
-        Column("Name", ("name",), width=40),
-        Column("Source", ("source",), width=30),
-        Column("Code", ("code",), width=14),
-        Column("Codes", ("codes",), "ids", 18, help="Several codes separated by '; '."),
-        Column("Framework", ("framework",), width=18),
-        Column("Theme", ("theme",), width=18),
-        Column("Area", ("area",), width=18),
-        Column("Polarity", ("polarity",), width=10, choices="polarities", help="Which is better: higher or lower."),
-        Column("Unit", ("unit",), width=16, choices="units"),
-        Column("Target", ("target",), "float", 10),
-        Column("Frequency", ("frequency",), width=14),
-        Column("Action", ("action",), "markdown", 45),
-        Column("Baseline", ("baseline",), "float", 10),
-    )),
-    Register("hypotheses", "Hypotheses", "Hypothesis", (
-        Column("ID", ("id",), width=8),
-        Column("Statement", ("statement",), "markdown", 50),
-        Column("Service area", ("service_area",), width=18),
-        Column("Evidence needed", ("evidence_needed",), "markdown", 40),
-        Column("Test metric", ("test", "metric"), width=26, choices="metrics"),
-        Column("Test arguments", ("test", "args"), "args", 34,
-               help="name=value pairs separated by '; ', e.g. 'measure=dementia; to_year=2036'."),
-        Column("Test comparison", ("test", "comparison"), width=10, choices="comparisons"),
-        Column("Test threshold", ("test", "threshold"), "float", 10),
-        Column("Test margin", ("test", "margin"), "float", 10),
-        Column("Recorded verdict", ("verdict",), width=14, choices="verdicts",
-               help="Only for a hypothesis without a test: accepted, refuted or inconclusive."),
-        Column("Reason", ("reason",), "markdown", 40),
-        Column("Implication", ("implication",), "markdown", 40),
-    )),
-)
-REGISTER_BY_SHEET = {r.sheet: r for r in REGISTERS}
-
-
 def _model(register: Register) -> type[BaseModel]:
-    from strategy_docs.inputs import params
-
-    return getattr(params, register.model_name)
+    return getattr(models, register.model_name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,8 +85,6 @@ def _looks_numeric(text: str) -> bool:
 
 
 def _metric_arg_types(metric: str | None) -> dict[str, str]:
-    from strategy_docs.analysis.hypotheses import METRICS
-
     spec = METRICS.get(str(metric or ""), {})
     return {name: arg.get("type", "str") for name, arg in (spec.get("args") or {}).items()}
 
@@ -312,19 +226,12 @@ class _Lists:
     columns: dict[str, list[Any]]
 
     def ref(self, name: str) -> str:
-        from openpyxl.utils import get_column_letter
-
         index = list(self.columns).index(name) + 1
         letter = get_column_letter(index)
         return f"{LISTS_SHEET}!${letter}$2:${letter}${len(self.columns[name]) + 1}"
 
 
 def _lists(authority, strategy) -> _Lists:
-    from typing import get_args
-
-    from strategy_docs.analysis.hypotheses import COMPARISONS, METRICS
-    from strategy_docs.inputs.params import Indicator, Intention
-
     def literal(model, name):
         annotation = model.model_fields[name].annotation
         args = get_args(annotation)
@@ -367,12 +274,6 @@ def _band_formula(score_cell: str, bands) -> str:
 
 def write_workbook(strategy, authority, authority_id: str, client_group_id: str, title: str = ""):
     """An openpyxl Workbook holding the four registers of ``strategy`` (a Strategy model)."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     lists = _lists(authority, strategy)
     wb = Workbook()
     readme = wb.active
@@ -487,8 +388,6 @@ def write_workbook(strategy, authority, authority_id: str, client_group_id: str,
 
 
 def _write_readme(ws, authority, authority_id: str, client_group_id: str, title: str) -> None:
-    from openpyxl.styles import Alignment, Font
-
     lines = [
         (title or "Strategy registers", Font(bold=True, size=14)),
         (f"Authority: {authority.name} ({authority_id}). Client group: {client_group_id}.", None),
@@ -516,8 +415,6 @@ def _write_readme(ws, authority, authority_id: str, client_group_id: str, title:
 
 
 def _params(workspace: Path, authority: str, client_group: str, params=None):
-    from strategy_docs.inputs.params import load_params
-
     if params is not None and (authority, client_group) in params.strategies:
         return params
     return load_params(workspace, pairs_filter=lambda pair: pair == (authority, client_group))
@@ -589,8 +486,6 @@ def _headings(ws) -> list[tuple[int, str]]:
 
 def read_workbook(path: str | Path, problems: list[Problem]) -> dict[str, SheetRows]:
     """Read the four register sheets into plain item dicts (problems are appended)."""
-    from openpyxl import load_workbook
-
     path = Path(path)
     try:
         wb = load_workbook(path, data_only=True)
@@ -701,9 +596,6 @@ def _label_for(sheet: SheetRows, loc: tuple) -> str:
 
 
 def _validate_rows(sheet: SheetRows, problems: list[Problem]) -> list[Any]:
-    from strategy_docs.inputs.params import _pydantic_problems
-    from strategy_docs.inputs.yamlio import LineMap
-
     model = _model(sheet.register)
     models = []
     for item, row in zip(sheet.items, sheet.rows):
@@ -772,11 +664,6 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
 
     Raises ParamsError listing every problem (nothing is written then). ``params``: already
     loaded params of the workspace, used for the authority, client group and checks."""
-    from strategy_docs.atomic import atomic_write
-    from strategy_docs.annual.edition import YamlDocument
-    from strategy_docs.inputs.params import Strategy, check_strategy
-    from strategy_docs.inputs.yamlio import LineMap
-
     workspace = Path(workspace).resolve()
     xlsx = Path(xlsx)
     params = _params(workspace, authority, client_group, params)
@@ -810,8 +697,8 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
                                                          rows=[sheet.rows[i] for i in kept])
             models[register.key] = [models[register.key][i] for i in kept]
 
-    doc = YamlDocument(path.read_text(encoding="utf-8-sig"))
-    raw = doc.data
+    doc = round_trip(path.read_text(encoding="utf-8-sig"))
+    raw = doc.plain()
     new_registers: dict[str, list[dict]] = {}
     for register in REGISTERS:
         originals = {str(item.get("id")): item for item in raw.get(register.key) or [] if isinstance(item, dict)}
@@ -821,8 +708,6 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
     try:
         strategy = Strategy.model_validate(candidate)
     except PydanticValidationError as exc:
-        from strategy_docs.inputs.params import _pydantic_problems
-
         for err, problem in zip(exc.errors(), _pydantic_problems(exc, display, LineMap())):
             loc = tuple(err["loc"])
             if not (row_errors and err["type"] == "too_short"):  # a register emptied by its failed rows
@@ -858,36 +743,35 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
         _rewrite_register(doc, register.key, old_items, new_items)
     if changed:
         atomic_write(path, doc.text())
-        from strategy_docs.sections.context import clear_cache
-
         clear_cache()
     return ImportResult(path, changed, {r.key: len(new_registers[r.key]) for r in REGISTERS},
                         [p for p in problems if p.severity != "error"])
 
 
-def _rewrite_register(doc, key: str, old_items: list, new_items: list[dict]) -> None:
-    """Edit one register in place: changed items replaced, deleted ones removed, new ones appended
+def _rewrite_register(doc: RoundTrip, key: str, old_items: list, new_items: list[dict]) -> None:
+    """Edit one register in place: changed items updated, deleted ones removed, new ones appended
     at the end. Anything else (a new order, items inserted in the middle) rewrites the register."""
     old_ids = [str(i.get("id")) if isinstance(i, dict) else None for i in old_items]
     new_ids = [str(i.get("id")) for i in new_items]
     kept = [i for i in new_ids if i in old_ids]
+    register = doc.data.get(key)
     in_place = (
         len(set(old_ids)) == len(old_ids) and len(set(new_ids)) == len(new_ids) and kept
         and kept == [i for i in old_ids if i in new_ids] and new_ids[: len(kept)] == kept
+        and isinstance(register, CommentedSeq) and not register.fa.flow_style()
     )
     if not in_place:
-        doc.replace(key, new_items)
+        set_value(doc.data, key, styled_register(new_items, register))
         return
     new_by_id = dict(zip(new_ids, new_items))
-    for index, old in enumerate(old_items):  # replacements first, while indices are the original ones
+    for index, old in enumerate(old_items):  # updates first, while indices are the original ones
         new = new_by_id.get(old_ids[index])
         if new is not None and new != old:
-            doc.replace_item((key,), index, new)
+            replace_item(register, index, new)
     for index in reversed(range(len(old_items))):
         if old_ids[index] not in new_by_id:
-            doc.delete_item((key,), index)
-    doc.extend((key,), new_items[len(kept):])
-    doc.data[key] = new_items
+            delete_item(register, index)
+    extend(register, new_items[len(kept):])
 
 
 def _locate(problem: Problem, loc: tuple, sheets: dict[str, SheetRows]) -> Problem:

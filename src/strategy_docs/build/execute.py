@@ -22,11 +22,28 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+import site
+import sys
 
 import nbformat
+from jupyter_client import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+import papermill as pm
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.exceptions import PapermillExecutionError
+from papermill.log import logger
 
 from strategy_docs.errors import RenderError, SectionError
 from strategy_docs.build.plan import DocumentJob
+from strategy_docs.build.kernel_state import COLLECT_CODE, PRELOAD_CODE, RESET_CODE, SAVE_READS_CODE
+from strategy_docs.build.publish import KERNEL_FOLDER_PREFIX
+from strategy_docs.inputs.bundled import section_notebooks
+from strategy_docs.inputs.bundled import template_dir as find_template_dir
+from strategy_docs.outputs import docx as docx_export
+from strategy_docs.outputs import html as render
+from strategy_docs.outputs import pdf
 
 ENGINE_NAME = "strategy-docs-warm"
 RESTART_EVERY = 40  # documents; bounds memory growth from module-level caches in long builds
@@ -77,8 +94,6 @@ class WarmKernel:
         self.documents = 0
 
     def manager(self):
-        from jupyter_core.utils import run_sync
-
         if self.km is None or not run_sync(self.km.is_alive)():
             self._start()
         return self.km
@@ -86,15 +101,10 @@ class WarmKernel:
     def _start(self) -> None:
         # The async manager matters: nbclient polls the shell and iopub channels concurrently, and
         # a blocking client's iopub wait would stall that loop, so cell time limits never fire.
-        from jupyter_client import AsyncKernelManager
-        from jupyter_core.utils import run_sync
-
         self.shutdown()
         # IPC transport: local sockets, no TCP ports, nothing reachable from outside the machine.
         # Each kernel gets its own socket folder: IPC socket names are picked by probing for free
         # files, which races when several workers share a working folder.
-        from strategy_docs.build.publish import KERNEL_FOLDER_PREFIX
-
         socket_dir = tempfile.mkdtemp(prefix=f"{KERNEL_FOLDER_PREFIX}{os.getpid()}-")
         km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=os.path.join(socket_dir, "kernel"))
         # The connection file too (not the Jupyter runtime folder): removing the socket folder at
@@ -114,8 +124,6 @@ class WarmKernel:
         A new client per notebook cost 0.4 s of waiting each time (``wait_for_ready`` flushes
         IOPub until 0.2 s pass quietly, and nbclient did the same again): 3 s per document.
         """
-        from jupyter_core.utils import run_sync
-
         if self.kc is None:
             kc = self.manager().client()
             kc.allow_stdin = False
@@ -129,8 +137,6 @@ class WarmKernel:
         return self.kc
 
     def run(self, code: str, timeout: float = 60) -> None:
-        from jupyter_core.utils import run_sync
-
         reply = run_sync(self.client().execute_interactive)(code, timeout=timeout, store_history=False,
                                                              output_hook=lambda msg: None)
         if reply["content"]["status"] != "ok":
@@ -139,8 +145,6 @@ class WarmKernel:
 
     def reset(self, workdir: Path, collect: bool = False) -> None:
         """A clean namespace and module state; `collect`: also a full garbage collection (0.2 s)."""
-        from strategy_docs.build.kernel_state import COLLECT_CODE, RESET_CODE
-
         self.manager()
         self.run(RESET_CODE.format(workdir=str(workdir)) + (COLLECT_CODE if collect else ""), timeout=60)
 
@@ -159,8 +163,6 @@ class WarmKernel:
             self.kc = None
         if self.km is not None:
             try:
-                from jupyter_core.utils import run_sync
-
                 run_sync(self.km.shutdown_kernel)(now=True)
             except Exception:  # noqa: BLE001 - a dead kernel is what we are cleaning up
                 pass
@@ -171,8 +173,6 @@ class WarmKernel:
 
 
 def _preload_code() -> str:
-    from strategy_docs.build.kernel_state import PRELOAD_CODE
-
     return PRELOAD_CODE
 
 
@@ -207,10 +207,6 @@ def shutdown_worker() -> None:
 
 
 def _register_engine() -> None:
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
-
     class WarmKernelEngine(NBClientEngine):
         """papermill engine that executes in this worker's warm kernel instead of a new one."""
 
@@ -246,18 +242,12 @@ _register_engine()
 
 
 def _section_notebook_paths(workspace: Path) -> list[Path]:
-    from strategy_docs.inputs.bundled import section_notebooks
-
     return section_notebooks(workspace)
 
 
 def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: DocumentResult,
                      reuse: dict[str, bytes] | None = None) -> list:
     """Run the section notebooks of one document, reusing unchanged ones; stop at the first failure."""
-    import papermill as pm
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from papermill.exceptions import PapermillExecutionError
-
     kernel = warm_kernel()
     deadline = time.monotonic() + job.document_timeout
     executed = []
@@ -338,8 +328,6 @@ def recorded_reads(nb) -> list[str] | None:
 
 def _collect_reads(kernel: WarmKernel, workdir: Path, section: str) -> list[str]:
     """What the section just read, from the kernel (context.py recorded it)."""
-    from strategy_docs.build.kernel_state import SAVE_READS_CODE
-
     path = workdir / f".{section}.reads.json"
     path.unlink(missing_ok=True)
     kernel.run(SAVE_READS_CODE.format(path=str(path)), timeout=60)
@@ -375,9 +363,6 @@ _PREFIXES: list[tuple[str, str]] = []
 
 
 def _local_prefixes() -> list[tuple[str, str]]:
-    import site
-    import sys
-
     if _PREFIXES:
         return _PREFIXES
 
@@ -422,11 +407,7 @@ def _keep_partial(out_path: Path) -> int | None:
 
 
 def render_outputs(job: DocumentJob, workspace: Path, notebooks: list, result: DocumentResult) -> None:
-    from strategy_docs.outputs import html as render
-
     started = time.perf_counter()
-    from strategy_docs.inputs.bundled import template_dir as find_template_dir
-
     template_dir = find_template_dir(workspace, "strategy")
     meta = dict(job.meta)
     document = render.assemble(notebooks)
@@ -435,8 +416,6 @@ def render_outputs(job: DocumentJob, workspace: Path, notebooks: list, result: D
     if "html" in job.formats:
         result.outputs["html"] = html.encode("utf-8")
     if "pdf" in job.formats:
-        from strategy_docs.outputs import pdf
-
         started = time.perf_counter()
         source = pdf.pdf_document(document, meta)
         result.pdf_source = pdf.pdf_source_digest(source)
@@ -451,8 +430,6 @@ def render_outputs(job: DocumentJob, workspace: Path, notebooks: list, result: D
                 result.pdf_source = None
             result.timings["render:pdf"] = time.perf_counter() - started
     if "docx" in job.formats:
-        from strategy_docs.outputs import docx as docx_export
-
         started = time.perf_counter()
         try:
             result.outputs["docx"] = docx_export.render_docx(document, meta)

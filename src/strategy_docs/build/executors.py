@@ -19,10 +19,14 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Iterator
+import multiprocessing
+import shutil
 
 from strategy_docs.build.execute import DocumentResult, Failure, build_document, kill_kernel_now, shutdown_worker
-from strategy_docs.build.plan import DocumentJob
+from strategy_docs.build.plan import DocumentJob, package_digest
 from strategy_docs.sections.registry import INPUT_FOLDERS
+from strategy_docs import __version__
+from strategy_docs.inputs.workspace import WORK_FOLDER
 
 Task = tuple[DocumentJob, dict[str, bytes] | None]
 
@@ -74,8 +78,6 @@ class SerialExecutor:
 
 class LocalPoolExecutor:
     def __init__(self, workspace: Path, scratch: Path, jobs: int):
-        import multiprocessing
-
         self.pool = ProcessPoolExecutor(
             max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_local_worker, initargs=(str(workspace), str(scratch)),
@@ -129,16 +131,10 @@ _SHUTDOWN_REGISTERED: list[bool] = []
 
 def _run_on_dask_worker(job: DocumentJob, cached: dict[str, bytes] | None, archive: bytes, digest: str) -> DocumentResult:
     """Runs on a Dask worker: unpack the workspace once per build, then build the document."""
-    import shutil
-
-    from distributed import get_worker
-
-    from strategy_docs.build.plan import package_digest
+    from distributed import get_worker  # lazy: Dask is optional and slow to import; only --executor dask needs it
 
     wanted = job.inputs.get("package")
     if wanted and wanted != package_digest():  # same version, same source: or the outputs could differ silently
-        from strategy_docs import __version__
-
         return DocumentResult(job, failure=Failure(
             "worker", f"the Dask worker runs a different strategy-docs ({__version__}, source {package_digest()[:12]}) "
                       f"from this build's (source {wanted[:12]}). Fix: install the same version on every worker "
@@ -160,8 +156,6 @@ def _run_on_dask_worker(job: DocumentJob, cached: dict[str, bytes] | None, archi
             _SHUTDOWN_REGISTERED.append(True)
     # The same layout as a local build (.strategy-docs/work/...), so the relative `workspace`
     # parameter, and with it every executed notebook, is the same wherever a document ran.
-    from strategy_docs.inputs.workspace import WORK_FOLDER
-
     return build_document(job, folder, folder / WORK_FOLDER / "work", cached)
 
 
@@ -169,7 +163,7 @@ class DaskExecutor:
     """Documents as tasks on a dask.distributed cluster; results come back to this machine."""
 
     def __init__(self, workspace: Path, scheduler: str | None, jobs: int | None = None):
-        from distributed import Client, LocalCluster
+        from distributed import Client, LocalCluster  # lazy: Dask is optional and slow to import; only --executor dask needs it
 
         self.cluster = None
         if scheduler:
@@ -182,7 +176,7 @@ class DaskExecutor:
         self.digest = hashlib.sha256(self.archive).hexdigest()
 
     def run(self, tasks: list[Task]) -> Iterator[DocumentResult]:
-        from distributed import as_completed
+        from distributed import as_completed  # lazy: Dask is optional and slow to import; only --executor dask needs it
 
         [archive_future] = self.client.scatter([self.archive], broadcast=True, hash=False)
         futures = {}

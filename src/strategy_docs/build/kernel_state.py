@@ -15,6 +15,7 @@ import warnings
 
 def preload() -> None:
     """Import what every section needs, once per kernel."""
+    # lazy, here and below: these run in the kernel; the build imports this module only for its code strings
     import matplotlib
 
     matplotlib.use("agg")
@@ -31,7 +32,7 @@ def preload() -> None:
 
 
 def reset(workdir: str) -> None:
-    import matplotlib
+    import matplotlib  # lazy: runs in the kernel (see preload)
     import matplotlib.pyplot as plt
     import numpy as np
     import pandas as pd
@@ -58,7 +59,7 @@ def clear_namespace() -> None:
     kernel holding pandas and matplotlib: 0.2 s per notebook. execute.py asks for one full
     collection per document instead (RESET_CODE + COLLECT_CODE).
     """
-    import gc
+    import gc  # lazy: runs in the kernel (see preload)
 
     from IPython import get_ipython
 

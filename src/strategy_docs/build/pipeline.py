@@ -12,13 +12,26 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
+import dataclasses
+import hashlib
 
 from strategy_docs.inputs.data import data_files, load_authority_data
-from strategy_docs.errors import DataError, Problem, StrategyDocsError, ValidationError
-from strategy_docs.build.plan import DocumentJob, file_digest, input_stamp, plan_documents, read_cached_plan, save_cached_plan
+from strategy_docs.errors import (
+    DataError, Problem, PublishError, RenderError, StrategyDocsError, StrictWarningsError, ValidationError,
+)
+from strategy_docs.build.plan import (
+    DocumentJob, file_digest, input_stamp, package_digest, plan_documents, read_cached_plan, save_cached_plan, sha256_bytes,
+)
 from strategy_docs.build.publish import (FORMAT_SUFFIX, all_record_stamp, build_lock, cached_notebooks, is_up_to_date, keep_failed_notebooks,
                       now_iso, publish_document, read_record, write_manifest_and_index)
 from strategy_docs.inputs.workspace import Workspace
+from strategy_docs.analysis.resources import check_stated_totals
+from strategy_docs.build import summaries as summary_doc
+from strategy_docs.build.publish import atomic_write, document_paths, record_attempt
+from strategy_docs.build.summaries import plan_summaries
+from strategy_docs.inputs.checks import data_problems, params_problems, source_problems
+from strategy_docs.inputs.params import load_params
+from strategy_docs.sections.outline import cached_left_out_notes
 
 if TYPE_CHECKING:  # the execution machinery (papermill, kernels) loads only when there is work to do;
     from strategy_docs.build.execute import DocumentResult  # params (pydantic) only when the inputs changed
@@ -76,9 +89,6 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
     def wanted(pair: tuple[str, str]) -> bool:
         return (not authorities or pair[0] in authorities) and (not client_groups or pair[1] in client_groups)
 
-    from strategy_docs.inputs.checks import data_problems, params_problems, source_problems
-    from strategy_docs.inputs.params import load_params
-
     sources = source_problems(ws.root)  # two files for one source: loading would silently pick one
     try:
         params = load_params(ws.root, pairs_filter=wanted)
@@ -112,8 +122,6 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
         problems.extend(data_problems(params, authority_id, data))
         if not [p for p in problems if p.severity == "error"]:
             validated.add(signature)
-    from strategy_docs.build.summaries import plan_summaries
-
     problems.extend(plan_summaries(params)[1])  # params/summaries/: each table computed now, so it cannot fail later
     problems = list(dict.fromkeys(problems))  # a client-group problem is found once per authority
     if [p for p in problems if p.severity == "error"]:
@@ -125,8 +133,6 @@ def validate(ws: Workspace, authorities: list[str] | None = None, client_groups:
 
 def _left_out_notes(ws: Workspace, params: Params, authority_id: str, signature: str, data=None) -> list[Problem]:
     """Information: the sections each document leaves out because the plan gives them no content."""
-    from strategy_docs.sections.outline import cached_left_out_notes
-
     return cached_left_out_notes(ws.root, ws.state, params, authority_id, signature, data)
 
 
@@ -146,8 +152,6 @@ def _check_filters(params: Params, authorities: list[str] | None, client_groups:
 
 
 def _check_budget_totals(params: Params, authority_id: str, group_id: str, data) -> list[Problem]:
-    from strategy_docs.analysis.resources import check_stated_totals
-
     stated = params.strategies[(authority_id, group_id)].budget_totals
     file = f"params/strategies/{authority_id}/{group_id}.yaml"
     budget = data.for_client_group(group_id, params.client_groups[group_id].covers).budget
@@ -190,8 +194,6 @@ def _data_signature(files: dict[str, Path], authority, params: Params, totals: l
     parts.extend(g.model_dump_json() for _, g in sorted(params.client_groups.items()))
     parts.extend(f"{key}:{s.model_dump_json(include={'indicators', 'budget_totals'})}"
                  for key, s in sorted(params.strategies.items()) if key[0] == authority_id)
-    from strategy_docs.build.plan import package_digest, sha256_bytes
-
     parts.append(package_digest())
     return sha256_bytes("|".join(parts).encode())
 
@@ -204,8 +206,6 @@ def _read_validated(ws: Workspace) -> set[str]:
 
 
 def _write_validated(ws: Workspace, validated: set[str]) -> None:
-    from strategy_docs.build.publish import atomic_write
-
     atomic_write(ws.state / "validated-data.json", json.dumps(sorted(validated)[-500:]).encode("utf-8"))
 
 
@@ -234,8 +234,6 @@ def build(ws: Workspace, options: BuildOptions, on_planned: Callable[[int], None
     jobs, report.warnings, project_name = plan(ws, options)
     failing = [w for w in report.warnings if w.severity != "info"]  # notes (sections left out) never fail --strict
     if options.strict and failing:
-        from strategy_docs.errors import StrictWarningsError
-
         raise StrictWarningsError(failing)
     report.planned = len(jobs)
     with build_lock(ws, wait=options.wait):
@@ -259,9 +257,6 @@ def build(ws: Workspace, options: BuildOptions, on_planned: Callable[[int], None
 
 
 def _build_summaries(ws: Workspace, options: BuildOptions, report: BuildReport) -> None:
-    from strategy_docs.build import summaries as summary_doc
-    from strategy_docs.errors import PublishError, RenderError
-
     edition, jobs = summary_doc.planned(ws, options.formats)
     summary_doc.remove_unplanned(ws, edition, {job.id for job in jobs})
     for job in jobs:
@@ -277,8 +272,6 @@ MATRIX_FILE = "matrix.json"
 
 def _write_matrix(ws: Workspace, pairs: list[tuple[str, str]]) -> None:
     """The whole matrix (whatever the filters), beside the plan it was read with: the index lists only these."""
-    from strategy_docs.build.publish import atomic_write
-
     atomic_write(ws.work / MATRIX_FILE, json.dumps(sorted(pairs)).encode("utf-8"))
 
 
@@ -301,18 +294,11 @@ def _write_index_if_changed(ws: Workspace, project_name: str) -> None:
     except OSError:
         pass
     write_manifest_and_index(ws, project_name, matrix)
-    from strategy_docs.build.publish import atomic_write
-
     atomic_write(stamp_file, stamp.encode("utf-8"))
 
 
 def reusable_pdf(ws: Workspace, job: DocumentJob) -> DocumentJob:
     """The job, told which PDF is published for it if that file is intact (its size and sha256 as recorded)."""
-    import dataclasses
-    import hashlib
-
-    from strategy_docs.build.publish import document_paths, read_record
-
     record = read_record(ws, job.key) or {}
     source, entry = record.get("pdf_source"), record.get("files", {}).get("pdf")
     if "pdf" not in job.formats or not source or not entry:
@@ -327,8 +313,6 @@ def reusable_pdf(ws: Workspace, job: DocumentJob) -> DocumentJob:
 
 
 def published_pdf(ws: Workspace, job: DocumentJob) -> bytes:
-    from strategy_docs.build.publish import document_paths
-
     return document_paths(ws, job.key)["pdf"].read_bytes()
 
 
@@ -339,10 +323,6 @@ def _publish_available_formats(ws: Workspace, result, built_at: str) -> tuple[st
     The document is still reported as failed, and its record lacks the failed formats, so the next
     build tries them again. Returns the formats published.
     """
-    import dataclasses
-
-    from strategy_docs.errors import PublishError
-
     failed = tuple(result.format_failures) or (result.failure.kind,)
     job = dataclasses.replace(result.job, formats=tuple(f for f in result.job.formats if f not in failed))
     if not job.formats:
@@ -360,8 +340,6 @@ def _publish_available_formats(ws: Workspace, result, built_at: str) -> tuple[st
 def _note_attempt(ws: Workspace, result, built_at: str, previous: dict | None) -> None:
     """A document that published nothing: every format it was to make is noted as failed, with why,
     so the index shows its earlier files as out of date (publish.record_attempt)."""
-    from strategy_docs.build.publish import record_attempt
-
     where = "" if result.failure.section in FORMAT_SUFFIX else f"section {result.failure.section}: "
     failed = {fmt: f"{where}{result.failure.message}" for fmt in result.job.formats}
     try:
@@ -371,9 +349,8 @@ def _note_attempt(ws: Workspace, result, built_at: str, previous: dict | None) -
 
 
 def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_result) -> None:
-    from strategy_docs.build.execute import Failure
-    from strategy_docs.errors import PublishError
-    from strategy_docs.build.executors import make_executor
+    from strategy_docs.build.execute import Failure  # lazy: execute loads papermill and Jupyter; a no-op build needs neither
+    from strategy_docs.build.executors import make_executor  # lazy: as above
 
     scratch = ws.state / "work"
     executor = make_executor(options.executor, ws.root, scratch, options.jobs, options.scheduler, len(tasks),

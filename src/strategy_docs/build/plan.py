@@ -32,6 +32,8 @@ from strategy_docs.inputs.data import data_files
 from strategy_docs.errors import Problem
 from strategy_docs.sections.registry import INPUT_FOLDERS, PREVIOUS_EDITION, SECTION_IDS
 from strategy_docs.inputs.provenance import document_is_synthetic
+from strategy_docs.atomic import atomic_write
+from strategy_docs.inputs.bundled import notebooks_dir, section_notebooks, template_dir, templates_dir
 
 if TYPE_CHECKING:  # params.py (pydantic) loads only when the plan has to be made again
     from strategy_docs.inputs.params import Params
@@ -158,8 +160,6 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
     workspace = params.workspace
     project = params.project
     formats = tuple(formats or project.formats)
-    from strategy_docs.inputs.bundled import section_notebooks, template_dir
-
     notebooks = section_notebooks(workspace)
     notebook_keys = {p.stem: notebook_digest(p) for p in notebooks}
     notebooks_key = _combine(*notebook_keys.values())
@@ -283,8 +283,6 @@ def input_stamp(workspace: Path) -> str | None:
     for folder in STAMPED_FOLDERS:
         lines.extend(_stat_lines(workspace / folder, newest))
     lines.extend(_stat_lines(Path(__file__).parents[1], newest))
-    from strategy_docs.inputs.bundled import notebooks_dir, templates_dir
-
     for shipped in (notebooks_dir(), templates_dir()):  # what a workspace does not override comes from here
         lines.extend(_stat_lines(shipped, newest))
     if newest[0] > now - RACY_SECONDS * 1e9:
@@ -344,8 +342,6 @@ def save_cached_plan(state: Path, options_key: str, stamp: str | None, jobs: lis
                      project_name: str) -> None:
     if stamp is None:
         return
-    from strategy_docs.build.publish import atomic_write
-
     path = Path(state) / PLAN_CACHE
     try:
         cache = json.loads(path.read_text(encoding="utf-8"))

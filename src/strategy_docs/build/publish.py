@@ -18,10 +18,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from filelock import FileLock, Timeout
+
 from strategy_docs.atomic import atomic_write, stage
 from strategy_docs.errors import BuildLockedError, PublishError
 from strategy_docs.build.plan import DocumentJob, reusable_sections, section_keys, sha256_bytes
 from strategy_docs.inputs.workspace import Workspace
+from strategy_docs.inputs.bundled import template_dir
+from strategy_docs.inputs.params import is_inside
 
 if TYPE_CHECKING:
     from strategy_docs.build.execute import DocumentResult
@@ -204,8 +208,6 @@ def journal_folder(ws: Workspace) -> Path:
 
 def _apply_journal(ws: Workspace, journal: Path) -> None:
     """Finish one committed switch (again, if a kill stopped it): every move, every removal, the manifests."""
-    from strategy_docs.inputs.params import is_inside
-
     try:
         steps = json.loads(journal.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -322,7 +324,7 @@ def all_attempts(ws: Workspace) -> dict[tuple[str, str, str], dict]:
 
 
 def scrub_message(message: str) -> str:
-    from strategy_docs.build.execute import scrub_local_paths
+    from strategy_docs.build.execute import scrub_local_paths  # lazy: execute imports publish (a circle)
 
     return scrub_local_paths(str(message))
 
@@ -330,8 +332,6 @@ def scrub_message(message: str) -> str:
 def _refuse_links_out_of_build(ws: Workspace, paths: list[Path]) -> None:
     """Never follow a symlinked folder inside build/ (or the work folder) to write elsewhere
     (build/ itself may be a link)."""
-    from strategy_docs.inputs.params import is_inside
-
     for path in paths:
         top = ws.work if path.is_relative_to(ws.work) else ws.build
         if not is_inside(path.parent, top.resolve()):
@@ -447,13 +447,11 @@ def _remove_empty_parents(folder: Path, top: Path) -> None:
 def write_manifest_and_index(ws: Workspace, project_name: str, matrix: set[tuple[str, str]] | None = None) -> list[dict]:
     """Rewrite each edition's manifest (in the work folder) and build/index.html from the records
     of what exists; with `matrix`, documents outside it are withdrawn first."""
-    from strategy_docs.outputs import index as index_page
+    from strategy_docs.outputs import index as index_page  # lazy: Jinja loads only when the index changes
 
     if matrix is not None:
         withdraw_documents(ws, matrix)
     entries = write_manifests(ws)
-    from strategy_docs.inputs.bundled import template_dir
-
     html = index_page.render_index(entries, project_name=project_name, build_date=now_iso()[:10], base_dir=ws.build,
                                    template_dir=template_dir(ws.root, "index"))
     atomic_write(ws.build / "index.html", html.encode("utf-8"))
@@ -564,8 +562,6 @@ def now_iso() -> str:
 @contextmanager
 def build_lock(ws: Workspace, wait: bool = False):
     """One build per workspace at a time; the second waits or stops with a clear message."""
-    from filelock import FileLock, Timeout
-
     ws.state.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(ws.state / "build.lock"))
     try:

@@ -15,9 +15,22 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+import os
+
+import pandas as pd
 
 from strategy_docs import __version__
-from strategy_docs.errors import Problem
+from strategy_docs.errors import Problem, ValidationError
+from strategy_docs.analysis.needs import describe_age_range, parse_age_band
+from strategy_docs.analysis.summary import population_in_band, rate_summary, total_note
+from strategy_docs.atomic import atomic_write
+from strategy_docs.build.plan import file_digest, input_stamp, package_digest, sha256_bytes, tree_digest
+from strategy_docs.build.publish import FORMAT_SUFFIX, document_paths, now_iso, read_record, record_path
+from strategy_docs.inputs.bundled import template_dir
+from strategy_docs.inputs.data import find_table_file, read_table, row_number
+from strategy_docs.inputs.params import load_params
+from strategy_docs.inputs.schema import TABLES
+from strategy_docs.inputs.yamlio import read_yaml
 
 if TYPE_CHECKING:
     from strategy_docs.inputs.params import Params, Summary
@@ -48,15 +61,13 @@ class SummaryJob:
 def population_schema():
     """The population table as a summary reads it: any age band ('70+'), persons as well as each sex,
     and year and basis left blank when the source does not state them."""
-    from strategy_docs.inputs.data import TABLES, Column
-
     base = TABLES["population"]
     columns = []
     for column in base.columns:
         if column.name == "age_band":
-            column = Column("age_band", "text", pattern=r"^\d{1,3}(-\d{1,3}|\+)$")
+            column = dataclasses.replace(column, allowed=None, pattern=r"^\d{1,3}(-\d{1,3}|\+)$")
         elif column.name == "sex":
-            column = Column("sex", "text", allowed=("female", "male", "persons"))
+            column = dataclasses.replace(column, allowed=("female", "male", "persons"))
         elif column.name in ("year", "basis"):
             column = dataclasses.replace(column, blank_ok=True)
         columns.append(column)
@@ -82,11 +93,6 @@ def plan_summaries(params: Params, formats: list[str] | None = None) -> tuple[li
 
 def _plan_one(params: Params, summary_id: str, summary: Summary, formats: tuple[str, ...],
               problems: list[Problem]) -> SummaryJob | None:
-    from strategy_docs.analysis.summary import population_in_band, rate_summary
-    from strategy_docs.inputs.data import find_table_file, read_table, row_number
-    from strategy_docs.build.plan import file_digest, package_digest, sha256_bytes, tree_digest
-    from strategy_docs.inputs.yamlio import read_yaml
-
     workspace = params.workspace
     file = f"params/summaries/{summary_id}.yaml"
     _, lines, _ = read_yaml(workspace / file, file)
@@ -168,8 +174,6 @@ def _plan_one(params: Params, summary_id: str, summary: Summary, formats: tuple[
         "author": "", "owner": "", "accent_colour": None, "logo_data_uri": None, "synthetic": synthetic,
         "generator": f"strategy-docs {__version__}",
     }
-    from strategy_docs.inputs.bundled import template_dir
-
     templates = tree_digest(template_dir(workspace, "strategy"))  # the workspace's own, else the package's
     render_key = sha256_bytes(json.dumps([blocks, meta, templates, package_digest(), list(formats)],
                                          sort_keys=True).encode("utf-8"))
@@ -204,12 +208,7 @@ def _with_measure(summary: Summary, params: Params, problem) -> Summary | None:
 
 def summary_blocks(summary: Summary, table, synthetic: bool) -> list[dict]:
     """The summary's content as display blocks: its introduction, how it is estimated, the table, notes."""
-    import pandas as pd
-
-    from strategy_docs.sections import blocks as b
-    from strategy_docs.analysis.needs import describe_age_range, parse_age_band
-    from strategy_docs.analysis.summary import total_note
-
+    from strategy_docs.sections import blocks as b  # lazy: blocks loads matplotlib; a no-op build plans summaries without it
     m = summary.measure
     ages = describe_age_range(parse_age_band(m.age_band))
     sex = "" if m.sex == "all" else f"{m.sex} "
@@ -245,7 +244,7 @@ def summary_blocks(summary: Summary, table, synthetic: bool) -> list[dict]:
 
 def render(job: SummaryJob, workspace: Path) -> dict[str, bytes]:
     """The summary's published files, by format (docx is not offered for summaries yet)."""
-    import nbformat
+    import nbformat  # lazy: rendering (nbformat, nbconvert, Typst) only when a summary is built
 
     from strategy_docs.outputs import html as render_module
     from strategy_docs.sections.blocks import MIME_TYPE
@@ -255,14 +254,12 @@ def render(job: SummaryJob, workspace: Path) -> dict[str, bytes]:
         cell = nbformat.v4.new_code_cell(source="")
         cell.outputs = [nbformat.v4.new_output("display_data", data={MIME_TYPE: block})]
         nb.cells.append(cell)
-    from strategy_docs.inputs.bundled import template_dir
-
     html = render_module.render_html(nb, job.meta, template_dir(workspace, "strategy"))
     outputs = {}
     if "html" in job.formats:
         outputs["html"] = html.encode("utf-8")
     if "pdf" in job.formats:
-        from strategy_docs.outputs import pdf
+        from strategy_docs.outputs import pdf  # lazy: Typst only when a summary PDF is built
 
         outputs["pdf"] = pdf.render_pdf(pdf.pdf_document(nb, job.meta))
     return outputs
@@ -270,11 +267,6 @@ def render(job: SummaryJob, workspace: Path) -> dict[str, bytes]:
 
 def planned(ws: Workspace, formats: list[str] | None) -> tuple[str, list[SummaryJob]]:
     """The edition and the summaries to build, reused from the last plan made from exactly these input files."""
-    from strategy_docs.atomic import atomic_write
-    from strategy_docs.errors import ValidationError
-    from strategy_docs.inputs.params import load_params
-    from strategy_docs.build.plan import input_stamp
-
     stamp = input_stamp(ws.root)  # before reading, as build.plan does
     cache = ws.state / "summary-plan.json"
     key = json.dumps([stamp, formats])
@@ -302,9 +294,6 @@ def publish_formats(job: SummaryJob) -> tuple[str, ...]:
 
 def build_summaries(ws: Workspace, jobs: list[SummaryJob], force: bool = False) -> tuple[list[SummaryJob], list[SummaryJob]]:
     """Render and publish the summaries whose record does not match; returns (built, up to date)."""
-    from strategy_docs.atomic import atomic_write
-    from strategy_docs.build.publish import document_paths, now_iso, read_record, record_path, sha256_bytes
-
     built, current = [], []
     for job in jobs:
         job = dataclasses.replace(job, formats=publish_formats(job))
@@ -336,10 +325,6 @@ def remove_unplanned(ws: Workspace, edition: str, planned_ids: set[str]) -> list
     """Withdraw this edition's summaries whose params file is gone, so the index lists only real ones
     (a forced build publishes none of them either). As for documents that leave the matrix, the
     files move to the work folder's withdrawn/ (nothing is lost) and the record is dropped."""
-    import os
-
-    from strategy_docs.build.publish import FORMAT_SUFFIX, document_paths
-
     removed = []
     folder = ws.state / "records" / edition / FOLDER
     for record in sorted(folder.glob("*.json")) if folder.is_dir() else []:

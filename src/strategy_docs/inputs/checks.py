@@ -18,6 +18,10 @@ from typing import TYPE_CHECKING, Iterable
 
 from strategy_docs.errors import Problem
 from strategy_docs.inputs.workspace import YAML_SUFFIXES, duplicate_sources, link_problems
+from strategy_docs.analysis import needs, resources
+from strategy_docs.inputs.data import RowNumbers, TABLE_SUFFIXES, summed_groups
+from strategy_docs.inputs.schema import TABLES
+from strategy_docs.inputs.yamlio import read_yaml
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,8 +47,6 @@ def did_you_mean(value: object, choices: Iterable[str]) -> str:
 
 def source_problems(root: Path) -> list[Problem]:
     """Two files for one source, and links that loop or leave the workspace, among params and data."""
-    from strategy_docs.inputs.data import TABLE_SUFFIXES, TABLES
-
     root = Path(root)
     params = root / "params"
     problems = link_problems([params / "project.yaml"], root)
@@ -104,8 +106,6 @@ class _Collector:
 
 def data_problems(params: "Params", authority_id: str, data: "AuthorityData") -> list[Problem]:
     """Every cross-check between one authority's data and the params of its documents."""
-    from strategy_docs.inputs.data import RowNumbers
-
     groups = sorted(g for a, g in params.strategies if a == authority_id)
     problems: list[Problem] = []
     collectors: dict[str, _Collector] = {}
@@ -259,8 +259,6 @@ def _indicator_ranges(params: "Params", authority_id: str, data: "AuthorityData"
 def params_problems(params: "Params") -> list[Problem]:
     """Params that disagree with each other or with their unit: a measure linking a service type its client
     group does not have, a target of 150% or of -5 days."""
-    from strategy_docs.inputs.yamlio import read_yaml
-
     problems: list[Problem] = []
     for group_id, group in sorted(params.client_groups.items()):
         known = list(getattr(group, "service_types", None) or [])
@@ -305,8 +303,6 @@ def params_problems(params: "Params") -> list[Problem]:
 
 def _section_needs(params: "Params", authority_id: str, group_id: str, data: "AuthorityData") -> list[Problem]:
     """Inputs the sections of one document compute from: present, covering, non-zero."""
-    from strategy_docs.analysis import needs, resources
-
     strategy = params.strategies[(authority_id, group_id)]
     group = params.client_groups.get(group_id)
     authority = params.authorities.get(authority_id)
@@ -324,8 +320,6 @@ def _section_needs(params: "Params", authority_id: str, group_id: str, data: "Au
             return None  # an absent table: its sections are left out, not failed
         covers = list(getattr(group, "covers", None) or [])
         if covers:  # a group covering others reads their rows, summed (data.for_client_group)
-            from strategy_docs.inputs.data import summed_groups
-
             part = summed_groups(frame, [group_id, *covers], group_id, table)
         else:
             part = frame[frame["client_group"] == group_id]

@@ -14,128 +14,14 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import Callable, Iterable
 
-if TYPE_CHECKING:  # pandas loads only when a table is actually read
-    import pandas as pd
+import numpy as np
+import pandas as pd
 
 from strategy_docs.errors import DataError, Problem
-
-AGE_BANDS = ["0-17", "18-24", "25-34", "35-44", "45-54", "55-64", "65-69", "70-74", "75-79", "80-84", "85+"]
-SECTORS = ["in-house", "private", "voluntary", "nhs"]
-RATINGS = {
-    "england": ["Outstanding", "Good", "Requires improvement", "Inadequate", "Not yet rated"],
-    "wales": ["Excellent", "Good", "Requires improvement", "Requires significant improvement", "Not yet rated"],
-}
-UNITS = ["per week", "per hour", "per day", "per night"]
-FINANCIAL_YEAR = r"^\d{4}/\d{2}$"
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    kind: str  # "int", "float", "text", "bool"
-    required: bool = True
-    non_negative: bool = False
-    allowed: tuple[str, ...] | None = None
-    pattern: str | None = None
-    blank_ok: bool = False
-
-
-@dataclass(frozen=True)
-class TableSchema:
-    name: str
-    columns: tuple[Column, ...]
-    key: tuple[str, ...]  # a row is a duplicate if these repeat
-    description: str
-
-    @property
-    def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
-
-
-TABLES: dict[str, TableSchema] = {
-    "population": TableSchema(
-        "population",
-        (
-            Column("area_code", "text"),
-            Column("year", "int", non_negative=True),
-            Column("age_band", "text", allowed=tuple(AGE_BANDS)),
-            Column("sex", "text", allowed=("female", "male")),
-            Column("population", "int", non_negative=True),
-            Column("basis", "text", allowed=("estimate", "projection")),
-        ),
-        key=("area_code", "year", "age_band", "sex"),
-        description="Population by area, year, age band and sex: mid-year estimates and projections.",
-    ),
-    "service_users": TableSchema(
-        "service_users",
-        (
-            Column("year", "int", non_negative=True),
-            Column("client_group", "text"),
-            Column("service_type", "text"),
-            Column("area_code", "text"),
-            Column("people", "int", non_negative=True),
-            Column("out_of_area", "int", non_negative=True),
-        ),
-        key=("year", "client_group", "service_type", "area_code"),
-        description="People known to services at 31 March, by service type; out_of_area of them placed outside the authority.",
-    ),
-    "providers": TableSchema(
-        "providers",
-        (
-            Column("provider_id", "text"),
-            Column("provider_name", "text"),
-            Column("client_group", "text"),
-            Column("service_type", "text"),
-            Column("sector", "text", allowed=tuple(SECTORS)),
-            Column("area_code", "text"),
-            Column("capacity", "int", non_negative=True),
-            Column("occupied", "int", non_negative=True),
-            Column("quality_rating", "text", blank_ok=True),  # blank: a service the regulator does not rate
-        ),
-        key=("provider_id", "client_group", "service_type"),
-        description="The provider market: capacity, occupancy and regulator rating per service.",
-    ),
-    "budget": TableSchema(
-        "budget",
-        (
-            Column("financial_year", "text", pattern=FINANCIAL_YEAR),
-            Column("client_group", "text"),
-            Column("group", "text"),
-            Column("line", "text"),
-            Column("amount", "float"),
-        ),
-        key=("financial_year", "client_group", "group", "line"),
-        description="Budget by service line in pounds; income lines are negative.",
-    ),
-    "unit_costs": TableSchema(
-        "unit_costs",
-        (
-            Column("financial_year", "text", pattern=FINANCIAL_YEAR),
-            Column("client_group", "text"),
-            Column("service_type", "text"),
-            Column("unit", "text", allowed=tuple(UNITS)),
-            Column("unit_cost", "float", non_negative=True),
-            Column("comparator_average", "float", non_negative=True, blank_ok=True),
-        ),
-        key=("financial_year", "client_group", "service_type", "unit"),
-        description="Unit costs with the comparator group's average.",
-    ),
-    "indicators": TableSchema(
-        "indicators",
-        (
-            Column("client_group", "text"),
-            Column("indicator_id", "text"),
-            Column("period", "text", pattern=FINANCIAL_YEAR),
-            Column("value", "float", blank_ok=True),
-            Column("comparator_average", "float", blank_ok=True),
-        ),
-        key=("client_group", "indicator_id", "period"),
-        description="Indicator values by period with the comparator average.",
-    ),
-}
-
+from strategy_docs.inputs.schema import FINANCIAL_YEAR, RATINGS, TABLES, Table
+from strategy_docs.inputs.workspace import link_problem
 
 TABLE_SUFFIXES = (".csv", ".xlsx")
 
@@ -189,8 +75,6 @@ def _read_csv(path: Path, expected: list[str] | None = None) -> pd.DataFrame:
     Built for big exports: cells are kept per column, not per row, repeated text ("female",
     "2026", an area code) is stored once, and row numbers are only listed when blank rows left gaps.
     """
-    import pandas as pd
-
     text = _decode(path.read_bytes())
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(_lines(text), delimiter=delimiter)
@@ -256,8 +140,7 @@ def row_number(frame: pd.DataFrame, index: int) -> int:
 
 
 def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
-    import pandas as pd
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # lazy: only .xlsx tables need it, and it is slow to import
 
     workbook = load_workbook(path, read_only=False, data_only=True)
     sheet = workbook.worksheets[0]
@@ -297,7 +180,7 @@ class UnsavedFormula(str):
 
 
 def _mark_unsaved_formulas(path: Path, values: list[list]) -> None:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # lazy: only .xlsx tables need it, and it is slow to import
 
     workbook = load_workbook(path, read_only=True, data_only=False)
     try:
@@ -368,12 +251,9 @@ def _plausible(number: float) -> float:
     return number
 
 
-def _validate_frame(frame: pd.DataFrame, schema: TableSchema, file: str, problems: list[Problem],
+def _validate_frame(frame: pd.DataFrame, schema: Table, file: str, problems: list[Problem],
                     extra_check: Callable[[pd.DataFrame, Callable], None] | None = None,
                     rows: "RowNumbers | None" = None) -> pd.DataFrame | None:
-    import numpy as np
-    import pandas as pd
-
     first_row = frame.attrs.get("first_data_row", 2)
     if frame.empty and not len(frame.columns) and not frame.attrs.get("header"):
         problems.append(Problem(file, "is empty.", fix=f"it needs a header row with: {', '.join(schema.column_names)}."))
@@ -543,7 +423,7 @@ def _plain(value: object) -> object:
 
 def read_table(path: Path, table: str, display_name: str, problems: list[Problem],
                extra_check: Callable | None = None, rows: RowNumbers | None = None,
-               schema: TableSchema | None = None) -> pd.DataFrame | None:
+               schema: Table | None = None) -> pd.DataFrame | None:
     """Read one table file and check it against its schema (or `schema`). Raw data is never modified."""
     schema = schema or TABLES[table]
     try:
@@ -595,8 +475,6 @@ class AuthorityData:
 
 def empty_table(table: str) -> pd.DataFrame:
     """An absent table: no rows, the schema's columns, so every consumer sees 'no data'."""
-    import pandas as pd
-
     dtypes = {"int": "int64", "float": "float64", "text": "object", "bool": "bool"}
     return pd.DataFrame({c.name: pd.Series([], dtype=dtypes[c.kind]) for c in TABLES[table].columns})
 
@@ -633,10 +511,8 @@ def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str]
     frames: dict[str, pd.DataFrame] = {}
     files: dict[str, Path] = {}
     rows: dict[str, RowNumbers] = {}
-    from strategy_docs.inputs.params import is_inside
-    from strategy_docs.inputs.checks import did_you_mean
-    from strategy_docs.inputs.workspace import link_problem
-
+    from strategy_docs.inputs.checks import did_you_mean  # lazy: checks imports data (a circle)
+    from strategy_docs.inputs.params import is_inside  # lazy: params -> yamlio -> data (a circle)
     for table, path in data_files(workspace, authority_id).items():
         if path is None:
             links = [(c, link_problem(c, workspace)) for c in table_candidates(workspace / "data" / authority_id, table)]

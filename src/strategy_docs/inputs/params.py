@@ -20,6 +20,9 @@ from pydantic import ValidationError as PydanticValidationError
 from strategy_docs.errors import ParamsError, Problem
 from strategy_docs.inputs.yamlio import LineMap, format_path, read_yaml
 from strategy_docs.wording import plural
+from strategy_docs.analysis.cycle import CycleVocabulary
+from strategy_docs.analysis.hypotheses import METRICS
+from strategy_docs.inputs.workspace import link_problems
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 IDENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$"
@@ -820,8 +823,6 @@ def _safe_yaml_files(folder: Path, workspace: Path, problems: list[Problem]) -> 
     for path in sorted(folder.iterdir()):
         if path.suffix not in (".yaml", ".yml"):
             continue
-        from strategy_docs.inputs.workspace import link_problems
-
         linked = link_problems([path], workspace)  # outside the workspace, a loop, or dangling
         if linked:
             problems.extend(linked)
@@ -856,8 +857,6 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
     files: dict[str, Path] = {}
     project = None
     project_lines = LineMap()
-    from strategy_docs.inputs.workspace import link_problems
-
     linked = link_problems([project_file], workspace)  # a loop, or a link out of the workspace, is never followed
     problems.extend(linked)
     if linked:
@@ -1016,8 +1015,6 @@ def _check_authority(authority: Authority, authority_id: str, workspace: Path, l
         elif logo_path.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg"):
             problems.append(Problem(message="the logo must be an SVG, PNG or JPEG file.", fix="convert it to SVG or PNG.", **where))
     try:
-        from strategy_docs.analysis.cycle import CycleVocabulary
-
         CycleVocabulary(authority.cycle.stages, authority.cycle.synonyms)
     except ValueError as exc:
         problems.append(Problem(file, str(exc), field="cycle", line=lines.line_for(("cycle",))))
@@ -1071,8 +1068,6 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
     hypothesis_ids = {h.id for h in strategy.hypotheses}
     measure_ids = {m.id for m in group.measures}
     service_types = set(group.service_types)
-    from strategy_docs.analysis.hypotheses import METRICS
-
     for i, h in enumerate(strategy.hypotheses):
         if h.test is None:
             continue
@@ -1136,8 +1131,6 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
             if code not in all_codes:
                 problem(("themes", i, "outcomes", j), f"refers to outcome '{code}', which is not defined.",
                         f"use one of the outcome codes: {', '.join(sorted(all_codes))}.")
-
-    from strategy_docs.analysis.cycle import CycleVocabulary
 
     try:
         vocabulary = CycleVocabulary(authority.cycle.stages, authority.cycle.synonyms)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from strategy_docs.inputs.params import PolicyDriver
+
 NATIONAL_DRIVERS: dict[str, list[tuple[str, str]]] = {
     "england": [
         ("Care Act 2014", "Duties to promote wellbeing, prevent need, shape a diverse and sustainable care market, "
@@ -94,8 +96,6 @@ def national_drivers(nation: str, client_group: str) -> list[tuple[str, str]]:
 
 def default_drivers(nation: str, client_group: str) -> list:
     """The national defaults as dated params drivers."""
-    from strategy_docs.inputs.params import PolicyDriver
-
     return [PolicyDriver(name=name, summary=why, level="national", year=DRIVER_YEARS.get(name))
             for name, why in national_drivers(nation, client_group)]
 

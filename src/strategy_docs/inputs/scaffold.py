@@ -16,8 +16,12 @@ import shutil
 from importlib.resources import files
 from pathlib import Path
 
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
 from strategy_docs.errors import Problem, ValidationError, WorkspaceError
+from strategy_docs.inputs.yaml_edit import RoundTrip, round_trip
 from strategy_docs.inputs.workspace import Workspace
+from strategy_docs.inputs.bundled import example_dir
 
 GITIGNORE = "# Made by strategy-docs: the working folder and local copies are not for version control.\n" \
             ".strategy-docs/\nbuild/\nprepared/\n.ipynb_checkpoints/\n"
@@ -40,8 +44,6 @@ def _fy(year: int) -> str:
 
 def init_workspace(dest: Path, with_example: bool = True, source: Path | None = None) -> Workspace:
     """A new workspace in `dest`: one example authority (synthetic data), or an empty one."""
-    from strategy_docs.inputs.bundled import example_dir
-
     source = Path(source) if source is not None else example_dir()
     dest = Path(dest).resolve()
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())):
@@ -92,21 +94,13 @@ def _restrict_matrix(project_yaml: str, authority: str) -> str:
     return _dump(yaml, data)
 
 
-def _round_trip(text: str):
-    from ruamel.yaml import YAML
-
-    yaml = YAML()  # round-trip: comments and key order survive
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml, yaml.load(text)
+def _round_trip(text: str) -> tuple[RoundTrip, object]:
+    doc = round_trip(text)  # comments, key order and layout survive (inputs/yaml_edit.py)
+    return doc, doc.data
 
 
-def _dump(yaml, data) -> str:
-    import io
-
-    buffer = io.StringIO()
-    yaml.dump(data, buffer)
-    return buffer.getvalue()
+def _dump(doc: RoundTrip, data) -> str:
+    return doc.text()
 
 
 # ---------------------------------------------------------------- new authority / new strategy
@@ -131,8 +125,6 @@ def _project(ws: Workspace):
 
 def _matrix_list(data, key: str, value: str) -> None:
     """Add `value` to matrix.KEY unless the matrix already takes 'all'."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     matrix = data.get("matrix")
     if matrix is None:
         matrix = data["matrix"] = CommentedMap()
@@ -209,8 +201,6 @@ def new_strategy(ws: Workspace, authority: str, client_group: str) -> Path:
 
 
 def _exclude(data, authority: str, group: str) -> None:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
     matrix = data.setdefault("matrix", CommentedMap())
     exclude = matrix.get("exclude")
     if not isinstance(exclude, list):

@@ -56,7 +56,7 @@ class Workspace:
 
     def section_paths(self) -> list[Path]:
         """The section notebooks: the workspace's own where it has them, else the package's."""
-        from strategy_docs.inputs.bundled import section_notebooks
+        from strategy_docs.inputs.bundled import section_notebooks  # lazy: bundled imports workspace (a circle)
 
         return section_notebooks(self.root)
 

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from strategy_docs.errors import Problem
+from strategy_docs.inputs.data import clean_text
 
 Path_ = tuple[str | int, ...]
 
@@ -217,8 +218,6 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, LineMap, list[Problem
 def _clean_values(value: Any, path: Path_, lines: LineMap, problems: list[Problem], file: str, done: set[int]) -> Any:
     """Refuse numbers that are not finite (`.inf`, `.nan`) and text with control characters; turn a
     vertical tab or form feed (Word's line and page breaks) into a line break."""
-    from strategy_docs.inputs.data import clean_text
-
     if isinstance(value, float) and not math.isfinite(value):
         problems.append(Problem(file, f"{value!r} is not a number a strategy can state.", field=format_path(path),
                                 line=lines.line_for(path), fix="write a finite number, or leave the field out."))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import papermill as pm
+
 from strategy_docs.inputs.bundled import section_notebook
 from strategy_docs.errors import ParamsError, Problem
 from strategy_docs.inputs.params import load_params
@@ -17,8 +19,6 @@ from strategy_docs.inputs.workspace import SECTION_NOTEBOOKS, Workspace
 
 def prepare_notebooks(ws: Workspace, authority: str, client_group: str, section: str | None = None,
                       output: Path | None = None) -> list[Path]:
-    import papermill as pm
-
     params = load_params(ws.root, pairs_filter=lambda pair: pair == (authority, client_group))
     if (authority, client_group) not in params.strategies:
         raise ParamsError([Problem("params/project.yaml", f"{authority} / {client_group} is not a document in the matrix.",

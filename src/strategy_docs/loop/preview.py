@@ -250,7 +250,7 @@ def error_page(label: str, message: str) -> str:
 
 def _traceback_from(notebook: Path) -> str:
     try:
-        import nbformat
+        import nbformat  # lazy: the CLI imports this module at start-up
 
         nb = nbformat.read(notebook, as_version=4)
     except Exception:  # noqa: BLE001 - the traceback is a convenience, the message is already shown
@@ -403,7 +403,7 @@ class Preview:
                 if thread is not threading.current_thread():
                     thread.join(timeout)
         finally:
-            from strategy_docs.build.executors import shutdown_worker
+            from strategy_docs.build.executors import shutdown_worker  # lazy: the CLI imports this module at start-up
 
             shutdown_worker()  # normally already done by the builder thread; here for a timed-out join
             self._threads = []
@@ -471,7 +471,7 @@ class Preview:
     # -- watching
 
     def _watch(self) -> None:
-        from watchfiles import watch
+        from watchfiles import watch  # lazy: the CLI imports this module at start-up
 
         roots = watched_roots(self.ws)
         try:
@@ -489,7 +489,7 @@ class Preview:
     # -- building
 
     def _builder(self) -> None:
-        from strategy_docs.build.executors import shutdown_worker
+        from strategy_docs.build.executors import shutdown_worker  # lazy: the CLI imports this module at start-up
 
         try:
             while not self._stopping.is_set():
@@ -504,7 +504,7 @@ class Preview:
             shutdown_worker()
 
     def _build_once(self) -> BuildOutcome:
-        from strategy_docs.build.pipeline import BuildOptions, build
+        from strategy_docs.build.pipeline import BuildOptions, build  # lazy: the CLI imports this module at start-up
 
         with self._lock:
             changed, self._changes = sorted(self._changes), set()
@@ -564,14 +564,14 @@ class Preview:
         return outcome
 
     def _document(self, report) -> str:
-        from strategy_docs.build.publish import document_paths
+        from strategy_docs.build.publish import document_paths  # lazy: the CLI imports this module at start-up
 
         jobs = report.built + report.rerendered + report.up_to_date
         return document_paths(self.ws, jobs[0].key)["html"].read_text(encoding="utf-8")
 
     def _prewarm(self) -> None:
         """Start the kernel now if the last build did not need it, so the first edit is quick."""
-        from strategy_docs.build.execute import warm_kernel
+        from strategy_docs.build.execute import warm_kernel  # lazy: the CLI imports this module at start-up
 
         kernel = warm_kernel()
         try:

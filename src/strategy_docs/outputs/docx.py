@@ -23,6 +23,7 @@ import re
 from collections.abc import Mapping
 from html.parser import HTMLParser
 from typing import Any
+import base64
 
 from docx import Document
 from docx.enum.section import WD_ORIENT, WD_SECTION
@@ -36,6 +37,7 @@ from docx.shared import Cm, Pt, RGBColor
 from strategy_docs.sections import blocks, markup
 from strategy_docs.errors import RenderError
 from strategy_docs.wording import long_date
+from strategy_docs.outputs.html import STATUSES, _have_your_say, normalise_meta
 
 __all__ = ["render_docx", "svg_to_png", "DOCX_MIME"]
 
@@ -798,8 +800,6 @@ class _Writer:
 
     def logo(self) -> None:
         """The authority's logo at the top of the cover, described for screen readers."""
-        import base64
-
         uri = self.meta.get("logo_data_uri")
         if not uri:
             return
@@ -847,8 +847,6 @@ class _Writer:
             paragraph = doc.add_paragraph()
             paragraph.add_run(f"{label}: ").bold = True
             paragraph.add_run(str(value))
-        from strategy_docs.outputs.html import STATUSES
-
         notice = STATUSES.get(status, ("", ""))[1]
         if notice:
             paragraph = doc.add_paragraph()
@@ -924,8 +922,6 @@ class _Writer:
     def have_your_say(self) -> None:
         """Drafts and consultation drafts end with how to respond (render._have_your_say);
         every document that has one gets the authority's accessibility statement."""
-        from strategy_docs.outputs.html import _have_your_say
-
         h = _have_your_say(self.meta)
         if h:
             self.heading("Have your say", 2)
@@ -981,8 +977,6 @@ def _block_of(output: Mapping[str, Any]) -> dict | None:
 
 def render_docx(document_notebook, meta: Mapping[str, Any]) -> bytes:
     """Word document bytes for an assembled notebook (see :func:`strategy_docs.outputs.html.assemble`)."""
-    from strategy_docs.outputs.html import normalise_meta
-
     meta = normalise_meta(meta)
     writer = _Writer(meta)
     writer.cover()

@@ -3,18 +3,16 @@
 :func:`assemble` keeps only what readers see (markdown cells and our display blocks);
 :func:`render_html` renders the result with nbconvert's ``HTMLExporter`` through our template
 folder (``templates/strategy``). Display blocks are turned into HTML by macros in
-``blocks.html.j2`` in our own autoescaping Jinja environment; markdown cells by
+``blocks.html.j2`` (:mod:`strategy_docs.sections.block_html`, the one block renderer); markdown cells by
 :mod:`strategy_docs.sections.markup`. The exporter is cached on the templates' content, so rendering many documents in one process
 is cheap.
 """
 
 from __future__ import annotations
 
-import base64
 import copy
 import datetime as dt
 import functools
-import hashlib
 import json
 import re
 import threading
@@ -26,8 +24,11 @@ import jinja2
 import nbformat
 from markupsafe import Markup
 from nbformat import NotebookNode
+from nbconvert import HTMLExporter
+from traitlets.config import Config
 
-from strategy_docs.sections import blocks, markup
+from strategy_docs.sections import block_html, blocks, markup
+from strategy_docs.sections.block_html import template_digest
 from strategy_docs.errors import RenderError
 from strategy_docs.sections.registry import FURNITURE_TAG
 from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT
@@ -66,9 +67,7 @@ _LOGO = re.compile(r"^data:image/(?:png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-
 
 def default_template_dir() -> Path:
     """The package's ``templates/strategy``."""
-    from strategy_docs.inputs.bundled import template_dir
-
-    return template_dir(None, "strategy")
+    return block_html.strategy_template_dir()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,62 +277,9 @@ def normalise_meta(meta: Mapping[str, Any]) -> dict:
 # block rendering (our own autoescaping environment)
 
 
-@functools.lru_cache(maxsize=8)
-def _block_macros(template_dir: str, digest: str):  # digest: template_digest, so an edit compiles anew
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(template_dir),
-        autoescape=True,
-        extensions=["jinja2.ext.do"],
-        trim_blocks=False,
-    )
-    return env.get_template("blocks.html.j2").module
-
-
-def _safe_html(value: Any) -> Markup:
-    return Markup(markup.sanitise_html(str(value or "")))  # noqa: S704 - sanitised just now
-
-
-def _prepare_block(block: Mapping[str, Any]) -> dict:
-    """A copy of a block ready for the macros: html fields re-sanitised, SVG as a data URI."""
-    view = copy.deepcopy(dict(block))
-    kind = view.get("kind")
-    if kind in ("prose", "callout"):
-        view["html"] = _safe_html(view.get("html"))
-    elif kind == "table":
-        for group in ("rows", "footer_rows"):
-            for row in view.get(group, []) or []:
-                cells = list(row.get("cells", []))
-                if row.get("header") is not None:
-                    cells.append(row["header"])
-                for cell in cells:
-                    if cell.get("html") is not None:
-                        cell["html"] = _safe_html(cell["html"])
-    elif kind == "figure":
-        svg = str(view.get("svg", "")).encode("utf-8")
-        view["svg_data_uri"] = "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
-        view["width"], view["height"] = _svg_css_size(svg.decode("utf-8"))
-    return view
-
-
-def _svg_css_size(svg: str) -> tuple[int | None, int | None]:
-    """The chart's own size in CSS px (matplotlib writes pt): the page shows it at this size
-    and never smaller, so its text stays as large as it was drawn (charts.STYLE)."""
-    head = svg[: svg.find(">") + 1]
-    sizes = []
-    for name in ("width", "height"):
-        found = re.search(rf'\b{name}="([\d.]+)(pt|px)?"', head)
-        if not found:
-            return None, None
-        value = float(found.group(1)) * (4 / 3 if found.group(2) == "pt" else 1)
-        sizes.append(int(round(value)))
-    return sizes[0], sizes[1]
-
-
 def render_block_html(block: Mapping[str, Any], template_dir: str | Path | None = None) -> str:
     """HTML for one block with the document's macros (also handy for previews)."""
-    folder = Path(template_dir or default_template_dir()).resolve()
-    macros = _block_macros(str(folder), template_digest(folder))
-    return str(macros.render_block(_prepare_block(block)))
+    return str(block_html.render(block, template_dir))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,7 +294,7 @@ def _block_filter(template_dir: str, digest: str, output: Mapping[str, Any]) -> 
     block = (output.get("data") or {}).get(MIME_TYPE)
     if block is None:
         return Markup("")
-    return Markup(_block_macros(template_dir, digest).render_block(_prepare_block(block)))  # noqa: S704
+    return Markup(block_html.macros(template_dir, digest).render_block(block_html.prepare(block)))  # noqa: S704
 
 
 def _markdown_filter(cell: Mapping[str, Any]) -> Markup:
@@ -358,19 +304,7 @@ def _markdown_filter(cell: Mapping[str, Any]) -> Markup:
     return Markup(html)  # noqa: S704 - produced by markup.py (sanitised)
 
 
-def template_digest(template_dir: str | Path) -> str:
-    """The content of a template folder's Jinja files: what a cached exporter was compiled from."""
-    h = hashlib.sha256()
-    root = Path(template_dir)
-    for path in sorted(root.rglob("*.j2")) + sorted(root.rglob("*.json")):
-        h.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
 def _exporter(template_dir: Path):
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
-
     # Keyed on the templates' content: Jinja compiles a template once per environment, so a
     # long-lived process (the preview) must get a new exporter when a template is edited.
     key = str(template_dir)
@@ -466,7 +400,7 @@ def _have_your_say(m: Mapping[str, Any]) -> dict | None:
     return {
         "closing_date": _format_date(c.get("closing_date")),
         "closing_iso": str(c.get("closing_date") or ""),
-        "how_to_respond": _safe_html(html),
+        "how_to_respond": block_html.safe_html(html),
         "email": email,
         "mailto": "mailto:" + email if email else "",
         "address": str(c.get("address") or "").strip(),

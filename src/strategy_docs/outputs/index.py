@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT
 from strategy_docs.outputs.scroll_regions import script_hash as scroll_script_hash
+from strategy_docs.inputs.bundled import template_dir
 
 __all__ = ["render_index", "default_template_dir", "FILTER_SCRIPT"]
 
@@ -70,8 +71,6 @@ FILTER_SCRIPT = """
 
 def default_template_dir() -> Path:
     """The package's ``templates/index``."""
-    from strategy_docs.inputs.bundled import template_dir
-
     return template_dir(None, "index")
 
 

@@ -21,8 +21,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import matplotlib
+import typst
+
 from strategy_docs.errors import RenderError
 from strategy_docs.outputs.typst_markup import TypstDocument, typst_source
+from strategy_docs.outputs.html import normalise_meta
 
 __all__ = ["render_pdf", "pdf_document", "pdf_source_digest", "font_paths", "PDF_STANDARD"]
 
@@ -34,8 +38,6 @@ _LINE = re.compile(r"┌─ \S+?:(\d+):(\d+)")
 @functools.lru_cache(maxsize=1)
 def font_paths() -> tuple[str, ...]:
     """The folder of matplotlib's bundled fonts (DejaVu Sans among them, always installed with matplotlib)."""
-    import matplotlib
-
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     files = [folder / name for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf",
                                        "DejaVuSans-BoldOblique.ttf", "DejaVuSansMono.ttf")]
@@ -48,24 +50,16 @@ def font_paths() -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1)
 def _compiler():
     """One Typst compiler per process: fonts are read once, layouts cached between documents."""
-    try:
-        import typst
-    except ImportError as exc:  # pragma: no cover - typst is a dependency
-        raise RenderError(f"the typst package is not available: {exc}") from exc
     fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=list(font_paths()))
     return typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
 
 
 def _version() -> str:
-    import typst
-
     return getattr(typst, "__version__", "")
 
 
 def pdf_document(document_notebook, meta: Mapping[str, Any]) -> TypstDocument:
     """The Typst source of a document's PDF (see :mod:`strategy_docs.outputs.typst_markup`)."""
-    from strategy_docs.outputs.html import normalise_meta
-
     return typst_source(document_notebook, {**dict(meta), **normalise_meta(meta)})
 
 
@@ -97,8 +91,6 @@ def _explain(exc: Exception, document: TypstDocument) -> str:
 
 def render_pdf(document: TypstDocument) -> bytes:
     """Compile the document to PDF/UA-1 bytes; raise RenderError naming what breaks PDF/UA-1."""
-    import typst
-
     if not isinstance(document, TypstDocument) or not document.source.strip():
         raise RenderError("render_pdf needs the Typst document made by pdf_document")
     compiler = _compiler()

@@ -37,9 +37,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from fontTools.ttLib import TTFont
+import matplotlib
+
 from strategy_docs.sections import blocks, markup
 from strategy_docs.errors import RenderError
 from strategy_docs.wording import long_date
+from strategy_docs.outputs.html import STATUSES
 
 __all__ = ["TypstDocument", "typst_source", "FONT_FAMILY", "WIDE_TABLE_COLUMNS", "language_of"]
 
@@ -470,8 +474,6 @@ class _Writer:
         if m.get("owner"):
             details.append(("Owner", m["owner"]))
         parts.append("#v(1cm)\n" + "\n\n".join(f"#strong[{text(k)}:] {text(v)}" for k, v in details))
-        from strategy_docs.outputs.html import STATUSES
-
         notice = STATUSES.get(status, ("", ""))[1]
         if notice:
             parts.append(f"#block(width: 100%, inset: 8pt, stroke: (left: 4pt + rgb(\"#8a4b00\")), fill: rgb(\"#fff7e6\"))"
@@ -531,9 +533,6 @@ CELL_PAD_PT = 10.0  # left and right inset plus a little air
 @functools.lru_cache(maxsize=2)
 def _advances(bold: bool) -> tuple[dict[int, float], float]:
     """Advance widths (in em) of DejaVu Sans, from the font file the PDF embeds (fontTools comes with matplotlib)."""
-    import matplotlib
-    from fontTools.ttLib import TTFont
-
     path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
     font = TTFont(str(path), lazy=True)
     per_em = float(font["head"].unitsPerEm)

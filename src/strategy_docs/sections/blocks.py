@@ -17,6 +17,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import matplotlib
+import pandas as pd
+
 from strategy_docs.sections import markup
 
 __all__ = [
@@ -83,8 +86,6 @@ def _is_missing(value: Any) -> bool:
     if value is None:
         return True
     try:
-        import pandas as pd
-
         if value is pd.NA or value is pd.NaT:
             return True
     except ImportError:  # pragma: no cover - pandas is a dependency
@@ -243,8 +244,6 @@ def table(
     - ``footer``: rows shown in ``<tfoot>`` (e.g. totals): a DataFrame with the same columns, a
       dict for one row, or a list of dicts.
     """
-    import pandas as pd
-
     caption = _require_text(caption, "table caption")
     if not isinstance(df, pd.DataFrame):
         df = pd.DataFrame(df)
@@ -385,8 +384,6 @@ def table(
 
 def svg_from_figure(fig, svg_id: str | None = None) -> str:
     """Deterministic SVG text (no XML declaration) for a matplotlib Figure: text stays text."""
-    import matplotlib
-
     params = {"svg.fonttype": "none", "svg.hashsalt": SVG_HASH_SALT}
     if svg_id and "svg.id" in matplotlib.rcParams:
         params["svg.id"] = svg_id

@@ -23,6 +23,9 @@ from pathlib import Path
 from strategy_docs.sections.registry import TABLES_PRESENT  # which tables the authority supplied (not their content)
 from strategy_docs.inputs.data import AuthorityData, data_files, load_authority_data
 from strategy_docs.inputs.params import Authority, ClientGroup, Edition, Project, Strategy, load_params
+from strategy_docs.analysis import AnalysisInputs, Measure
+from strategy_docs.errors import ParamsError, Problem
+from strategy_docs.inputs.workspace import locate_workspace
 
 _CACHE: dict[tuple, "StrategyContext"] = {}
 
@@ -153,15 +156,11 @@ class StrategyContext:
         return self.authority.branding.display_name or self.authority.name
 
     def analysis_inputs(self):
-        from strategy_docs.analysis import AnalysisInputs
-
         return analysis_inputs(self, AnalysisInputs)
 
 
 def analysis_inputs(ctx: StrategyContext, cls):
     """Build the analysis package's plain inputs from the typed params and checked data."""
-    from strategy_docs.analysis import Measure
-
     data = unwrap(ctx.data)
     measures = {
         m.id: Measure(id=m.id, label=m.label, rates=[r.model_dump() for r in m.rates], service_types=list(m.service_types))
@@ -215,16 +214,12 @@ def load(workspace: str | Path | None = None, authority: str = "", client_group:
     `workspace` is the notebook's parameter; when None the workspace is found from the current
     folder upwards, else from $STRATEGY_DOCS_WORKSPACE (the error names the folders searched).
     """
-    from strategy_docs.inputs.workspace import locate_workspace
-
     workspace = locate_workspace(workspace)
     key = (str(workspace), authority, client_group, _signature(workspace, authority, client_group))
     if key in _CACHE:
         return _CACHE[key]
     params = load_params(workspace, pairs_filter=lambda pair: pair == (authority, client_group))
     if (authority, client_group) not in params.strategies:
-        from strategy_docs.errors import ParamsError, Problem
-
         raise ParamsError([Problem("params/project.yaml", f"the document {authority} / {client_group} is not in the build matrix.",
                                    fix="check the authority and client group identifiers, and matrix.exclude.")])
     authority_params = params.authorities[authority]

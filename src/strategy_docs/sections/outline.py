@@ -13,7 +13,15 @@ import json
 import re
 from pathlib import Path
 
+from dataclasses import asdict
 from typing import TYPE_CHECKING
+
+from strategy_docs.atomic import atomic_write
+from strategy_docs.errors import Problem
+from strategy_docs.inputs.bundled import section_notebooks
+from strategy_docs.inputs.data import load_authority_data
+from strategy_docs.sections.context import StrategyContext
+from strategy_docs.sections.registry import FURNITURE_TAG
 
 if TYPE_CHECKING:  # the sections (pandas, charts) load only when a note has to be worked out
     from strategy_docs.sections import content as sections
@@ -24,8 +32,7 @@ _CALL = re.compile(r"\bsections\.(\w+)\(doc\)")
 def notebook_outline(path: Path) -> list[tuple[str, str]]:
     """The cells that matter for leaving sections out: ("markdown" or "furniture", source) and
     ("call", function name)."""
-    from strategy_docs.sections.registry import FURNITURE_TAG
-    from strategy_docs.outputs.html import DROP_TAGS
+    from strategy_docs.outputs.html import DROP_TAGS  # lazy: html loads nbconvert, which validate does not need
 
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
     out: list[tuple[str, str]] = []
@@ -44,12 +51,11 @@ def notebook_outline(path: Path) -> list[tuple[str, str]]:
 
 def left_out(doc: "sections.Document", notebooks: list[Path]) -> list[str]:
     """The headings this document leaves out, in document order."""
+    # lazy: nbformat, nbconvert (html) and the sections' charts load only when a note has to be worked out
     import nbformat
 
     from strategy_docs.outputs import html as render
     from strategy_docs.sections import content as sections
-    from strategy_docs.sections.registry import FURNITURE_TAG
-
     dropped: list[str] = []
     for path in notebooks:
         cells = []
@@ -67,12 +73,7 @@ def cached_left_out_notes(workspace: Path, state: Path, params, authority_id: st
                           data=None) -> list:
     """left_out_notes, remembered for exactly these inputs (data, params, notebooks, package) so a
     repeated `validate` need not read the data again."""
-    from dataclasses import asdict
-
-    from strategy_docs.errors import Problem
-    from strategy_docs.build.plan import notebook_digest, sha256_bytes
-    from strategy_docs.inputs.bundled import section_notebooks
-    from strategy_docs.build.publish import atomic_write
+    from strategy_docs.build.plan import notebook_digest, sha256_bytes  # lazy: build imports sections (a circle)
 
     parts = [data_signature, params.project.model_dump_json(exclude={"matrix"}),
              params.authorities[authority_id].model_dump_json()]
@@ -100,11 +101,6 @@ def cached_left_out_notes(workspace: Path, state: Path, params, authority_id: st
 
 def left_out_notes(workspace: Path, params, authority_id: str, data=None) -> list:
     """One information note per document of this authority that leaves sections out."""
-    from strategy_docs.sections.context import StrategyContext
-    from strategy_docs.inputs.data import load_authority_data
-    from strategy_docs.inputs.bundled import section_notebooks
-    from strategy_docs.errors import Problem
-
     authority = params.authorities[authority_id]
     if data is None:
         data = load_authority_data(workspace, authority_id, {loc.code for loc in authority.localities}, authority.nation,
@@ -116,7 +112,7 @@ def left_out_notes(workspace: Path, params, authority_id: str, data=None) -> lis
             continue
         ctx = StrategyContext(workspace, params.project, a, authority, g, params.client_groups[g], strategy,
                               data.for_client_group(g, params.client_groups[g].covers))
-        from strategy_docs.sections.content import Document
+        from strategy_docs.sections.content import Document  # lazy: the sections load pandas and charts
 
         dropped = left_out(Document(ctx), notebooks)
         if dropped:
