@@ -489,9 +489,12 @@ def test_compare_takes_the_authoritys_settings_as_models(workspace):
     old = _strategy(workspace, authority, group)
     indicator = next(i for i in old.indicators if i.target is not None and i.polarity is not None)
     miss = indicator.target * 0.9 if indicator.polarity == "higher" else indicator.target * 1.1  # 10% off target
+    worse = miss * 0.99 if indicator.polarity == "higher" else miss * 1.01  # last edition's value, a little worse
+    before = _indicator_frame([(group, indicator.id, "2023/24", worse, None)])
     frame = _indicator_frame([(group, indicator.id, "2024/25", miss, None)])
     lenient, strict = RagRules(amber_tolerance_percent=20), RagRules(amber_tolerance_percent=1, comparator_rescues=False)
-    result = changes.compare(changes.StrategyEdition(old, frame, rag_rules=strict),
+    # each edition is rated by its own rules: strict last year (Off track), lenient this year (At risk)
+    result = changes.compare(changes.StrategyEdition(old, before, rag_rules=strict),
                              changes.StrategyEdition(old.model_copy(deep=True), frame, rag_rules=lenient))
     moved = {i.id: (i.previous_status, i.current_status) for i in result.indicators_improved}
     assert moved.get(indicator.id) == ("Off track", "At risk")
