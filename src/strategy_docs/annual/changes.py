@@ -163,7 +163,9 @@ def _vocabulary(spec):
         return spec
     stages = getattr(spec, "stages", None)
     if stages is not None:  # params.CycleSettings or an Authority's cycle
-        return CycleVocabulary(tuple(stages), dict(getattr(spec, "synonyms", {}) or {}))
+        from strategy_docs.analysis.cycle import vocabulary_of
+
+        return vocabulary_of(spec)
     return CycleVocabulary.from_spec(spec)
 
 

@@ -28,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
+from strategy_docs.analysis.cycle import vocabulary_of
 from strategy_docs.errors import ParamsError, Problem
 
 __all__ = [
@@ -337,7 +338,7 @@ def _lists(authority, strategy) -> _Lists:
         "yes_no": ["Yes", "No"],
         "themes": [t.id for t in strategy.themes],
         "intention_types": literal(Intention, "type"),
-        "stages": list(authority.cycle.stages),
+        "stages": list(vocabulary_of(authority.cycle).stages),
         "polarities": literal(Indicator, "polarity"),
         "units": literal(Indicator, "unit"),
         "metrics": sorted(METRICS),

@@ -8,6 +8,7 @@ state numbers are generated from the same values the tables show.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cached_property, wraps
 
@@ -20,7 +21,7 @@ from strategy_docs.analysis import gaps as gap_analysis
 from strategy_docs.analysis import hypotheses as hypothesis_tests
 from strategy_docs.analysis import indicators as indicator_analysis
 from strategy_docs.analysis import market, needs, resources, risks
-from strategy_docs.analysis.cycle import CycleVocabulary
+from strategy_docs.analysis.cycle import CycleVocabulary, stated_position, vocabulary_of
 from strategy_docs.sections.context import StrategyContext
 from strategy_docs.inputs.policy import national_drivers
 from strategy_docs.wording import plural
@@ -147,8 +148,7 @@ class Document:
 
     @cached_property
     def vocabulary(self) -> CycleVocabulary:
-        cycle = self.ctx.authority.cycle
-        return CycleVocabulary(cycle.stages, cycle.synonyms)
+        return vocabulary_of(self.ctx.authority.cycle)
 
     @property
     def suppress_below(self) -> int:
@@ -669,6 +669,7 @@ def intentions_by_theme(doc: Document) -> list[dict]:
         out.append(blocks.heading(theme.name, 3, id=f"theme-{theme.id}"))
         if theme.summary.strip():
             out.append(blocks.prose(theme.summary))
+        out += theme_i_statements(theme)
         if theme.outcomes:
             out.append(blocks.prose("**Outcomes this theme serves:**\n\n" + "\n".join(
                 f"- {code}: {outcome_names.get(code) or code}" for code in theme.outcomes)))
@@ -681,21 +682,60 @@ def intentions_by_theme(doc: Document) -> list[dict]:
         out.append(blocks.table(pd.DataFrame(rows)[columns], caption=f"Commissioning intentions: {theme.name}",
                                 id=f"intentions-{theme.id}",
                                 markdown_columns=[c for c in ("Intention", "Activity this year") if c in columns]))
-        cycle_rows = []
-        for i in members:
-            if i.cycle is None:
-                continue
-            current = doc.vocabulary.parse(i.cycle.current)
-            expected = doc.vocabulary.parse(i.cycle.expected) if i.cycle.expected else None
-            # the stages named, as a set: "Prepare and Manage" lights two stages, not those between
-            cycle_rows.append({"label": f"{i.id} {i.title}", "current": list(current),
-                               "expected": list(expected) if expected else [],
-                               "current_stages": list(doc.vocabulary.stages_in(i.cycle.current)),
-                               "expected_stages": list(doc.vocabulary.stages_in(i.cycle.expected)) if expected else [],
-                               "current_text": i.cycle.current, "expected_text": i.cycle.expected or ""})
+        cycle_rows = [row for row in (_cycle_row(doc, i) for i in members) if row is not None]
         if cycle_rows:
             out.append(blocks.cycle(doc.vocabulary.stages, cycle_rows))
     return out
+
+
+def _cycle_row(doc: Document, intention) -> dict | None:
+    """An intention's row of the cycle table: the stages named, as a set ("Prepare and Manage" lights
+    two stages, not those between), in the plan's own words; "see intention 1.2" (`same_as`) shows
+    that intention's position and says so."""
+    source, cycle = stated_position(intention, doc.ctx.strategy.intentions)
+    if cycle is None:
+        return None
+    current = doc.vocabulary.parse(cycle.current)
+    expected = doc.vocabulary.parse(cycle.expected) if cycle.expected else None
+    shared = f"As for {source.id}: " if source is not intention else ""
+    return {"label": f"{intention.id} {intention.title}", "current": list(current),
+            "expected": list(expected) if expected else [],
+            "current_stages": list(doc.vocabulary.stages_in(cycle.current)),
+            "expected_stages": list(doc.vocabulary.stages_in(cycle.expected)) if expected else [],
+            "current_text": shared + cycle.current,
+            "expected_text": (shared + cycle.expected) if cycle.expected else ""}
+
+
+def theme_i_statements(theme) -> list[dict]:
+    """A theme's outcomes written as "I statements", as the plan words them."""
+    if not theme.i_statements:
+        return []
+    return [blocks.prose("**What people will be able to say:**\n\n" + "\n".join(
+        f"- {markup_text(statement)}" for statement in theme.i_statements))]
+
+
+def markup_text(text: str) -> str:
+    """Plain text from params put into Markdown: its characters are never read as Markdown."""
+    return re.sub(r"([\\`*_#\[\]<>])", r"\\\1", text)
+
+
+@shown_when(lambda doc: any(i.contracts for i in doc.ctx.strategy.intentions))
+def intention_contracts(doc: Document) -> list[dict]:
+    """The contracts the intentions concern, with only the facts the plan gives."""
+    rows = []
+    for i in doc.ctx.strategy.intentions:
+        for c in i.contracts:
+            rows.append({"Intention": i.id, "Contract": c.name or "", "Contract number": c.number or "",
+                         "Provider": c.provider or "",
+                         "Annual value": fmt.fmt_money_auto(c.annual_value) if c.annual_value is not None else "",
+                         "Starts": c.start_date.strftime("%-d %B %Y") if c.start_date is not None else "",
+                         "Ends": c.end_date.strftime("%-d %B %Y") if c.end_date is not None else "",
+                         "Notes": c.notes or ""})
+    if not rows:
+        return []
+    columns = _present(rows, ("Intention",))
+    return [blocks.table(pd.DataFrame(rows)[columns], caption="Contracts the intentions concern", id="contracts",
+                         numeric_columns=[c for c in ("Annual value",) if c in columns])]
 
 
 # ---------------------------------------------------------------- 07 risks
