@@ -149,7 +149,7 @@ def test_see_earlier_intention_shows_that_intentions_position_and_says_so(base):
                   Intention(id="I4", theme="home", title="Extend telecare", cycle={"same_as": "I3"})]
     [first, second] = _cycle(sections.intentions_by_theme(variant(base, themes=[theme], intentions=intentions)))["rows"]
     assert second["current_stages"] == first["current_stages"] == [1, 2]
-    assert second["current_text"] == "As for I3: Plan and Do" and first["current_text"] == "Plan and Do"
+    assert second["current_text"] == "As for I3 (Plan and Do)" and first["current_text"] == "Plan and Do"
 
 
 def test_cycle_references_must_name_another_intention_and_end_in_a_stage():

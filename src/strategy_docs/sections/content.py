@@ -697,13 +697,15 @@ def _cycle_row(doc: Document, intention) -> dict | None:
         return None
     current = doc.vocabulary.parse(cycle.current)
     expected = doc.vocabulary.parse(cycle.expected) if cycle.expected else None
-    shared = f"As for {source.id}: " if source is not intention else ""
+    def worded(text: str) -> str:  # "see 1.2 above", resolved: that intention's words, and whose they are
+        return f"As for {source.id} ({text})" if source is not intention else text
+
     return {"label": f"{intention.id} {intention.title}", "current": list(current),
             "expected": list(expected) if expected else [],
             "current_stages": list(doc.vocabulary.stages_in(cycle.current)),
             "expected_stages": list(doc.vocabulary.stages_in(cycle.expected)) if expected else [],
-            "current_text": shared + cycle.current,
-            "expected_text": (shared + cycle.expected) if cycle.expected else ""}
+            "current_text": worded(cycle.current),
+            "expected_text": worded(cycle.expected) if cycle.expected else ""}
 
 
 def theme_i_statements(theme) -> list[dict]:
