@@ -93,3 +93,23 @@ def test_the_pdf_outline_and_word_headings_follow_the_plan(built):
     document = docx.Document(built / f"{GROUP}.docx")
     top = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert top == PLAN_SECTIONS
+
+
+def test_the_excel_registers_keep_see_earlier_intention_and_contracts(tmp_path):
+    """A round trip through Excel drops nothing the plan states: `same_as` has its column, and
+    fields with no column (an intention's contracts) stay as the YAML has them."""
+    import datetime as dt
+
+    import yaml
+
+    from strategy_docs.annual import registers
+
+    ws = copy_workspace(tmp_path / "ws", authorities=[AUTHORITY])
+    path = ws / "params" / "strategies" / AUTHORITY / f"{GROUP}.yaml"
+    edit_yaml(path, lambda s: s["intentions"][0].update(contracts=[
+        {"name": "Home care framework", "number": "C/2026/1", "annual_value": 2145300.5, "end_date": dt.date(2027, 3, 31)}]))
+    before = yaml.safe_load(path.read_text(encoding="utf-8"))
+    book = registers.export_registers(ws, AUTHORITY, GROUP, tmp_path / "registers.xlsx")
+    result = registers.import_registers(ws, book, AUTHORITY, GROUP)
+    assert result.changed == [] and yaml.safe_load(path.read_text(encoding="utf-8")) == before
+    assert before["intentions"][2]["cycle"] == {"same_as": "1.2"}
