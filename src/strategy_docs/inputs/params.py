@@ -157,9 +157,9 @@ class Branding(Model):
 
 
 class CycleSettings(Model):
-    """The commissioning-cycle vocabulary this authority uses (IPC analyse/plan/do/review by default):
-    a built-in one by name (`vocabulary: six-stage`) or its own `stages`, and `synonyms` mapping the
-    plan's wording to a stage ("Preparation: Prepare", "Implementation: Do")."""
+    """The cycle's stages: a built-in `vocabulary` (ipc, six-stage) or your own `stages`; `synonyms` map the plan's words to a stage ("Implementation: Do").
+
+    Without either, the IPC stages Analyse, Plan, Do, Review."""
 
     vocabulary: Literal["ipc", "six-stage"] | None = None
     stages: list[Text] = Field(default_factory=lambda: list(IPC_STAGES), min_length=2, max_length=12)
@@ -428,8 +428,9 @@ class Theme(Model):
 
 
 class CyclePosition(Model):
-    """Where an intention is on the commissioning cycle, in the plan's own words; or, where the plan
-    says "see earlier intention", the id of the intention whose position it shares (`same_as`)."""
+    """The `current` (and `expected`) stage in the plan's words, or `same_as`: the id of the intention the plan refers to ("see 1.2 above").
+
+    The stages named are shown as a set; the plan's wording is shown as written."""
 
     current: Text | None = None
     expected: Text | None = None
@@ -649,23 +650,24 @@ class Workforce(Model):
     tables: list[TextTable] = []
 
 
+class GroupImpact(Model):
+    group: Text  # a protected characteristic or another group the assessment names
+    impact: Text
+
+
 class EqualityImpact(Model):
     """The equality impact assessment's summary, as the plan reports it."""
 
     summary: Markdown = ""
     assessment: Text | None = None  # where the full assessment is, e.g. "EqIA 2026/14, published with this plan"
     date: dt.date | None = None
-    impacts: list["GroupImpact"] = []
-
-
-class GroupImpact(Model):
-    group: Text  # a protected characteristic or another group the assessment names
-    impact: Text
+    impacts: list[GroupImpact] = []
 
 
 class SectionEntry(Model):
-    """One section of the plan's own skeleton: a built-in section by id (with the plan's title and
-    number, if it gives them), or a narrative section of the plan's own (title and Markdown text)."""
+    """A section in the plan's order: a built-in one by `id` (its `title` and `number` if the plan gives them), or a narrative one (`title` and Markdown `text`).
+
+    Built-in ids are listed in docs/sections.md; sections not listed follow in the default order."""
 
     id: Ident | None = None
     title: Text | None = None
