@@ -276,3 +276,29 @@ def test_a_misplaced_field_is_an_error_with_the_file_and_field(tmp_path):
         load_params(ws)
     [problem] = caught.value.problems
     assert problem.file == "params/strategies/wolds/older-people.yaml" and problem.field == "sections[intentions].heading"
+
+
+def test_i_statement_outcomes_need_no_code_or_name(base):
+    outcomes = {"style": "i-statements", "items": [{"i_statement": "I feel safe at home"},
+                                                    {"i_statement": "I choose who supports me"}]}
+    [table] = sections.outcomes(variant(base, outcomes=strategy(outcomes=outcomes).outcomes))
+    assert [c["label"] for c in table["columns"]] == ["What it means to people"]
+    assert [r["header"]["text"] for r in table["rows"]] == ["I feel safe at home", "I choose who supports me"]
+    with pytest.raises(ValueError, match="needs its 'code' in an outcomes framework"):
+        strategy(outcomes={"items": [{"name": "Improved health"}]})
+    with pytest.raises(ValueError, match="says nothing"):
+        strategy(outcomes={"style": "i-statements", "items": [{}]})
+
+
+def test_validate_notes_left_out_sections_under_the_plans_headings(tmp_path):
+    from strategy_docs.build.pipeline import validate
+    from strategy_docs.inputs.workspace import Workspace
+
+    from .test_minimal_plan import STRATEGY, minimal_workspace
+
+    plan = copy.deepcopy(STRATEGY)
+    plan["sections"] = [{"id": "risks", "title": "Risks to delivery", "number": "5"},
+                        {"title": "Where we are now", "text": ""}]
+    [note] = [w for w in validate(Workspace(minimal_workspace(tmp_path / "ws", plan))).warnings if w.severity == "info"]
+    assert "'5 Risks to delivery'" in note.message and "'Risk register'" not in note.message
+    assert "'Where we are now'" in note.message

@@ -390,7 +390,7 @@ class SubOutcome(Model):
 
 
 class Outcome(Model):
-    code: Ident
+    code: Ident | None = None  # "I statements" often have no code (or name); a framework's outcomes have one
     name: Text | None = None  # plans that write outcomes as "I statements" often give them no name
     aspiration: str = ""
     i_statement: str = ""
@@ -402,6 +402,16 @@ class Outcomes(Model):
     style: Literal["framework", "i-statements"] = "framework"
     introduction: Markdown = ""
     items: list[Outcome] = []
+
+    @model_validator(mode="after")
+    def _framework_codes(self) -> "Outcomes":
+        for i, outcome in enumerate(self.items):
+            if outcome.code is None and self.style == "framework":
+                raise ValueError(f"items[{i}] needs its 'code' in an outcomes framework (or use style: i-statements "
+                                 "for outcomes written as I statements, which need none)")
+            if outcome.code is None and not (outcome.i_statement or outcome.name or outcome.aspiration):
+                raise ValueError(f"items[{i}] says nothing: give its 'i_statement'")
+        return self
 
 
 class GapRow(Model):
@@ -1224,7 +1234,7 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
     _duplicates([i.id for i in strategy.intentions], "intentions", "id", file, lines, problems)
     _duplicates([r.id for r in strategy.risks], "risks", "id", file, lines, problems)
     _duplicates([i.id for i in strategy.indicators], "indicators", "id", file, lines, problems)
-    outcome_codes = [o.code for o in strategy.outcomes.items]
+    outcome_codes = [o.code for o in strategy.outcomes.items if o.code is not None]
     sub_codes = [s.code for o in strategy.outcomes.items for s in o.sub_outcomes]
     seen_codes: set[str] = set()
     for i, code in enumerate(outcome_codes + sub_codes):

@@ -261,10 +261,12 @@ def outcomes(doc: Document) -> list[dict]:
     if framework.introduction.strip():
         out.append(blocks.prose(framework.introduction))
     if framework.style == "i-statements":
-        rows = [{"Code": o.code, "Outcome": o.name or "", "What it means to people": o.i_statement or o.aspiration}
+        rows = [{"Code": o.code or "", "Outcome": o.name or "", "What it means to people": o.i_statement or o.aspiration}
                 for o in framework.items]
         if rows and not any(o.name for o in framework.items):  # "I statements" with no names: no empty column
             rows = [{k: v for k, v in row.items() if k != "Outcome"} for row in rows]
+        if rows and not any(o.code for o in framework.items):  # nor codes: the statements alone
+            rows = [{k: v for k, v in row.items() if k != "Code"} for row in rows]
         if rows:
             out.append(blocks.table(pd.DataFrame(rows), caption="Outcomes, written as people would say them", id="outcomes"))
         return out
@@ -659,7 +661,7 @@ def _present(rows: list[dict], always: tuple[str, ...]) -> list[str]:
 @shown_when(lambda doc: any(i.theme == t.id for t in doc.ctx.strategy.themes for i in doc.ctx.strategy.intentions))
 def intentions_by_theme(doc: Document) -> list[dict]:
     ctx = doc.ctx
-    outcome_names = {o.code: (o.i_statement or o.name or o.aspiration) for o in ctx.strategy.outcomes.items}
+    outcome_names = {o.code: (o.i_statement or o.name or o.aspiration) for o in ctx.strategy.outcomes.items if o.code}
     outcome_names.update({s.code: s.text for o in ctx.strategy.outcomes.items for s in o.sub_outcomes})
     out = []
     for theme in ctx.strategy.themes:

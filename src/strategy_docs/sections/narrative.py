@@ -46,7 +46,7 @@ def _indented(text: str) -> str:
 
 
 def _outcome_words(strategy) -> dict[str, str]:
-    words = {o.code: (o.i_statement or o.name or o.aspiration or o.code) for o in strategy.outcomes.items}
+    words = {o.code: (o.i_statement or o.name or o.aspiration or o.code) for o in strategy.outcomes.items if o.code}
     words.update({s.code: s.text for o in strategy.outcomes.items for s in o.sub_outcomes})
     return words
 
