@@ -302,3 +302,13 @@ def test_validate_notes_left_out_sections_under_the_plans_headings(tmp_path):
     [note] = [w for w in validate(Workspace(minimal_workspace(tmp_path / "ws", plan))).warnings if w.severity == "info"]
     assert "'5 Risks to delivery'" in note.message and "'Risk register'" not in note.message
     assert "'Where we are now'" in note.message
+
+
+def test_table_labels_rename_the_text_sections_tables_too():
+    s = strategy(equality_impact={"impacts": [{"group": "Age", "impact": "Positive"}]},
+                 table_labels={"equality-impacts": {"caption": "Table 9: Equality impacts",
+                                                    "columns": {"Group": "Protected characteristic"}}})
+    [entry] = [e for e in narrative.skeleton(s) if e["section"] == "equality-impact"]
+    [table] = entry["blocks"]
+    assert table["caption"] == "Table 9: Equality impacts"
+    assert [c["label"] for c in table["columns"]] == ["Protected characteristic", "Impact"]

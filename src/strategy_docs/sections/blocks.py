@@ -480,6 +480,24 @@ def cycle_as_table(block: Mapping[str, Any]) -> dict:
             "caption": "Where each area is in the cycle now, and where it is expected to be"}
 
 
+def relabel_tables(labels: Mapping[str, Any], items: list[dict]) -> list[dict]:
+    """Table captions and column headings in the plan's own words (a strategy's ``table_labels``,
+    keyed by a table's id or default caption; ``"*"`` renames columns in every table)."""
+    if not labels:
+        return items
+    every = labels.get("*")
+    for block in items:
+        if block.get("kind") != "table":
+            continue
+        spec = labels.get(block["id"]) or labels.get(block["caption"])
+        renames = {**(every.columns if every else {}), **(spec.columns if spec else {})}
+        for column in block["columns"]:
+            column["label"] = renames.get(column["label"], column["label"])
+        if spec is not None and spec.caption:
+            block["caption"] = spec.caption
+    return items
+
+
 def callout(title: str, markdown: str, tone: str = "info") -> dict:
     """A boxed note (tone ``info`` or ``warning``)."""
     return validate_block({

@@ -61,20 +61,7 @@ def shown_when(test: Callable[["Document"], bool]):
 
 def relabel(doc: "Document", items: list[dict]) -> list[dict]:
     """Captions and column headings in the plan's own words (strategy ``table_labels``)."""
-    labels = doc.ctx.strategy.table_labels
-    if not labels:
-        return items
-    every = labels.get("*")
-    for block in items:
-        if block.get("kind") != "table":
-            continue
-        spec = labels.get(block["id"]) or labels.get(block["caption"])
-        renames = {**(every.columns if every else {}), **(spec.columns if spec else {})}
-        for column in block["columns"]:
-            column["label"] = renames.get(column["label"], column["label"])
-        if spec is not None and spec.caption:
-            block["caption"] = spec.caption
-    return items
+    return blocks.relabel_tables(doc.ctx.strategy.table_labels, items)
 
 
 def has_content(doc: "Document", function_name: str) -> bool:

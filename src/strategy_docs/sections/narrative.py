@@ -159,7 +159,7 @@ def skeleton(strategy) -> list[dict]:
                 out.append({"section": name, "title": title, "number": number, "blocks": made})
         elif name in TEXT_BY_ID:
             spec = TEXT_BY_ID[name]
-            made = globals()[spec.function](strategy)
+            made = blocks.relabel_tables(strategy.table_labels, globals()[spec.function](strategy))
             if made:
                 out.append({"section": name, "title": title or spec.title, "number": number, "blocks": made})
         elif name in BY_ID:
