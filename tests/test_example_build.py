@@ -139,3 +139,18 @@ def test_axe_finds_no_violations_in_any_page(example_build):
             assert not outside, f"{path.name} loads {outside}"
             page.close()
     assert not failures, "\n".join(failures)
+
+
+def test_the_guidance_sections_appear_only_where_given(example_build):
+    """Eastbridge's older people's strategy gives a foreword, the workforce, what it means for
+    providers, an equality impact summary and a contract; the other documents give none."""
+    ws, _ = example_build
+    optional = ["Foreword", "Workforce", "What this strategy means for providers", "Equality impact",
+                "Contracts the intentions concern"]
+    for path in documents(ws):
+        text = visible_text(path.read_text())
+        given = path.parent.name == "eastbridge" and path.stem == "older-people"
+        for heading in optional:
+            assert (heading in text) == given, f"{path.parent.name}/{path.stem}: {heading}"
+    text = visible_text((ws / "build" / "2026-27" / "eastbridge" / "older-people.html").read_text())
+    assert "Cllr Maryam Haque" in text and "about 3,100" in text and "£1,240,000" in text
