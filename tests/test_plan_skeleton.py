@@ -298,10 +298,10 @@ def test_validate_notes_left_out_sections_under_the_plans_headings(tmp_path):
 
     plan = copy.deepcopy(STRATEGY)
     plan["sections"] = [{"id": "risks", "title": "Risks to delivery", "number": "5"},
-                        {"title": "Where we are now", "text": ""}]
+                        {"title": "Where we are now", "text": ""}, {"id": "foreword", "number": "0"}]
     [note] = [w for w in validate(Workspace(minimal_workspace(tmp_path / "ws", plan))).warnings if w.severity == "info"]
     assert "'5 Risks to delivery'" in note.message and "'Risk register'" not in note.message
-    assert "'Where we are now'" in note.message
+    assert "'Where we are now'" in note.message and "'0 Foreword'" in note.message
 
 
 def test_table_labels_rename_the_text_sections_tables_too():
@@ -312,3 +312,13 @@ def test_table_labels_rename_the_text_sections_tables_too():
     [table] = entry["blocks"]
     assert table["caption"] == "Table 9: Equality impacts"
     assert [c["label"] for c in table["columns"]] == ["Protected characteristic", "Impact"]
+
+
+def test_the_plans_words_are_never_read_as_markdown():
+    s = strategy(principles=[{"name": "Choice *and* control", "text": "We *mean* it."}],
+                 foreword={"text": "Hello.", "signed_by": [{"name": "A_B [Leader]"}]})
+    [principles] = narrative.principles(s)
+    assert "Choice *and* control." in principles["html"] and "<em>mean</em>" in principles["html"]  # text is Markdown
+    assert "A_B [Leader]" in narrative.foreword(s)[1]["html"]
+    with pytest.raises(ValueError, match="same heading"):
+        strategy(workforce={"tables": [{"caption": "T", "columns": ["A", "A"], "rows": [["x", "y"]]}]})

@@ -646,6 +646,8 @@ class TextTable(Model):
 
     @model_validator(mode="after")
     def _rectangular(self) -> "TextTable":
+        if len(set(self.columns)) != len(self.columns):
+            raise ValueError("two columns have the same heading; give each column its own")
         for i, row in enumerate(self.rows):
             if len(row) != len(self.columns):
                 raise ValueError(f"row {i + 1} has {len(row)} cells but the table has {len(self.columns)} columns")

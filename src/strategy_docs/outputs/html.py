@@ -246,8 +246,7 @@ def _text_section_cells(entry: Mapping[str, Any], where: str) -> list:
 
 
 def _heading_text(title: str, number: str | None) -> str:
-    text = f"{number} {title}" if number else str(title)
-    return re.sub(r"([\\`*_#\[\]<>])", r"\\\1", text)  # the plan's words, never read as Markdown
+    return markup.escape_markdown(f"{number} {title}" if number else str(title))  # never read as Markdown
 
 
 def _retitled(cells: list, title: str | None, number: str | None) -> list:

@@ -8,7 +8,6 @@ state numbers are generated from the same values the tables show.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import cached_property, wraps
 
@@ -702,12 +701,7 @@ def theme_i_statements(theme) -> list[dict]:
     if not theme.i_statements:
         return []
     return [blocks.prose("**What people will be able to say:**\n\n" + "\n".join(
-        f"- {markup_text(statement)}" for statement in theme.i_statements))]
-
-
-def markup_text(text: str) -> str:
-    """Plain text from params put into Markdown: its characters are never read as Markdown."""
-    return re.sub(r"([\\`*_#\[\]<>])", r"\\\1", text)
+        f"- {markup.escape_markdown(statement)}" for statement in theme.i_statements))]
 
 
 @shown_when(lambda doc: any(i.contracts for i in doc.ctx.strategy.intentions))

@@ -25,7 +25,8 @@ def foreword(strategy) -> list[dict]:
         return []
     out = [blocks.prose(f.text)]
     if f.signed_by:
-        out.append(blocks.prose("\n\n".join(f"**{s.name}**" + (f"  \n{s.role}" if s.role else "") for s in f.signed_by)))
+        out.append(blocks.prose("\n\n".join(f"**{plain(s.name)}**" + (f"  \n{plain(s.role)}" if s.role else "")
+                                            for s in f.signed_by)))
     return out
 
 
@@ -34,10 +35,13 @@ def principles(strategy) -> list[dict]:
     for p in strategy.principles:
         text = p.text.strip()
         if p.name and text:
-            items.append(f"- **{p.name}.** " + _indented(text))
+            items.append(f"- **{plain(p.name)}.** " + _indented(text))
         else:
-            items.append("- " + (f"**{p.name}**" if p.name else _indented(text)))
+            items.append("- " + (f"**{plain(p.name)}**" if p.name else _indented(text)))
     return [blocks.prose("\n".join(items))] if items else []
+
+
+plain = markup.escape_markdown
 
 
 def _indented(text: str) -> str:
@@ -59,12 +63,12 @@ def case_examples(strategy) -> list[dict]:
         text = case.text.strip()
         if case.outcomes:
             text += "\n\n**Outcomes it shows:**\n\n" + "\n".join(
-                f"- {code}: {outcome_words.get(code, code)}" if outcome_words.get(code, code) != code else f"- {code}"
-                for code in case.outcomes)
+                f"- {plain(code)}: {plain(outcome_words[code])}" if outcome_words.get(code, code) != code
+                else f"- {plain(code)}" for code in case.outcomes)
         if case.themes:
-            text += "\n\n**Themes:** " + "; ".join(theme_names.get(t, t) for t in case.themes) + "."
+            text += "\n\n**Themes:** " + "; ".join(plain(theme_names.get(t, t)) for t in case.themes) + "."
         if case.source:
-            text += f"\n\n*Source: {case.source}*"
+            text += f"\n\n*Source: {plain(case.source)}*"
         out += [blocks.heading(case.title, 3, id="case-" + markup.slugify(case.title)), blocks.prose(text)]
     return out
 

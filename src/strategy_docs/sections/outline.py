@@ -50,7 +50,8 @@ def left_out(doc: "sections.Document", notebooks: list[Path]) -> list[str]:
     from strategy_docs.outputs import html as render
     from strategy_docs.sections import content as sections
     from strategy_docs.sections import narrative
-    from strategy_docs.sections.registry import FURNITURE_TAG, resolve
+    from strategy_docs.sections.context import unwrap
+    from strategy_docs.sections.registry import FURNITURE_TAG, TEXT_BY_ID, resolve
 
     strategy = doc.ctx.strategy
     retitled = {resolve(e.id): narrative.heading_text(e.title, e.number) for e in strategy.sections
@@ -70,6 +71,10 @@ def left_out(doc: "sections.Document", notebooks: list[Path]) -> list[str]:
             headings[0] = retitled[path.stem]  # the section's own heading went: say it as the plan does
         dropped.extend(headings)
     dropped += [e.title for e in strategy.sections if e.narrative and not (e.text or "").strip()]
+    for entry in strategy.sections:  # a section made from params, placed by the plan but not given
+        spec = TEXT_BY_ID.get(resolve(entry.id) or "") if not entry.narrative else None
+        if spec is not None and not getattr(narrative, spec.function)(unwrap(strategy)):
+            dropped.append(narrative.heading_text(entry.title or spec.title, entry.number))
     return dropped
 
 
