@@ -322,3 +322,18 @@ def test_the_plans_words_are_never_read_as_markdown():
     assert "A_B [Leader]" in narrative.foreword(s)[1]["html"]
     with pytest.raises(ValueError, match="same heading"):
         strategy(workforce={"tables": [{"caption": "T", "columns": ["A", "A"], "rows": [["x", "y"]]}]})
+
+
+def test_what_has_changed_follows_a_shared_cycle_position():
+    """An intention that says "see 1.1" moves on when 1.1 does, in "What has changed"."""
+    from strategy_docs.annual import changes
+    from strategy_docs.inputs.data import empty_table
+
+    def plan(stage: str) -> Strategy:
+        return strategy(themes=[{"id": "home", "name": "Living at home"}], intentions=[
+            {"id": "1.1", "theme": "home", "title": "Review home care", "cycle": {"current": stage}},
+            {"id": "1.2", "theme": "home", "title": "Extend telecare", "cycle": {"same_as": "1.1"}}])
+
+    result = changes.compare(plan("Analyse"), plan("Plan"), empty_table("indicators"), empty_table("indicators"))
+    assert [(m.id, m.previous, m.current) for m in result.intentions_moved] == [
+        ("1.1", "Analyse", "Plan"), ("1.2", "Analyse", "Plan")]

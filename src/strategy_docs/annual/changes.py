@@ -23,6 +23,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from strategy_docs.analysis.cycle import stated_position
 from strategy_docs.sections import blocks
 from strategy_docs.errors import ParamsError, Problem
 
@@ -179,8 +180,11 @@ def _position(vocabulary, text: str | None) -> tuple[tuple[int, int] | None, str
     return rng, vocabulary.describe(rng)
 
 
-def _current(intention) -> str | None:
-    return intention.cycle.current if intention.cycle is not None else None
+def _current(intention, intentions: list) -> str | None:
+    """The current stage the plan states for an intention: its own, or that of the intention it
+    refers to ("see 1.2 above")."""
+    _, cycle = stated_position(intention, intentions)
+    return cycle.current if cycle is not None else None
 
 
 def _movement(previous: tuple[int, int], current: tuple[int, int], stages: int) -> str:
@@ -199,17 +203,17 @@ def _compare_intentions(previous, current, vocabulary, previous_vocabulary, out:
     curr = {i.id: i for i in current.intentions}
     for i in current.intentions:
         if i.id not in prev:
-            out.intentions_added.append(IntentionItem(i.id, i.title, _position(vocabulary, _current(i))[1]))
+            out.intentions_added.append(IntentionItem(i.id, i.title, _position(vocabulary, _current(i, current.intentions))[1]))
     for i in previous.intentions:
         if i.id not in curr:
-            out.intentions_removed.append(IntentionItem(i.id, i.title, _position(previous_vocabulary, _current(i))[1]))
+            out.intentions_removed.append(IntentionItem(i.id, i.title, _position(previous_vocabulary, _current(i, previous.intentions))[1]))
     same_stages = tuple(vocabulary.stages) == tuple(previous_vocabulary.stages)
     for i in current.intentions:
         before = prev.get(i.id)
         if before is None:
             continue
-        p_range, p_text = _position(previous_vocabulary, _current(before))
-        c_range, c_text = _position(vocabulary, _current(i))
+        p_range, p_text = _position(previous_vocabulary, _current(before, previous.intentions))
+        c_range, c_text = _position(vocabulary, _current(i, current.intentions))
         if p_range is not None and c_range is not None and same_stages:
             if p_range == c_range:
                 continue
