@@ -18,6 +18,8 @@ import pandas as pd
 from strategy_docs.sections import blocks, markup
 from strategy_docs.sections.registry import BY_ID, DEFAULT_ORDER, TEXT_BY_ID, resolve
 
+plain = markup.escape_markdown  # the plan's plain text inside the Markdown made here
+
 
 def foreword(strategy) -> list[dict]:
     f = strategy.foreword
@@ -39,9 +41,6 @@ def principles(strategy) -> list[dict]:
         else:
             items.append("- " + (f"**{plain(p.name)}**" if p.name else _indented(text)))
     return [blocks.prose("\n".join(items))] if items else []
-
-
-plain = markup.escape_markdown
 
 
 def _indented(text: str) -> str:
