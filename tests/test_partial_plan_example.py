@@ -31,8 +31,9 @@ def test_the_partial_plan_is_in_the_matrix_with_no_data():
     assert not (REPO / "data" / AUTHORITY).exists()
 
 
-def test_the_partial_plan_validates_and_notes_what_it_leaves_out():
-    result = CliRunner().invoke(main, ["validate", "-a", AUTHORITY, "--workspace", str(REPO)], catch_exceptions=False)
+def test_the_partial_plan_validates_and_notes_what_it_leaves_out(tmp_path):
+    ws = copy_workspace(tmp_path / "ws", authorities=[AUTHORITY])
+    result = CliRunner().invoke(main, ["validate", "--strict", "--workspace", str(ws)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "(0 warnings)" in result.output
     [note] = [line for line in result.output.splitlines() if line.startswith("note:")]
