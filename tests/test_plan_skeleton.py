@@ -337,3 +337,18 @@ def test_what_has_changed_follows_a_shared_cycle_position():
     result = changes.compare(plan("Analyse"), plan("Plan"), empty_table("indicators"), empty_table("indicators"))
     assert [(m.id, m.previous, m.current) for m in result.intentions_moved] == [
         ("1.1", "Analyse", "Plan"), ("1.2", "Analyse", "Plan")]
+
+
+def test_a_cycle_with_no_expected_stage_speaks_of_none():
+    """Never invent: no "expected" caption or column when the plan states current positions only."""
+    now_only = blocks.cycle(["Analyse", "Plan", "Do", "Review"],
+                            [{"label": "1.1 Review home care", "current": [1, 1], "current_text": "Prepare"}])
+    html = render.render_block_html({**now_only, "id": "cycle-1"})
+    assert "Where each area is in the cycle now</caption>" in html and "xpected" not in html
+    table = blocks.cycle_as_table(now_only)
+    assert table["caption"] == "Where each area is in the cycle now"
+    assert table["columns"][-1] == {"label": "Now"} and table["rows"][0]["cells"][-1] == {"text": "Now: Prepare"}
+    both = blocks.cycle(["Analyse", "Plan"], [{"label": "A", "current": [0, 0], "expected": [1, 1],
+                                              "current_text": "Analyse", "expected_text": "Plan"}])
+    assert blocks.cycle_as_table(both)["caption"] == "Where each area is in the cycle now, and where it is expected to be"
+    assert "Now and expected</th>" in render.render_block_html({**both, "id": "cycle-2"})
