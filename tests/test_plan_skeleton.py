@@ -352,3 +352,8 @@ def test_a_cycle_with_no_expected_stage_speaks_of_none():
                                               "current_text": "Analyse", "expected_text": "Plan"}])
     assert blocks.cycle_as_table(both)["caption"] == "Where each area is in the cycle now, and where it is expected to be"
     assert "Now and expected</th>" in render.render_block_html({**both, "id": "cycle-2"})
+
+
+def test_a_heading_is_one_line():
+    with pytest.raises(ValueError, match="a heading is one line"):
+        strategy(sections=[{"id": "intentions", "title": "Key\ncommissioning work"}])

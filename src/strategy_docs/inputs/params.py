@@ -690,6 +690,13 @@ class SectionEntry(Model):
     def narrative(self) -> bool:
         return self.text is not None
 
+    @field_validator("title", "number")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and ("\n" in value or "\r" in value):
+            raise ValueError("a heading is one line: remove the line break")
+        return value
+
     @model_validator(mode="after")
     def _identified(self) -> "SectionEntry":
         if self.text is not None and self.title is None:
