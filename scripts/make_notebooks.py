@@ -18,7 +18,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # this checkout's registry, installed or not
 
-from strategy_docs.sections.registry import FURNITURE_TAG, PREVIOUS_EDITION, SECTIONS, Markdown  # noqa: E402
+from strategy_docs.sections.registry import (  # noqa: E402
+    DEFAULT_ORDER, FURNITURE_TAG, PREVIOUS_EDITION, SECTIONS, TEXT_SECTIONS, Markdown, short_id,
+)
 
 PARAMETERS = '''# Parameters (papermill injects the document's values after this cell)
 workspace = None  # None: found from the current folder upwards, else $STRATEGY_DOCS_WORKSPACE
@@ -65,6 +67,30 @@ def sections_doc() -> str:
             reads.append(f"the previous edition's archive (`{PREVIOUS_EDITION}`)")
         shows = ", ".join(f"`{f}`" for f in s.functions)
         lines.append(f"| `{s.notebook}` | {s.title} | {shows} | {', '.join(reads) or 'nothing else'} |")
+    lines += [
+        "",
+        "## Sections made from params alone",
+        "",
+        "These need no notebook: `sections.narrative.<function>(strategy)` makes their blocks when the build is",
+        "planned, only when the strategy gives their content, and they are shown with the notebooks' sections.",
+        "",
+        "| section | title | shows (`narrative.*`) | reads |",
+        "|---|---|---|---|",
+    ]
+    for t in TEXT_SECTIONS:
+        lines.append(f"| `{t.id}` | {t.title} | `{t.function}` | {', '.join(f'`{f}`' for f in t.fields)} |")
+    lines += [
+        "",
+        "## The default order, and the names a strategy's `sections:` list uses",
+        "",
+        "A strategy's `sections:` list may name any of these, in the plan's order, with the plan's `title` and",
+        "`number`; sections it does not list follow in this order. Narrative sections of the plan's own",
+        "(`title` and `text`) may stand anywhere in the list.",
+        "",
+        "| name in `sections:` | section |",
+        "|---|---|",
+    ]
+    lines += [f"| `{short_id(name)}` | `{name}` |" for name in DEFAULT_ORDER]
     return "\n".join(lines) + "\n"
 
 

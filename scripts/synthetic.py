@@ -1026,13 +1026,20 @@ def data_readme(seed: int, command: str = "python scripts/generate_example_data.
     )
 
 
+def _authorities_with_data(workspace: Path) -> list[str]:
+    """The authorities with localities to place rows in. One without (the example's partial plan,
+    Holmdale) has no data at all: its plan gives no figures, and none are made up for it."""
+    return sorted(p.stem for p in (Path(workspace) / "params" / "authorities").glob("*.yaml")
+                  if _read_yaml(p).get("localities"))
+
+
 def generate_workspace_data(workspace: Path | str, seed: int = DEFAULT_SEED,
                             settings: dict[str, AuthoritySettings] | None = None,
                             authorities: Iterable[str] | None = None) -> dict[str, dict[str, list[dict]]]:
     """Write data/<authority>/*.csv for every authority (or those given) and data/README.md."""
     workspace = Path(workspace)
     settings = settings or {}
-    ids = sorted(p.stem for p in (workspace / "params" / "authorities").glob("*.yaml"))
+    ids = _authorities_with_data(workspace)
     if authorities is not None:
         ids = [a for a in ids if a in set(authorities)]
     out = {}
@@ -1109,7 +1116,7 @@ def make_workspace(dest: Path | str, n_authorities: int, client_groups: list[str
     if (dest / "params").exists() or (dest / "data").exists():
         raise FileExistsError(f"{dest} already has params/ or data/; choose an empty folder.")
     dest.mkdir(parents=True, exist_ok=True)
-    templates = sorted(p.stem for p in (source / "params" / "authorities").glob("*.yaml"))
+    templates = _authorities_with_data(source)
     all_groups = sorted(p.stem for p in (source / "params" / "client-groups").glob("*.yaml"))
     groups = list(client_groups) if client_groups else all_groups
     unknown = sorted(set(groups) - set(all_groups))

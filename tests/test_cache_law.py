@@ -131,6 +131,17 @@ def edit_data_cell(ws: Workspace, table: str, column: str, row: int, factor: flo
     path.write_text(out.getvalue(), encoding="utf-8")
 
 
+def edit_skeleton(ws: Workspace, index: int, step: int) -> bytes:
+    """The plan's skeleton and its text sections: shown from the document's metadata, no notebook."""
+    marker = f"Skeleton edit {index}-{step}."
+    def change(s):
+        s["sections"] = [{"title": "Our vision", "number": str(step), "text": marker},
+                         {"id": "intentions", "title": f"Key commissioning work {index}-{step}"}]
+        s["foreword"] = {"text": f"Foreword {index}-{step}."}
+    _strategy(ws, change)
+    return marker.encode()
+
+
 def edit_notebook_text(ws: Workspace, index: int, step: int) -> bytes:
     notebooks = sorted(ws.notebooks.glob("*.ipynb"))
     path = notebooks[index % len(notebooks)]
@@ -171,6 +182,7 @@ EDITS = {
     "archived risk residual": edit_archived_risk,
     "authority or client group name": edit_shared,
     "notebook text": edit_notebook_text,
+    "plan's skeleton": edit_skeleton,
     "template line": edit_template,
     "stylesheet": edit_stylesheet,
 }
@@ -202,6 +214,21 @@ def test_a_package_change_rebuilds_what_it_computed(ws, monkeypatch):
     monkeypatch.setattr(plan_module, "package_digest", lambda: "the digest of an edited package")
     check_law(ws)
     assert b"strategy-docs 0.0.0+edited" in _document(ws) != before
+
+
+def test_the_plans_skeleton_and_text_sections_follow_an_edit(ws):
+    edit_skeleton(ws, index=2, step=1)
+    check_law(ws)
+    document = _document(ws).decode("utf-8")
+    assert "Skeleton edit 2-1." in document and "Foreword 2-1." in document
+    main = document[document.index("<main"):]
+    # the plan's two, then the rest in the default order (the foreword first)
+    assert main.index(">1 Our vision</h2>") < main.index(">Key commissioning work 2-1</h2>") < main.index(
+        ">Foreword</h2>") < main.index(">Context, purpose and document control</h2>")
+    edit_skeleton(ws, index=2, step=2)  # a second edit: nothing of the first is left
+    check_law(ws)
+    document = _document(ws).decode("utf-8")
+    assert "Skeleton edit 2-2." in document and "2-1" not in document
 
 
 # ---------------------------------------------------------------- any single edit

@@ -46,7 +46,7 @@ def test_one_document_is_singular_and_strict_passes_clean_input(tmp_path):
     ws = copy_workspace(tmp_path / "ws")
     result = invoke("validate", "--strict", "-w", str(ws), "-a", "northshire", "-c", "carers")
     assert result.exit_code == 0, result.output
-    assert "Valid: 1 document, 3 authorities, 5 client groups (0 warnings)" in result.output
+    assert "Valid: 1 document, 4 authorities, 5 client groups (0 warnings)" in result.output
 
 
 def test_quiet_and_verbose_go_before_or_after_the_command(warned):

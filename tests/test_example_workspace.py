@@ -33,9 +33,16 @@ AUTHORITIES = ["eastbridge", "glanmor", "northshire"]
 GROUPS = ["carers", "learning-disability", "mental-health", "older-people", "physical-disability-sensory-impairment"]
 
 
+PARTIAL_PLANS = {"holmdale"}  # a real-shaped partial plan with no data: tests/test_partial_plan_example.py
+
+
 @pytest.fixture(scope="module")
 def params():
-    return load_params(WORKSPACE)
+    """The synthetic example: every authority but the partial plan's."""
+    loaded = load_params(WORKSPACE)
+    loaded.authorities = {a: v for a, v in loaded.authorities.items() if a not in PARTIAL_PLANS}
+    loaded.strategies = {k: v for k, v in loaded.strategies.items() if k[0] not in PARTIAL_PLANS}
+    return loaded
 
 
 @pytest.fixture(scope="module")

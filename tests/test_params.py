@@ -23,7 +23,7 @@ def test_example_workspace_is_valid():
     params = load_params(REPO)
     assert len(params.authorities) >= 3
     assert len(params.client_groups) == 5
-    assert len(params.strategies) == len(params.pairs()) == 15
+    assert len(params.strategies) == len(params.pairs()) == 16  # 3 x 5 synthetic, and Holmdale's partial plan
     assert {a.nation for a in params.authorities.values()} == {"england", "wales"}
 
 

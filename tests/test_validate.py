@@ -31,7 +31,7 @@ def test_stated_budget_total_that_disagrees_with_the_lines_is_an_error(workspace
 def test_valid_workspace_reports_counts(workspace):
     result = CliRunner().invoke(main, ["validate", "--workspace", str(workspace)])
     assert result.exit_code == 0, result.output
-    assert "Valid: 15 documents, 3 authorities, 5 client groups" in result.output
+    assert "Valid: 16 documents, 4 authorities, 5 client groups" in result.output
 
 
 def test_unknown_authority_filter_is_a_usage_error(workspace):

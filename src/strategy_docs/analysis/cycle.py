@@ -222,3 +222,27 @@ SIX_STAGE_VOCABULARY = CycleVocabulary(
 )
 
 VOCABULARIES = {"ipc": IPC_VOCABULARY, "six-stage": SIX_STAGE_VOCABULARY}
+
+
+def vocabulary_of(settings: Any) -> CycleVocabulary:
+    """An authority's cycle (`cycle:` in its params): a built-in vocabulary by name, with the
+    authority's own synonyms added, or its own stages and synonyms."""
+    if getattr(settings, "vocabulary", None):
+        base = VOCABULARIES[settings.vocabulary]
+        return CycleVocabulary(base.stages, {**base.synonyms, **dict(settings.synonyms)}, name=base.name)
+    return CycleVocabulary(tuple(settings.stages), dict(settings.synonyms))
+
+
+def stated_position(intention: Any, intentions: list) -> tuple[Any, Any]:
+    """(the intention whose position is stated, that position): the intention's own, or where the
+    plan says "see intention 1.2" (`same_as`), the one it refers to, followed to the one that states
+    a stage. (None, None) when no position is stated; validate refuses unknown ids and loops."""
+    by_id = {i.id: i for i in intentions}
+    seen = set()
+    at = intention
+    while at is not None and at.cycle is not None and at.cycle.same_as and at.id not in seen:
+        seen.add(at.id)
+        at = by_id.get(at.cycle.same_as)
+    if at is None or at.cycle is None or not at.cycle.current:
+        return None, None
+    return at, at.cycle

@@ -26,6 +26,7 @@ from markupsafe import Markup
 from strategy_docs.analysis.indicators import direction_of_travel
 from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT
 from strategy_docs.sections import block_html, blocks
+from strategy_docs.analysis.cycle import stated_position
 from strategy_docs.errors import ParamsError, Problem
 from strategy_docs import __version__
 from strategy_docs.analysis.cycle import CycleVocabulary, IPC_VOCABULARY
@@ -178,7 +179,9 @@ def _vocabulary(spec):
         return spec
     stages = getattr(spec, "stages", None)
     if stages is not None:  # params.CycleSettings or an Authority's cycle
-        return CycleVocabulary(tuple(stages), dict(getattr(spec, "synonyms", {}) or {}))
+        from strategy_docs.analysis.cycle import vocabulary_of
+
+        return vocabulary_of(spec)
     return CycleVocabulary.from_spec(spec)
 
 
@@ -192,8 +195,11 @@ def _position(vocabulary, text: str | None) -> tuple[tuple[int, int] | None, str
     return rng, vocabulary.describe(rng)
 
 
-def _current(intention) -> str | None:
-    return intention.cycle.current if intention.cycle is not None else None
+def _current(intention, intentions: list) -> str | None:
+    """The current stage the plan states for an intention: its own, or that of the intention it
+    refers to ("see 1.2 above")."""
+    _, cycle = stated_position(intention, intentions)
+    return cycle.current if cycle is not None else None
 
 
 def _movement(previous: tuple[int, int], current: tuple[int, int], stages: int) -> str:
@@ -212,17 +218,17 @@ def _compare_intentions(previous, current, vocabulary, previous_vocabulary, out:
     curr = {i.id: i for i in current.intentions}
     for i in current.intentions:
         if i.id not in prev:
-            out.intentions_added.append(IntentionItem(i.id, i.title, _position(vocabulary, _current(i))[1]))
+            out.intentions_added.append(IntentionItem(i.id, i.title, _position(vocabulary, _current(i, current.intentions))[1]))
     for i in previous.intentions:
         if i.id not in curr:
-            out.intentions_removed.append(IntentionItem(i.id, i.title, _position(previous_vocabulary, _current(i))[1]))
+            out.intentions_removed.append(IntentionItem(i.id, i.title, _position(previous_vocabulary, _current(i, previous.intentions))[1]))
     same_stages = tuple(vocabulary.stages) == tuple(previous_vocabulary.stages)
     for i in current.intentions:
         before = prev.get(i.id)
         if before is None:
             continue
-        p_range, p_text = _position(previous_vocabulary, _current(before))
-        c_range, c_text = _position(vocabulary, _current(i))
+        p_range, p_text = _position(previous_vocabulary, _current(before, previous.intentions))
+        c_range, c_text = _position(vocabulary, _current(i, current.intentions))
         if p_range is not None and c_range is not None and same_stages:
             if p_range == c_range:
                 continue

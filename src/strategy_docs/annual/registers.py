@@ -34,6 +34,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from strategy_docs.analysis.cycle import vocabulary_of
 from strategy_docs.errors import ParamsError, Problem
 from strategy_docs.inputs.schema import REGISTERS, Column, Register
 from strategy_docs.inputs.yaml_edit import RoundTrip, delete_item, extend, replace_item, round_trip, set_value, styled_register
@@ -244,7 +245,7 @@ def _lists(authority, strategy) -> _Lists:
         "yes_no": ["Yes", "No"],
         "themes": [t.id for t in strategy.themes],
         "intention_types": literal(Intention, "type"),
-        "stages": list(authority.cycle.stages),
+        "stages": list(vocabulary_of(authority.cycle).stages),
         "polarities": literal(Indicator, "polarity"),
         "units": literal(Indicator, "unit"),
         "metrics": sorted(METRICS),
@@ -647,7 +648,9 @@ def _plain_item(model: BaseModel, raw: dict | None) -> dict:
         if isinstance(value, BaseModel):
             value = _plain_item(value, raw.get(name))
         elif isinstance(value, list):
-            value = [v.model_dump() if isinstance(v, BaseModel) else v for v in value]
+            raw_items = raw.get(name) if isinstance(raw.get(name), list) else []
+            value = [_plain_item(v, raw_items[i] if i < len(raw_items) else None) if isinstance(v, BaseModel) else v
+                     for i, v in enumerate(value)]
         elif isinstance(value, dict):
             value = dict(value)
         default = info.get_default(call_default_factory=True)
@@ -681,6 +684,7 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
     if any(r.sheet not in sheets for r in REGISTERS) or [p for p in problems if p.line == 1 or p.line is None]:
         raise ParamsError(problems)  # the workbook's layout is wrong: rows cannot be read reliably
 
+    _keep_fields_without_columns(sheets, YamlDocument(path.read_text(encoding="utf-8-sig")).data)
     models: dict[str, list] = {}
     for register in REGISTERS:
         models[register.key] = _validate_rows(sheets[register.sheet], problems)
@@ -746,6 +750,19 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
         clear_cache()
     return ImportResult(path, changed, {r.key: len(new_registers[r.key]) for r in REGISTERS},
                         [p for p in problems if p.severity != "error"])
+
+
+def _keep_fields_without_columns(sheets: dict, raw: dict) -> None:
+    """A field the sheet has no column for (an intention's contracts) is kept as the YAML has it,
+    for the item of the same id: a round trip through Excel never drops what the plan states."""
+    for register in REGISTERS:
+        covered = {c.path[0] for c in register.columns}
+        originals = {str(item.get("id")): item for item in raw.get(register.key) or [] if isinstance(item, dict)}
+        for item in sheets[register.sheet].items:
+            original = originals.get(str(item.get("id")))
+            for key, value in (original or {}).items():
+                if key not in covered:
+                    item.setdefault(key, value)
 
 
 def _rewrite_register(doc: RoundTrip, key: str, old_items: list, new_items: list[dict]) -> None:

@@ -410,7 +410,7 @@ def render_outputs(job: DocumentJob, workspace: Path, notebooks: list, result: D
     started = time.perf_counter()
     template_dir = find_template_dir(workspace, "strategy")
     meta = dict(job.meta)
-    document = render.assemble(notebooks)
+    document = render.assemble(notebooks, meta.get("skeleton"))  # the plan's order, titles, text sections
     html = render.render_html(document, meta, template_dir)
     result.timings["render:html"] = time.perf_counter() - started
     if "html" in job.formats:

@@ -124,6 +124,8 @@ def logo_data_uri(workspace: Path, logo: str | None) -> str | None:
 
 def document_meta(params: Params, authority_id: str, group_id: str) -> dict:
     """What the templates need to know about a document beyond its section outputs."""
+    from strategy_docs.sections import narrative  # pandas: only when a plan is made (a no-op build makes none)
+
     authority = params.authorities[authority_id]
     group = params.client_groups[group_id]
     strategy = params.strategies[(authority_id, group_id)]
@@ -151,6 +153,9 @@ def document_meta(params: Params, authority_id: str, group_id: str) -> dict:
                          if strategy.consultation and control.status != "final" else None),
         "accessibility_statement": (authority.accessibility_statement.model_dump(mode="json")
                                     if authority.accessibility_statement else None),
+        # The sections in the plan's order, with its titles and numbers, and the sections made from
+        # params alone (foreword, principles, narrative sections...) as their display blocks.
+        "skeleton": narrative.skeleton(strategy),
     }
 
 

@@ -35,7 +35,7 @@ def templates_dir() -> Path:
 
 
 def example_dir() -> Path:
-    """The example workspace (params/ and data/ of three fictional authorities)."""
+    """The example workspace (params/ and data/ of four fictional authorities; one has no data)."""
     return _root("example")
 
 

@@ -20,7 +20,7 @@ from pydantic import ValidationError as PydanticValidationError
 from strategy_docs.errors import ParamsError, Problem
 from strategy_docs.inputs.yamlio import LineMap, format_path, read_yaml
 from strategy_docs.wording import plural
-from strategy_docs.analysis.cycle import CycleVocabulary
+from strategy_docs.analysis.cycle import vocabulary_of
 from strategy_docs.analysis.hypotheses import METRICS
 from strategy_docs.inputs.workspace import link_problems
 
@@ -160,10 +160,20 @@ class Branding(Model):
 
 
 class CycleSettings(Model):
-    """The commissioning-cycle vocabulary this authority uses (IPC analyse/plan/do/review by default)."""
+    """The cycle's stages: a built-in `vocabulary` (ipc, six-stage) or your own `stages`; `synonyms` map the plan's words to a stage ("Implementation: Do").
 
+    Without either, the IPC stages Analyse, Plan, Do, Review."""
+
+    vocabulary: Literal["ipc", "six-stage"] | None = None
     stages: list[Text] = Field(default_factory=lambda: list(IPC_STAGES), min_length=2, max_length=12)
     synonyms: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _named_or_listed(self) -> "CycleSettings":
+        if self.vocabulary is not None and "stages" in self.model_fields_set:
+            raise ValueError("give either 'vocabulary' (a built-in cycle: ipc or six-stage) or your own 'stages', "
+                             "not both")
+        return self
 
 
 class RiskBand(Model):
@@ -383,7 +393,7 @@ class SubOutcome(Model):
 
 
 class Outcome(Model):
-    code: Ident
+    code: Ident | None = None  # "I statements" often have no code (or name); a framework's outcomes have one
     name: Text | None = None  # plans that write outcomes as "I statements" often give them no name
     aspiration: str = ""
     i_statement: str = ""
@@ -395,6 +405,16 @@ class Outcomes(Model):
     style: Literal["framework", "i-statements"] = "framework"
     introduction: Markdown = ""
     items: list[Outcome] = []
+
+    @model_validator(mode="after")
+    def _framework_codes(self) -> "Outcomes":
+        for i, outcome in enumerate(self.items):
+            if outcome.code is None and self.style == "framework":
+                raise ValueError(f"items[{i}] needs its 'code' in an outcomes framework (or use style: i-statements "
+                                 "for outcomes written as I statements, which need none)")
+            if outcome.code is None and not (outcome.i_statement or outcome.name or outcome.aspiration):
+                raise ValueError(f"items[{i}] says nothing: give its 'i_statement'")
+        return self
 
 
 class GapRow(Model):
@@ -415,11 +435,49 @@ class Theme(Model):
     name: Text
     outcomes: list[Ident] = []
     summary: Markdown = ""
+    # Outcomes as people would say them ("I can get help when I need it"), as the plan words them:
+    # text only, no code or name to invent.
+    i_statements: list[Text] = []
 
 
 class CyclePosition(Model):
-    current: Text
+    """The `current` (and `expected`) stage in the plan's words, or `same_as`: the id of the intention the plan refers to ("see 1.2 above").
+
+    The stages named are shown as a set; the plan's wording is shown as written."""
+
+    current: Text | None = None
     expected: Text | None = None
+    same_as: Ident | None = None
+
+    @model_validator(mode="after")
+    def _stated_or_shared(self) -> "CyclePosition":
+        if self.same_as is not None and (self.current is not None or self.expected is not None):
+            raise ValueError("give either 'same_as' (the id of the intention whose position this one shares) "
+                             "or 'current', not both")
+        if self.same_as is None and self.current is None:
+            raise ValueError("give the current stage ('current: Plan'), or 'same_as: <intention id>' where the "
+                             "plan refers to another intention's position; or leave out 'cycle'")
+        return self
+
+
+class Contract(Model):
+    """A contract an intention concerns, with only the facts the plan gives."""
+
+    name: Text | None = None
+    number: Text | None = None
+    provider: Text | None = None
+    annual_value: float | None = Field(default=None, ge=0)  # pounds a year
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> "Contract":
+        if self.name is None and self.number is None:
+            raise ValueError("a contract needs its 'name' or its 'number' (as the plan gives it)")
+        if self.start_date is not None and self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("end_date must not be before start_date")
+        return self
 
 
 class Intention(Model):
@@ -434,6 +492,7 @@ class Intention(Model):
     owner: Text | None = None
     timescale: Text | None = None
     outcomes: list[Ident] = []
+    contracts: list[Contract] = []
 
 
 class Score(Model):
@@ -536,6 +595,121 @@ class Consultation(Model):
         return self
 
 
+# ---------------------------------------------------------------- record types and guidance sections
+
+
+class Principle(Model):
+    """A principle the plan sets out: its name, its text, or both, as the plan words them."""
+
+    name: Text | None = None
+    text: Markdown = ""
+
+    @model_validator(mode="after")
+    def _says_something(self) -> "Principle":
+        if self.name is None and not self.text.strip():
+            raise ValueError("a principle needs its 'name' or its 'text'")
+        return self
+
+
+class CaseExample(Model):
+    """A person's story the plan tells, mapped to the outcomes (codes) or themes (ids) it illustrates."""
+
+    title: Text
+    text: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+    outcomes: list[Ident] = []
+    themes: list[Ident] = []
+    source: Text | None = None  # e.g. "Told at a carers' listening event; name changed"
+
+
+class Signatory(Model):
+    name: Text
+    role: Text | None = None
+
+
+class Foreword(Model):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+    signed_by: list[Signatory] = []
+
+
+class Fact(Model):
+    """A key figure as the plan states it (its own words and units: "9.5%", "about 4,200")."""
+
+    label: Text
+    value: Text
+    detail: Text | None = None
+
+
+class TextTable(Model):
+    """A table the plan gives, transcribed cell by cell as text (no number is worked out from it)."""
+
+    caption: Text
+    columns: list[Text] = Field(min_length=1)
+    rows: list[list[str]] = Field(min_length=1)
+    notes: Text | None = None
+
+    @model_validator(mode="after")
+    def _rectangular(self) -> "TextTable":
+        if len(set(self.columns)) != len(self.columns):
+            raise ValueError("two columns have the same heading; give each column its own")
+        for i, row in enumerate(self.rows):
+            if len(row) != len(self.columns):
+                raise ValueError(f"row {i + 1} has {len(row)} cells but the table has {len(self.columns)} columns")
+        return self
+
+
+class Workforce(Model):
+    """The workforce the strategy relies on (WAG chapter 8): what the plan says, its figures as stated."""
+
+    summary: Markdown = ""
+    facts: list[Fact] = []
+    tables: list[TextTable] = []
+
+
+class GroupImpact(Model):
+    group: Text  # a protected characteristic or another group the assessment names
+    impact: Text
+
+
+class EqualityImpact(Model):
+    """The equality impact assessment's summary, as the plan reports it."""
+
+    summary: Markdown = ""
+    assessment: Text | None = None  # where the full assessment is, e.g. "EqIA 2026/14, published with this plan"
+    date: dt.date | None = None
+    impacts: list[GroupImpact] = []
+
+
+class SectionEntry(Model):
+    """A section in the plan's order: a built-in one by `id` (its `title` and `number` if the plan gives them), or a narrative one (`title` and Markdown `text`).
+
+    Built-in ids are listed in docs/sections.md; sections not listed follow in the default order."""
+
+    id: Ident | None = None
+    title: Text | None = None
+    number: Annotated[str, StringConstraints(min_length=1, max_length=20, strip_whitespace=True)] | None = None
+    text: Markdown | None = None
+
+    @property
+    def narrative(self) -> bool:
+        return self.text is not None
+
+    @field_validator("title", "number")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and ("\n" in value or "\r" in value):
+            raise ValueError("a heading is one line: remove the line break")
+        return value
+
+    @model_validator(mode="after")
+    def _identified(self) -> "SectionEntry":
+        if self.text is not None and self.title is None:
+            raise ValueError("a narrative section needs a 'title' (its heading)")
+        if self.text is None and self.id is None:
+            raise ValueError("name a built-in section by its 'id' (e.g. 'intentions'), or give a 'title' and "
+                             "'text' for a narrative section of the plan's own")
+        return self
+
+
 class Strategy(Model):
     """Only document_control.title is required; a section whose content is not given is left out."""
 
@@ -556,6 +730,22 @@ class Strategy(Model):
     table_labels: dict[str, TableLabels] = {}
 
     consultation: Consultation | None = None
+    # The plan's own skeleton: its sections' order, titles and numbers, and narrative sections of its own.
+    sections: list[SectionEntry] = []
+    principles: list[Principle] = []
+    case_examples: list[CaseExample] = []
+    foreword: Foreword | None = None
+    workforce: Workforce | None = None
+    for_providers: Markdown = ""  # what the strategy means for providers
+    equality_impact: EqualityImpact | None = None
+
+    @field_validator("sections", mode="before")
+    @classmethod
+    def _section_ids(cls, entries: Any) -> Any:
+        """`- intentions` is short for `- id: intentions`."""
+        if isinstance(entries, list):
+            return [{"id": e} if isinstance(e, str) else e for e in entries]
+        return entries
 
     @model_validator(mode="after")
     def _consultation_closes_after_publication(self) -> "Strategy":
@@ -744,7 +934,8 @@ def _leave_out_fix(loc: tuple) -> str:
                 "plan does not state can be (see 'Saying \"not stated\"' in docs/writing-a-strategy.md).")
     return f"If the plan does not state it, leave out '{optional}': nothing is shown in its place."
 # The fields that identify a document or an entry; everything else may be left out.
-_REQUIRED_NAMES = {"title", "name", "id", "code", "theme", "nation", "start_year", "metric", "comparison", "threshold",
+_REQUIRED_NAMES = {"title", "name", "id", "code", "theme", "nation", "value", "group", "impact", "caption", "columns",
+                   "rows", "start_year", "metric", "comparison", "threshold",
                    "authority", "client_group", "financial_year", "age_band", "rate_percent", "label", "rates", "text",
                    "min", "role", "current", "version", "date", "likelihood", "impact", "min_score", "tone"}
 
@@ -1015,7 +1206,7 @@ def _check_authority(authority: Authority, authority_id: str, workspace: Path, l
         elif logo_path.suffix.lower() not in (".svg", ".png", ".jpg", ".jpeg"):
             problems.append(Problem(message="the logo must be an SVG, PNG or JPEG file.", fix="convert it to SVG or PNG.", **where))
     try:
-        CycleVocabulary(authority.cycle.stages, authority.cycle.synonyms)
+        vocabulary_of(authority.cycle)
     except ValueError as exc:
         problems.append(Problem(file, str(exc), field="cycle", line=lines.line_for(("cycle",))))
     return problems
@@ -1049,7 +1240,7 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
     _duplicates([i.id for i in strategy.intentions], "intentions", "id", file, lines, problems)
     _duplicates([r.id for r in strategy.risks], "risks", "id", file, lines, problems)
     _duplicates([i.id for i in strategy.indicators], "indicators", "id", file, lines, problems)
-    outcome_codes = [o.code for o in strategy.outcomes.items]
+    outcome_codes = [o.code for o in strategy.outcomes.items if o.code is not None]
     sub_codes = [s.code for o in strategy.outcomes.items for s in o.sub_outcomes]
     seen_codes: set[str] = set()
     for i, code in enumerate(outcome_codes + sub_codes):
@@ -1133,9 +1324,31 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
                         f"use one of the outcome codes: {', '.join(sorted(all_codes))}.")
 
     try:
-        vocabulary = CycleVocabulary(authority.cycle.stages, authority.cycle.synonyms)
+        vocabulary = vocabulary_of(authority.cycle)
     except ValueError:
         vocabulary = None
+    intention_ids = [i.id for i in strategy.intentions]
+    shares = {i.id: i.cycle.same_as for i in strategy.intentions if i.cycle is not None and i.cycle.same_as}
+    for i, intention in enumerate(strategy.intentions):
+        same_as = intention.cycle.same_as if intention.cycle is not None else None
+        if same_as is None:
+            pass
+        elif same_as == intention.id:
+            problem(("intentions", i, "cycle", "same_as"), "an intention cannot share its own cycle position.",
+                    "give its 'current' stage instead.")
+        elif same_as not in intention_ids:
+            problem(("intentions", i, "cycle", "same_as"), f"refers to intention '{same_as}', which is not defined.",
+                    f"use the id of another intention: {', '.join(x for x in intention_ids if x != intention.id)}; "
+                    "or give this one's 'current' stage.")
+        else:
+            seen, at = {intention.id}, same_as
+            while at in shares and at not in seen:
+                seen.add(at)
+                at = shares[at]
+            if at in seen:
+                problem(("intentions", i, "cycle", "same_as"),
+                        f"'{intention.id}' and '{same_as}' refer to each other's cycle position, so neither states one.",
+                        "give the 'current' stage of one of them.")
     for i, intention in enumerate(strategy.intentions):
         if intention.theme not in theme_ids:
             problem(("intentions", i, "theme"), f"refers to theme '{intention.theme}', which is not defined.",
@@ -1163,11 +1376,51 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
                             "the expected position is earlier in the cycle than the current one.",
                             "check the two positions (the cycle only moves forward within a year).", severity="warning")
 
+    _check_skeleton(strategy, problem)
+    for i, case in enumerate(strategy.case_examples):
+        for j, code in enumerate(case.outcomes):
+            if code not in all_codes:
+                problem(("case_examples", i, "outcomes", j), f"refers to outcome '{code}', which is not defined.",
+                        f"use one of the outcome codes: {', '.join(sorted(all_codes)) or 'none yet (add outcomes.items)'}; "
+                        "or map the example to a theme under 'themes'.")
+        for j, theme in enumerate(case.themes):
+            if theme not in theme_ids:
+                problem(("case_examples", i, "themes", j), f"refers to theme '{theme}', which is not defined.",
+                        f"use one of: {', '.join(sorted(theme_ids)) or 'none yet (add themes)'}.")
+
     for i, risk in enumerate(strategy.risks):
         if risk.residual is not None and risk.inherent is not None and risk.residual.score > risk.inherent.score:
             problem(("risks", i, "residual"), "the residual score is higher than the score before mitigation.",
                     "check likelihood and impact after mitigation.", severity="warning")
     return problems
+
+
+def _check_skeleton(strategy: Strategy, problem) -> None:
+    """The plan's own skeleton names built-in sections that exist, each once, and narrative sections
+    with ids of their own."""
+    from strategy_docs.sections.markup import slugify
+    from strategy_docs.sections.registry import DEFAULT_ORDER, resolve, short_id
+
+    known = ", ".join(short_id(s) for s in DEFAULT_ORDER)
+    placed: dict[str, int] = {}
+    for i, entry in enumerate(strategy.sections):
+        if entry.narrative:
+            name = entry.id or slugify(entry.title)
+            if resolve(name) is not None:
+                problem(("sections", i, "id"), f"the narrative section's id '{name}' is the id of a built-in section.",
+                        "give it an 'id' of its own (e.g. 'our-vision').")
+                continue
+        else:
+            name = resolve(entry.id) or ""
+            if not name:
+                problem(("sections", i, "id"), f"there is no built-in section '{entry.id}'.",
+                        f"use one of: {known}; or give 'title' and 'text' for a narrative section of the plan's own.")
+                continue
+        if name in placed:
+            problem(("sections", i), f"the section '{short_id(name)}' is listed twice (also at sections[{placed[name]}]).",
+                    "list each section once, where the plan has it" +
+                    ("; give a narrative section an 'id' of its own." if entry.narrative else "."))
+        placed.setdefault(name, i)
 
 
 def _metric_args(spec: Any) -> list[str]:

@@ -224,6 +224,8 @@ REGISTERS: tuple[Register, ...] = (
                help="A stage of the commissioning cycle, or several joined with 'to' (e.g. 'Analyse to Plan')."),
         _sheet("Expected stage", "cycle.expected", meaning="category", width=18, choices="stages", strict=False,
                help="Where the intention is expected to be by the next edition."),
+        _sheet("Same stage as", "cycle.same_as", meaning="id", width=12,
+               help="Where the plan says 'see intention 1.2': that intention's ID (leave the stages empty)."),
         _sheet("Activity", "activity", "markdown", width=45),
         _sheet("Owner", "owner", width=28),
         _sheet("Timescale", "timescale", width=16),

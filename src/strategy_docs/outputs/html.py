@@ -152,18 +152,23 @@ def drop_empty_sections(cells: list) -> tuple[list, list[str]]:
     return [c for c, k in zip(cells, keep) if k], left_out
 
 
-def assemble(section_notebooks: Iterable[NotebookNode | str | Path]) -> NotebookNode:
+def assemble(section_notebooks: Iterable[NotebookNode | str | Path], skeleton: list[dict] | None = None) -> NotebookNode:
     """Join executed section notebooks into one notebook of markdown cells and block outputs.
 
     Drops cells tagged ``parameters``/``injected-parameters``, raw cells, every code input and
     every output that is not a display block (streams, plain results, images), and every heading
     whose section has no content (:func:`drop_empty_sections`). Raises :class:`RenderError` for an
     ``error`` output, an invalid block or a figure without alt text.
+
+    ``skeleton`` (`sections.narrative.skeleton`, carried in the document's metadata) puts the
+    sections in the plan's order with its titles and numbers, and adds the sections made from
+    params alone; without it the notebooks keep their own order.
     """
     doc = nbformat.v4.new_notebook()
     doc.metadata["language_info"] = {"name": "python"}
     sections: list[str] = []
     left_out: list[str] = []
+    assembled: list[tuple[str, list]] = []  # (section, its cells) in the notebooks' order
     for index, source in enumerate(section_notebooks):
         nb = nbformat.read(str(source), as_version=4) if isinstance(source, (str, Path)) else source
         name = _section_name(nb, index, source)
@@ -203,10 +208,60 @@ def assemble(section_notebooks: Iterable[NotebookNode | str | Path]) -> Notebook
                     new_cell.outputs = kept
                     cells.append(new_cell)
         kept_cells, dropped = drop_empty_sections(cells)  # per notebook: a heading never borrows the next one's content
-        doc.cells.extend(kept_cells)
+        assembled.append((name, kept_cells))
         left_out.extend(dropped)
-    doc.metadata["strategy_docs"] = {"sections": sections, "left_out": left_out}
+    if skeleton is None:
+        order = sections
+        for _, kept_cells in assembled:
+            doc.cells.extend(kept_cells)
+    else:
+        order = []
+        by_section = dict(reversed(assembled))  # a notebook given twice: the first
+        for entry in skeleton:
+            name = entry["section"]
+            if "blocks" in entry:
+                doc.cells.extend(_text_section_cells(entry, f"section {name!r}"))
+            elif by_section.get(name):
+                doc.cells.extend(_retitled(by_section.pop(name), entry.get("title"), entry.get("number")))
+            else:  # left out (no content), or a notebook this workspace does not run
+                by_section.pop(name, None)
+                continue
+            order.append(name)
+        for name, kept_cells in assembled:  # a notebook the skeleton does not know
+            if by_section.get(name):
+                doc.cells.extend(by_section.pop(name))
+                order.append(name)
+    doc.metadata["strategy_docs"] = {"sections": order, "left_out": left_out}
     return doc
+
+
+def _text_section_cells(entry: Mapping[str, Any], where: str) -> list:
+    """A section made from params alone: its heading, then its blocks as one cell's outputs."""
+    heading = nbformat.v4.new_markdown_cell("## " + _heading_text(entry["title"], entry.get("number")))
+    cell = nbformat.v4.new_code_cell(source="")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={MIME_TYPE: _check_block(dict(b), where)})
+                    for b in entry["blocks"]]
+    return [heading, cell]
+
+
+def _heading_text(title: str, number: str | None) -> str:
+    return markup.escape_markdown(f"{number} {title}" if number else str(title))  # never read as Markdown
+
+
+def _retitled(cells: list, title: str | None, number: str | None) -> list:
+    """A notebook's section under the plan's own heading: its first `##` line rewritten."""
+    if not cells or (title is None and number is None):
+        return cells
+    for cell in cells:
+        mark = heading_of(cell.source) if cell.cell_type == "markdown" else None
+        if mark is None or mark[0] != 2:
+            continue
+        match = next(m for m in _HEADING_LINE.finditer(cell.source) if len(m.group(1)) == 2)
+        heading = "## " + (_heading_text(title, number) if title is not None else
+                           f"{_heading_text('', number).strip()} {match.group(2)}")
+        cell.source = cell.source[:match.start()] + heading + cell.source[match.end():]
+        break
+    return cells
 
 
 # ---------------------------------------------------------------------------------------------

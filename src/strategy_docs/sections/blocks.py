@@ -489,7 +489,9 @@ def cycle_as_table(block: Mapping[str, Any]) -> dict:
     """A cycle block as a plain table block (stages as columns), for formats that draw no grid
     of their own (PDF, Word): each stage cell says Now, Expected or both."""
     stages = list(block["stages"])
-    columns = [{"label": "Area"}] + [{"label": s} for s in stages] + [{"label": "Now and expected"}]
+    any_expected = any(row.get("expected_text") for row in block.get("rows", []))  # spoken of only when given
+    columns = [{"label": "Area"}] + [{"label": s} for s in stages] + [
+        {"label": "Now and expected" if any_expected else "Now"}]
     rows = []
     for row in block.get("rows", []):
         cells = []
@@ -501,7 +503,25 @@ def cycle_as_table(block: Mapping[str, Any]) -> dict:
         cells.append({"text": ". ".join(detail)})
         rows.append({"header": {"text": row["label"]}, "cells": cells})
     return {"kind": "table", "id": block.get("id", "cycle"), "columns": columns, "rows": rows,
-            "caption": "Where each area is in the cycle now, and where it is expected to be"}
+            "caption": "Where each area is in the cycle now" + (", and where it is expected to be" if any_expected else "")}
+
+
+def relabel_tables(labels: Mapping[str, Any], items: list[dict]) -> list[dict]:
+    """Table captions and column headings in the plan's own words (a strategy's ``table_labels``,
+    keyed by a table's id or default caption; ``"*"`` renames columns in every table)."""
+    if not labels:
+        return items
+    every = labels.get("*")
+    for block in items:
+        if block.get("kind") != "table":
+            continue
+        spec = labels.get(block["id"]) or labels.get(block["caption"])
+        renames = {**(every.columns if every else {}), **(spec.columns if spec else {})}
+        for column in block["columns"]:
+            column["label"] = renames.get(column["label"], column["label"])
+        if spec is not None and spec.caption:
+            block["caption"] = spec.caption
+    return items
 
 
 def callout(title: str, markdown: str, tone: str = "info") -> dict:

@@ -20,7 +20,7 @@ from strategy_docs.analysis import gaps as gap_analysis
 from strategy_docs.analysis import hypotheses as hypothesis_tests
 from strategy_docs.analysis import indicators as indicator_analysis
 from strategy_docs.analysis import market, needs, resources, risks
-from strategy_docs.analysis.cycle import CycleVocabulary
+from strategy_docs.analysis.cycle import CycleVocabulary, stated_position, vocabulary_of
 from strategy_docs.sections.context import StrategyContext
 from strategy_docs.inputs.policy import national_drivers
 from strategy_docs.wording import as_sentence, join_items, plural
@@ -60,20 +60,7 @@ def shown_when(test: Callable[["Document"], bool]):
 
 def relabel(doc: "Document", items: list[dict]) -> list[dict]:
     """Captions and column headings in the plan's own words (strategy ``table_labels``)."""
-    labels = doc.ctx.strategy.table_labels
-    if not labels:
-        return items
-    every = labels.get("*")
-    for block in items:
-        if block.get("kind") != "table":
-            continue
-        spec = labels.get(block["id"]) or labels.get(block["caption"])
-        renames = {**(every.columns if every else {}), **(spec.columns if spec else {})}
-        for column in block["columns"]:
-            column["label"] = renames.get(column["label"], column["label"])
-        if spec is not None and spec.caption:
-            block["caption"] = spec.caption
-    return items
+    return blocks.relabel_tables(doc.ctx.strategy.table_labels, items)
 
 
 def has_content(doc: "Document", function_name: str) -> bool:
@@ -149,8 +136,7 @@ class Document:
 
     @cached_property
     def vocabulary(self) -> CycleVocabulary:
-        cycle = self.ctx.authority.cycle
-        return CycleVocabulary(cycle.stages, cycle.synonyms)
+        return vocabulary_of(self.ctx.authority.cycle)
 
     @property
     def suppress_below(self) -> int:
@@ -268,10 +254,12 @@ def outcomes(doc: Document) -> list[dict]:
     if framework.introduction.strip():
         out.append(blocks.prose(framework.introduction))
     if framework.style == "i-statements":
-        rows = [{"Code": o.code, "Outcome": o.name or "", "What it means to people": o.i_statement or o.aspiration}
+        rows = [{"Code": o.code or "", "Outcome": o.name or "", "What it means to people": o.i_statement or o.aspiration}
                 for o in framework.items]
         if rows and not any(o.name for o in framework.items):  # "I statements" with no names: no empty column
             rows = [{k: v for k, v in row.items() if k != "Outcome"} for row in rows]
+        if rows and not any(o.code for o in framework.items):  # nor codes: the statements alone
+            rows = [{k: v for k, v in row.items() if k != "Code"} for row in rows]
         if rows:
             out.append(blocks.table(pd.DataFrame(rows), caption="Outcomes, written as people would say them", id="outcomes"))
         return out
@@ -668,7 +656,7 @@ def _present(rows: list[dict], always: tuple[str, ...]) -> list[str]:
 @shown_when(lambda doc: any(i.theme == t.id for t in doc.ctx.strategy.themes for i in doc.ctx.strategy.intentions))
 def intentions_by_theme(doc: Document) -> list[dict]:
     ctx = doc.ctx
-    outcome_names = {o.code: (o.i_statement or o.name or o.aspiration) for o in ctx.strategy.outcomes.items}
+    outcome_names = {o.code: (o.i_statement or o.name or o.aspiration) for o in ctx.strategy.outcomes.items if o.code}
     outcome_names.update({s.code: s.text for o in ctx.strategy.outcomes.items for s in o.sub_outcomes})
     out = []
     for theme in ctx.strategy.themes:
@@ -678,6 +666,7 @@ def intentions_by_theme(doc: Document) -> list[dict]:
         out.append(blocks.heading(theme.name, 3, id=f"theme-{theme.id}"))
         if theme.summary.strip():
             out.append(blocks.prose(theme.summary))
+        out += theme_i_statements(theme)
         if theme.outcomes:
             out.append(blocks.prose("**Outcomes this theme serves:**\n\n" + "\n".join(
                 f"- {code}: {outcome_names.get(code) or code}" for code in theme.outcomes)))
@@ -690,21 +679,57 @@ def intentions_by_theme(doc: Document) -> list[dict]:
         out.append(blocks.table(pd.DataFrame(rows)[columns], caption=f"Commissioning intentions: {theme.name}",
                                 id=f"intentions-{theme.id}",
                                 markdown_columns=[c for c in ("Intention", "Activity this year") if c in columns]))
-        cycle_rows = []
-        for i in members:
-            if i.cycle is None:
-                continue
-            current = doc.vocabulary.parse(i.cycle.current)
-            expected = doc.vocabulary.parse(i.cycle.expected) if i.cycle.expected else None
-            # the stages named, as a set: "Prepare and Manage" lights two stages, not those between
-            cycle_rows.append({"label": f"{i.id} {i.title}", "current": list(current),
-                               "expected": list(expected) if expected else [],
-                               "current_stages": list(doc.vocabulary.stages_in(i.cycle.current)),
-                               "expected_stages": list(doc.vocabulary.stages_in(i.cycle.expected)) if expected else [],
-                               "current_text": i.cycle.current, "expected_text": i.cycle.expected or ""})
+        cycle_rows = [row for row in (_cycle_row(doc, i) for i in members) if row is not None]
         if cycle_rows:
             out.append(blocks.cycle(doc.vocabulary.stages, cycle_rows))
     return out
+
+
+def _cycle_row(doc: Document, intention) -> dict | None:
+    """An intention's row of the cycle table: the stages named, as a set ("Prepare and Manage" lights
+    two stages, not those between), in the plan's own words; "see intention 1.2" (`same_as`) shows
+    that intention's position and says so."""
+    source, cycle = stated_position(intention, doc.ctx.strategy.intentions)
+    if cycle is None:
+        return None
+    current = doc.vocabulary.parse(cycle.current)
+    expected = doc.vocabulary.parse(cycle.expected) if cycle.expected else None
+    def worded(text: str) -> str:  # "see 1.2 above", resolved: that intention's words, and whose they are
+        return f"As for {source.id} ({text})" if source is not intention else text
+
+    return {"label": f"{intention.id} {intention.title}", "current": list(current),
+            "expected": list(expected) if expected else [],
+            "current_stages": list(doc.vocabulary.stages_in(cycle.current)),
+            "expected_stages": list(doc.vocabulary.stages_in(cycle.expected)) if expected else [],
+            "current_text": worded(cycle.current),
+            "expected_text": worded(cycle.expected) if cycle.expected else ""}
+
+
+def theme_i_statements(theme) -> list[dict]:
+    """A theme's outcomes written as "I statements", as the plan words them."""
+    if not theme.i_statements:
+        return []
+    return [blocks.prose("**What people will be able to say:**\n\n" + "\n".join(
+        f"- {markup.escape_markdown(statement)}" for statement in theme.i_statements))]
+
+
+@shown_when(lambda doc: any(i.contracts for i in doc.ctx.strategy.intentions))
+def intention_contracts(doc: Document) -> list[dict]:
+    """The contracts the intentions concern, with only the facts the plan gives."""
+    rows = []
+    for i in doc.ctx.strategy.intentions:
+        for c in i.contracts:
+            rows.append({"Intention": i.id, "Contract": c.name or "", "Contract number": c.number or "",
+                         "Provider": c.provider or "",
+                         "Annual value": fmt.fmt_money_auto(c.annual_value) if c.annual_value is not None else "",
+                         "Starts": c.start_date.strftime("%-d %B %Y") if c.start_date is not None else "",
+                         "Ends": c.end_date.strftime("%-d %B %Y") if c.end_date is not None else "",
+                         "Notes": c.notes or ""})
+    if not rows:
+        return []
+    columns = _present(rows, ("Intention",))
+    return [blocks.table(pd.DataFrame(rows)[columns], caption="Contracts the intentions concern", id="contracts",
+                         numeric_columns=[c for c in ("Annual value",) if c in columns])]
 
 
 # ---------------------------------------------------------------- 07 risks

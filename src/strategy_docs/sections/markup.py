@@ -22,6 +22,7 @@ __all__ = [
     "markdown_to_html",
     "render_markdown",
     "inline_markdown",
+    "escape_markdown",
     "sanitise_html",
     "slugify",
     "unique_id",
@@ -198,6 +199,11 @@ def markdown_to_html(text: str, *, heading_ids: bool = False, used_ids: set[str]
         text, heading_ids=heading_ids, used_ids=used_ids, min_heading_level=min_heading_level
     )
     return html
+
+
+def escape_markdown(text: str) -> str:
+    """Plain text from params put into generated Markdown: its characters are never read as Markdown."""
+    return re.sub(r"([\\`*_#\[\]<>])", r"\\\1", str(text))
 
 
 def inline_markdown(text: str) -> str:

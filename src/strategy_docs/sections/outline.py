@@ -50,12 +50,20 @@ def notebook_outline(path: Path) -> list[tuple[str, str]]:
 
 
 def left_out(doc: "sections.Document", notebooks: list[Path]) -> list[str]:
-    """The headings this document leaves out, in document order."""
+    """The headings this document leaves out, in document order: a section under the plan's own
+    heading where its skeleton gives one (`sections:`), and its narrative sections with no text."""
     # lazy: nbformat, nbconvert (html) and the sections' charts load only when a note has to be worked out
     import nbformat
 
     from strategy_docs.outputs import html as render
     from strategy_docs.sections import content as sections
+    from strategy_docs.sections import narrative
+    from strategy_docs.sections.context import unwrap
+    from strategy_docs.sections.registry import TEXT_BY_ID, resolve
+
+    strategy = doc.ctx.strategy
+    retitled = {resolve(e.id): narrative.heading_text(e.title, e.number) for e in strategy.sections
+                if not e.narrative and e.title is not None and resolve(e.id)}
     dropped: list[str] = []
     for path in notebooks:
         cells = []
@@ -65,7 +73,16 @@ def left_out(doc: "sections.Document", notebooks: list[Path]) -> list[str]:
                 cells.append(nbformat.v4.new_markdown_cell(value, metadata=tags))
             elif sections.has_content(doc, value):
                 cells.append(nbformat.v4.new_code_cell(source=value))
-        dropped.extend(render.drop_empty_sections(cells)[1])
+        kept, headings = render.drop_empty_sections(cells)
+        if headings and path.stem in retitled and not any(
+                (render.heading_of(c.source) or (0,))[0] == 2 for c in kept if c.cell_type == "markdown"):
+            headings[0] = retitled[path.stem]  # the section's own heading went: say it as the plan does
+        dropped.extend(headings)
+    dropped += [e.title for e in strategy.sections if e.narrative and not (e.text or "").strip()]
+    for entry in strategy.sections:  # a section made from params, placed by the plan but not given
+        spec = TEXT_BY_ID.get(resolve(entry.id) or "") if not entry.narrative else None
+        if spec is not None and not getattr(narrative, spec.function)(unwrap(strategy)):
+            dropped.append(narrative.heading_text(entry.title or spec.title, entry.number))
     return dropped
 
 

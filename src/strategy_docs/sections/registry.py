@@ -26,7 +26,7 @@ TABLES_PRESENT = "data.present"
 ALL_SECTIONS_READ = ("table_labels",)
 # Strategy fields no section shows: the template renders them from the document's metadata
 # (plan.document_meta), so the render key, which covers the whole strategy, is what rebuilds them.
-RENDERED_FROM_METADATA = ("consultation",)  # the plan's own captions and column headings, in any section
+RENDERED_FROM_METADATA = ("consultation",)
 
 
 @dataclass(frozen=True)
@@ -156,6 +156,7 @@ SECTIONS: tuple[Section, ...] = (
             Show("intentions_introduction"),
             Show("intentions_overview"),
             Show("intentions_by_theme"),
+            Show("intention_contracts", comment="Shown only when the plan gives contract facts"),
         ),
         fields=("themes", "intentions", "outcomes"),
     ),
@@ -189,3 +190,51 @@ SECTION_IDS = [s.id for s in SECTIONS]
 
 def section(section_id: str) -> Section:
     return BY_ID[section_id]
+
+
+@dataclass(frozen=True)
+class TextSection:
+    """A section made from the strategy's own words alone: assembled without a kernel or a notebook
+    (`sections.narrative.<function>(strategy)`), so it costs a build nothing when it is not given."""
+
+    id: str
+    title: str
+    function: str
+    fields: tuple[str, ...]  # strategy fields it shows; the document's render key covers them
+
+
+TEXT_SECTIONS: tuple[TextSection, ...] = (
+    TextSection("foreword", "Foreword", "foreword", ("foreword",)),
+    TextSection("principles", "Our principles", "principles", ("principles",)),
+    TextSection("workforce", "Workforce", "workforce", ("workforce",)),
+    TextSection("case-examples", "Case examples", "case_examples", ("case_examples", "outcomes", "themes")),
+    TextSection("for-providers", "What this strategy means for providers", "for_providers", ("for_providers",)),
+    TextSection("equality-impact", "Equality impact", "equality_impact", ("equality_impact",)),
+)
+TEXT_BY_ID = {s.id: s for s in TEXT_SECTIONS}
+
+# Where each section stands when the plan gives no skeleton of its own (`sections:` in the strategy).
+DEFAULT_ORDER: tuple[str, ...] = (
+    "foreword", "01-context", "principles", "02-hypotheses", "03-needs", "04-market-resources", "workforce",
+    "05-gaps", "06-intentions", "case-examples", "for-providers", "07-risks", "08-performance", "equality-impact",
+)
+# Strategy fields shown from the document's metadata, outside any notebook: "Have your say", the
+# plan's skeleton and the text sections (plan.document_meta); the render key covers the whole strategy.
+RENDERED_FROM_METADATA = RENDERED_FROM_METADATA + ("sections",) + tuple(
+    dict.fromkeys(f for s in TEXT_SECTIONS for f in s.fields))
+
+
+def short_id(section_id: str) -> str:
+    """'06-intentions' -> 'intentions': the name a strategy's skeleton uses."""
+    head, _, rest = section_id.partition("-")
+    return rest if head.isdigit() and rest else section_id
+
+
+SHORT_IDS = {short_id(i): i for i in DEFAULT_ORDER}
+
+
+def resolve(name: str) -> str | None:
+    """The section a skeleton entry names ('intentions' or '06-intentions'), or None."""
+    if name in BY_ID or name in TEXT_BY_ID:
+        return name
+    return SHORT_IDS.get(name)
