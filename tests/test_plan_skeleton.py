@@ -334,7 +334,8 @@ def test_what_has_changed_follows_a_shared_cycle_position():
             {"id": "1.1", "theme": "home", "title": "Review home care", "cycle": {"current": stage}},
             {"id": "1.2", "theme": "home", "title": "Extend telecare", "cycle": {"same_as": "1.1"}}])
 
-    result = changes.compare(plan("Analyse"), plan("Plan"), empty_table("indicators"), empty_table("indicators"))
+    result = changes.compare(changes.StrategyEdition(plan("Analyse"), empty_table("indicators")),
+                             changes.StrategyEdition(plan("Plan"), empty_table("indicators")))
     assert [(m.id, m.previous, m.current) for m in result.intentions_moved] == [
         ("1.1", "Analyse", "Plan"), ("1.2", "Analyse", "Plan")]
 

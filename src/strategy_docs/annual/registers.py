@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import copy
 import json
 import re
 from dataclasses import dataclass, field
@@ -684,7 +685,9 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
     if any(r.sheet not in sheets for r in REGISTERS) or [p for p in problems if p.line == 1 or p.line is None]:
         raise ParamsError(problems)  # the workbook's layout is wrong: rows cannot be read reliably
 
-    _keep_fields_without_columns(sheets, YamlDocument(path.read_text(encoding="utf-8-sig")).data)
+    doc = round_trip(path.read_text(encoding="utf-8-sig"))
+    raw = doc.plain()
+    _keep_fields_without_columns(sheets, raw)
     models: dict[str, list] = {}
     for register in REGISTERS:
         models[register.key] = _validate_rows(sheets[register.sheet], problems)
@@ -701,8 +704,6 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
                                                          rows=[sheet.rows[i] for i in kept])
             models[register.key] = [models[register.key][i] for i in kept]
 
-    doc = round_trip(path.read_text(encoding="utf-8-sig"))
-    raw = doc.plain()
     new_registers: dict[str, list[dict]] = {}
     for register in REGISTERS:
         originals = {str(item.get("id")): item for item in raw.get(register.key) or [] if isinstance(item, dict)}
@@ -762,7 +763,7 @@ def _keep_fields_without_columns(sheets: dict, raw: dict) -> None:
             original = originals.get(str(item.get("id")))
             for key, value in (original or {}).items():
                 if key not in covered:
-                    item.setdefault(key, value)
+                    item.setdefault(key, copy.deepcopy(value))  # not shared with the YAML's own data
 
 
 def _rewrite_register(doc: RoundTrip, key: str, old_items: list, new_items: list[dict]) -> None:
