@@ -34,16 +34,16 @@ from __future__ import annotations
 import base64
 import bisect
 import datetime as dt
-import functools
 import json
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
+from strategy_docs.outputs.typst_tables import (
+    HEADER_ROW_PT, LANDSCAPE_BODY_PT, LANDSCAPE_TEXT_WIDTH_PT, PORTRAIT_BODY_PT, TEXT_WIDTH_PT, WIDE_TABLE_COLUMNS,
+    prose_height_pt, row_heights, table_layout, widths_markup)
 from strategy_docs.sections import blocks, markup
 from strategy_docs.errors import RenderError
 from strategy_docs.wording import long_date
@@ -51,18 +51,12 @@ from strategy_docs.wording import long_date
 __all__ = ["TypstDocument", "typst_source", "FONT_FAMILY", "WIDE_TABLE_COLUMNS", "language_of"]
 
 FONT_FAMILY = "DejaVu Sans"  # shipped with matplotlib: the same face as the chart text (charts.py)
-WIDE_TABLE_COLUMNS = 10  # tables this wide are set on landscape pages
 KEEP_TOGETHER_ROWS = 6  # tables this short are not split across pages (a split would leave < 3 rows)...
 KEEP_TOGETHER_HEIGHT_PT = 250.0  # ...unless so tall that moving them whole would leave a page near empty
 ORPHAN_ROWS = 3  # a table split over pages has at least this many rows on its first and last page
 TALL_ROW_PT = 180.0  # rows taller than this may run over a page break (others are kept whole)
-HEADER_ROW_PT = 2 * 8.5 * 1.35 + 8
 HEADING_PT = 30.0
 CHART_MAX_HEIGHT_PT = 560.0  # charts are scaled to fit a page with their caption
-TEXT_WIDTH_PT = 481.9  # A4 (595.3 pt) less 2 x 2 cm margins
-LANDSCAPE_TEXT_WIDTH_PT = 728.5
-PORTRAIT_BODY_PT = 841.89 - (2.4 + 2.2) * 72 / 2.54  # A4 less the top and bottom margins
-LANDSCAPE_BODY_PT = 595.28 - (2.4 + 2.2) * 72 / 2.54
 STATUS_LABELS = {"draft": "Draft", "consultation": "Consultation draft", "final": "Final"}
 TONE_FILL = {"good": "#d9ead3", "warning": "#fce5cd", "bad": "#f4cccc", "neutral": "#eeeeee"}
 LANGUAGES = {"en-gb": ("en", "GB"), "en": ("en", "GB"), "cy": ("cy", None), "cy-gb": ("cy", "GB"), "welsh": ("cy", None)}
@@ -199,7 +193,8 @@ class _HtmlToTypst(HTMLParser):
             level = max(1, int(tag[1]) - self.heading_offset)
             if body:
                 self.headings.append((level, body))
-                self._emit((SECTION_BREAK if level == 1 else "") + "=" * level + " " + body + "\n\n")
+                top = level == 1 and self.heading_offset == 1  # a section's heading, not one inside a cell
+                self._emit((SECTION_BREAK if top else "") + "=" * level + " " + body + "\n\n")
         elif tag == "blockquote":
             self._emit("]\n\n")
         elif tag == "pre":
@@ -387,7 +382,7 @@ class _Writer:
                 self.section = re.sub(r"\\(.)", r"\1", first)
             kind = ("section" if first is not None else
                     "heading" if re.fullmatch(r"={2,} [^\n]*", body) else "prose")
-            self.add(body, element, kind, _prose_height_pt(body))
+            self.add(body, element, kind, prose_height_pt(body))
 
     def block(self, block: Mapping[str, Any]) -> None:
         kind = block.get("kind")
@@ -449,9 +444,12 @@ class _Writer:
         if start == len(parts) and parts and parts[-1].kind == "section":
             start -= 1  # the section's own heading and text introduce it
         opening = next((i for i in range(len(parts) - 1, -1, -1) if parts[i].kind == "section"), None)
-        if opening is not None and all(p.kind != "section" for p in parts[opening + 1:]) \
-                and sum(p.height for p in parts[opening:]) < PORTRAIT_BODY_PT / 2:
+        if (opening is not None and self.parts[opening].startswith(SECTION_BREAK)
+                and "".join(self.parts[opening:]).count(SECTION_BREAK) == 1  # only its own page break
+                and sum(p.height for p in parts[opening:]) < PORTRAIT_BODY_PT / 2):
             start = opening
+        elif SECTION_BREAK in "".join(self.parts[start:]):
+            start = len(parts)  # a section's heading in the middle of its text: left where it is
         return self.take_back(len(parts) - start), start == opening
 
     def table(self, block: Mapping[str, Any], caption: str | None = None) -> None:
@@ -459,7 +457,7 @@ class _Writer:
         count = len(columns)
         rows = list(block.get("rows", []) or [])
         footer_rows = list(block.get("footer_rows", []) or [])
-        widths, size, wide = _table_layout(block)
+        widths, size, wide = table_layout(block)
         header = []
         for column in columns:
             label = text(column["label"]) + (f" ({text(column['unit'])})" if column.get("unit") else "")
@@ -475,7 +473,7 @@ class _Writer:
                 out.append(self.cell(value, numeric, bold=bold or is_header, breakable=breakable))
             return out
 
-        heights = _row_heights(block, widths, size)
+        heights = row_heights(block, widths, size)
         body_heights, footer_heights = heights[:len(rows)], heights[len(rows):]
         page_body = LANDSCAPE_BODY_PT if wide else PORTRAIT_BODY_PT
         short = len(rows) + len(footer_rows) <= KEEP_TOGETHER_ROWS
@@ -508,7 +506,7 @@ class _Writer:
             lines += [f"  {', '.join(cells)}," for cells in body_rows]
             if footer_rows_:
                 lines.append(f"  table.footer(repeat: false, {', '.join(c for r in footer_rows_ for c in r)}),")
-            table_markup = (f"text(size: {size}pt, table(columns: {_widths_markup(widths)}, "
+            table_markup = (f"text(size: {size}pt, table(columns: {widths_markup(widths)}, "
                             f"fill: (_, y) => if y == 0 {{ rgb(\"#dde4ee\") }},\n" + "\n".join(lines) + "\n))")
             return f"figure(kind: table, supplement: [Table], caption: [{title}],\n{table_markup})"
 
@@ -566,12 +564,12 @@ class _Writer:
             count += 1
         headings = lead[len(lead) - count:]
         lead = lead[:len(lead) - count]
-        kept = f"{keep(headings, LANDSCAPE_TEXT_WIDTH_PT)}\n" if breakable else ""
+        check = f"{keep(headings, LANDSCAPE_TEXT_WIDTH_PT)}\n" if breakable else ""
         if not opens_section:
             self.add("#page(flipped: true)[", None)
             self.put_back(lead)
-            if kept:
-                self.add(kept)
+            if check:
+                self.add(check)
             self.put_back(headings)
             self.add(f"{figure}\n]", element, "table")
             return
@@ -582,7 +580,7 @@ class _Writer:
         lead[0] = (lead[0][0].replace(SECTION_BREAK, "", 1), lead[0][1])
         self.add(f"#let {name} = [", None)
         self.put_back(lead)
-        self.add(f"]\n#let {name}-table = [{kept}", None)
+        self.add(f"]\n#let {name}-table = [{check}", None)
         self.put_back(headings)
         self.add(f"{figure}]\n"
                  f"#context if measure(width: {TEXT_WIDTH_PT}pt, {name}).height < {PORTRAIT_BODY_PT / 3:.1f}pt "
@@ -713,128 +711,6 @@ class _Writer:
             running=string(f"{m['authority_name']} – {m['client_group_name']} – {m['edition_label']}"),
             status=string(STATUS_LABELS.get(status, status)),
         )
-
-
-TABLE_TEXT_PT = 8.5
-CELL_PAD_PT = 10.0  # left and right inset plus a little air
-
-
-@functools.lru_cache(maxsize=2)
-def _advances(bold: bool) -> tuple[dict[int, float], float]:
-    """Advance widths (in em) of DejaVu Sans, from the font file the PDF embeds (fontTools comes with matplotlib)."""
-    import matplotlib
-    from fontTools.ttLib import TTFont
-
-    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
-    font = TTFont(str(path), lazy=True)
-    per_em = float(font["head"].unitsPerEm)
-    metrics = font["hmtx"].metrics
-    widths = {code: metrics[name][0] / per_em for code, name in font.getBestCmap().items() if name in metrics}
-    return widths, max(widths.values())
-
-
-def text_width_pt(value: str, bold: bool = False, size: float = TABLE_TEXT_PT) -> float:
-    """How wide ``value`` is set in DejaVu Sans at ``size`` points (no kerning: a little generous)."""
-    widths, widest = _advances(bold)
-    return sum(widths.get(ord(ch), widest) for ch in value) * size
-
-
-def _cell_words(value: Mapping[str, Any]) -> str:
-    status = value.get("status") or {}
-    return str(status.get("label") or value.get("text") or re.sub(r"<[^>]+>", " ", value.get("html") or ""))
-
-
-def column_widths(block: Mapping[str, Any], available_pt: float,
-                  size: float = TABLE_TEXT_PT) -> tuple[list[float], bool]:
-    """Column widths in points, and whether every word fits whole in them.
-
-    Each column needs its longest word (so nothing is hyphenated or runs into the next column) and
-    would like its longest line; what is left after every column has its minimum is shared in
-    proportion to how much more each would like. Widths are computed here, once, so Typst does not
-    measure every cell of every table (``auto`` columns), which is most of its time.
-    """
-    columns = block["columns"]
-    count = len(columns)
-    minimum = [0.0] * count
-    desired = [0.0] * count
-    for index, column in enumerate(columns):
-        label = column["label"] + (f" ({column['unit']})" if column.get("unit") else "")
-        minimum[index] = max(text_width_pt(w, True, size) for w in label.split() or [""])
-        desired[index] = text_width_pt(label, True, size)
-    for row in list(block.get("rows", []) or []) + list(block.get("footer_rows", []) or []):
-        values = ([row["header"]] if row.get("header") is not None else []) + list(row["cells"])
-        for index, value in enumerate(values[:count]):
-            words = _cell_words(value).split()
-            if not words:
-                continue
-            bold = (index == 0 and row.get("header") is not None) or bool(value.get("status"))
-            if value.get("numeric") or columns[index].get("numeric"):
-                words = [" ".join(words)]  # numbers never wrap
-            minimum[index] = max(minimum[index], max(text_width_pt(w, bold, size) for w in words))
-            desired[index] = max(desired[index], text_width_pt(" ".join(words), bold, size))
-    minimum = [m + CELL_PAD_PT for m in minimum]
-    desired = [max(d + CELL_PAD_PT, m) for d, m in zip(desired, minimum)]
-    if sum(desired) <= available_pt:
-        return desired, True
-    if sum(minimum) > available_pt:
-        scale = available_pt / sum(minimum)
-        return [m * scale for m in minimum], False
-    spare = available_pt - sum(minimum)
-    extra = [d - m for d, m in zip(desired, minimum)]
-    return [m + spare * e / sum(extra) for m, e in zip(minimum, extra)], True
-
-
-def _table_layout(block: Mapping[str, Any]) -> tuple[list[float], float, bool]:
-    """(column widths, text size, landscape?) for a table: every word whole, as large as fits.
-
-    Portrait at the normal size, else portrait a point smaller, else a landscape page; tables of
-    ten or more columns always go on a landscape page, and so do tables whose portrait columns
-    are so narrow that their rows run over pages (landscape prints them on far fewer pages).
-    """
-    if len(block["columns"]) < WIDE_TABLE_COLUMNS:
-        for size in (TABLE_TEXT_PT, TABLE_TEXT_PT - 1):
-            widths, fits = column_widths(block, TEXT_WIDTH_PT, size)
-            if fits:
-                if not _better_landscape(block, widths, size):
-                    return widths, size, False
-                break
-    for size in (TABLE_TEXT_PT, TABLE_TEXT_PT - 1):
-        widths, fits = column_widths(block, LANDSCAPE_TEXT_WIDTH_PT, size)
-        if fits:
-            return widths, size, True
-    return widths, size, True
-
-
-def _better_landscape(block: Mapping[str, Any], widths: list[float], size: float) -> bool:
-    """Whether a table set in these portrait widths runs over pages, has rows taller than a third
-    of a page, and would take at most two thirds as many pages on landscape ones."""
-    portrait = _row_heights(block, widths, size)
-    if not portrait or max(portrait) < PORTRAIT_BODY_PT / 3 or sum(portrait) < PORTRAIT_BODY_PT:
-        return False
-    landscape = _row_heights(block, column_widths(block, LANDSCAPE_TEXT_WIDTH_PT, size)[0], size)
-    return sum(landscape) / LANDSCAPE_BODY_PT <= 2 / 3 * sum(portrait) / PORTRAIT_BODY_PT
-
-
-def _row_heights(block: Mapping[str, Any], widths: list[float], size: float) -> list[float]:
-    """Roughly how tall each body row, then each footer row, is set in these column widths."""
-    line = size * 1.35
-    heights = []
-    for row in list(block.get("rows", []) or []) + list(block.get("footer_rows", []) or []):
-        values = ([row["header"]] if row.get("header") is not None else []) + list(row["cells"])
-        lines = max((math.ceil(text_width_pt(_cell_words(v), False, size) / max(w - CELL_PAD_PT, 1.0))
-                     for v, w in zip(values, widths)), default=1)
-        heights.append(max(lines, 1) * line + 7)
-    return heights
-
-
-def _prose_height_pt(markup_text: str) -> float:
-    """Roughly how tall text is set across a portrait page (about 95 characters a line)."""
-    lines = sum(math.ceil(len(paragraph) / 95) for paragraph in markup_text.split("\n") if paragraph.strip())
-    return lines * 12.4 + markup_text.count("\n\n") * 10
-
-
-def _widths_markup(widths: list[float]) -> str:
-    return "(" + ", ".join(f"{w:.1f}pt" for w in widths) + ("," if len(widths) == 1 else "") + ")"
 
 
 def _svg_length_pt(svg: str, name: str) -> float | None:
