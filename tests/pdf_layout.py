@@ -47,6 +47,7 @@ class Layout:
     heading_pages: list[int]  # 0-based page of each heading
     outline: list[tuple[int, str]]  # (depth from 1, title)
     tables: list[Table]
+    text: list[str] = field(default_factory=list)  # each page's text (pdftotext), furniture included
 
     def section_ends(self) -> set[int]:
         """Pages that may be part full: the last page of each section, and the pages either side of a
@@ -150,6 +151,14 @@ def page_fill(data: bytes, sizes: list[tuple[float, float]]) -> list[float]:
     return fills
 
 
+def page_texts(data: bytes) -> list[str]:
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "doc.pdf"
+        source.write_bytes(data)
+        out = subprocess.run(["pdftotext", "-q", str(source), "-"], check=True, capture_output=True).stdout
+    return out.decode("utf-8").split("\f")
+
+
 def read_layout(data: bytes) -> Layout:
     reader = pypdf.PdfReader(io.BytesIO(data))
     sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
@@ -157,6 +166,7 @@ def read_layout(data: bytes) -> Layout:
     layout = Layout([w > h for w, h in sizes], page_fill(data, sizes), {}, [], [],
                     _outline(reader, reader.outline, 1, []), [])
     _walk(reader.trailer["/Root"]["/StructTreeRoot"]["/K"], page_numbers, layout)
+    layout.text = page_texts(data)
     return layout
 
 
@@ -179,6 +189,11 @@ def pagination_problems(layout: Layout, wide_columns: int = 10, min_fill: float 
                 tall = len(table.body_rows) + len(table.footer_rows) < (min_rows + 1) * len(pages)
                 if rows < min_rows and not split and not tall:
                     problems.append(f"{name} leaves {rows} row(s) on page {page + 1}")
+        if table.columns == 0:
+            problems.append(f"{name} has no heading row tagged as table headers")
+        for page in pages[1:]:
+            if "(continued)" not in layout.text[page]:
+                problems.append(f"{name} runs on to page {page + 1} without a \"(continued)\" caption")
         for footer in table.footer_rows:
             if pages and footer and max(footer) != pages[-1]:
                 problems.append(f"{name} has its totals on page {min(footer) + 1}, not its last page")
@@ -186,6 +201,10 @@ def pagination_problems(layout: Layout, wide_columns: int = 10, min_fill: float 
             portrait = [p + 1 for p in pages if not layout.landscape[p]]
             if portrait:
                 problems.append(f"{name} has {table.columns} columns but is on portrait page(s) {portrait}")
+    continued = {page for table in layout.tables for page in table.pages[1:]}
+    for page, words in enumerate(layout.text):
+        if "(continued)" in words and page not in continued:
+            problems.append(f"page {page + 1} says \"(continued)\" but no table runs on to it")
     headings = [(level, title) for level, title in layout.headings if title != "Contents"]
     if layout.outline != headings:
         problems.append(f"the outline {layout.outline} is not the headings {headings}")

@@ -64,7 +64,7 @@ def providers_table() -> dict:
     return blocks.table(PROVIDERS, "All providers", footer={"Provider": "Total beds", "Beds": int(PROVIDERS.Beds.sum())})
 
 
-def test_the_checker_sees_orphan_rows_near_empty_pages_and_portrait_wide_tables():
+def test_the_checker_sees_orphan_rows_near_empty_pages_missing_captions_and_portrait_wide_tables():
     """The reader of pages is itself able to fail: a table typeset plainly, at a page's foot."""
     rows = ", ".join(f"[Row {i}], [{i}]" for i in range(12))
     wide = ", ".join(f"[H{i}]" for i in range(10))
@@ -78,7 +78,8 @@ def test_the_checker_sees_orphan_rows_near_empty_pages_and_portrait_wide_tables(
     assert any(re.fullmatch(r"table 1 \(pages 1-2\) leaves [12] row\(s\) on page 1", p) for p in problems), problems
     assert any(p.startswith("page 3 is") and "does not end a section" in p for p in problems), problems
     assert "table 2 (pages 3-3) has 10 columns but is on portrait page(s) [3]" in problems
-    assert len(problems) == 3, problems  # page 4 ends the first section: it may be part full
+    assert 'table 1 (pages 1-2) runs on to page 2 without a "(continued)" caption' in problems
+    assert len(problems) == 4, problems  # page 4 ends the first section: it may be part full
     assert layout.outline == [(1, "First"), (1, "Second")] and layout.section_starts == {0: "First", 4: "Second"}
     assert [max(r) for r in layout.tables[0].footer_rows] == [1]  # the totals, on the table's last page
 
@@ -144,7 +145,7 @@ def test_every_example_pdf_is_paginated_as_a_council_would_print_it(example_pdfs
     found = {}
     for path in example_pdfs:
         layout = read_layout(path.read_bytes())
-        problems = pagination_problems(layout)
+        problems = pagination_problems(layout)  # tables without a tagged heading row among them
         if problems:
             found[path.relative_to(path.parents[2]).as_posix()] = problems
         assert any(layout.landscape), path  # every example has a risk register of eleven columns

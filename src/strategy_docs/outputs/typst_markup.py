@@ -43,7 +43,7 @@ from typing import Any
 
 from strategy_docs.outputs.typst_tables import (
     HEADER_ROW_PT, LANDSCAPE_BODY_PT, LANDSCAPE_TEXT_WIDTH_PT, PORTRAIT_BODY_PT, TEXT_WIDTH_PT, WIDE_TABLE_COLUMNS,
-    prose_height_pt, row_heights, table_layout, widths_markup)
+    cell_lines, prose_height_pt, row_heights, table_layout, widths_markup)
 from strategy_docs.sections import blocks, markup
 from strategy_docs.errors import RenderError
 from strategy_docs.wording import long_date
@@ -539,8 +539,13 @@ class _Writer:
             self.tables += 1
             mark = f"#metadata(({self.tables}, {string(caption or block['caption'])}))"
             body[0][0] = body[0][0][:-1] + f"{mark} <table-first>]"
-            last = footer[-1] if footer else body[-1]
-            last[-1] = last[-1][:-1] + f"{mark} <table-last>]"
+            # in the last row's cell that ends lowest (its longest), so on the table's last page
+            # even when that row is split over a page break
+            last_row = (footer_rows or rows)[-1]
+            values = ([last_row["header"]] if last_row.get("header") is not None else []) + list(last_row["cells"])
+            lowest = max(range(min(len(values), len(widths))), key=lambda i: cell_lines(values[i], widths[i], size))
+            last = (footer or body)[-1]
+            last[lowest] = last[lowest][:-1] + f"{mark} <table-last>]"
         notes = ""
         if block.get("notes"):
             notes = f"\n#block(above: 0.5em, text(8.5pt)[#strong[Notes:] {text(block['notes'])}])"

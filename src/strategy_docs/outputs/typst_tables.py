@@ -121,14 +121,18 @@ def better_landscape(block: Mapping[str, Any], widths: list[float], size: float)
     return sum(landscape) / LANDSCAPE_BODY_PT <= 2 / 3 * sum(portrait) / PORTRAIT_BODY_PT
 
 
+def cell_lines(value: Mapping[str, Any], width: float, size: float) -> int:
+    """Roughly how many lines a cell's text takes in a column this wide."""
+    return math.ceil(text_width_pt(_cell_words(value), False, size) / max(width - CELL_PAD_PT, 1.0))
+
+
 def row_heights(block: Mapping[str, Any], widths: list[float], size: float) -> list[float]:
     """Roughly how tall each body row, then each footer row, is set in these column widths."""
     line = size * 1.35
     heights = []
     for row in list(block.get("rows", []) or []) + list(block.get("footer_rows", []) or []):
         values = ([row["header"]] if row.get("header") is not None else []) + list(row["cells"])
-        lines = max((math.ceil(text_width_pt(_cell_words(v), False, size) / max(w - CELL_PAD_PT, 1.0))
-                     for v, w in zip(values, widths)), default=1)
+        lines = max((cell_lines(v, w, size) for v, w in zip(values, widths)), default=1)
         heights.append(max(lines, 1) * line + 7)
     return heights
 
