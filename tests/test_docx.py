@@ -299,3 +299,17 @@ def test_a_table_too_wide_for_portrait_gets_smaller_type_then_a_landscape_page()
     assert doc.sections[1].page_width > doc.sections[1].page_height
     runs = [r for c in doc.tables[0].rows[1].cells for p in c.paragraphs for r in p.runs]
     assert {r.font.size.pt for r in runs} == {8.5}
+
+
+def test_document_control_is_shown_once(notebook):
+    """With the strategy's own document control table, the cover leaves its rows (the owner) to it."""
+    def cover(document_notebook) -> str:
+        doc = Document(io.BytesIO(docx_export.render_docx(document_notebook, dict(META, owner="Director of Care"))))
+        return "\n".join(p.text for p in doc.paragraphs[:10])
+
+    assert "Owner: Director of Care" in cover(notebook)  # no document control table: the cover says it
+    control = blocks.table(pd.DataFrame({"Field": ["Title", "Owner"], "Value": ["Plan", "Director of Care"]}),
+                           caption="Document control", id="document-control")
+    with_control = render.assemble([nbformat.v4.new_notebook(cells=[_cell(control)])])
+    text = cover(with_control)
+    assert "Owner" not in text and "Status: Draft" in text

@@ -125,8 +125,8 @@ def test_tables_are_tagged_with_header_cells(reader):
     types = _struct_types(reader.trailer["/Root"]["/StructTreeRoot"], [])
     # four data tables (chart data, people, risks, cycle) and the document control table
     assert types.count("/Table") == 5
-    # column headings: 3 + 4 + 4 + 6 (Area, four stages, Now and expected); document control has none
-    assert types.count("/TH") == 17
+    # column headings: 3 + 4 + 4 + 6 (Area, four stages, Now and expected) + Field and Value of document control
+    assert types.count("/TH") == 19
     assert "/Caption" in types and types.count("/H1") == 5  # Contents and the four sections
 
 
@@ -331,3 +331,22 @@ def test_typst_string_literals_hold_any_text_exactly():
     value = 'a\\b"c\nd\te\x01f\x0cg\u2028h #x [y] $z$'
     source = f'#metadata({string(value)}) <v>'.encode()
     assert json.loads(typst.query(source, "<v>", field="value")) == [value]
+
+
+def test_document_control_is_shown_once():
+    """The strategy's own document control table is the record: the end matter and cover point to it."""
+    control = blocks.table(pd.DataFrame({"Field": ["Title", "Owner"], "Value": ["Our plan", "Director of Care"]}),
+                           caption="Document control", id="document-control")
+    statement = {"url": "https://example.org/accessibility", "contact": "access@example.org"}
+    reader = reader_of(make_pdf([one_section("Context", control)], owner="Director of Care",
+                                accessibility_statement=statement))
+    pages = [" ".join(p.extract_text().split()) for p in reader.pages]
+    assert sum(page.count("Document control") for page in pages) == 1
+    assert sum(page.count("Director of Care") for page in pages) == 1  # not on the cover too
+    about = pages[-1]
+    assert "About this document" in about and "The document control record of this strategy is Table 1." in about
+    assert "accessibility statement" in about and "access@example.org" in about
+    small = blocks.table(pd.DataFrame({"Area": ["North"], "Places": [12]}), "Places")
+    without = reader_of(make_pdf([one_section("Context", small)], owner="Director of Care"))
+    texts = [" ".join(p.extract_text().split()) for p in without.pages]
+    assert "Owner: Director of Care" in texts[0] and "Owner Director of Care" in texts[-1]

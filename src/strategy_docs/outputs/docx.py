@@ -493,6 +493,7 @@ class _Writer:
         self.accent = _hex_colour(meta.get("accent_colour"))
         self.tables = 0
         self.figures = 0
+        self.has_document_control = False  # the strategy's own document control table is in the document
         self._setup()
 
     # set-up
@@ -839,7 +840,7 @@ class _Writer:
         publication = meta.get("publication_date")
         if publication:
             details.append(("Publication date", long_date(publication)))
-        if meta.get("owner"):
+        if meta.get("owner") and not self.has_document_control:  # else the owner is in document control
             details.append(("Owner", meta.get("owner")))
         for label, value in details:
             if not value:
@@ -975,10 +976,18 @@ def _block_of(output: Mapping[str, Any]) -> dict | None:
     return dict(value)
 
 
+def _has_document_control(document_notebook) -> bool:
+    """Whether the strategy's own document control table (context section) is in the document."""
+    return any((_block_of(output) or {}).get("id") == "document-control"
+               for cell in document_notebook.get("cells", []) if cell.get("cell_type") == "code"
+               for output in cell.get("outputs", []) or [])
+
+
 def render_docx(document_notebook, meta: Mapping[str, Any]) -> bytes:
     """Word document bytes for an assembled notebook (see :func:`strategy_docs.outputs.html.assemble`)."""
     meta = normalise_meta(meta)
     writer = _Writer(meta)
+    writer.has_document_control = _has_document_control(document_notebook)
     writer.cover()
     writer.footer()
     for index, cell in enumerate(document_notebook.get("cells", [])):

@@ -11,10 +11,17 @@ and display blocks, see :func:`strategy_docs.outputs.html.assemble`) and writes 
 * tables as ``table`` with ``table.header`` (repeated on continuation pages, tagged as header
   cells, with "<caption> (continued)" above them in the page header) and totals in
   ``table.footer(repeat: false)``: once, at the end. Column widths come from the font's metrics
-  so every word fits whole (no hyphenation); tables of ten or more columns, or too wide for a
-  portrait page even a point smaller, go on landscape pages; short tables are kept on one page;
-* charts as the SVG the figure block carries (vector, text stays text), with the block's alt
-  text, followed in the flow by their data table as in the HTML.
+  so every word fits whole (no hyphenation); tables of ten or more columns, too wide for a
+  portrait page even a point smaller, or whose portrait rows would run over pages, go on
+  landscape pages, with the headings and text that introduce them (and the whole section so far
+  when it would fill under a third of a portrait page);
+* pagination a council would print: short tables are kept on one page; a table that may split
+  starts where its caption, heading row and first three rows fit (a Typst ``context`` measures
+  them against what is left of the page), and its last three rows travel with its totals in the
+  unbreakable footer, so no page holds fewer than three of its rows; rows too tall for that may
+  run over a page break; the headings and short text introducing a table stick to it;
+* charts as the SVG the figure block carries (vector, text stays text, scaled to fit a page), with
+  the block's alt text and a note naming the data table that follows them in the flow.
 
 Every text value is written as an escaped Typst string or escaped markup, so nothing from the
 parameters or data can be read as Typst code. Each element's first line is recorded with a
@@ -27,19 +34,16 @@ from __future__ import annotations
 import base64
 import bisect
 import datetime as dt
-import functools
 import json
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
-from fontTools.ttLib import TTFont
-import matplotlib
-
+from strategy_docs.outputs.typst_tables import (
+    HEADER_ROW_PT, LANDSCAPE_BODY_PT, LANDSCAPE_TEXT_WIDTH_PT, PORTRAIT_BODY_PT, TEXT_WIDTH_PT, WIDE_TABLE_COLUMNS,
+    cell_lines, prose_height_pt, row_heights, table_layout, widths_markup)
 from strategy_docs.sections import blocks, markup
 from strategy_docs.errors import RenderError
 from strategy_docs.wording import long_date
@@ -48,15 +52,17 @@ from strategy_docs.outputs.html import STATUSES
 __all__ = ["TypstDocument", "typst_source", "FONT_FAMILY", "WIDE_TABLE_COLUMNS", "language_of"]
 
 FONT_FAMILY = "DejaVu Sans"  # shipped with matplotlib: the same face as the chart text (charts.py)
-WIDE_TABLE_COLUMNS = 10  # tables this wide are set on landscape pages
 KEEP_TOGETHER_ROWS = 6  # tables this short are not split across pages (a split would leave < 3 rows)...
 KEEP_TOGETHER_HEIGHT_PT = 250.0  # ...unless so tall that moving them whole would leave a page near empty
-TEXT_WIDTH_PT = 481.9  # A4 (595.3 pt) less 2 x 2 cm margins
-LANDSCAPE_TEXT_WIDTH_PT = 728.5
+ORPHAN_ROWS = 3  # a table split over pages has at least this many rows on its first and last page
+TALL_ROW_PT = 180.0  # rows taller than this may run over a page break (others are kept whole)
+HEADING_PT = 30.0
+CHART_MAX_HEIGHT_PT = 560.0  # charts are scaled to fit a page with their caption
 STATUS_LABELS = {"draft": "Draft", "consultation": "Consultation draft", "final": "Final"}
 TONE_FILL = {"good": "#d9ead3", "warning": "#fce5cd", "bad": "#f4cccc", "neutral": "#eeeeee"}
 LANGUAGES = {"en-gb": ("en", "GB"), "en": ("en", "GB"), "cy": ("cy", None), "cy-gb": ("cy", "GB"), "welsh": ("cy", None)}
 
+SECTION_BREAK = "#pagebreak(weak: true)\n"  # before each section's heading: sections start on a new page
 _MARKUP_SPECIAL = re.compile(r"([\\#*_$`<>@\[\]~=\-+/\"'.:;(){}])")
 
 
@@ -188,7 +194,8 @@ class _HtmlToTypst(HTMLParser):
             level = max(1, int(tag[1]) - self.heading_offset)
             if body:
                 self.headings.append((level, body))
-                self._emit("=" * level + " " + body + "\n\n")
+                top = level == 1 and self.heading_offset == 1  # a section's heading, not one inside a cell
+                self._emit((SECTION_BREAK if top else "") + "=" * level + " " + body + "\n\n")
         elif tag == "blockquote":
             self._emit("]\n\n")
         elif tag == "pre":
@@ -251,6 +258,8 @@ PREAMBLE = """\
 #let accent = rgb({accent})
 #let running = {running}
 #let status-word = {status}
+#let body-top = 2.4cm
+#let body-bottom() = (if page.flipped {{ page.width }} else {{ page.height }}) - 2.2cm
 #set page(paper: "a4", margin: (x: 2cm, top: 2.4cm, bottom: 2.2cm),
   header: context if counter(page).get().first() > 1 {{
     set text(8pt, fill: luma(50))
@@ -276,7 +285,7 @@ PREAMBLE = """\
 #show heading: set text(fill: accent)
 #show heading: set block(above: 1.4em, below: 0.7em, sticky: true)
 #show heading.where(level: 1): set text(17pt)
-#show heading.where(level: 1): it => {{ pagebreak(weak: true); block(width: 100%, stroke: (top: 3pt + accent), inset: (top: 5pt), it) }}
+#show heading.where(level: 1): it => {{ block(width: 100%, stroke: (top: 3pt + accent), inset: (top: 5pt), it) }}
 #show heading.where(level: 2): set text(13pt)
 #show heading.where(level: 3): set text(11pt)
 #show heading.where(level: 4): set text(10pt, fill: black)
@@ -310,26 +319,57 @@ class TypstDocument:
         return self.places[index][1] if index >= 0 else ""
 
 
+@dataclass
+class _Part:
+    kind: str  # "section" (holds a section's heading), "heading", "prose", "table" or "other"
+    height: float  # roughly how tall it is set on a portrait page, in points
+    element: str | None  # what the reader calls it (TypstDocument.places), None for layout only
+
+
 class _Writer:
     def __init__(self, meta: Mapping[str, Any]):
         self.meta = meta
         self.parts: list[str] = []
+        self.about_parts: list[_Part] = []  # one per part
         self.places: list[tuple[int, str]] = []
         self.lines = 1
         self.section = "the cover"
         self.tables = 0  # tables that may run over pages
+        self.labels: dict[str, str] = {}  # table block id -> Typst label
 
-    def add(self, markup_text: str, element: str | None = None) -> None:
+    def add(self, markup_text: str, element: str | None = None, kind: str = "other", height: float = 0.0) -> None:
         if element is not None:
             self.places.append((self.lines, f"section {self.section!r}, {element}"))
         chunk = markup_text.rstrip("\n") + "\n\n"
         self.parts.append(chunk)
+        self.about_parts.append(_Part(kind, height, element))
         self.lines += chunk.count("\n")
+
+    def take_back(self, count: int) -> list[tuple[str, _Part]]:
+        """Remove the last ``count`` parts (and their places), to be written again inside something."""
+        taken = []
+        for _ in range(count):
+            chunk, part = self.parts.pop(), self.about_parts.pop()
+            self.lines -= chunk.count("\n")
+            if part.element is not None and self.places and self.places[-1][0] == self.lines:
+                self.places.pop()
+            taken.insert(0, (chunk, part))
+        return taken
+
+    def put_back(self, taken: list[tuple[str, _Part]]) -> None:
+        for chunk, part in taken:
+            if part.element is not None:
+                self.places.append((self.lines, f"section {self.section!r}, {part.element}"))
+            self.parts.append(chunk)
+            self.about_parts.append(part)
+            self.lines += chunk.count("\n")
 
     def section_heading(self, level: int, body_markup: str, plain: str, element: str) -> None:
         if level == 1:
             self.section = plain
-        self.add("=" * level + " " + body_markup, element)
+            self.add(SECTION_BREAK + "= " + body_markup, element, "section", HEADING_PT)
+        else:
+            self.add("=" * level + " " + body_markup, element, "heading", HEADING_PT)
 
     # blocks ----------------------------------------------------------------------------------
 
@@ -341,7 +381,9 @@ class _Writer:
             first = next((h for lvl, h in converter.headings if lvl == 1), None)
             if first is not None:  # a markdown cell's "## Heading" starts a section
                 self.section = re.sub(r"\\(.)", r"\1", first)
-            self.add(body, element)
+            kind = ("section" if first is not None else
+                    "heading" if re.fullmatch(r"={2,} [^\n]*", body) else "prose")
+            self.add(body, element, kind, prose_height_pt(body))
 
     def block(self, block: Mapping[str, Any]) -> None:
         kind = block.get("kind")
@@ -361,11 +403,13 @@ class _Writer:
         elif kind == "callout":
             self.callout(block)
 
-    def cell(self, value: Mapping[str, Any], numeric: bool, bold: bool = False) -> str:
+    def cell(self, value: Mapping[str, Any], numeric: bool, bold: bool = False, breakable: bool = False) -> str:
+        options = ["breakable: true"] if breakable else []
         status = value.get("status")
         if status:
             fill = TONE_FILL.get(status.get("tone"), TONE_FILL["neutral"])
-            return f"table.cell(fill: rgb({string(fill)}))[#strong[{text(status.get('label') or value.get('text', ''))}]]"
+            options.append(f"fill: rgb({string(fill)})")
+            return f"table.cell({', '.join(options)})[#strong[{text(status.get('label') or value.get('text', ''))}]]"
         if value.get("html") is not None:
             body = html_to_typst(value["html"], heading_offset=3)
         else:
@@ -373,67 +417,196 @@ class _Writer:
         if bold and body:
             body = f"#strong[{body}]"
         if numeric or value.get("numeric"):
-            return f"table.cell(align: right)[{body}]"
-        return f"[{body}]"
+            options.append("align: right")
+        return f"table.cell({', '.join(options)})[{body}]" if options else f"[{body}]"
+
+    def _introduction(self) -> int:
+        """How many of the last parts introduce what comes next: back to the nearest heading (not a
+        section's own), through short text only. They are kept on the page of what they introduce."""
+        parts, start = self.about_parts, len(self.about_parts)
+        while start > 0 and parts[start - 1].kind in ("heading", "prose"):
+            start -= 1
+            if parts[start].kind == "heading" or "\n=" in "\n" + self.parts[start]:
+                break
+        else:
+            return 0
+        if sum(p.height for p in parts[start:]) > LANDSCAPE_BODY_PT / 3:
+            return 0
+        return len(parts) - start
+
+    def _landscape_lead(self) -> tuple[list[tuple[str, _Part]], bool]:
+        """What goes on a landscape page before a wide table, and whether it opens the section.
+
+        The headings and short text that introduce the table; or the whole section so far, when it
+        is so short that leaving it alone on a portrait page would leave that page nearly empty.
+        """
+        parts = self.about_parts
+        start = len(parts) - self._introduction()
+        if start == len(parts) and parts and parts[-1].kind == "section":
+            start -= 1  # the section's own heading and text introduce it
+        opening = next((i for i in range(len(parts) - 1, -1, -1) if parts[i].kind == "section"), None)
+        if (opening is not None and self.parts[opening].startswith(SECTION_BREAK)
+                and "".join(self.parts[opening:]).count(SECTION_BREAK) == 1  # only its own page break
+                and sum(p.height for p in parts[opening:]) < PORTRAIT_BODY_PT / 2):
+            start = opening
+        elif SECTION_BREAK in "".join(self.parts[start:]):
+            start = len(parts)  # a section's heading in the middle of its text: left where it is
+        return self.take_back(len(parts) - start), start == opening
 
     def table(self, block: Mapping[str, Any], caption: str | None = None) -> None:
         columns = block["columns"]
         count = len(columns)
         rows = list(block.get("rows", []) or [])
         footer_rows = list(block.get("footer_rows", []) or [])
-        widths, size, wide = _table_layout(block)
+        widths, size, wide = table_layout(block)
         header = []
         for column in columns:
             label = text(column["label"]) + (f" ({text(column['unit'])})" if column.get("unit") else "")
             label = f"#strong[{label}]"
             header.append(f"table.cell(align: right)[{label}]" if column.get("numeric") else f"[{label}]")
 
-        def row_cells(row: Mapping[str, Any], bold: bool) -> list[str]:
+        def row_cells(row: Mapping[str, Any], bold: bool, breakable: bool = False) -> list[str]:
             values = ([row["header"]] if row.get("header") is not None else []) + list(row["cells"])
             out = []
             for index, value in enumerate(values):
                 numeric = bool(columns[index].get("numeric")) if index < count else False
                 is_header = index == 0 and row.get("header") is not None
-                out.append(self.cell(value, numeric, bold=bold or is_header))
+                out.append(self.cell(value, numeric, bold=bold or is_header, breakable=breakable))
             return out
 
+        heights = row_heights(block, widths, size)
+        body_heights, footer_heights = heights[:len(rows)], heights[len(rows):]
+        page_body = LANDSCAPE_BODY_PT if wide else PORTRAIT_BODY_PT
         short = len(rows) + len(footer_rows) <= KEEP_TOGETHER_ROWS
-        small = _table_height_pt(block, widths, size) < KEEP_TOGETHER_HEIGHT_PT
-        breakable = not (short and small)  # moving a tall table whole would leave a page near empty
-        body = [row_cells(r, False) for r in rows]
-        footer = [c for r in footer_rows for c in row_cells(r, True)]
+        total = HEADER_ROW_PT + sum(heights)
+        # A table is kept on one page if it is short, or if it has too few rows to leave at least
+        # ORPHAN_ROWS on each page and moving it whole would still leave a third of the page used.
+        introduced = 0 if wide else self._introduction()
+        intro_height = sum(part.height for part in self.about_parts[len(self.about_parts) - introduced:])
+        few = len(heights) < 2 * ORPHAN_ROWS
+        breakable = not ((short and total < KEEP_TOGETHER_HEIGHT_PT)
+                         or (few and total + intro_height < 2 / 3 * page_body))
+        # Rows that are tall, or all rows of a table with too few rows to split it, may run over a
+        # page break: the table then fills the page it starts on.
+        tall = [breakable and (few or h > TALL_ROW_PT) for h in body_heights]
+        body = [row_cells(r, False, t) for r, t in zip(rows, tall)]
+        footer = [row_cells(r, True) for r in footer_rows]
+        # The last rows go with the totals into the footer, which Typst keeps whole and prints once,
+        # at the end: a page break never leaves fewer than ORPHAN_ROWS rows on the table's last page.
+        kept = 0
+        while kept < min(ORPHAN_ROWS, len(body) - ORPHAN_ROWS) and not tall[len(body) - 1 - kept]:
+            kept += 1  # rows too tall to keep whole may run over the page break instead
+        if not breakable or kept < 2 or sum(body_heights[len(body) - kept:]) + sum(footer_heights) > page_body / 2:
+            kept = 0
+        footer = body[len(body) - kept:] + footer
+        body = body[:len(body) - kept]
+        title = text(caption or block["caption"])
+
+        def figure_of(body_rows: list[list[str]], footer_rows_: list[list[str]]) -> str:
+            lines = [f"  table.header({', '.join(header)}),"]
+            lines += [f"  {', '.join(cells)}," for cells in body_rows]
+            if footer_rows_:
+                lines.append(f"  table.footer(repeat: false, {', '.join(c for r in footer_rows_ for c in r)}),")
+            table_markup = (f"text(size: {size}pt, table(columns: {widths_markup(widths)}, "
+                            f"fill: (_, y) => if y == 0 {{ rgb(\"#dde4ee\") }},\n" + "\n".join(lines) + "\n))")
+            return f"figure(kind: table, supplement: [Table], caption: [{title}],\n{table_markup})"
+
+        # The caption, heading row and first rows of a table that may run over pages, with the
+        # headings and text that introduce it, start on one page: if they do not fit in what is left
+        # of this one, and this one is already a third full, they start the next page.
+        first, extra = [], 0.0
+        if breakable:
+            for cells, is_tall in zip(body + footer, tall + [False] * len(footer)):
+                if len(first) == ORPHAN_ROWS or is_tall:
+                    extra = 5 * size * 1.35 if is_tall else 0.0  # a few lines of a tall row
+                    break
+                first.append(cells)
+        start = figure_of(first, [])
+
+        def keep(intro: list[tuple[str, _Part]], width: float) -> str:
+            self.tables += 1
+            anchor = f"keep-{self.tables}"
+            before = "".join(chunk for chunk, _ in intro)
+            need = f"measure(width: {width}pt, [{before}#{start}]).height + {extra:.1f}pt"
+            if breakable:  # rows so tall that three fill more than a third of a page need only that third
+                cap = sum(part.height for _, part in intro) + HEADER_ROW_PT + 30 + page_body / 3
+                need = f"calc.min({need}, {cap:.1f}pt)"
+            return (f"#metadata(none) <{anchor}>\n"
+                    f"#context {{ let y = locate(<{anchor}>).position().y\n"
+                    f"  if {need} > body-bottom() - y and y > body-top + (body-bottom() - body-top) / 3 "
+                    f"{{ pagebreak(weak: true) }} }}")
+
         if breakable and body:  # where its rows start and end: the page header says "(continued)" between
             self.tables += 1
             mark = f"#metadata(({self.tables}, {string(caption or block['caption'])}))"
             body[0][0] = body[0][0][:-1] + f"{mark} <table-first>]"
-            last = footer if footer else body[-1]
-            last[-1] = last[-1][:-1] + f"{mark} <table-last>]"
-        lines = [f"  table.header({', '.join(header)}),"]
-        lines += [f"  {', '.join(cells)}," for cells in body]
-        if footer:
-            lines.append(f"  table.footer(repeat: false, {', '.join(footer)}),")
-        table_markup = (f"text(size: {size}pt, table(columns: {_widths_markup(widths)}, "
-                        f"fill: (_, y) => if y == 0 {{ rgb(\"#dde4ee\") }},\n" + "\n".join(lines) + "\n))")
+            # in the last row's cell that ends lowest (its longest), so on the table's last page
+            # even when that row is split over a page break
+            last_row = (footer_rows or rows)[-1]
+            values = ([last_row["header"]] if last_row.get("header") is not None else []) + list(last_row["cells"])
+            lowest = max(range(min(len(values), len(widths))), key=lambda i: cell_lines(values[i], widths[i], size))
+            last = (footer or body)[-1]
+            last[lowest] = last[lowest][:-1] + f"{mark} <table-last>]"
         notes = ""
         if block.get("notes"):
             notes = f"\n#block(above: 0.5em, text(8.5pt)[#strong[Notes:] {text(block['notes'])}])"
-        figure = (f"#block(breakable: {'true' if breakable else 'false'}, width: 100%)[#figure(kind: table, supplement: [Table], "
-                  f"caption: [{text(caption or block['caption'])}],\n{table_markup})"
-                  f"{notes}]")
+        label = self.labels.get(block.get("id"))
+        figure = (f"#block(breakable: {'true' if breakable else 'false'}, width: 100%)[#{figure_of(body, footer)}"
+                  f"{f' <{label}>' if label else ''}{notes}]")
         element = f"table {block.get('id', '')!r}"
-        if wide:
-            self.add(f"#page(flipped: true)[\n{figure}\n]", element)
-        else:
-            self.add(figure, element)
+        height = HEADER_ROW_PT + sum(heights) + 24
+        if not wide:
+            # the text introducing the table sticks to it, as headings do: never left at a page's foot
+            intro = [(chunk if part.kind == "heading" else f"#block(sticky: true)[\n{chunk.rstrip()}\n]\n\n", part)
+                     for chunk, part in self.take_back(introduced)]
+            if breakable:
+                self.add(keep(intro, TEXT_WIDTH_PT))
+            self.put_back(intro)
+            self.add(figure, element, "table", height)
+            return
+        lead, opens_section = self._landscape_lead()
+        count = 0
+        while count < len(lead) - 1 and lead[-1 - count][1].kind == "heading":
+            count += 1
+        headings = lead[len(lead) - count:]
+        lead = lead[:len(lead) - count]
+        check = f"{keep(headings, LANDSCAPE_TEXT_WIDTH_PT)}\n" if breakable else ""
+        if not opens_section:
+            self.add("#page(flipped: true)[", None)
+            self.put_back(lead)
+            if check:
+                self.add(check)
+            self.put_back(headings)
+            self.add(f"{figure}\n]", element, "table")
+            return
+        # The section so far goes on the landscape page too if it would fill under a third of a
+        # portrait page; measured by Typst, the section's page break left out (it cannot be measured).
+        self.tables += 1
+        name = f"lead-{self.tables}"
+        lead[0] = (lead[0][0].replace(SECTION_BREAK, "", 1), lead[0][1])
+        self.add(f"#let {name} = [", None)
+        self.put_back(lead)
+        self.add(f"]\n#let {name}-table = [{check}", None)
+        self.put_back(headings)
+        self.add(f"{figure}]\n"
+                 f"#context if measure(width: {TEXT_WIDTH_PT}pt, {name}).height < {PORTRAIT_BODY_PT / 3:.1f}pt "
+                 f"{{ page(flipped: true)[#{name}\n#{name}-table] }} else "
+                 f"{{ pagebreak(weak: true); {name}; page(flipped: true, {name}-table) }}", element, "table")
 
     def figure(self, block: Mapping[str, Any]) -> None:
-        width = min(_svg_width_pt(block["svg"]) or TEXT_WIDTH_PT, TEXT_WIDTH_PT)
+        natural_width, natural_height = _svg_size_pt(block["svg"])
+        width = min(natural_width or TEXT_WIDTH_PT, TEXT_WIDTH_PT)
+        height = natural_height * width / natural_width if natural_width and natural_height else None
+        if height is not None and height > CHART_MAX_HEIGHT_PT:  # a tall chart is made smaller to fit a page
+            width, height = width * CHART_MAX_HEIGHT_PT / height, CHART_MAX_HEIGHT_PT
         alt = str(block.get("alt") or "").strip()
         alt_arg = f", alt: {string(alt)}" if alt else ""
+        label = self.labels.get(block.get("table_id"))
+        where = f"in #ref(<{label}>)" if label else "in the table that follows"
         self.add(
             f"#figure(image(bytes({string(block['svg'])}), format: \"svg\", width: {width:.1f}pt{alt_arg}),\n"
-            f"  caption: [{text(block['caption'])}])\n\n"
-            f"#text(8.5pt, style: \"italic\")[The numbers in this chart are in the table that follows.]",
+            f"  caption: [{text(block['caption'])} \\ #text(8.5pt, weight: \"regular\", style: \"italic\")"
+            f"[The numbers in this chart are {where}.]])",
             f"figure {block.get('id', '')!r}",
         )
 
@@ -471,7 +644,7 @@ class _Writer:
         details = [("Status", STATUS_LABELS.get(status, status))]
         if m.get("publication_date"):
             details.append(("Published", long_date(m["publication_date"])))
-        if m.get("owner"):
+        if m.get("owner") and "document-control" not in self.labels:  # else the owner is in document control
             details.append(("Owner", m["owner"]))
         parts.append("#v(1cm)\n" + "\n\n".join(f"#strong[{text(k)}:] {text(v)}" for k, v in details))
         notice = STATUSES.get(status, ("", ""))[1]
@@ -487,24 +660,42 @@ class _Writer:
         self.section = "Contents"
 
     def about(self) -> None:
+        """The end matter. The document control record is shown once: the strategy's own (Table N
+        in its first section) when it has one, else the identity rows of the metadata."""
         m = self.meta
         self.section_heading(1, "About this document", "About this document", "heading 'About this document'")
-        status = m["status"]
-        rows = [("Title", m["title"]), ("Authority", m["authority_name"]), ("Client group", m["client_group_name"]),
-                ("Edition", m["edition_label"]), ("Status", STATUS_LABELS.get(status, status))]
-        if m.get("publication_date"):
-            rows.append(("Publication date", long_date(m["publication_date"])))
-        for label, key in (("Author", "author"), ("Owner", "owner"), ("Generated by", "generator")):
-            if m.get(key):
-                rows.append((label, m[key]))
-        if m.get("build_date"):
-            rows.append(("Built", long_date(m["build_date"])))
-        body = ",\n".join(f"  [#strong[{text(k)}]], [{text(v)}]" for k, v in rows)
-        self.add(f"#figure(kind: table, supplement: [Table], caption: [Document control],\n"
-                 f"table(columns: (auto, 1fr),\n{body}))",
-                 "document control table")
+        control = self.labels.get("document-control")
+        if control is not None:
+            lines = [f"The document control record of this strategy is #ref(<{control}>)."]
+            if m.get("generator"):
+                lines.append(f"Made with {text(m['generator'])}" + (
+                    f" on {text(long_date(m['build_date']))}." if m.get("build_date") else "."))
+            self.add(" ".join(lines), "document control")
+        else:
+            status = m["status"]
+            rows = [("Title", m["title"]), ("Authority", m["authority_name"]),
+                    ("Client group", m["client_group_name"]), ("Edition", m["edition_label"]),
+                    ("Status", STATUS_LABELS.get(status, status))]
+            if m.get("publication_date"):
+                rows.append(("Publication date", long_date(m["publication_date"])))
+            for label, key in (("Author", "author"), ("Owner", "owner"), ("Generated by", "generator")):
+                if m.get(key):
+                    rows.append((label, m[key]))
+            if m.get("build_date"):
+                rows.append(("Built", long_date(m["build_date"])))
+            body = ",\n".join(f"  [#strong[{text(k)}]], [{text(v)}]" for k, v in rows)
+            self.add(f"#figure(kind: table, supplement: [Table], caption: [Document control],\n"
+                     f"table(columns: (auto, 1fr), table.header([#strong[Field]], [#strong[Value]]),\n{body}))",
+                     "document control table")
         if m.get("synthetic"):
             self.add("This document uses synthetic example data.")
+        statement = m.get("accessibility_statement") or {}
+        if statement.get("url"):
+            line = (f"Read {text(m['authority_name'])}'s #link({string(statement['url'])})[accessibility statement].")
+            if statement.get("contact"):
+                line += (" To report a problem with this document or ask for it in another format, contact "
+                         f"{text(statement['contact'])}.")
+            self.add(line, "accessibility statement")
 
     def preamble(self) -> str:
         m = self.meta
@@ -526,112 +717,29 @@ class _Writer:
         )
 
 
-TABLE_TEXT_PT = 8.5
-CELL_PAD_PT = 10.0  # left and right inset plus a little air
-
-
-@functools.lru_cache(maxsize=2)
-def _advances(bold: bool) -> tuple[dict[int, float], float]:
-    """Advance widths (in em) of DejaVu Sans, from the font file the PDF embeds (fontTools comes with matplotlib)."""
-    path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
-    font = TTFont(str(path), lazy=True)
-    per_em = float(font["head"].unitsPerEm)
-    metrics = font["hmtx"].metrics
-    widths = {code: metrics[name][0] / per_em for code, name in font.getBestCmap().items() if name in metrics}
-    return widths, max(widths.values())
-
-
-def text_width_pt(value: str, bold: bool = False, size: float = TABLE_TEXT_PT) -> float:
-    """How wide ``value`` is set in DejaVu Sans at ``size`` points (no kerning: a little generous)."""
-    widths, widest = _advances(bold)
-    return sum(widths.get(ord(ch), widest) for ch in value) * size
-
-
-def _cell_words(value: Mapping[str, Any]) -> str:
-    status = value.get("status") or {}
-    return str(status.get("label") or value.get("text") or re.sub(r"<[^>]+>", " ", value.get("html") or ""))
-
-
-def column_widths(block: Mapping[str, Any], available_pt: float,
-                  size: float = TABLE_TEXT_PT) -> tuple[list[float], bool]:
-    """Column widths in points, and whether every word fits whole in them.
-
-    Each column needs its longest word (so nothing is hyphenated or runs into the next column) and
-    would like its longest line; what is left after every column has its minimum is shared in
-    proportion to how much more each would like. Widths are computed here, once, so Typst does not
-    measure every cell of every table (``auto`` columns), which is most of its time.
-    """
-    columns = block["columns"]
-    count = len(columns)
-    minimum = [0.0] * count
-    desired = [0.0] * count
-    for index, column in enumerate(columns):
-        label = column["label"] + (f" ({column['unit']})" if column.get("unit") else "")
-        minimum[index] = max(text_width_pt(w, True, size) for w in label.split() or [""])
-        desired[index] = text_width_pt(label, True, size)
-    for row in list(block.get("rows", []) or []) + list(block.get("footer_rows", []) or []):
-        values = ([row["header"]] if row.get("header") is not None else []) + list(row["cells"])
-        for index, value in enumerate(values[:count]):
-            words = _cell_words(value).split()
-            if not words:
-                continue
-            bold = (index == 0 and row.get("header") is not None) or bool(value.get("status"))
-            if value.get("numeric") or columns[index].get("numeric"):
-                words = [" ".join(words)]  # numbers never wrap
-            minimum[index] = max(minimum[index], max(text_width_pt(w, bold, size) for w in words))
-            desired[index] = max(desired[index], text_width_pt(" ".join(words), bold, size))
-    minimum = [m + CELL_PAD_PT for m in minimum]
-    desired = [max(d + CELL_PAD_PT, m) for d, m in zip(desired, minimum)]
-    if sum(desired) <= available_pt:
-        return desired, True
-    if sum(minimum) > available_pt:
-        scale = available_pt / sum(minimum)
-        return [m * scale for m in minimum], False
-    spare = available_pt - sum(minimum)
-    extra = [d - m for d, m in zip(desired, minimum)]
-    return [m + spare * e / sum(extra) for m, e in zip(minimum, extra)], True
-
-
-def _table_layout(block: Mapping[str, Any]) -> tuple[list[float], float, bool]:
-    """(column widths, text size, landscape?) for a table: every word whole, as large as fits.
-
-    Portrait at the normal size, else portrait a point smaller, else a landscape page; tables of
-    ten or more columns always go on a landscape page.
-    """
-    if len(block["columns"]) < WIDE_TABLE_COLUMNS:
-        for size in (TABLE_TEXT_PT, TABLE_TEXT_PT - 1):
-            widths, fits = column_widths(block, TEXT_WIDTH_PT, size)
-            if fits:
-                return widths, size, False
-    for size in (TABLE_TEXT_PT, TABLE_TEXT_PT - 1):
-        widths, fits = column_widths(block, LANDSCAPE_TEXT_WIDTH_PT, size)
-        if fits:
-            return widths, size, True
-    return widths, size, True
-
-
-def _table_height_pt(block: Mapping[str, Any], widths: list[float], size: float) -> float:
-    """Roughly how tall the table is set in these column widths (lines of text per row)."""
-    line = size * 1.35
-    total = 2 * line + 8  # the heading row
-    for row in list(block.get("rows", []) or []) + list(block.get("footer_rows", []) or []):
-        values = ([row["header"]] if row.get("header") is not None else []) + list(row["cells"])
-        lines = max((math.ceil(text_width_pt(_cell_words(v), False, size) / max(w - CELL_PAD_PT, 1.0))
-                     for v, w in zip(values, widths)), default=1)
-        total += max(lines, 1) * line + 7
-    return total
-
-
-def _widths_markup(widths: list[float]) -> str:
-    return "(" + ", ".join(f"{w:.1f}pt" for w in widths) + ("," if len(widths) == 1 else "") + ")"
-
-
-def _svg_width_pt(svg: str) -> float | None:
-    match = re.search(r'<svg[^>]*\swidth="([\d.]+)(pt|px|cm|mm|in)?"', svg)
+def _svg_length_pt(svg: str, name: str) -> float | None:
+    match = re.search(r'<svg[^>]*\s' + name + r'="([\d.]+)(pt|px|cm|mm|in)?"', svg)
     if not match:
         return None
     value, unit = float(match.group(1)), match.group(2) or "px"
     return value * {"pt": 1.0, "px": 0.75, "cm": 72 / 2.54, "mm": 7.2 / 2.54, "in": 72.0}[unit]
+
+
+def _svg_size_pt(svg: str) -> tuple[float | None, float | None]:
+    return _svg_length_pt(svg, "width"), _svg_length_pt(svg, "height")
+
+
+def _table_labels(document_notebook) -> dict[str, str]:
+    """A Typst label for each table block id that occurs once (charts refer to their data table by it)."""
+    seen: dict[str, int] = {}
+    for cell in document_notebook.get("cells", []):
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", []) or []:
+            block = _block_of(output)
+            if block is not None and block.get("kind") == "table" and block.get("id"):
+                seen[str(block["id"])] = seen.get(str(block["id"]), 0) + 1
+    return {key: "tbl-" + re.sub(r"[^A-Za-z0-9_-]", "-", key) for key, n in seen.items() if n == 1}
 
 
 def _logo(meta: Mapping[str, Any]) -> str:
@@ -677,6 +785,7 @@ def _block_of(output: Mapping[str, Any]) -> dict | None:
 def typst_source(document_notebook, meta: Mapping[str, Any]) -> TypstDocument:
     """The Typst document for an assembled notebook and its (normalised) metadata."""
     writer = _Writer(meta)
+    writer.labels = _table_labels(document_notebook)
     preamble = writer.preamble()
     writer.lines = preamble.count("\n") + 1
     writer.cover()
