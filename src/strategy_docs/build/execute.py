@@ -266,6 +266,7 @@ def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: D
         "workspace": os.path.relpath(workspace, workdir),
         "authority": job.authority,
         "client_group": job.client_group,
+        "language": job.language,
     }
     reuse = reuse or {}
     kernel_ready = False
@@ -429,7 +430,7 @@ def render_outputs(job: DocumentJob, workspace: Path, notebooks: list, result: D
 
     template_dir = find_template_dir(workspace, "strategy")
     meta = dict(job.meta)
-    document = render.assemble(notebooks)
+    document = render.assemble(notebooks, language=job.language)
     html = render.render_html(document, meta, template_dir)
     result.timings["render:html"] = time.perf_counter() - started
     if "html" in job.formats:

@@ -88,6 +88,7 @@ class Document:
     def __init__(self, ctx: StrategyContext):
         self.ctx = ctx
         self.inputs = ctx.analysis_inputs()
+        self.t = ctx.translator  # the document's words: doc.t("Summary"), doc.t.date(...), doc.t.number(...)
 
     # ------------------------------------------------------------ shared computations
 
@@ -160,10 +161,10 @@ def document_is_synthetic(ctx) -> bool:
     return provenance.document_is_synthetic(ctx.authority, ctx.project, ctx.data.files)
 
 
-def load_document(workspace, authority: str, client_group: str) -> Document:
+def load_document(workspace, authority: str, client_group: str, language: str = "en") -> Document:
     from strategy_docs.sections.context import load
 
-    return Document(load(workspace, authority, client_group))
+    return Document(load(workspace, authority, client_group, language))
 
 
 # ---------------------------------------------------------------- 01 context and document control
