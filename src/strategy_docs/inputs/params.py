@@ -8,6 +8,7 @@ intention citing a theme) are checked after every file has been read.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -968,6 +969,7 @@ def _translation_warnings(authorities: dict[str, Authority], strategies: dict, r
                                ("client-group", f"params/client-groups/{group_id}.yaml"),
                                ("strategy", f"params/strategies/{authority_id}/{group_id}.yaml")):
                 wanted.setdefault(file, (kind, set()))[1].add(language)
+    models = {"authority": Authority, "client-group": ClientGroup, "strategy": Strategy}
     problems = []
     for file, (kind, languages) in sorted(wanted.items()):
         if file not in raw or not isinstance(raw[file][0], dict):
@@ -977,6 +979,14 @@ def _translation_warnings(authorities: dict[str, Authority], strategies: dict, r
             warning = translation_warning(data, kind, language, file, lines, named_path)
             if warning is not None:
                 problems.append(warning)
+            # The other language's texts must pass the same checks (length, required, ...): a
+            # document that validates never fails in one of its languages.
+            localised, _ = localise(data, kind, language, file, lines)
+            try:
+                models[kind].model_validate(localised)
+            except PydanticValidationError as exc:
+                problems.extend(dataclasses.replace(problem, message=f"(in its {language} version) {problem.message}")
+                                for problem in _pydantic_problems(exc, file, lines, data))
     return problems
 
 

@@ -789,7 +789,7 @@ class _Writer:
                 paragraph.add_run(f" ({item['detail']})")
 
     def cycle(self, block: Mapping[str, Any]) -> None:
-        self.table(blocks.cycle_as_table(block))
+        self.table(blocks.cycle_as_table(block, self.t))
 
     def callout(self, block: Mapping[str, Any]) -> None:
         colour = "8A4B00" if block.get("tone") == "warning" else str(self.meta.get("accent_colour") or "1D4F91")

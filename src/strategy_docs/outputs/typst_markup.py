@@ -459,7 +459,7 @@ class _Writer:
         self.add("#grid(columns: (1fr, 1fr, 1fr), gutter: 8pt,\n  " + ",\n  ".join(items) + ")", "key facts")
 
     def cycle(self, block: Mapping[str, Any]) -> None:
-        self.table(blocks.cycle_as_table(block))
+        self.table(blocks.cycle_as_table(block, self.t))
 
     def callout(self, block: Mapping[str, Any]) -> None:
         warning = block.get("tone") == "warning"

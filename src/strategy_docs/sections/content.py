@@ -249,7 +249,7 @@ def drivers_for(ctx: StrategyContext) -> list:
     from strategy_docs.inputs.policy import default_drivers, published_by
 
     settings = ctx.strategy.context.policy_drivers
-    listed = default_drivers(ctx.authority.nation, ctx.client_group_id) if settings.national_defaults else []
+    listed = default_drivers(ctx.authority.nation, ctx.client_group_id, ctx.translator) if settings.national_defaults else []
     listed += list(settings.drivers) + list(ctx.authority.local_policy) + list(ctx.strategy.context.local_drivers)
     cutoff = published_by(ctx.strategy.document_control, ctx.edition)
     return [d for d in listed if d.when is None or d.when <= cutoff]
