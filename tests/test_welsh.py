@@ -216,3 +216,25 @@ def test_an_untranslated_text_is_shown_in_english_marked_and_incremental_equals_
     assert "Ni all gofal amgen gynyddu" in incremental.decode()
     assert build(built, BuildOptions(**{**options.__dict__, "force": True})).ok
     assert page.read_bytes() == incremental
+
+
+def test_the_excel_round_trip_keeps_the_welsh_of_unchanged_texts_and_drops_it_from_edited_ones(workspace, tmp_path):
+    import openpyxl
+    import yaml
+
+    from strategy_docs.annual import registers
+
+    book = registers.export_registers(workspace, "glanmor", "carers", tmp_path / "r.xlsx")
+    assert registers.import_registers(workspace, book, "glanmor", "carers").changed == []  # untouched: no change
+    wb = openpyxl.load_workbook(book)
+    risks = wb["Risks"]
+    column = [c.value for c in risks[1]].index("Title") + 1
+    assert risks.cell(row=2, column=column).value == "Single provider for carers' support"  # the English
+    risks.cell(row=2, column=column).value = "One provider for all carers' support"
+    wb.save(book)
+    registers.import_registers(workspace, book, "glanmor", "carers")
+    saved = yaml.safe_load((workspace / CARERS).read_text(encoding="utf-8"))["risks"]
+    assert saved[0]["title"] == {"en": "One provider for all carers' support"}  # its old Welsh no longer says this
+    assert saved[1]["title"] == {"en": "Replacement care cannot grow", "cy": "Ni all gofal amgen dyfu"}
+    [warning] = [w for w in load_params(workspace).warnings if w.file == CARERS]
+    assert warning.field == "risks[R1].title"

@@ -29,6 +29,8 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 
 from strategy_docs.errors import ParamsError, Problem
+from strategy_docs.i18n import DEFAULT_LANGUAGE
+from strategy_docs.inputs.languages import is_versions, localise
 
 __all__ = [
     "REGISTERS",
@@ -734,7 +736,11 @@ def _parse_field(text: str) -> tuple:
 
 def _merge_plain(new: Any, old: Any) -> Any:
     """``new`` with ``old``'s spelling wherever the values are equal (83 stays 83, not 83.0),
-    and with ``old``'s key order for keys both have."""
+    and with ``old``'s key order for keys both have. A text the plan gives in two languages
+    (``{en: ..., cy: ...}``) keeps its Welsh while its English is unchanged; an edited English
+    drops the Welsh of the old text (validate then warns that the Welsh is missing)."""
+    if is_versions(old) and not isinstance(new, dict):
+        return old if new == old[DEFAULT_LANGUAGE] else {DEFAULT_LANGUAGE: new}
     if isinstance(new, dict) and isinstance(old, dict):
         keys = [k for k in old if k in new] + [k for k in new if k not in old]
         return {k: _merge_plain(new[k], old.get(k)) if k in old else new[k] for k in keys}
@@ -819,7 +825,7 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
     candidate = dict(raw)
     candidate.update(new_registers)
     try:
-        strategy = Strategy.model_validate(candidate)
+        strategy = Strategy.model_validate(localise(candidate, "strategy", DEFAULT_LANGUAGE, display)[0])
     except PydanticValidationError as exc:
         from strategy_docs.inputs.params import _pydantic_problems
 

@@ -19,7 +19,7 @@ from typing import Any
 from strategy_docs.errors import Problem
 from strategy_docs.i18n import DEFAULT_LANGUAGE, LANGUAGES, mark
 
-__all__ = ["FREE_TEXT", "localise", "missing_translations"]
+__all__ = ["FREE_TEXT", "is_versions", "localise", "missing_translations"]
 
 # Field paths of free text, per kind of params file; "[]" stands for every item of a list, "*" for
 # every key of a mapping.
@@ -75,7 +75,7 @@ def _is_free_text(kind: str, loc: tuple) -> bool:
     return any("*" in p and re.fullmatch(re.escape(p).replace(r"\*", r"[^.\[\]]+"), generic) for p in paths)
 
 
-def _is_versions(value: Any) -> bool:
+def is_versions(value: Any) -> bool:
     """A mapping of language codes to texts, with the English given."""
     return (isinstance(value, dict) and bool(value) and set(value) <= set(LANGUAGES) and DEFAULT_LANGUAGE in value
             and all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in value.values()))
@@ -87,9 +87,9 @@ def localise(data: Any, kind: str, language: str, file: str, lines=None) -> tupl
     problems: list[Problem] = []
 
     def walk(value: Any, loc: tuple) -> Any:
-        if _is_free_text(kind, loc) and (isinstance(value, str) or _is_versions(value)):
+        if _is_free_text(kind, loc) and (isinstance(value, str) or is_versions(value)):
             return _pick(value, language)
-        if _is_versions(value) and loc:
+        if is_versions(value) and loc:
             problems.append(Problem(
                 file, "is one value in every language (the code or the data match on it), so it cannot be "
                 "given in several.", field=_dotted(loc), line=lines.line_for(loc) if lines else None,
@@ -119,7 +119,7 @@ def missing_translations(data: Any, kind: str, language: str) -> list[tuple]:
     found: list[tuple] = []
 
     def walk(value: Any, loc: tuple) -> None:
-        if _is_free_text(kind, loc) and (isinstance(value, str) or _is_versions(value)):
+        if _is_free_text(kind, loc) and (isinstance(value, str) or is_versions(value)):
             text = value if isinstance(value, str) else value[DEFAULT_LANGUAGE]
             has = isinstance(value, dict) and str(value.get(language) or "").strip()
             if str(text).strip() and not has:
