@@ -35,6 +35,8 @@ import yaml
 
 from strategy_docs.atomic import atomic_write
 from strategy_docs.errors import DataError, ParamsError, Problem, WorkspaceError
+from strategy_docs.i18n import DEFAULT_LANGUAGE
+from strategy_docs.inputs.languages import localise
 
 __all__ = [
     "ARCHIVE_FOLDERS",
@@ -629,7 +631,7 @@ def _roll_strategy(path: Path, workspace: Path, authority: str, group: str, new_
     roll.rewritten = doc.rewritten
     new_data = yaml.load(text.lstrip("\ufeff"), Loader=_LOADER)
     try:
-        Strategy.model_validate(new_data)
+        Strategy.model_validate(localise(new_data, "strategy", DEFAULT_LANGUAGE, display)[0])
     except Exception as exc:  # pydantic ValidationError: should not happen for a valid file
         raise ParamsError([Problem(display, f"would not be valid after rolling forward: {exc}")]) from exc
     return text, roll, new_data
