@@ -1,6 +1,6 @@
 """The whole bundled example, built as a newcomer would, read back as a stakeholder would.
 
-One session-wide HTML build of all 15 documents (two workers) feeds content checks on every
+One session-wide HTML build of all 20 documents (15 strategies, Glanmor's five also in Welsh; two workers) feeds content checks on every
 document and axe-core (WCAG 2.2 A/AA) in headless Chromium over every page and the index.
 """
 
@@ -60,10 +60,15 @@ def visible_text(html: str) -> str:
     return re.sub(r"\s+", " ", " ".join(parser.parts))
 
 
-def test_fifteen_documents_and_an_index(example_build):
+def test_twenty_documents_and_an_index(example_build):
+    """15 strategies, and Glanmor's five again in Welsh (it publishes in both languages)."""
     ws, output = example_build
-    assert "15 built" in output and "0 failed" in output
-    assert len(documents(ws)) == 15
+    assert "20 built" in output and "0 failed" in output
+    assert len(documents(ws)) == 20
+    assert sorted(p.name for p in documents(ws) if p.name.endswith(".cy.html")) == sorted(
+        f"{g}.cy.html" for g in ("carers", "learning-disability", "mental-health", "older-people",
+                                 "physical-disability-sensory-impairment"))
+    assert all(p.parent.name == "glanmor" for p in documents(ws) if p.name.endswith(".cy.html"))
     index = (ws / "build" / "index.html").read_text()
     for path in documents(ws):
         assert path.relative_to(ws / "build").as_posix() in index
