@@ -48,3 +48,17 @@ def first_pair(ws: Path) -> tuple[str, str]:
     authority = first_authority(ws)
     group = sorted(p.stem for p in (ws / "params" / "strategies" / authority).glob("*.yaml"))[0]
     return authority, group
+
+
+@pytest.fixture(scope="session")
+def example_build(tmp_path_factory):
+    """The whole bundled example (15 documents), built once per session as a user would (HTML)."""
+    from click.testing import CliRunner
+
+    from strategy_docs.cli.app import main
+
+    ws = copy_workspace(tmp_path_factory.mktemp("example") / "ws")
+    result = CliRunner().invoke(main, ["build", "--format", "html", "--jobs", "2", "--workspace", str(ws)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return ws, result.output

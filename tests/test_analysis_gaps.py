@@ -69,7 +69,7 @@ def test_demand_is_current_use_grown_with_need():
         "current places: a shortfall of 70 places."
     )
     assert gaps[1].method == (
-        "Demand is the 80 people using Residential care in 2025, grown by 100% in line with the "
+        "Demand is the 80 people using Residential care in 2025, grown by 100.0% in line with the "
         "estimated number of people aged 85 and over needing care (100 in 2025; 200 in 2040). It "
         "assumes the same share of people with this need use the service as now, and that places "
         "stay at today's level."

@@ -139,29 +139,37 @@ def test_verdicts(inputs):
 def test_evidence_sentence(inputs):
     e = evaluate(_t("occupancy_percent", ">", 90), inputs)
     assert e.value == pytest.approx(92.5)
-    assert e.evidence == (
-        "Occupied places: 370 of 400 places (providers data). Occupancy: 93%; the test needs more "
-        "than 90%, and 93% meets it, so the test is accepted."
+    assert e.evidence == (  # 370 / 400 = 92.5%
+        "370 of the 400 places are occupied. Occupancy is 92.5%, which is more than 90.0%, so the "
+        "evidence supports the hypothesis."
     )
     e = evaluate(_t("occupancy_percent", ">", 92.5), inputs)
-    assert "92.5%" in e.evidence and "does not meet it" in e.evidence
+    assert e.evidence.endswith("Occupancy is 92.5%, which is not more than 92.5%, so the evidence does not "
+                               "support the hypothesis.")
+    e = evaluate(_t("occupancy_percent", ">", 92.5), inputs, variant=1)
+    assert e.evidence.endswith("The test asks for more than 92.5%; at 92.5%, occupancy does not meet it and "
+                               "the hypothesis is refuted.")
     e = evaluate(_t("capacity_gap", ">", 5, margin=1, measure="dementia"), inputs)
     assert e.verdict == "accepted"
     assert e.evidence.startswith(
         "By 2028 projected demand for Residential care is 198 people against 200 current places: "
         "spare capacity of 2 places. Demand is the 180 people using Residential care in 2025, grown by "
-        "10% in line with the estimated number of people aged 65 and over with dementia (480 in 2025; "
+        "10.0% in line with the estimated number of people aged 65 and over with dementia (480 in 2025; "
         "528 in 2028)."
     )
     assert "By 2028 projected demand for Nursing care is 209 people against 200 current places: a shortfall of 9 places." in e.evidence
-    assert "more than +5 (margin 1 places)" in e.evidence
+    # 198 + 209 demand - 400 places = +7, more than 5 by more than the margin of 1
+    assert e.evidence.endswith("Projected demand minus current places is +7, which is more than +5, so the "
+                               "evidence supports the hypothesis. The difference is larger than the margin of "
+                               "1 place that the test allows.")
     assert ".." not in e.evidence
 
 
 def test_inconclusive_when_data_missing(inputs):
     e = evaluate(_t("occupancy_percent", ">", 90, service_type="Day care"), inputs)
     assert (e.value, e.verdict) == (None, "inconclusive")
-    assert "no rows for 'Day care'" in e.evidence
+    assert e.evidence == ("Occupancy could not be worked out because the provider figures have nothing for Day "
+                          "care (they cover: Nursing care, Residential care), so the evidence is inconclusive.")
     e = evaluate(_t("indicator_latest", ">", 1, indicator_id="i2"), inputs)
     assert e.verdict == "inconclusive" and "no value for 2023/24" in e.evidence
     e = evaluate(_t("unit_cost_vs_comparator_percent", ">", 1, service_type="Home care"), inputs)
@@ -169,9 +177,9 @@ def test_inconclusive_when_data_missing(inputs):
     e = evaluate(_t("need_change_percent", ">", 1, measure="dementia", to_year=2031), inputs)
     assert e.verdict == "inconclusive" and "2031" in e.evidence
     e = evaluate(_t("unmet_need_percent", ">", 1, measure="unlinked"), inputs)
-    assert e.verdict == "inconclusive" and "no linked service types" in e.evidence
+    assert e.verdict == "inconclusive" and "no services are linked to" in e.evidence
     e = evaluate(_t("spend_share_percent", ">", 1, group="Day care"), inputs)
-    assert e.verdict == "inconclusive" and "no group 'Day care'" in e.evidence
+    assert e.verdict == "inconclusive" and "has no Day care group" in e.evidence
     with pytest.raises(CannotCompute):
         evaluate_metric("indicator_change", {"indicator_id": "i2"}, inputs)
 

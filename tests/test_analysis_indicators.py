@@ -66,7 +66,7 @@ def test_rag_rules_higher_is_better():
     # target 80, tolerance 5% = 4: 77 misses by 3 -> At risk
     assert rag(77, 80, None, "higher")[:2] == ("At risk", "warning")
     assert rag(77, 80, None, "higher")[2] == (
-        "The latest value is 77, which misses the target of 80 by 3, within the tolerance of 5% "
+        "The latest value is 77, which misses the target of 80 by 3, within the tolerance of 5.0% "
         "of the target (4)."
     )
     assert rag(76, 80, None, "higher")[0] == "At risk"  # exactly 4 short

@@ -114,7 +114,7 @@ def test_concentration(providers):
     assert (c.providers, c.capacity) == (3, 100)
     assert c.sentence("residential care") == (
         "Capacity in residential care is highly concentrated (Herfindahl-Hirschman index 4,600 "
-        "across 3 providers); the three largest providers hold 100% of 100 places."
+        "across 3 providers); the three largest providers hold 100.0% of 100 places."
     )
 
 
@@ -143,6 +143,6 @@ def test_out_of_area():
     # latest year 2025: 12 of 200 = 6%
     assert (o.year, o.people, o.out_of_area) == (2025, 200, 12)
     assert o.percent == pytest.approx(6.0)
-    assert o.sentence() == "At 31 March 2025, 12 of 200 people known to services (6%) were placed outside the area."
+    assert o.sentence() == "At 31 March 2025, 12 of 200 people known to services (6.0%) were placed outside the area."
     r = out_of_area(su, "Residential care", year=2024)
     assert r.percent == pytest.approx(100 * 20 / 60)

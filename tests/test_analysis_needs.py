@@ -90,18 +90,21 @@ def test_formatters():
     assert fmt_money(-12000) == "(£12,000)"
     assert fmt_money(-12000, brackets_for_negative=False) == "-£12,000"
     assert fmt_money(18.456, dp=2) == "£18.46"
-    assert fmt_percent(23.4) == "23%"
-    assert fmt_percent(23.45, dp=1) == "23.5%"
-    assert fmt_percent(-0.2) == "0%"
+    assert fmt_percent(23.4) == "23.4%"  # one decimal place by default
+    assert fmt_percent(23) == "23.0%"
+    assert fmt_percent(23.45) == "23.5%"  # half up
+    assert fmt_percent(23.4, dp=0) == "23%"
+    assert fmt_percent(-0.02) == "0.0%"
     assert fmt_number(78.20) == "78.2"
     assert fmt_number(1234.0) == "1,234"
 
 
 def test_fmt_change():
-    assert fmt_change(4120, 5070) == "up 23%"  # 950 / 4120 = 23.06%
-    assert fmt_change(100, 96) == "down 4%"
+    assert fmt_change(4120, 5070) == "up 23.1%"  # 950 / 4120 = 23.06%
+    assert fmt_change(100, 96) == "down 4.0%"
     assert fmt_change(50, 50) == "no change"
-    assert fmt_change(1000, 1001) == "up less than 1%"
+    assert fmt_change(10000, 10001) == "up less than 0.1%"  # 0.01%
+    assert fmt_change(1000, 1001, dp=0) == "up less than 1%"
     assert fmt_change(0, 5) == "up from zero"
 
 
@@ -238,7 +241,7 @@ def test_unmet_need():
     assert r.unmet_percent == pytest.approx(20.8633, abs=1e-4)
     assert r.sentence("People aged 65 and over with dementia") == (
         "People aged 65 and over with dementia: an estimated 278 in 2026, of whom 220 are "
-        "known to services, leaving an estimated 58 not known to services (21% of estimated need)."
+        "known to services, leaving an estimated 58 not known to services (20.9% of estimated need)."
     )
 
 
@@ -248,14 +251,14 @@ def test_unmet_need_never_negative():
 
 
 def test_unmet_need_without_data():
-    with pytest.raises(ValueError, match="No service_users rows"):
+    with pytest.raises(ValueError, match="no figures for people known to Home care in 2020"):
         unmet_need(150, _users(), ["Home care"], "older-people", 2020)
 
 
 def test_needs_sentence_exact():
     assert needs_sentence("People aged 65 and over with dementia", 2026, 4120, 2035, 5070) == (
-        "People aged 65 and over with dementia: 4,120 in 2026, projected 5,070 in 2035, up 23%"
+        "People aged 65 and over with dementia: 4,120 in 2026, projected 5,070 in 2035, up 23.1%"
     )
     assert needs_sentence("Older carers", 2026, 200.4, 2030, 190) == (
-        "Older carers: 200 in 2026, projected 190 in 2030, down 5%"
+        "Older carers: 200 in 2026, projected 190 in 2030, down 5.2%"  # 10.4 / 200.4 = 5.19%
     )

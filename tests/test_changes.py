@@ -438,8 +438,10 @@ def test_changes_made_in_excel_show_exactly(workspace, tmp_path):
     assert {m.id for m in result.intentions_moved} == moved_before - {reset, deleted}
     assert [r.id for r in result.risks_up] == ([r0.id] if r0.residual.score != 25 else [])
     assert [r.id for r in result.risks_down] == ([r1.id] if r1.residual.score != 1 else [])
-    assert [i.id for i in result.indicators_improved] == [indicator.id]
-    assert result.indicators_worsened == []
+    # only the target moved (same data in both editions): never called improved or worsened
+    assert result.indicators_improved == [] and result.indicators_worsened == []
+    assert {i.id for i in result.indicators_retargeted} <= {indicator.id}
+    assert all(m.direction == "target changed" for m in result.indicators_retargeted)
     assert [h.id for h in result.hypotheses_changed] == [h.id for h in baseline.hypotheses_changed]
 
     out = changes.what_changed_blocks(ctx)
@@ -451,5 +453,5 @@ def test_changes_made_in_excel_show_exactly(workspace, tmp_path):
     counts = summary["documents"][f"{authority}/{group}"]
     assert counts["intentions_added"] == 1 and counts["intentions_removed"] == 1
     assert counts["intentions_moved"] == len(moved_before - {reset, deleted})
-    assert counts["indicators_improved"] == 1 and counts["indicators_worsened"] == 0
+    assert counts["indicators_improved"] == 0 and counts["indicators_worsened"] == 0
     assert "XL-1" in html and deleted in html

@@ -37,7 +37,7 @@ def test_need_projection_single_measure():
     ch = need_projection_chart({DEMENTIA: _need([4120, 4600, 5070])}, chart_id="dementia")
     assert ch.alt == (
         "Line chart: the estimated number of people aged 65 and over with dementia rises from 4,120 "
-        "in 2026 to 5,070 in 2035 (up 23%)."
+        "in 2026 to 5,070 in 2035 (up 23.1%)."
     )
     assert ch.caption == f"{DEMENTIA}: estimated number of people, 2026 to 2035"
     assert ch.table.columns.tolist() == ["Year", f"{DEMENTIA} (people)"]
@@ -48,7 +48,7 @@ def test_need_projection_single_measure():
 
 def test_need_projection_several_measures_differ_by_marker_and_style():
     ch = need_projection_chart({DEMENTIA: _need([4120, 4600, 5070]), "Older carers": _need([900, 880, 850])})
-    assert ch.alt.endswith("the estimated number of older carers falls from 900 in 2026 to 850 in 2035 (down 6%).")
+    assert ch.alt.endswith("the estimated number of older carers falls from 900 in 2026 to 850 in 2035 (down 5.6%).")
     lines = ch.figure.axes[0].get_lines()
     assert [ln.get_color() for ln in lines] == [PALETTE[0], PALETTE[1]]
     assert lines[0].get_marker() != lines[1].get_marker()
@@ -67,8 +67,8 @@ def test_occupancy_chart():
     assert ch.table.values.tolist() == [["Nursing care", 88.0], ["Residential care", 94.3], ["Extra care", 100.0]]
     assert ch.table.columns.tolist() == ["Service type", "Occupancy (%)"]
     assert ch.alt == (
-        "Bar chart: occupancy by service type. Nursing care 88%, Residential care 94% and Extra care 100%. "
-        "Highest is Extra care (100%); lowest is Nursing care (88%). No occupancy figures for Day care."
+        "Bar chart: occupancy by service type. Nursing care 88.0%, Residential care 94.3% and Extra care 100.0%. "
+        "Highest is Extra care (100.0%); lowest is Nursing care (88.0%). No occupancy figures for Day care."
     )
     heights = [p.get_height() for p in ch.figure.axes[0].patches]
     assert heights == [88.0, 94.3, 100.0]
@@ -88,7 +88,7 @@ def test_budget_chart_excludes_income():
     # 1.2m / 1.65m = 72.7% ; 0.45m / 1.65m = 27.3% ; income -200k - 100k
     assert ch.alt == (
         "Horizontal bar chart: gross expenditure by budget group in 2024/25, totalling £1,650,000. "
-        "Residential care £1,200,000 (73%) and Community support £450,000 (27%). "
+        "Residential care £1,200,000 (72.7%) and Community support £450,000 (27.3%). "
         "Income of (£300,000) is not shown."
     )
     assert "income not shown" in ch.caption
@@ -109,7 +109,7 @@ def test_unit_cost_chart_one_panel_per_unit():
     assert math.isnan(ch.table.iloc[2, 3])
     assert ch.alt == (
         "Grouped bar chart: unit costs against comparator averages in 2024/25. Residential care £712 per week "
-        "against £670 (6% above); Home care £18.45 per hour against £20.50 (10% below); Day care £55 per day "
+        "against £670 (6.3% above); Home care £18.45 per hour against £20.50 (10.0% below); Day care £55 per day "
         "(no comparator average)."
     )
     # comparator bars are hatched, so they differ from ours without colour

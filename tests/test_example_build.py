@@ -11,27 +11,16 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from strategy_docs.cli.app import main
 from strategy_docs.inputs.params import load_params
 
-from .conftest import REPO, copy_workspace
+from .conftest import REPO
 
 pytestmark = pytest.mark.slow
 
 SECTIONS = ["Context, purpose and document control", "Hypotheses tested against the evidence", "Needs analysis",
             "Market and resource analysis", "Gap analysis", "Commissioning intentions", "Risk register",
             "Performance and monitoring"]
-
-
-@pytest.fixture(scope="session")
-def example_build(tmp_path_factory):
-    ws = copy_workspace(tmp_path_factory.mktemp("example") / "ws")
-    result = CliRunner().invoke(main, ["build", "--format", "html", "--jobs", "2", "--workspace", str(ws)],
-                                catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return ws, result.output
 
 
 def documents(ws: Path) -> list[Path]:

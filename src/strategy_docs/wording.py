@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-__all__ = ["plural", "long_date"]
+__all__ = ["plural", "long_date", "as_sentence", "join_items", "list_in_words"]
+
+TERMINAL = (".", "!", "?", ".)", ".*")
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
@@ -23,3 +25,32 @@ def long_date(value: Any) -> str:
     if isinstance(value, dt.date):
         return f"{value.day} {value:%B %Y}"
     return str(value)
+
+
+def as_sentence(text: str) -> str:
+    """The text ending with one full stop: 'Rounded for this example' and 'Rounded for this example.'
+    both give 'Rounded for this example.' (a text ending '?' or '!' is left as it is)."""
+    text = str(text).strip()
+    if not text:
+        return ""
+    while text.endswith((";", ",", ":")) or text.endswith(".."):
+        text = text[:-1].rstrip()
+    return text if text.endswith(TERMINAL) else text + "."
+
+
+def join_items(items) -> str:
+    """Items from the plan in one run of text: phrases with '; ' between them ('Audit; training'),
+    but items that are sentences (ending with a full stop) as sentences ('Audit done. Training booked.'),
+    so no '.;' or '..' appears."""
+    items = [str(i).strip() for i in items if str(i).strip()]
+    if any(i.endswith(TERMINAL) for i in items):
+        return " ".join(as_sentence(i) for i in items)
+    return "; ".join(items)
+
+
+def list_in_words(items, word: str = "and") -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + f" {word} " + items[-1]

@@ -101,8 +101,8 @@ def fmt_money_auto(amount: object, brackets_for_negative: bool = True) -> str:
     return fmt_money(amount, brackets_for_negative=brackets_for_negative, dp=dp)
 
 
-def fmt_percent(x: object, dp: int = 0, missing: str = MISSING) -> str:
-    """A value already in percent: 23.4 -> '23%'."""
+def fmt_percent(x: object, dp: int = 1, missing: str = MISSING) -> str:
+    """A value already in percent, to one decimal place: 23.44 -> '23.4%', 23 -> '23.0%'."""
     if is_missing(x):
         return missing
     r = round_half_up(x, dp)
@@ -119,10 +119,10 @@ def percent_change(old: object, new: object) -> float:
     return (float(new) - float(old)) / abs(float(old)) * 100.0
 
 
-def fmt_change(old: object, new: object, dp: int = 0) -> str:
-    """Direction and size of a change in words: 'up 23%', 'down 4%', 'no change'.
+def fmt_change(old: object, new: object, dp: int = 1) -> str:
+    """Direction and size of a change in words: 'up 23.1%', 'down 4.0%', 'no change'.
 
-    A change that rounds to 0% but is not zero reads 'up less than 1%' so the text never
+    A change that rounds to 0.0% but is not zero reads 'up less than 0.1%' so the text never
     contradicts the numbers next to it.
     """
     if is_missing(old) or is_missing(new):
@@ -138,3 +138,53 @@ def fmt_change(old: object, new: object, dp: int = 0) -> str:
         smallest = "1" if dp == 0 else f"0.{'0' * (dp - 1)}1"
         return f"{word} less than {smallest}%"
     return f"{word} {fmt_percent(abs(pct), dp)}"
+
+
+def fmt_rate(x: object, dp: int = 1, missing: str = MISSING) -> str:
+    """A rate, score or ratio with exactly ``dp`` decimals and separators: 1234.56 -> '1,234.6', 80 -> '80.0'."""
+    if is_missing(x):
+        return missing
+    r = round_half_up(x, dp)
+    text = f"{r:,.{dp}f}" if dp > 0 else f"{int(r):,}"
+    return text[1:] if text.startswith("-") and float(r) == 0 else text
+
+
+# How each indicator unit (params `indicators[].unit`) is written after its number.
+UNIT_WORDS = {
+    "percent": "%", "pounds": "£", "count": "", "ratio": "", "score": "",
+    "rate per 100,000": "per 100,000", "rate per 10,000": "per 10,000", "rate per 1,000": "per 1,000",
+    "days": "days", "weeks": "weeks", "years": "years",
+}
+# Units whose values are whole things, written without decimals.
+WHOLE_UNITS = ("count",)
+
+
+def fmt_value(x: object, unit: str | None, missing: str = MISSING) -> str:
+    """A value in its unit, the one way every indicator figure is written.
+
+    counts whole with separators ('1,234'); money as pounds ('£1,234', '£18.45');
+    percentages, rates, scores, ratios and durations to one decimal place with their unit
+    ('80.0%', '312.4 per 100,000', '14.5 days'). No unit: a plain number, at most one decimal.
+    """
+    if is_missing(x):
+        return missing
+    if unit == "pounds":
+        return fmt_money_auto(x, brackets_for_negative=False)
+    if unit in WHOLE_UNITS:
+        return fmt_int(x)
+    if unit == "percent":
+        return fmt_percent(x)
+    if not unit:
+        return fmt_number(x, 1)
+    words = UNIT_WORDS.get(unit, "")
+    return f"{fmt_rate(x)} {words}" if words else fmt_rate(x)
+
+
+def fmt_value_change(difference: object, unit: str | None) -> str:
+    """The size of a change between two values in their unit: percentages in percentage points."""
+    if is_missing(difference):
+        return MISSING
+    size = abs(float(difference))
+    if unit == "percent":
+        return f"{fmt_rate(size)} percentage points"
+    return fmt_value(size, unit)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import pandas as pd
 
-from strategy_docs.analysis.formatting import fmt_int, fmt_number, round_half_up
+from strategy_docs.analysis.formatting import fmt_int, fmt_number, fmt_percent, round_half_up
 from strategy_docs.analysis.needs import need_by_year
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -142,7 +142,7 @@ def service_gap(
         demand = int(round_half_up(users * growth))
         change = (growth - 1) * 100
         moved = "grown" if change > 0 else "reduced" if change < 0 else "kept"
-        by = f" by {fmt_number(abs(change), 1)}%" if change else ""
+        by = f" by {fmt_percent(abs(change))}" if change else ""
         since = (
             f"{fmt_int(ref_need)} in {ref_year}"
             if ref_year == users_year
@@ -165,7 +165,8 @@ def service_gap(
     if finding == "balanced":
         tail = "places match projected demand."
     else:
-        tail = f"{'a shortfall' if finding == 'shortfall' else 'spare capacity'} of {fmt_int(abs(difference))} places."
+        places = f"{fmt_int(abs(difference))} place{'' if fmt_int(abs(difference)) == '1' else 's'}"
+        tail = f"{'a shortfall' if finding == 'shortfall' else 'spare capacity'} of {places}."
     rationale = (
         f"{when} projected demand for {service_type} is {fmt_int(demand)} people against "
         f"{fmt_int(capacity)} current places: {tail}"

@@ -17,7 +17,18 @@ from strategy_docs.analysis import indicators as _indicators
 from strategy_docs.analysis import market as _market
 from strategy_docs.analysis import needs as _needs
 from strategy_docs.analysis import resources as _resources
-from strategy_docs.analysis.formatting import fmt_int, fmt_money_auto, fmt_number, fmt_percent, round_half_up
+from strategy_docs.analysis.formatting import (
+    UNIT_WORDS,
+    WHOLE_UNITS,
+    fmt_int,
+    fmt_money_auto,
+    fmt_number,
+    fmt_percent,
+    fmt_rate,
+    fmt_value,
+    round_half_up,
+)
+from strategy_docs.wording import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from strategy_docs.analysis import AnalysisInputs
@@ -113,6 +124,31 @@ METRICS: dict[str, dict[str, Any]] = {
 }
 
 
+# What each metric measures, as the subject of a sentence ("Occupancy is 97.1%, ...").
+SUBJECTS = {
+    "need_change_percent": "the change in estimated need",
+    "unmet_need_percent": "the share of estimated need not known to services",
+    "occupancy_percent": "occupancy",
+    "good_or_better_percent": "the share of rated services rated good or better",
+    "out_of_area_percent": "the share placed out of area",
+    "unit_cost_vs_comparator_percent": "the difference from the comparator average",
+    "spend_share_percent": "the share of gross expenditure",
+    "indicator_latest": "the latest value",
+    "indicator_change": "the change since the previous value",
+    "concentration_hhi": "the Herfindahl-Hirschman index",
+    "capacity_gap": "projected demand minus current places",
+}
+assert set(SUBJECTS) == set(METRICS)
+
+
+@dataclass(frozen=True)
+class IndicatorLabel:
+    """How a hypothesis sentence names an indicator: the plan's name and unit, never its id."""
+
+    name: str
+    unit: str | None = None
+
+
 class CannotCompute(Exception):
     """The data cannot produce the metric; the test is then inconclusive, not an error."""
 
@@ -124,6 +160,7 @@ class MetricValue:
     value: float
     unit: str
     detail: str
+    value_unit: str | None = None  # an indicator's own unit (percent, days...), for indicator metrics
 
 
 @dataclass(frozen=True)
@@ -223,10 +260,14 @@ def _in(service_type: str | None) -> str:
     return f" in {service_type}" if service_type else ""
 
 
+_TABLE_WORDS = {"providers": "the provider figures", "service_users": "the figures on people known to services",
+                "unit_costs": "the unit cost figures"}
+
+
 def _require_type(df, service_type: str | None, table: str) -> None:
     if service_type and not (df["service_type"].astype(str) == service_type).any():
         known = ", ".join(sorted(df["service_type"].astype(str).unique())) or "none"
-        raise CannotCompute(f"the {table} data has no rows for '{service_type}' (it has: {known})")
+        raise CannotCompute(f"{_TABLE_WORDS[table]} have nothing for {service_type} (they cover: {known})")
 
 
 def _m_need_change(inputs, measure, from_year=None, to_year=None) -> MetricValue:
@@ -251,7 +292,7 @@ def _m_unmet_need(inputs, measure, year=None) -> MetricValue:
     m = _measure(inputs, measure)
     y = inputs.base_year if year is None else year
     if not m.service_types:
-        raise CannotCompute(f"measure '{m.id}' has no linked service types")
+        raise CannotCompute(f"no services are linked to {_gaps._lower_first(m.label)}")
     need = _needs.need_by_year(inputs.population, m.rates, years=[y])["estimate"].iloc[0]
     result = _needs.unmet_need(need, inputs.service_users, m.service_types, inputs.client_group, y)
     if result.unmet_percent is None:
@@ -260,8 +301,7 @@ def _m_unmet_need(inputs, measure, year=None) -> MetricValue:
         result.unmet_percent,
         "percent",
         f"In {y} an estimated {fmt_int(need)} {_gaps._lower_first(m.label)} compare with "
-        f"{fmt_int(result.known)} people known to {_gaps._join(m.service_types)} "
-        f"(prevalence estimate and service_users data)",
+        f"{fmt_int(result.known)} people known to {_gaps._join(m.service_types)}",
     )
 
 
@@ -274,8 +314,8 @@ def _m_occupancy(inputs, service_type=None) -> MetricValue:
     return MetricValue(
         value,
         "percent",
-        f"Occupied places{_in(service_type)}: {fmt_int(part['occupied'].sum())} of "
-        f"{fmt_int(part['capacity'].sum())} places (providers data)",
+        f"{fmt_int(part['occupied'].sum())} of the {fmt_int(part['capacity'].sum())} places"
+        f"{_in(service_type)} are occupied",
     )
 
 
@@ -292,8 +332,7 @@ def _m_good_or_better(inputs, service_type=None) -> MetricValue:
         value,
         "percent",
         f"{fmt_int(good)} of {fmt_int(rated)} rated services{_in(service_type)} are rated "
-        f"{' or '.join(_market.GOOD_OR_BETTER[nation])} ({_market.REGULATOR[nation]} ratings in "
-        f"the providers data)",
+        f"{' or '.join(_market.GOOD_OR_BETTER[nation])} by the {_market.REGULATOR[nation]}",
     )
 
 
@@ -306,7 +345,7 @@ def _m_out_of_area(inputs, service_type=None) -> MetricValue:
         ooa.percent,
         "percent",
         f"At 31 March {ooa.year}, {fmt_int(ooa.out_of_area)} of {fmt_int(ooa.people)} people "
-        f"known to {service_type or 'services'} were placed outside the area (service_users data)",
+        f"known to {service_type or 'services'} were placed outside the area",
     )
 
 
@@ -326,7 +365,7 @@ def _m_unit_cost(inputs, service_type) -> MetricValue:
         "signed percent",
         f"{service_type} costs {fmt_money_auto(row['unit_cost'])} {row['unit']} against a "
         f"comparator average of {fmt_money_auto(row['comparator_average'])} in "
-        f"{row['financial_year']} (unit_costs data)",
+        f"{row['financial_year']}",
     )
 
 
@@ -336,7 +375,7 @@ def _m_spend_share(inputs, group) -> MetricValue:
     row = groups[groups["group"] == group]
     if row.empty:
         raise CannotCompute(
-            f"the {summary.financial_year} budget has no group '{group}' (groups: "
+            f"the {summary.financial_year} budget has no {group} group (its groups are "
             f"{', '.join(groups['group'])})"
         )
     if summary.gross_expenditure <= 0:
@@ -344,47 +383,62 @@ def _m_spend_share(inputs, group) -> MetricValue:
     return MetricValue(
         float(row["share_percent"].iloc[0]),
         "percent",
-        f"'{group}' accounts for {fmt_money_auto(row['gross'].iloc[0])} of "
+        f"{group} accounts for {fmt_money_auto(row['gross'].iloc[0])} of the "
         f"{fmt_money_auto(summary.gross_expenditure)} gross expenditure in "
-        f"{summary.financial_year} (budget data)",
+        f"{summary.financial_year}",
     )
 
 
-def _series(inputs, indicator_id):
+def _series(inputs, indicator_id, label: IndicatorLabel):
     try:
         return _indicators.indicator_series(inputs.indicators, indicator_id)
     except ValueError as exc:
-        raise CannotCompute(str(exc).rstrip(".")) from exc
+        raise CannotCompute(f"there are no figures for {_gaps._lower_first(label.name)}") from exc
 
 
-def _m_indicator_latest(inputs, indicator_id) -> MetricValue:
-    series = _series(inputs, indicator_id)
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _label(labels, indicator_id) -> IndicatorLabel:
+    """The plan's name for an indicator; an indicator the plan does not list is named by the data's
+    own identifier, the only name there is."""
+    return labels.get(indicator_id) or IndicatorLabel(f"the indicator {indicator_id}")
+
+
+def _m_indicator_latest(inputs, indicator_id, labels=None) -> MetricValue:
+    label = _label(labels or {}, indicator_id)
+    series = _series(inputs, indicator_id, label)
     last = series.iloc[-1]
     if math.isnan(last["value"]):
-        raise CannotCompute(f"indicator '{indicator_id}' has no value for {last['period']}")
+        raise CannotCompute(f"{_gaps._lower_first(label.name)} has no value for {last['period']}")
     return MetricValue(
         float(last["value"]),
         "value",
-        f"Indicator '{indicator_id}' is {fmt_number(last['value'], 2)} in {last['period']} "
-        f"(indicators data)",
+        f"{_capital(label.name)} was {fmt_value(last['value'], label.unit)} in {last['period']}",
+        label.unit,
     )
 
 
-def _m_indicator_change(inputs, indicator_id) -> MetricValue:
-    series = _series(inputs, indicator_id)
+def _m_indicator_change(inputs, indicator_id, labels=None) -> MetricValue:
+    label = _label(labels or {}, indicator_id)
+    series = _series(inputs, indicator_id, label)
     last = series.iloc[-1]
     if math.isnan(last["value"]):
-        raise CannotCompute(f"indicator '{indicator_id}' has no value for {last['period']}")
+        raise CannotCompute(f"{_gaps._lower_first(label.name)} has no value for {last['period']}")
     earlier = series.iloc[:-1].dropna(subset=["value"])
     if earlier.empty:
-        raise CannotCompute(f"indicator '{indicator_id}' has no earlier value to compare with")
+        raise CannotCompute(f"{_gaps._lower_first(label.name)} has no earlier value to compare with")
     prev = earlier.iloc[-1]
-    return MetricValue(
-        float(last["value"]) - float(prev["value"]),
-        "signed value",
-        f"Indicator '{indicator_id}' moved from {fmt_number(prev['value'], 2)} in "
-        f"{prev['period']} to {fmt_number(last['value'], 2)} in {last['period']} (indicators data)",
-    )
+    values = {"name": _capital(label.name), "before": fmt_value(prev["value"], label.unit),
+              "after": fmt_value(last["value"], label.unit), "then": prev["period"], "now": last["period"]}
+    if float(prev["value"]) == float(last["value"]):
+        detail = "{name} was {after} in both {then} and {now}".format(**values)
+    elif values["before"] == values["after"]:  # a change too small to show at this precision
+        detail = "{name} was about {after} in both {then} and {now}".format(**values)
+    else:
+        detail = "{name} moved from {before} in {then} to {after} in {now}".format(**values)
+    return MetricValue(float(last["value"]) - float(prev["value"]), "signed value", detail, label.unit)
 
 
 def _m_hhi(inputs, service_type=None) -> MetricValue:
@@ -396,8 +450,10 @@ def _m_hhi(inputs, service_type=None) -> MetricValue:
     return MetricValue(
         c.hhi,
         "index",
-        f"Capacity{_in(service_type)} is {c.band}: {fmt_int(c.providers)} providers, the "
-        f"largest three holding {fmt_percent(c.top3_share_percent)} of places (providers data)",
+        (f"Capacity{_in(service_type)} is {c.band}: {plural(c.providers, 'provider')}, the largest "
+         f"three holding {fmt_percent(c.top3_share_percent)} of places") if c.providers > 3 else
+        (f"Capacity{_in(service_type)} is {c.band}: {plural(c.providers, 'provider')} "
+         f"{'holds' if c.providers == 1 else 'hold'} all {fmt_int(c.capacity)} places"),
     )
 
 
@@ -405,7 +461,7 @@ def _m_capacity_gap(inputs, measure, service_types=None, year=None) -> MetricVal
     m = _measure(inputs, measure)
     y = inputs.end_year if year is None else year
     if not (service_types or m.service_types):
-        raise CannotCompute(f"measure '{m.id}' has no linked service types")
+        raise CannotCompute(f"no services are linked to {_gaps._lower_first(m.label)}")
     try:
         difference, gaps = _gaps.capacity_gap(inputs, m, y, service_types)
     except ValueError as exc:
@@ -434,11 +490,15 @@ assert set(_IMPLEMENTATIONS) == set(METRICS)
 
 
 def evaluate_metric(
-    metric: str, args: Mapping[str, Any] | None, inputs: "AnalysisInputs"
+    metric: str, args: Mapping[str, Any] | None, inputs: "AnalysisInputs",
+    labels: Mapping[str, IndicatorLabel] | None = None,
 ) -> MetricValue:
     """Compute one metric. Raises ValueError for an unknown metric, bad args or an unknown
-    measure id; raises CannotCompute when the data cannot give a value."""
+    measure id; raises CannotCompute when the data cannot give a value. ``labels`` names the
+    plan's indicators (id -> name and unit) for the indicator metrics."""
     clean = _check_args(metric, args)
+    if metric.startswith("indicator_"):
+        clean["labels"] = dict(labels or {})
     try:
         return _IMPLEMENTATIONS[metric](inputs, **clean)
     except CannotCompute:
@@ -449,77 +509,109 @@ def evaluate_metric(
         raise CannotCompute(str(exc).rstrip(".")) from exc
 
 
-def _format(value: float, unit: str, dp: int) -> str:
+def _format(value: float, unit: str, dp: int, value_unit: str | None = None) -> str:
     signed = unit.startswith("signed")
     if unit.endswith("percent"):
         text = fmt_percent(value, dp)
     elif unit.endswith("places") or unit == "index":
         text = fmt_number(value, dp) if dp else fmt_int(value)
+    elif value_unit == "pounds":
+        text = fmt_money_auto(value, brackets_for_negative=False)
+    elif value_unit == "percent":
+        text = f"{fmt_rate(value, dp)} percentage points" if signed else fmt_percent(value, dp)
     else:
-        text = fmt_number(value, dp)
+        words = UNIT_WORDS.get(value_unit or "", "")
+        text = fmt_rate(value, dp) + (f" {words}" if words else "")
     if signed and round_half_up(value, dp) > 0:
         text = "+" + text
     return text
 
 
-def _format_pair(value: float, threshold: float, unit: str) -> tuple[str, str]:
+def _first_dp(unit: str, value_unit: str | None) -> int:
+    """Decimals a metric is written with: whole places, counts and index points; one decimal otherwise."""
+    if unit.endswith("places") or unit == "index" or value_unit in WHOLE_UNITS or value_unit == "pounds":
+        return 0
+    return 1
+
+
+def _format_pair(value: float, threshold: float, unit: str, value_unit: str | None = None) -> tuple[str, str]:
     """Show enough decimals that a value just over a threshold does not print equal to it."""
-    start = 0 if unit.endswith(("percent", "places")) or unit == "index" else 1
-    # never round the user's own threshold: 92.5 must not print as 93%
+    start = _first_dp(unit, value_unit)
+    # never round the user's own threshold: 92.55 must not print as 92.6%
     exact = next((d for d in range(4) if float(round_half_up(threshold, d)) == threshold), 3)
     for dp in range(max(start, exact), 4):
-        v, t = _format(value, unit, dp), _format(threshold, unit, dp)
+        v, t = _format(value, unit, dp, value_unit), _format(threshold, unit, dp, value_unit)
         if v != t or value == threshold:
             return v, t
     return v, t
 
 
-def _margin_text(margin: float, unit: str) -> str:
+def _margin_text(margin: float, unit: str, value_unit: str | None = None) -> str:
     if margin == 0:
         return ""
-    units = {
-        "percent": " percentage points",
-        "signed percent": " percentage points",
-        "places": " places",
-        "signed places": " places",
-    }
-    return f" (margin {fmt_number(margin, 2)}{units.get(unit, '')})"
+    if unit.endswith("percent") or value_unit == "percent":
+        return f"{fmt_number(margin, 2)} percentage points"
+    if unit.endswith("places"):
+        return f"{fmt_number(margin, 2)} place{'' if margin == 1 else 's'}"
+    return _format(margin, "value", 2, value_unit) if value_unit else fmt_number(margin, 2)
 
 
-def evaluate(test: Mapping[str, Any], inputs: "AnalysisInputs") -> Evaluation:
+# Each sentence is one whole format string with named placeholders (so that it can be
+# translated as a whole). Consecutive hypotheses take consecutive wordings, so a table of
+# results does not repeat one sentence row after row.
+ACCEPTED = (
+    "{Subject} is {value}, which is {comparison} {threshold}, so the evidence supports the hypothesis.",
+    "The test asks for {comparison} {threshold}; at {value}, {subject} meets it and the hypothesis is accepted.",
+    "With {subject} at {value} against a test of {comparison} {threshold}, we accept the hypothesis.",
+)
+REFUTED = (
+    "{Subject} is {value}, which is not {comparison} {threshold}, so the evidence does not support the hypothesis.",
+    "The test asks for {comparison} {threshold}; at {value}, {subject} does not meet it and the hypothesis is refuted.",
+    "With {subject} at {value} against a test of {comparison} {threshold}, we reject the hypothesis.",
+)
+WITHIN_MARGIN = (
+    "{Subject} is {value}, within {margin} of the test of {comparison} {threshold}, so the evidence is "
+    "inconclusive.",
+    "At {value}, {subject} is too close to the test of {comparison} {threshold} (within {margin}) to decide, "
+    "so the hypothesis stays open.",
+)
+MARGIN_CLEARED = "The difference is larger than the margin of {margin} that the test allows."
+NOT_COMPUTED = "{Subject} could not be worked out because {reason}, so the evidence is inconclusive."
+NO_VALUE = "{Subject} has no value, so the evidence is inconclusive."
+WITH_DETAIL = "{detail}. {sentence}"
+
+
+def evaluate(
+    test: Mapping[str, Any], inputs: "AnalysisInputs",
+    labels: Mapping[str, IndicatorLabel] | None = None, variant: int = 0,
+) -> Evaluation:
     """Accept, refute or leave inconclusive one hypothesis test.
 
     Accepted if the comparison holds by more than the margin, refuted if it fails by more
     than the margin; inconclusive if the value is within the margin of the threshold or
-    cannot be computed from the data.
+    cannot be computed from the data. ``variant`` picks the wording (the hypothesis's
+    position, so neighbouring rows read differently); ``labels`` names indicators.
     """
     t = validate_test(test)
-    words = COMPARISONS[t["comparison"]]
+    subject = SUBJECTS[t["metric"]]
+    words = {"subject": subject, "Subject": _capital(subject), "comparison": COMPARISONS[t["comparison"]]}
     try:
-        mv = evaluate_metric(t["metric"], t["args"], inputs)
+        mv = evaluate_metric(t["metric"], t["args"], inputs, labels)
     except CannotCompute as exc:
-        return Evaluation(
-            None,
-            "inconclusive",
-            f"Inconclusive: {t['metric']} could not be computed because {exc}.",
-        )
+        return Evaluation(None, "inconclusive", NOT_COMPUTED.format(reason=exc, **words))
     value = float(mv.value)
     if math.isnan(value):
-        return Evaluation(None, "inconclusive", f"Inconclusive: {t['metric']} has no value.")
+        return Evaluation(None, "inconclusive", NO_VALUE.format(**words))
     threshold, margin = t["threshold"], t["margin"]
     diff = round(value - threshold, 9)
-    v_text, t_text = _format_pair(value, threshold, mv.unit)
-    need = f"the test needs {words} {t_text}{_margin_text(margin, mv.unit)}"
+    words["value"], words["threshold"] = _format_pair(value, threshold, mv.unit, mv.value_unit)
+    words["margin"] = _margin_text(margin, mv.unit, mv.value_unit)
     if margin > 0 and abs(diff) <= margin:
-        verdict = "inconclusive"
-        why = f"{v_text} is within the margin of the threshold"
+        verdict, wordings = "inconclusive", WITHIN_MARGIN
     else:
         holds = {">": diff > 0, ">=": diff >= 0, "<": diff < 0, "<=": diff <= 0}[t["comparison"]]
-        verdict = "accepted" if holds else "refuted"
-        why = f"{v_text} {'meets' if holds else 'does not meet'} it"
-    metric_desc = METRICS[t["metric"]]["short"]
-    return Evaluation(
-        value,
-        verdict,
-        f"{mv.detail}. {metric_desc}: {v_text}; {need}, and {why}, so the test is {verdict}.",
-    )
+        verdict, wordings = ("accepted", ACCEPTED) if holds else ("refuted", REFUTED)
+    sentence = wordings[variant % len(wordings)].format(**words)
+    if margin > 0 and verdict != "inconclusive":
+        sentence += " " + MARGIN_CLEARED.format(**words)
+    return Evaluation(value, verdict, WITH_DETAIL.format(detail=mv.detail, sentence=sentence))

@@ -14,7 +14,7 @@ from typing import Mapping
 
 import pandas as pd
 
-from strategy_docs.analysis.formatting import fmt_number, is_missing
+from strategy_docs.analysis.formatting import fmt_percent, fmt_value, fmt_value_change, is_missing
 
 POLARITIES = ("higher", "lower")
 
@@ -98,6 +98,21 @@ class RagRules:
         return replace(base, **changes)
 
 
+# Each reason is one whole sentence with named placeholders (translatable as a whole).
+REASONS = {
+    "no data": "No value is available for the latest period{when}.",
+    "no target": "The latest value{when} is {latest}; no target has been set.",
+    "meets": "The latest value{when} is {latest}, which meets the target of {target}.",
+    "within tolerance": "The latest value{when} is {latest}, which misses the target of {target} by {gap}, "
+                        "within the tolerance of {tolerance} of the target ({allowed}).",
+    "better than comparator": "The latest value{when} is {latest}, which misses the target of {target} by {gap}, "
+                              "but is better than the comparator average of {comparator}.",
+    "not better than comparator": "The latest value{when} is {latest}, which misses the target of {target} by "
+                                  "{gap} and is not better than the comparator average of {comparator}.",
+    "misses": "The latest value{when} is {latest}, which misses the target of {target} by {gap}.",
+}
+
+
 def rag(
     latest: float | None,
     target: float | None,
@@ -105,46 +120,42 @@ def rag(
     polarity: str,
     rules: RagRules | Mapping | None = None,
     period: str | None = None,
+    unit: str | None = None,
 ) -> tuple[str, str, str]:
-    """(label, tone, reason) for the latest value against target and comparator."""
+    """(label, tone, reason) for the latest value against target and comparator; figures in the
+    reason are written in the indicator's ``unit`` (params ``indicators[].unit``)."""
     r = RagRules.from_any(rules)
     pol = _polarity(polarity)
-    when = f" ({period})" if period else ""
+    words = {"when": f" ({period})" if period else ""}
     if is_missing(latest):
         label, tone = r.no_data
-        return label, tone, f"No value is available for the latest period{when}."
+        return label, tone, REASONS["no data"].format(**words)
     latest = float(latest)
-    head = f"The latest value{when} is {fmt_number(latest, 2)}"
+    words["latest"] = fmt_value(latest, unit)
     if is_missing(target):
         label, tone = r.no_target
-        return label, tone, f"{head}; no target has been set."
+        return label, tone, REASONS["no target"].format(**words)
     target = float(target)
+    words["target"] = fmt_value(target, unit)
     if latest == target or is_better(latest, target, pol):
         label, tone = r.on_track
-        return label, tone, f"{head}, which meets the target of {fmt_number(target, 2)}."
+        return label, tone, REASONS["meets"].format(**words)
     gap = abs(latest - target)
     allowed = abs(target) * r.amber_tolerance_percent / 100.0
-    misses = f"{head}, which misses the target of {fmt_number(target, 2)} by {fmt_number(gap, 2)}"
+    words.update(gap=fmt_value_change(gap, unit), allowed=fmt_value_change(allowed, unit),
+                 tolerance=fmt_percent(r.amber_tolerance_percent))
     if gap <= allowed + 1e-9:
         label, tone = r.at_risk
-        return label, tone, (
-            f"{misses}, within the tolerance of {fmt_number(r.amber_tolerance_percent, 2)}% "
-            f"of the target ({fmt_number(allowed, 2)})."
-        )
+        return label, tone, REASONS["within tolerance"].format(**words)
     has_comp = not is_missing(comparator)
+    if has_comp:
+        words["comparator"] = fmt_value(comparator, unit)
     if has_comp and r.comparator_rescues and is_better(latest, float(comparator), pol):
         label, tone = r.at_risk
-        return label, tone, (
-            f"{misses}, but is better than the comparator average of "
-            f"{fmt_number(comparator, 2)}."
-        )
+        return label, tone, REASONS["better than comparator"].format(**words)
     label, tone = r.off_track
-    tail = (
-        f" and is not better than the comparator average of {fmt_number(comparator, 2)}"
-        if has_comp and r.comparator_rescues
-        else ""
-    )
-    return label, tone, f"{misses}{tail}."
+    key = "not better than comparator" if has_comp and r.comparator_rescues else "misses"
+    return label, tone, REASONS[key].format(**words)
 
 
 @dataclass(frozen=True)
@@ -180,6 +191,7 @@ def indicator_status(
     polarity: str | None = "higher",
     target: float | None = None,
     rules: RagRules | Mapping | None = None,
+    unit: str | None = None,
 ) -> IndicatorStatus:
     """Latest period (even if its value is blank, which gives 'No data'), the previous
     period with a value, direction of travel, and the RAG judgement.
@@ -200,7 +212,7 @@ def indicator_status(
     previous_value = None if prev is None else _none(prev["value"])
     comparator = _none(last["comparator_average"])
     label, tone, reason = rag(
-        latest_value, _none(target), comparator, pol, rules, period=str(last["period"])
+        latest_value, _none(target), comparator, pol, rules, period=str(last["period"]), unit=unit
     )
     return IndicatorStatus(
         indicator_id=str(indicator_id),

@@ -199,7 +199,7 @@ def concentration(providers: pd.DataFrame, service_type: str | None = None) -> C
     by_provider = by_provider[by_provider > 0]
     total = float(by_provider.sum())
     if total <= 0:
-        raise ValueError("No capacity recorded, so market concentration cannot be measured.")
+        raise ValueError("no places are recorded, so how concentrated the market is cannot be measured")
     shares = by_provider / total * 100.0
     hhi = float((shares**2).sum())
     top3 = float(shares.sort_values(ascending=False).head(3).sum())
@@ -235,12 +235,12 @@ def out_of_area(
     """Out-of-area placements for the latest year (or ``year``), count and % of people known."""
     part = _filter_types(service_users, service_type)
     if part.empty:
-        raise ValueError("No service_users rows for the requested service type(s).")
+        raise ValueError("there are no figures for people known to these services")
     if year is None:
         year = int(part["year"].max())
     part = part[part["year"] == year]
     if part.empty:
-        raise ValueError(f"No service_users rows for {year}.")
+        raise ValueError(f"there are no figures for people known to services at 31 March {year}")
     people = float(part["people"].sum())
     ooa = float(part["out_of_area"].fillna(0).sum())
     pct = ooa / people * 100.0 if people > 0 else float("nan")

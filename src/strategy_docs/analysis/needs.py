@@ -269,8 +269,8 @@ def unmet_need(
     su = su[su["service_type"].astype(str).isin(types) & (su["year"] == year)]
     if su.empty:
         raise ValueError(
-            f"No service_users rows for {', '.join(types)} in {year}, so unmet need "
-            f"cannot be estimated."
+            f"there are no figures for people known to {', '.join(types)} in {year}, so unmet need "
+            f"cannot be estimated"
         )
     known = float(su["people"].sum())
     need = float(need_total_for_year)

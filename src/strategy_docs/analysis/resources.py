@@ -190,18 +190,31 @@ def unit_cost_comparison(unit_costs: pd.DataFrame, financial_year: str | None = 
     return out
 
 
+UNIT_COST_SENTENCES = {
+    "above": "{service} costs {cost} {unit}, {difference} ({percent}) above the comparator average of {comparator}.",
+    "below": "{service} costs {cost} {unit}, {difference} ({percent}) below the comparator average of {comparator}.",
+    "same": "{service} costs {cost} {unit}, the same as the comparator average.",
+    "no comparator": "{service} costs {cost} {unit}; no comparator average is available.",
+}
+# A difference of less than 0.05% prints as 0.0%: the sentence then says so in words.
+UNIT_COST_SMALL = {
+    "above": "{service} costs {cost} {unit}, {difference} above the comparator average of {comparator} "
+             "(less than 0.1% more).",
+    "below": "{service} costs {cost} {unit}, {difference} below the comparator average of {comparator} "
+             "(less than 0.1% less).",
+}
+
+
 def unit_cost_sentence(row: Mapping) -> str:
-    """'Residential care costs £712 per week, £42 (6%) above the comparator average of £670.'"""
-    head = f"{row['service_type']} costs {fmt_money_auto(row['unit_cost'])} {row['unit']}"
-    if row["position"] == "no comparator":
-        return f"{head}; no comparator average is available."
-    if row["position"] == "same":
-        return f"{head}, the same as the comparator average."
-    return (
-        f"{head}, {fmt_money_auto(abs(row['difference']))} "
-        f"({fmt_percent(abs(row['difference_percent']))}) {row['position']} the comparator "
-        f"average of {fmt_money_auto(row['comparator_average'])}."
-    )
+    """'Residential care costs £712 per week, £42 (6.3%) above the comparator average of £670.'"""
+    position = row["position"]
+    values = {"service": row["service_type"], "cost": fmt_money_auto(row["unit_cost"]), "unit": row["unit"]}
+    if position in ("same", "no comparator"):
+        return UNIT_COST_SENTENCES[position].format(**values)
+    values.update(difference=fmt_money_auto(abs(row["difference"])), percent=fmt_percent(abs(row["difference_percent"])),
+                  comparator=fmt_money_auto(row["comparator_average"]))
+    small = fmt_percent(abs(row["difference_percent"])) == fmt_percent(0)
+    return (UNIT_COST_SMALL if small else UNIT_COST_SENTENCES)[position].format(**values)
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,13 @@ tables) for the first section of the document and for the ``strategy-docs diff``
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
 
+from strategy_docs.analysis.indicators import direction_of_travel
 from strategy_docs.sections import blocks
 from strategy_docs.errors import ParamsError, Problem
 
@@ -108,7 +108,7 @@ class IndicatorMove:
     current_target: float | None
     current_status: str
     current_tone: str
-    direction: str  # "improved" | "worsened"
+    direction: str  # "improved" | "worsened" (the value moved) | "target changed" (only the target moved)
 
 
 @dataclass(frozen=True)
@@ -135,6 +135,7 @@ class Changes:
     risks_down: list[RiskMove] = field(default_factory=list)
     indicators_improved: list[IndicatorMove] = field(default_factory=list)
     indicators_worsened: list[IndicatorMove] = field(default_factory=list)
+    indicators_retargeted: list[IndicatorMove] = field(default_factory=list)
     indicators_added: list[str] = field(default_factory=list)
     indicators_removed: list[str] = field(default_factory=list)
     hypotheses_changed: list[HypothesisChange] = field(default_factory=list)
@@ -145,7 +146,8 @@ class Changes:
 
     def counts(self) -> dict[str, int]:
         names = ("intentions_added", "intentions_removed", "intentions_moved", "risks_added", "risks_removed",
-                 "risks_up", "risks_down", "indicators_improved", "indicators_worsened", "indicators_added",
+                 "risks_up", "risks_down", "indicators_improved", "indicators_worsened", "indicators_retargeted",
+                 "indicators_added",
                  "indicators_removed", "hypotheses_changed")
         return {name: len(getattr(self, name)) for name in names}
 
@@ -263,25 +265,15 @@ def _scored(score, band) -> str:
     return f"{score} ({band})" if score is not None else ""
 
 
-_RANK = {"good": 2, "warning": 1, "bad": 0}
-
-
 def _status(frame, indicator, rules):
     from strategy_docs.analysis.indicators import indicator_status
 
     if frame is None or len(frame) == 0:
         return None
     try:
-        return indicator_status(frame, indicator.id, indicator.polarity, indicator.target, rules)
+        return indicator_status(frame, indicator.id, indicator.polarity, indicator.target, rules, unit=indicator.unit)
     except ValueError:
         return None
-
-
-def _margin(status, target) -> float | None:
-    if status is None or status.latest_value is None or target is None:
-        return None
-    value = float(status.latest_value)
-    return value - float(target) if status.polarity == "higher" else float(target) - value
 
 
 def _compare_indicators(previous, current, prev_df, curr_df, rules, previous_rules, out: Changes) -> None:
@@ -297,14 +289,8 @@ def _compare_indicators(previous, current, prev_df, curr_df, rules, previous_rul
         s_curr = _status(curr_df, ind, rules)
         if s_prev is None or s_curr is None or s_prev.label is None or s_curr.label is None:
             continue  # no rating in one edition (no target or polarity): nothing to compare
-        direction = None
-        r_prev, r_curr = _RANK.get(s_prev.tone), _RANK.get(s_curr.tone)
-        if r_prev is not None and r_curr is not None and r_prev != r_curr:
-            direction = "improved" if r_curr > r_prev else "worsened"
-        else:
-            m_prev, m_curr = _margin(s_prev, before.target), _margin(s_curr, ind.target)
-            if m_prev is not None and m_curr is not None and not math.isclose(m_prev, m_curr, rel_tol=1e-9, abs_tol=1e-9):
-                direction = "improved" if m_curr > m_prev else "worsened"
+        direction = indicator_change(s_prev.latest_value, s_curr.latest_value, s_curr.polarity,
+                                     before.target, ind.target, s_prev.label != s_curr.label)
         if direction is None:
             continue
         move = IndicatorMove(
@@ -312,18 +298,35 @@ def _compare_indicators(previous, current, prev_df, curr_df, rules, previous_rul
             s_prev.latest_period, s_prev.latest_value, before.target, s_prev.label, s_prev.tone,
             s_curr.latest_period, s_curr.latest_value, ind.target, s_curr.label, s_curr.tone, direction,
         )
-        (out.indicators_improved if direction == "improved" else out.indicators_worsened).append(move)
+        {"improved": out.indicators_improved, "worsened": out.indicators_worsened,
+         "target changed": out.indicators_retargeted}[direction].append(move)
 
 
-def _verdict(hypothesis, inputs) -> tuple[str | None, str]:
+def indicator_change(previous_value, current_value, polarity, previous_target, current_target,
+                     rating_changed: bool) -> str | None:
+    """How an indicator moved between editions. 'improved' or 'worsened' only when its value moved
+    (better or worse by its polarity), whatever happened to the target; 'target changed' when the
+    value stayed the same and a new target changed its rating; None when there is nothing to say."""
+    travel = direction_of_travel(previous_value, current_value, polarity)
+    if travel == "improving":
+        return "improved"
+    if travel == "worsening":
+        return "worsened"
+    if rating_changed and previous_target != current_target:
+        return "target changed"
+    return None
+
+
+def _verdict(hypothesis, inputs, strategy=None) -> tuple[str | None, str]:
     if hypothesis.test is None:
         return hypothesis.verdict, hypothesis.reason
     if inputs is None:
         return None, ""
-    from strategy_docs.analysis.hypotheses import evaluate
+    from strategy_docs.analysis.hypotheses import IndicatorLabel, evaluate
 
+    labels = {i.id: IndicatorLabel(i.name, i.unit) for i in strategy.indicators} if strategy is not None else {}
     try:
-        result = evaluate(hypothesis.test.model_dump(), inputs)
+        result = evaluate(hypothesis.test.model_dump(), inputs, labels)
     except ValueError as exc:  # a test the data cannot answer is inconclusive, not a crash
         return "inconclusive", str(exc)
     return result.verdict, result.evidence
@@ -335,8 +338,8 @@ def _compare_hypotheses(previous, current, prev_inputs, curr_inputs, out: Change
         before = prev.get(h.id)
         if before is None:
             continue
-        v_prev, _ = _verdict(before, prev_inputs)
-        v_curr, reason = _verdict(h, curr_inputs)
+        v_prev, _ = _verdict(before, prev_inputs, previous)
+        v_curr, reason = _verdict(h, curr_inputs, current)
         if v_prev is None or v_curr is None or v_prev == v_curr:
             continue
         out.hypotheses_changed.append(HypothesisChange(h.id, h.statement, v_prev, v_curr, reason))
@@ -429,6 +432,7 @@ _DIRECTION_LABEL = {"on": "Moved on", "back": "Moved back", "new cycle": "New cy
 _CHANGE_TONES = {
     "Added": "neutral", "Removed": "neutral", "Moved on": "good", "Moved back": "warning", "New cycle": "neutral",
     "Changed": "neutral", "Score up": "bad", "Score down": "good", "Improved": "good", "Worsened": "bad",
+    "Target changed": "neutral",
 }
 
 
@@ -463,9 +467,11 @@ def _summary_markdown(changes: Changes) -> str:
         items.append("Risks (residual scores): " + ", ".join(parts) + ".")
     parts = []
     if c["indicators_improved"]:
-        parts.append(f"{c['indicators_improved']} improved against target")
+        parts.append(f"{c['indicators_improved']} improved")
     if c["indicators_worsened"]:
-        parts.append(f"{c['indicators_worsened']} worsened against target")
+        parts.append(f"{c['indicators_worsened']} worsened")
+    if c["indicators_retargeted"]:
+        parts.append(f"{c['indicators_retargeted']} rated differently against a new target")
     if c["indicators_added"]:
         parts.append(f"{_plural(c['indicators_added'], 'new indicator')}")
     if c["indicators_removed"]:
@@ -524,10 +530,11 @@ def changes_blocks(changes: Changes, heading_level: int = 2, title: str = TITLE,
         ))
 
     rows = []
-    for move in changes.indicators_improved + changes.indicators_worsened:
+    moves = changes.indicators_improved + changes.indicators_worsened + changes.indicators_retargeted
+    for move in moves:
         rows.append({
             "Indicator": move.name,
-            "Change": "Improved" if move.direction == "improved" else "Worsened",
+            "Change": {"improved": "Improved", "worsened": "Worsened", "target changed": "Target changed"}[move.direction],
             "Then": _value_text(move.previous_value, move.unit, move.previous_period),
             "Target then": _target_text(move.previous_target),
             "Status then": move.previous_status,
@@ -536,16 +543,18 @@ def changes_blocks(changes: Changes, heading_level: int = 2, title: str = TITLE,
             "Status now": move.current_status,
         })
     if rows:
-        tones = {m.previous_status: m.previous_tone for m in changes.indicators_improved + changes.indicators_worsened}
-        tones.update({m.current_status: m.current_tone for m in changes.indicators_improved + changes.indicators_worsened})
+        tones = {m.previous_status: m.previous_tone for m in moves}
+        tones.update({m.current_status: m.current_tone for m in moves})
         out.append(blocks.heading("Performance indicators", level=sub, id=f"{id_prefix}-indicators"))
         out.append(blocks.table(
             pd.DataFrame(rows, columns=["Indicator", "Change", "Then", "Target then", "Status then", "Now",
                                         "Target now", "Status now"]),
-            caption="Performance indicators that improved or worsened against their target",
+            caption="Performance indicators whose value or rating changed",
             id=f"{id_prefix}-indicators-table", numeric_columns=[],
             statuses={"Change": _CHANGE_TONES, "Status then": tones, "Status now": tones},
-            notes="Then is the latest value when the last edition was published; Now is the latest value now.",
+            notes="Then is the latest value when the last edition was published; Now is the latest value now. "
+                  "Improved and worsened describe the value itself; a rating that changed only because the "
+                  "target changed is shown as target changed.",
         ))
 
     rows = []

@@ -116,6 +116,32 @@ def _decimals_needed(values: Iterable[Any], max_decimals: int = 2) -> int:
     return needed
 
 
+_UNIT_IN_LABEL = re.compile(r"\(([^()]*)\)\s*$")
+
+
+def column_unit(label: str, units: Mapping[str, str]) -> str:
+    """A column's unit: the one given in ``units``, else the one its heading ends with ('Value (%)')."""
+    if units.get(label):
+        return units[label]
+    found = _UNIT_IN_LABEL.search(label)
+    return found.group(1).strip() if found else ""
+
+
+def _same_decimals_by_unit(decimals: dict[str, int], units: Mapping[str, str]) -> None:
+    """Numbers of one unit are written alike: percentages always to one decimal place, and columns
+    sharing a unit ('Value (days)', 'Target (days)') with the same decimals, so that 80 does not
+    stand beside 81.3."""
+    by_unit: dict[str, list[str]] = {}
+    for name in decimals:
+        unit = column_unit(name, units)
+        if unit:
+            by_unit.setdefault(unit, []).append(name)
+    for unit, names in by_unit.items():
+        shared = 1 if unit == "%" else max(decimals[n] for n in names)
+        for name in names:
+            decimals[name] = shared
+
+
 def format_number(value: Any, decimals: int = 0) -> str:
     """``12345.6 -> '12,346'`` (decimals=0) or ``'12,345.60'`` (decimals=2); missing -> ``[x]``."""
     if _is_missing(value):
@@ -281,6 +307,7 @@ def table(
         if footer_df is not None:
             values += list(footer_df[name])
         decimals[name] = _decimals_needed(values)
+    _same_decimals_by_unit(decimals, units)
 
     state = {"suppressed": False, "missing": False}
     markdown_set = {str(c) for c in (markdown_columns or [])}

@@ -269,7 +269,7 @@ def occupancy_chart(
         ax.set_xticklabels([_wrap(strip_marks(n), 11) for n in names])
         ax.set_ylabel(strip_marks(t("Occupancy (%)")))
         ax.set_ylim(0, max(100.0, max(values) * 1.1))
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt_percent(v)))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt_percent(v, dp=0)))
         _drop_overlapping_labels(fig, texts)
 
     parts = [f"{n} {fmt_percent(v)}" for n, v in zip(names, values)]

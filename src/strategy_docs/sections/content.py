@@ -23,7 +23,7 @@ from strategy_docs.analysis import market, needs, resources, risks
 from strategy_docs.analysis.cycle import CycleVocabulary
 from strategy_docs.sections.context import StrategyContext
 from strategy_docs.inputs.policy import national_drivers
-from strategy_docs.wording import plural
+from strategy_docs.wording import as_sentence, join_items, plural
 
 TYPE_WORDS = {
     "invest": "Continue to invest",
@@ -95,9 +95,11 @@ class Document:
     @cached_property
     def hypothesis_results(self) -> list[tuple]:
         results = []
-        for h in self.ctx.strategy.hypotheses:
+        labels = indicator_labels(self.ctx.strategy) if any(
+            h.test is not None and h.test.metric.startswith("indicator_") for h in self.ctx.strategy.hypotheses) else {}
+        for position, h in enumerate(self.ctx.strategy.hypotheses):
             if h.test is not None:
-                evaluation = hypothesis_tests.evaluate(h.test.model_dump(), self.inputs)
+                evaluation = hypothesis_tests.evaluate(h.test.model_dump(), self.inputs, labels, variant=position)
                 results.append((h, evaluation.verdict, evaluation.evidence, evaluation.value))
             elif h.verdict is not None:
                 results.append((h, h.verdict, f"Recorded verdict: {h.reason}", None))
@@ -120,7 +122,7 @@ class Document:
         out = []
         sources = [provenance.source_of(self.ctx.authority, t) for t in used if provenance.source_of(self.ctx.authority, t)]
         if sources:
-            out.append(blocks.prose("*Source: " + "; ".join(dict.fromkeys(sources)) + ".*"))
+            out.append(blocks.prose("*Source: " + as_sentence(join_items(dict.fromkeys(sources))) + "*"))
         if any(self.synthetic(t) for t in used) and not document_is_synthetic(self.ctx):
             out.append(blocks.callout("Synthetic example data", "The figures here are made up to show how the "
                                       "document works; they do not describe real people, services or spending."))
@@ -154,6 +156,11 @@ class Document:
     @property
     def suppress_below(self) -> int:
         return self.ctx.project.build.suppress_below
+
+
+def indicator_labels(strategy) -> dict[str, hypothesis_tests.IndicatorLabel]:
+    """The plan's indicators by id, with the name and unit a sentence calls them by."""
+    return {i.id: hypothesis_tests.IndicatorLabel(i.name, i.unit) for i in strategy.indicators}
 
 
 def document_is_synthetic(ctx) -> bool:
@@ -275,7 +282,7 @@ def outcomes(doc: Document) -> list[dict]:
         if layers is not None:
             for label, items in (("Strategic commissioning", layers.strategic), ("Local commissioning", layers.local),
                                  ("Individual commissioning", layers.individual), ("Decommissioning", layers.decommissioning)):
-                rows.append({"Code": label, "Sub-outcome": "; ".join(items) if items else "None"})
+                rows.append({"Code": label, "Sub-outcome": join_items(items) if items else "None"})
         caption = f"{outcome.code}: {outcome.name or outcome.i_statement or outcome.aspiration}" + (
             f". {outcome.aspiration}" if outcome.aspiration and outcome.name else "")
         if rows:
@@ -398,10 +405,11 @@ def needs_period_table(doc: Document) -> list[dict]:
             row[str(year)] = doc.need_in(measure.id, year)
         row["Change to " + str(ctx.end_year)] = fmt.fmt_change(row[str(ctx.base_year)], row[str(ctx.end_year)])
         rows.append(row)
-    sources = "; ".join(f"{m.label}: {m.source}" for m in ctx.client_group.measures)
+    sources = " ".join(as_sentence(f"{m.label}: {m.source}") for m in ctx.client_group.measures if m.source.strip())
     return [blocks.table(pd.DataFrame(rows), caption="Estimated number of people, each year of the strategy and the long-term view",
                          id="need-by-year", numeric_columns=[str(y) for y in years], suppress_columns=[],
-                         notes=f"Prevalence rates applied to population estimates and projections, rates held constant. Sources: {sources}.")
+                         notes="Prevalence rates applied to population estimates and projections, rates held constant."
+                         + (f" Sources: {sources}" if sources else ""))
             ] + doc.provenance("population")
 
 
@@ -468,7 +476,8 @@ def market_tables(doc: Document) -> list[dict]:
     out.append(blocks.table(mix, caption="Places by sector", id="sector-mix"))
     ratings = market.quality_ratings(providers, ctx.authority.nation)
     regulator = "CIW" if ctx.authority.nation == "wales" else "CQC"
-    out.append(blocks.table(_title_columns(ratings), caption=f"Services by {regulator} rating", id="quality-ratings"))
+    ratings = ratings.rename(columns={"rating": "Rating", "services": "Services", "percent_of_rated": "Share of rated services (%)"})
+    out.append(blocks.table(ratings, caption=f"Services by {regulator} rating", id="quality-ratings"))
     rows = []
     for service_type in sorted(providers["service_type"].unique()):
         c = market.concentration(providers, service_type)
@@ -675,7 +684,7 @@ def intentions_by_theme(doc: Document) -> list[dict]:
                 f"- {code}: {outcome_names.get(code) or code}" for code in theme.outcomes)))
         any_outcomes = any(i.outcomes for i in members)
         rows = [{"ID": i.id, "Intention": f"**{i.title}**" + (f"\n\n{i.details}" if i.details.strip() else ""),
-                 "Type": TYPE_WORDS[i.type] if i.type else "", "Drivers": "; ".join(i.drivers),
+                 "Type": TYPE_WORDS[i.type] if i.type else "", "Drivers": join_items(i.drivers),
                  "Activity this year": i.activity, "Owner": i.owner or "", "Timescale": i.timescale or "",
                  "Outcomes": ", ".join(i.outcomes) or ("None listed" if any_outcomes else "")} for i in members]
         columns = _present(rows, ("ID", "Intention"))
@@ -782,7 +791,7 @@ def risk_register(doc: Document) -> list[dict]:
         rows.append({
             "ID": risk.id, "Risk": risk.title or "", "Cause": risk.cause or "", "Event": risk.event or "",
             "Effect": risk.effect or "", "Before mitigation": _score_text(risk.inherent),
-            "Mitigations": "; ".join(risk.mitigations), "After mitigation": _score_text(risk.residual),
+            "Mitigations": join_items(risk.mitigations), "After mitigation": _score_text(risk.residual),
             "Band": bands.get(rid, ""), "Owner": risk.owner or "", "Review date": review,
         })
     columns = _present(rows, ("ID",))
@@ -799,9 +808,11 @@ def indicator_statuses(doc: Document) -> list[tuple]:
     out = []
     for ind in doc.ctx.strategy.indicators:
         try:
-            status = indicator_analysis.indicator_status(doc.ctx.data.indicators, ind.id, ind.polarity, ind.target, rules)
+            status = indicator_analysis.indicator_status(doc.ctx.data.indicators, ind.id, ind.polarity, ind.target, rules,
+                                                              unit=ind.unit)
         except ValueError:  # no rows at all for this indicator: report it as having no data
-            status = indicator_analysis.indicator_status(_no_data_row(ind.id), ind.id, ind.polarity, ind.target, rules)
+            status = indicator_analysis.indicator_status(_no_data_row(ind.id), ind.id, ind.polarity, ind.target, rules,
+                                                              unit=ind.unit)
         out.append((ind, status))
     return out
 
@@ -859,7 +870,7 @@ def _indicator_table(doc: Document, members: list, has_data: bool, id: str, grou
     columns = _present(rows, ("Indicator",))
     notes = " ".join(n for n in (group_notes.strip(), (
         "Rating: on track when the latest value meets the target; at risk when it is within "
-        f"{doc.ctx.authority.rag_rules.amber_tolerance_percent:g}% of the target or better than "
+        f"{fmt.fmt_percent(doc.ctx.authority.rag_rules.amber_tolerance_percent)} of the target or better than "
         "the comparator average; off track otherwise.") if "Rating" in columns else "") if n) or None
     caption = "Performance indicators: latest position and rating" if "Rating" in columns else "Performance indicators"
     if group:
@@ -875,14 +886,7 @@ def _no_data_row(indicator_id: str) -> pd.DataFrame:
 
 
 def _value(value, unit: str | None) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return "Not available"
-    if unit == "percent":
-        return f"{fmt.fmt_number(value, 1)}%"
-    if unit == "pounds":
-        return fmt.fmt_money(value)
-    suffix = UNIT_SUFFIX.get(unit, "")
-    return f"{fmt.fmt_number(value, 1)}{(' ' + suffix) if suffix else ''}"
+    return fmt.fmt_value(value, unit, missing="Not available")
 
 
 @shown_when(lambda doc: bool(_trend_candidates(doc)))
@@ -921,9 +925,3 @@ def monitoring(doc: Document) -> list[dict]:
     out = [blocks.facts(facts)] if facts else []
     return out + ([blocks.prose(m.arrangements)] if m.arrangements.strip() else [])
 
-
-# ---------------------------------------------------------------- helpers
-
-
-def _title_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.rename(columns={c: str(c).replace("_", " ").capitalize() for c in frame.columns})

@@ -103,7 +103,8 @@ SECTIONS: tuple[Section, ...] = (
             Show("hypotheses_table"),
             Show("hypotheses_implications"),
         ),
-        fields=("hypotheses",), tables=_ALL_TABLES,
+        # indicators: a hypothesis on an indicator names it by the plan's name and unit
+        fields=("hypotheses", "indicators"), tables=_ALL_TABLES,
     ),
     Section(
         "03-needs", "Needs analysis",
@@ -146,7 +147,7 @@ SECTIONS: tuple[Section, ...] = (
             Markdown("### Projected need against current capacity"),
             Show("computed_gap_table"),
         ),
-        fields=("gap_analysis", "hypotheses"), tables=_ALL_TABLES,
+        fields=("gap_analysis", "hypotheses", "indicators"), tables=_ALL_TABLES,
     ),
     Section(
         "06-intentions", "Commissioning intentions",
