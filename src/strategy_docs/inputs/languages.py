@@ -48,7 +48,7 @@ FREE_TEXT: dict[str, frozenset[str]] = {
         "intentions[].title", "intentions[].details", "intentions[].drivers[]", "intentions[].activity",
         "intentions[].owner", "intentions[].timescale",
         "risks[].title", "risks[].cause", "risks[].event", "risks[].effect", "risks[].owner", "risks[].mitigations[]",
-        "indicators[].name", "indicators[].source", "indicators[].frequency", "indicators[].action",
+        "indicators[].name", "indicators[].source", "indicators[].code", "indicators[].frequency", "indicators[].action",
         "indicator_groups[].notes",
         "monitoring.arrangements", "monitoring.frequency", "monitoring.review_group",
         "table_labels.*.caption",

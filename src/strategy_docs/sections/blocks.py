@@ -244,7 +244,8 @@ def table(
     - ``markdown_columns``: text columns holding Markdown from params (rendered and sanitised).
     - ``footer``: rows shown in ``<tfoot>`` (e.g. totals): a DataFrame with the same columns, a
       dict for one row, or a list of dicts.
-    - ``t``: the document's translator: status words (toned from their English) and notes in its language.
+    - ``t``: the document's translator, for the notes this function writes (status words come in the
+      document's language from the caller).
     """
     import pandas as pd
 
@@ -326,7 +327,6 @@ def table(
             if status is None:
                 state["missing"] = True
                 return {"text": NOT_AVAILABLE}
-            status = {"label": t(status["label"]), "tone": status["tone"]}
             return {"text": status["label"], "status": status}
         if name in numeric:
             if _is_missing(value):
@@ -424,7 +424,7 @@ def figure(chart, t=None) -> list[dict]:
         raise ValueError(f"chart {chart_id!r} has no matplotlib figure")
     table_id = f"{chart_id}-data"
     t = t or translator()
-    table_block = table(data, caption=t("Data for: {caption}").format(caption=caption), id=table_id)
+    table_block = table(data, caption=t("Data for: {caption}").format(caption=caption), id=table_id, t=t)
     figure_block = validate_block({
         "kind": "figure",
         "id": chart_id,

@@ -37,7 +37,7 @@ from strategy_docs.analysis.formatting import (
 )
 from strategy_docs.analysis.indicators import indicator_series
 from strategy_docs.analysis.resources import BudgetSummary, budget_summary, unit_cost_comparison
-from strategy_docs.i18n import N_, Translator, strip_marks, translator
+from strategy_docs.i18n import N_, Translator, mark, strip_marks, translator
 from strategy_docs.sections.markup import slugify
 
 # Okabe-Ito, ordered for contrast on white; the yellow (#F0E442) is left out because it
@@ -161,6 +161,11 @@ def _wrap(label: str, width: int = 14) -> str:
     return "\n".join(textwrap.wrap(str(label), width)) or str(label)
 
 
+def _from_data(t: Translator, name: str) -> str:
+    """A name from the data tables (written in English): marked as English on a page in another language."""
+    return name if t.language == "en" else mark(name, "en")
+
+
 def _lower_first(label: str) -> str:
     if len(label) > 1 and label[1].isupper():
         return label
@@ -259,7 +264,7 @@ def occupancy_chart(
         raise ValueError("No occupancy figures to chart.")
     values = [round_half_up(v, 1) for v in data["occupancy_percent"]]
     names = data["service_type"].astype(str).tolist()
-    table = pd.DataFrame({t("Service type"): names, t("Occupancy (%)"): values})
+    table = pd.DataFrame({t("Service type"): [_from_data(t, n) for n in names], t("Occupancy (%)"): values})
 
     with _style():
         fig, (ax,) = _figure()
@@ -303,7 +308,7 @@ def budget_chart(
         raise ValueError("The budget has no expenditure to chart.")
     names = groups["group"].astype(str).tolist()
     values = [round_half_up(v) for v in groups["gross"]]
-    table = pd.DataFrame({t("Budget group"): names, t("Gross expenditure (£)"): values})
+    table = pd.DataFrame({t("Budget group"): [_from_data(t, n) for n in names], t("Gross expenditure (£)"): values})
     total = sum(values)
 
     with _style():
@@ -362,7 +367,7 @@ def unit_cost_chart(
     service, unit_word, cost, average = t("Service type"), t("Unit"), t("Unit cost (£)"), t("Comparator average (£)")
     table = pd.DataFrame(
         {
-            service: comp["service_type"].astype(str).tolist(),
+            service: [_from_data(t, n) for n in comp["service_type"].astype(str)],
             unit_word: [t(str(u)) for u in comp["unit"]],
             cost: ours,
             average: [math.nan if v is None else v for v in theirs],
