@@ -8,6 +8,7 @@ state numbers are generated from the same values the tables show.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cached_property, wraps
 
@@ -423,12 +424,39 @@ def needs_sentences(doc: Document) -> list[dict]:
     lines = []
     for measure in ctx.client_group.measures:
         base, end, far = ctx.base_year, ctx.end_year, ctx.look_ahead_year
-        lines.append("- " + _generated(doc, as_sentence(needs.needs_sentence(
-            measure.label, base, doc.need_in(measure.id, base), end, doc.need_in(measure.id, end)))))
-        lines.append("- " + _generated(doc, needs.needs_sentence(
-            measure.label, base, doc.need_in(measure.id, base), far, doc.need_in(measure.id, far)))
-            + " " + doc.t("(long-term view)") + ".")
+        lines.append("- " + as_sentence(_needs_sentence(doc, measure, base, end)))
+        lines.append("- " + _needs_sentence(doc, measure, base, far) + " " + doc.t("(long-term view)") + ".")
     return [blocks.prose("\n".join(lines))]
+
+
+def _needs_sentence(doc: Document, measure, base: int, later: int) -> str:
+    """The analysis's sentence in English; the same facts in the document's words otherwise."""
+    before, after = doc.need_in(measure.id, base), doc.need_in(measure.id, later)
+    if doc.t.language == "en":
+        return needs.needs_sentence(measure.label, base, before, later, after)
+    return doc.t("{label}: {before} in {base_year}, projected {after} in {later_year}, {change}").format(
+        label=measure.label, before=fmt.fmt_int(before), base_year=base, after=fmt.fmt_int(after), later_year=later,
+        change=_change(doc, before, after))
+
+
+_CHANGE = re.compile(r"^(?P<word>up|down) (?P<less>less than )?(?P<size>.+)$")
+CHANGE_WORDS = {"no change": N_("no change"), "change not available": N_("change not available"),
+                "up from zero": N_("up from zero"), "down from zero": N_("down from zero")}
+CHANGE_SIZES = {("up", False): N_("up {size}"), ("down", False): N_("down {size}"),
+                ("up", True): N_("up less than {size}"), ("down", True): N_("down less than {size}")}
+
+
+def _change(doc: Document, old, new) -> str:
+    """'up 23.1%' (formatting.fmt_change) in the document's words."""
+    words = fmt.fmt_change(old, new)
+    if doc.t.language == "en":
+        return words
+    if words in CHANGE_WORDS:
+        return doc.t(CHANGE_WORDS[words])
+    found = _CHANGE.match(words)
+    if found is None:
+        return _generated(doc, words)
+    return doc.t(CHANGE_SIZES[(found["word"], bool(found["less"]))]).format(size=found["size"])
 
 
 @shown_when(lambda doc: doc.has_needs)
@@ -455,7 +483,7 @@ def needs_period_table(doc: Document) -> list[dict]:
         row = {t("Measure"): measure.label}
         for year in years:
             row[str(year)] = doc.need_in(measure.id, year)
-        row[t("Change to {year}").format(year=ctx.end_year)] = fmt.fmt_change(row[str(ctx.base_year)], row[str(ctx.end_year)])
+        row[t("Change to {year}").format(year=ctx.end_year)] = _change(doc, row[str(ctx.base_year)], row[str(ctx.end_year)])
         rows.append(row)
     sources = " ".join(as_sentence(f"{m.label}: {m.source}") for m in ctx.client_group.measures if m.source.strip())
     return [blocks.table(pd.DataFrame(rows), caption=t("Estimated number of people, each year of the strategy and the "
@@ -610,10 +638,34 @@ def unit_costs(doc: Document) -> list[dict]:
     if comparison.empty:
         return []
     t = doc.t
-    sentences = "\n".join("- " + _generated(doc, resources.unit_cost_sentence(row)) for row in comparison.to_dict("records"))
+    sentences = "\n".join("- " + _unit_cost_sentence(doc, row) for row in comparison.to_dict("records"))
     chart = charts.unit_cost_chart(ctx.data.unit_costs, chart_id="unit-costs",
                                    caption=t("Unit costs against the comparator average"), t=t)
     return [blocks.prose(sentences)] + blocks.figure(chart, t=t) + doc.provenance("unit_costs")
+
+
+UNIT_COST_WORDS = {
+    "above": N_("{service} costs {cost} {unit}, {difference} ({percent}) above the comparator average of {comparator}."),
+    "below": N_("{service} costs {cost} {unit}, {difference} ({percent}) below the comparator average of {comparator}."),
+    "same": N_("{service} costs {cost} {unit}, the same as the comparator average."),
+    "no comparator": N_("{service} costs {cost} {unit}; no comparator average is available."),
+}
+
+
+def _unit_cost_sentence(doc: Document, row) -> str:
+    """The analysis's sentence in English; the same facts in the document's words otherwise."""
+    if doc.t.language == "en":
+        return resources.unit_cost_sentence(row)
+    t = doc.t
+    values = {"service": _data_word(doc, row["service_type"]), "cost": fmt.fmt_money_auto(row["unit_cost"]),
+              "unit": t(str(row["unit"])), "comparator": "", "difference": "", "percent": ""}
+    if row["position"] in ("above", "below"):
+        values.update(difference=fmt.fmt_money_auto(abs(row["difference"])),
+                      percent=fmt.fmt_percent(abs(row["difference_percent"])),
+                      comparator=fmt.fmt_money_auto(row["comparator_average"]))
+    if row["position"] not in UNIT_COST_WORDS:
+        return _generated(doc, resources.unit_cost_sentence(row))
+    return t(UNIT_COST_WORDS[row["position"]]).format(**values)
 
 
 @shown_when(lambda doc: not doc.ctx.data.budget.empty and not doc.inputs.population.empty
