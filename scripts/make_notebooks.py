@@ -25,11 +25,12 @@ from strategy_docs.sections.registry import (  # noqa: E402
 PARAMETERS = '''# Parameters (papermill injects the document's values after this cell)
 workspace = None  # None: found from the current folder upwards, else $STRATEGY_DOCS_WORKSPACE
 authority = "northshire"
-client_group = "older-people"'''
+client_group = "older-people"
+language = "en"  # "cy": the Welsh document of an authority that publishes in Welsh'''
 
 LOAD = '''from strategy_docs.sections import display, content as sections
 
-doc = sections.load_document(workspace, authority, client_group)'''
+doc = sections.load_document(workspace, authority, client_group, language)'''
 
 
 def build_notebook(cells) -> nbformat.NotebookNode:

@@ -28,6 +28,30 @@ problem is reported with its file, line, field and a fix. Free text marked *Mark
 | `params/strategies/<authority>/<client-group>.yaml` | Strategy |
 
 Start from the example files in `params/`: every field below is used there.
+
+## Welsh and English
+
+An authority that publishes in Welsh as well as English says so: `languages: [en, cy]`
+(English alone unless stated; English first). Each of its documents is then built in both
+languages: `build/<edition>/<authority>/<client-group>.html` and `<client-group>.cy.html` (and
+`.pdf`, `.docx`), each page linking to the other, both listed in the index. Everything the
+code writes (headings, labels, table headings, status words, generated sentences, dates) comes
+from the translation catalogue `src/strategy_docs/locale/cy/LC_MESSAGES/strategy-docs.po`.
+
+Free text in the authority, client group and strategy files (names, summaries, statements,
+titles, descriptions: the fields listed in `inputs/languages.py`) may be written once, or in
+both languages:
+
+```yaml
+title:
+  en: Caring for carers - unpaid carers' commissioning strategy 2026 to 2029
+  cy: Gofalu am ofalwyr - strategaeth gomisiynu ar gyfer gofalwyr di-dâl 2026 i 2029
+```
+
+A text with no `cy` version is shown in English in the Welsh document, marked as English
+(`lang="en-GB"`), and `validate` warns, naming the file and the fields. Values the code or the
+data match on (identifiers, service types, cycle stages, budget groups) take one value in every
+language; a mapping there is an error. The Welsh texts pass the same checks as the English.
 """
 
 

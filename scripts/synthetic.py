@@ -620,7 +620,7 @@ def _provider_pool(authority_id: str, authority: dict, settings: AuthoritySettin
     rng = _rng(seed, "pool", authority_id)
     words = list(_NAME_WORDS[profile.nation])
     rng.shuffle(words)
-    short = authority.get("short_name") or authority.get("name", authority_id)
+    short = _english(authority.get("short_name") or authority.get("name", authority_id))
     codes = [loc["code"] for loc in authority.get("localities", [])]
     names = {loc["code"]: loc["name"] for loc in authority.get("localities", [])}
     used: set[str] = set()
@@ -912,6 +912,11 @@ def write_table(path: Path, table: str, rows: list[dict]) -> None:
     path.write_text(buffer.getvalue(), encoding="utf-8")
 
 
+def _english(text):
+    """A params text as written, or its English where it is given in two languages ({en:, cy:})."""
+    return text.get("en", "") if isinstance(text, dict) else text
+
+
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ten times faster
 
 
@@ -1151,7 +1156,7 @@ def make_workspace(dest: Path | str, n_authorities: int, client_groups: list[str
         while new_id in used_ids:
             new_id = f"{new_id}-{i}"
         used_ids.add(new_id)
-        old_short = auth.get("short_name", "")
+        old_short = _english(auth.get("short_name", ""))
         old_place = old_short.split()[0] if old_short else template.title()
         mapping: list[tuple[str, str]] = []
         new_codes = []
@@ -1162,10 +1167,12 @@ def make_workspace(dest: Path | str, n_authorities: int, client_groups: list[str
         mapping.append((old_place, place))
         mapping.append((old_place.upper(), place.upper()))
         new_text = _replace_all(auth_text, mapping)
+        # Derived authorities publish in English only: a scaled benchmark times the same documents.
+        new_text = re.sub(r"^languages:.*\n", "", new_text, flags=re.MULTILINE)
         logo = (auth.get("branding") or {}).get("logo")
         if logo:  # a plain logo with the new name, so no document shows another council's mark
             colour = (auth.get("branding") or {}).get("colour", "#1d4f91")
-            name = _replace_all(auth.get("name", place), mapping)
+            name = _replace_all(_english(auth.get("name", place)), mapping)
             (dest / "params" / "logos").mkdir(parents=True, exist_ok=True)
             (dest / "params" / "logos" / f"{new_id}.svg").write_text(_plain_logo(name, colour), encoding="utf-8")
             new_text = new_text.replace(logo, f"params/logos/{new_id}.svg")

@@ -1,8 +1,8 @@
 """The whole bundled example, built as a newcomer would, read back as a stakeholder would.
 
-One session-wide HTML build of all 16 documents (two workers) feeds content checks on every
-synthetic document and axe-core (WCAG 2.2 A/AA) in headless Chromium over every page and the index.
-Holmdale's partial plan is read back in tests/test_partial_plan_example.py.
+One session-wide HTML build of all 21 documents (16 strategies, Glanmor's five also in Welsh; two
+workers) feeds content checks on every document and axe-core (WCAG 2.2 A/AA) in headless Chromium
+over every page and the index. Holmdale's partial plan is read back in tests/test_partial_plan_example.py.
 """
 
 from __future__ import annotations
@@ -53,10 +53,16 @@ def visible_text(html: str) -> str:
 PARTIAL_PLANS = {"holmdale"}
 
 
-def test_sixteen_documents_and_an_index(example_build):
+def test_twenty_one_documents_and_an_index(example_build):
+    """16 strategies (Holmdale's partial plan among them), and Glanmor's five again in Welsh (it
+    publishes in both languages)."""
     ws, output = example_build
-    assert "16 built" in output and "0 failed" in output
-    assert len(documents(ws)) == 16
+    assert "21 built" in output and "0 failed" in output
+    assert len(documents(ws)) == 21
+    assert sorted(p.name for p in documents(ws) if p.name.endswith(".cy.html")) == sorted(
+        f"{g}.cy.html" for g in ("carers", "learning-disability", "mental-health", "older-people",
+                                 "physical-disability-sensory-impairment"))
+    assert all(p.parent.name == "glanmor" for p in documents(ws) if p.name.endswith(".cy.html"))
     index = (ws / "build" / "index.html").read_text()
     for path in documents(ws):
         assert path.relative_to(ws / "build").as_posix() in index

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from strategy_docs.i18n import CLOSE
+
 __all__ = ["plural", "long_date", "as_sentence", "join_items", "list_in_words"]
 
 TERMINAL = (".", "!", "?", ".)", ".*")
@@ -33,9 +35,12 @@ def as_sentence(text: str) -> str:
     text = str(text).strip()
     if not text:
         return ""
+    closing = ""
+    while text.endswith(CLOSE):  # a passage marked as another language (i18n.mark): its own end counts
+        closing, text = closing + CLOSE, text[:-1].rstrip()
     while text.endswith((";", ",", ":")) or text.endswith(".."):
         text = text[:-1].rstrip()
-    return text if text.endswith(TERMINAL) else text + "."
+    return (text if text.endswith(TERMINAL) else text + ".") + closing
 
 
 def join_items(items) -> str:

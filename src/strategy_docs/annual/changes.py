@@ -28,6 +28,7 @@ from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT
 from strategy_docs.sections import block_html, blocks
 from strategy_docs.analysis.cycle import stated_position
 from strategy_docs.errors import ParamsError, Problem
+from strategy_docs.i18n import DEFAULT_LANGUAGE, translator
 from strategy_docs import __version__
 from strategy_docs.analysis.cycle import CycleVocabulary, IPC_VOCABULARY
 from strategy_docs.analysis.formatting import fmt_number
@@ -768,6 +769,7 @@ def diff_report(workspace: str | Path, today: dt.date | None = None) -> tuple[st
         doc.blocks = [block_html.prepare(b) for b in doc.blocks]
     today = today or dt.date.today()
     html = env.get_template("report.html.j2").render(
+        t=translator(DEFAULT_LANGUAGE),  # the blocks' fixed words: the report is in English
         project_name=params.project.name,
         previous_label=prev_project.edition.label,
         current_label=params.project.edition.label,

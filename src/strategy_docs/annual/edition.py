@@ -39,6 +39,8 @@ from strategy_docs.analysis.indicators import period_key
 from strategy_docs.inputs.data import find_table_file, read_table
 from strategy_docs.inputs.params import Edition, Strategy, load_params
 from strategy_docs.sections.context import clear_cache
+from strategy_docs.i18n import DEFAULT_LANGUAGE
+from strategy_docs.inputs.languages import localise
 
 __all__ = [
     "ARCHIVE_FOLDERS",
@@ -292,7 +294,7 @@ def _roll_strategy(path: Path, workspace: Path, authority: str, group: str, new_
     text = doc.text()
     new_data = yaml.load(text.lstrip("\ufeff"), Loader=_LOADER)
     try:
-        Strategy.model_validate(new_data)
+        Strategy.model_validate(localise(new_data, "strategy", DEFAULT_LANGUAGE, display)[0])
     except Exception as exc:  # pydantic ValidationError: should not happen for a valid file
         raise ParamsError([Problem(display, f"would not be valid after rolling forward: {exc}")]) from exc
     return text, roll, new_data

@@ -45,6 +45,8 @@ from strategy_docs.inputs import params as models
 from strategy_docs.inputs.params import Indicator, Intention, Strategy, _pydantic_problems, check_strategy, load_params
 from strategy_docs.inputs.yamlio import LineMap
 from strategy_docs.sections.context import clear_cache
+from strategy_docs.i18n import DEFAULT_LANGUAGE
+from strategy_docs.inputs.languages import is_versions, localise
 
 __all__ = [
     "REGISTERS",
@@ -628,7 +630,11 @@ def _parse_field(text: str) -> tuple:
 
 def _merge_plain(new: Any, old: Any) -> Any:
     """``new`` with ``old``'s spelling wherever the values are equal (83 stays 83, not 83.0),
-    and with ``old``'s key order for keys both have."""
+    and with ``old``'s key order for keys both have. A text the plan gives in two languages
+    (``{en: ..., cy: ...}``) keeps its Welsh while its English is unchanged; an edited English
+    drops the Welsh of the old text (validate then warns that the Welsh is missing)."""
+    if is_versions(old) and not isinstance(new, dict):
+        return old if new == old[DEFAULT_LANGUAGE] else {DEFAULT_LANGUAGE: new}
     if isinstance(new, dict) and isinstance(old, dict):
         keys = [k for k in old if k in new] + [k for k in new if k not in old]
         return {k: _merge_plain(new[k], old.get(k)) if k in old else new[k] for k in keys}
@@ -711,7 +717,7 @@ def import_registers(workspace: str | Path, xlsx: str | Path, authority: str, cl
     candidate = dict(raw)
     candidate.update(new_registers)
     try:
-        strategy = Strategy.model_validate(candidate)
+        strategy = Strategy.model_validate(localise(candidate, "strategy", DEFAULT_LANGUAGE, display)[0])
     except PydanticValidationError as exc:
         for err, problem in zip(exc.errors(), _pydantic_problems(exc, display, LineMap())):
             loc = tuple(err["loc"])

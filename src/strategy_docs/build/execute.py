@@ -256,6 +256,7 @@ def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: D
         "workspace": os.path.relpath(workspace, workdir),
         "authority": job.authority,
         "client_group": job.client_group,
+        "language": job.language,
     }
     reuse = reuse or {}
     kernel_ready = False
@@ -410,7 +411,7 @@ def render_outputs(job: DocumentJob, workspace: Path, notebooks: list, result: D
     started = time.perf_counter()
     template_dir = find_template_dir(workspace, "strategy")
     meta = dict(job.meta)
-    document = render.assemble(notebooks, meta.get("skeleton"))  # the plan's order, titles, text sections
+    document = render.assemble(notebooks, meta.get("skeleton"), language=job.language)  # the plan's order, titles, text sections
     html = render.render_html(document, meta, template_dir)
     result.timings["render:html"] = time.perf_counter() - started
     if "html" in job.formats:

@@ -221,7 +221,8 @@ def plan(ws: Workspace, options: BuildOptions) -> tuple[list[DocumentJob], list[
         if cached is not None:
             return cached
     params = validate(ws, options.authorities, options.client_groups)
-    _write_matrix(ws, params.pairs())
+    _write_matrix(ws, params.pairs() + [(a, g, language) for a, g in params.pairs()
+                                        for language in params.authorities[a].languages[1:]])
     jobs = plan_documents(params, options.authorities, options.client_groups, options.formats)
     save_cached_plan(ws.state, options_key, stamp, jobs, params.warnings, params.project.name)
     return jobs, params.warnings, params.project.name
@@ -270,14 +271,15 @@ def _build_summaries(ws: Workspace, options: BuildOptions, report: BuildReport) 
 MATRIX_FILE = "matrix.json"
 
 
-def _write_matrix(ws: Workspace, pairs: list[tuple[str, str]]) -> None:
-    """The whole matrix (whatever the filters), beside the plan it was read with: the index lists only these."""
+def _write_matrix(ws: Workspace, pairs: list[tuple]) -> None:
+    """The whole matrix (whatever the filters), beside the plan it was read with: the index lists only these.
+    Each (authority, client group), and (authority, client group, language) for each language besides English."""
     atomic_write(ws.work / MATRIX_FILE, json.dumps(sorted(pairs)).encode("utf-8"))
 
 
 def _read_matrix(ws: Workspace) -> set[tuple[str, str]] | None:
     try:
-        return {(a, g) for a, g in json.loads((ws.work / MATRIX_FILE).read_text(encoding="utf-8"))}
+        return {tuple(entry) for entry in json.loads((ws.work / MATRIX_FILE).read_text(encoding="utf-8"))}
     except (OSError, ValueError, TypeError):
         return None
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from strategy_docs import __version__
+from strategy_docs.i18n import DEFAULT_LANGUAGE, LANGUAGES, document_name
 from strategy_docs.inputs.data import data_files
 from strategy_docs.errors import Problem
 from strategy_docs.sections.registry import INPUT_FOLDERS, PREVIOUS_EDITION, SECTION_IDS
@@ -58,14 +59,24 @@ class DocumentJob:
     # Set by the build, not the plan: the pdf_source_digest of the PDF already published, which
     # the worker may reuse instead of rendering when its HTML comes out the same (see build.py).
     published_pdf_source: str = field(default="", hash=False, compare=False)
+    language: str = DEFAULT_LANGUAGE  # an authority publishing in Welsh has a job per language
 
     @property
     def label(self) -> str:
-        return f"{self.authority} / {self.client_group}"
+        language = "" if self.language == DEFAULT_LANGUAGE else f" ({LANGUAGES[self.language][0]})"
+        return f"{self.authority} / {self.client_group}{language}"
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.edition, self.authority, self.client_group)
+        """(edition, authority, document name): the document name is the client group, with the
+        language after a dot for a language other than English ('carers.cy')."""
+        return (self.edition, self.authority, document_name(self.client_group, self.language))
+
+
+def record_key(record: dict) -> tuple[str, str, str]:
+    """The job key of a build record or failure note (older ones hold no language: English)."""
+    return (record["edition"], record["authority"],
+            document_name(record["client_group"], record.get("language") or DEFAULT_LANGUAGE))
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -104,7 +115,7 @@ def package_digest() -> str:
     root = Path(__file__).parents[1]
     h = hashlib.sha256(__version__.encode())
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix in (".py", ".j2", ".css", ".json", ".ipynb") and "__pycache__" not in path.parts:
+        if path.is_file() and path.suffix in (".py", ".j2", ".css", ".json", ".ipynb", ".po") and "__pycache__" not in path.parts:
             h.update(path.relative_to(root).as_posix().encode())
             h.update(file_digest(path).encode())
     return h.hexdigest()
@@ -122,8 +133,12 @@ def logo_data_uri(workspace: Path, logo: str | None) -> str | None:
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def document_meta(params: Params, authority_id: str, group_id: str) -> dict:
-    """What the templates need to know about a document beyond its section outputs."""
+def document_meta(params: Params, authority_id: str, group_id: str, language: str = DEFAULT_LANGUAGE,
+                  titles: dict[str, str] | None = None) -> dict:
+    """What the templates need to know about a document beyond its section outputs. `params` hold
+    the free text in `language`; `titles` the document's title in each of its languages (the
+    page links to each other version by its title)."""
+    from strategy_docs.i18n import hreflang, translator
     from strategy_docs.sections import narrative  # pandas: only when a plan is made (a no-op build makes none)
 
     authority = params.authorities[authority_id]
@@ -133,12 +148,17 @@ def document_meta(params: Params, authority_id: str, group_id: str) -> dict:
     edition = params.project.edition
     return {
         "title": control.title,
+        "language": language,
+        # the other versions of this document: [{language, tag, name, href, title}]
+        "alternates": [{"language": other, "tag": hreflang(other), "name": LANGUAGES[other][0],
+                        "href": f"{document_name(group_id, other)}.html", "title": (titles or {}).get(other, "")}
+                       for other in authority.languages if other != language],
         "authority_id": authority_id,
         "authority_name": authority.branding.display_name or authority.name,
         "client_group_id": group_id,
         "client_group_name": group.name,
         "edition": edition.slug,
-        "edition_label": edition.label,
+        "edition_label": edition_label(edition, translator(language)),
         "status": control.status or "",
         "publication_date": control.publication_date.isoformat() if control.publication_date else None,
         "author": ", ".join(control.authors),
@@ -159,6 +179,26 @@ def document_meta(params: Params, authority_id: str, group_id: str) -> dict:
     }
 
 
+def edition_label(edition, t) -> str:
+    """'2026/27 to 2028/29' in the document's language."""
+    from strategy_docs.inputs.params import fy
+
+    return t("{start} to {end}").format(start=fy(edition.start_year), end=fy(edition.end_year))
+
+
+def _in_languages(params: Params, pairs: list[tuple[str, str]]) -> dict[str, Params]:
+    """The params with free text in each language other than English that a planned document uses."""
+    from strategy_docs.inputs.params import load_params
+
+    wanted: dict[str, set] = {}
+    for authority_id, group_id in pairs:
+        for language in params.authorities[authority_id].languages[1:]:
+            wanted.setdefault(language, set()).add((authority_id, group_id))
+    return {language: load_params(params.workspace, pairs_filter=lambda pair, chosen=chosen: pair in chosen,
+                                  language=language)
+            for language, chosen in wanted.items()}
+
+
 def plan_documents(params: Params, authorities: list[str] | None = None, client_groups: list[str] | None = None,
                    formats: list[str] | None = None) -> list[DocumentJob]:
     """One job per (authority, client group) in the matrix, after the command-line filters."""
@@ -176,28 +216,32 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
     package_key = package_digest()
     data_keys: dict[str, dict[str, str]] = {}
     jobs = []
-    for authority_id, group_id in params.pairs():
-        if authorities and authority_id not in authorities:
-            continue
-        if client_groups and group_id not in client_groups:
-            continue
+    pairs = [(a, g) for a, g in params.pairs()
+             if (not authorities or a in authorities) and (not client_groups or g in client_groups)]
+    localised = _in_languages(params, pairs)
+    for authority_id, group_id, language in [(a, g, lang) for a, g in pairs for lang in params.authorities[a].languages]:
+        in_language = params if language == DEFAULT_LANGUAGE else localised[language]
         if authority_id not in data_keys:
             data_keys[authority_id] = {
                 path.relative_to(workspace).as_posix(): file_digest(path)
                 for path in data_files(workspace, authority_id).values() if path is not None
             }
-        authority = params.authorities[authority_id]
-        group = params.client_groups[group_id]
-        strategy = params.strategies[(authority_id, group_id)]
+        authority = in_language.authorities[authority_id]
+        group = in_language.client_groups[group_id]
+        strategy = in_language.strategies[(authority_id, group_id)]
+        titles = {lang: (params if lang == DEFAULT_LANGUAGE else localised[lang]).strategies[(authority_id, group_id)]
+                  .document_control.title for lang in authority.languages}
+        meta = document_meta(in_language, authority_id, group_id, language, titles)
         params_key = _combine(
-            authority.model_dump_json(), group.model_dump_json(), strategy.model_dump_json(),
+            language, authority.model_dump_json(), group.model_dump_json(), strategy.model_dump_json(),
             file_digest(workspace / authority.branding.logo) if authority.branding.logo else "",
         )
         exec_key = _combine(notebooks_key, project_key, params_key, json.dumps(data_keys[authority_id], sort_keys=True),
                             package_key, previous_key)
-        render_key = _combine(exec_key, templates_key, ",".join(formats))
+        # The metadata holds the other versions' titles, which this version's params do not.
+        render_key = _combine(exec_key, templates_key, ",".join(formats), json.dumps(meta, sort_keys=True))
         input_digests = _input_digests(
-            _combine(project_key, authority.model_dump_json(), group.model_dump_json(), package_key,
+            _combine(language, project_key, authority.model_dump_json(), group.model_dump_json(), package_key,
                      file_digest(workspace / authority.branding.logo) if authority.branding.logo else "",
                      # which tables exist: a section's synthetic-data notice depends on all of them
                      ",".join(sorted(Path(name).stem for name in data_keys[authority_id]))),
@@ -216,7 +260,7 @@ def plan_documents(params: Params, authorities: list[str] | None = None, client_
             edition=project.edition.slug, authority=authority_id, client_group=group_id, formats=formats,
             exec_key=exec_key, render_key=render_key,
             cell_timeout=project.build.cell_timeout_seconds, document_timeout=project.build.document_timeout_seconds,
-            meta=document_meta(params, authority_id, group_id), inputs=inputs, input_digests=input_digests,
+            meta=meta, inputs=inputs, input_digests=input_digests, language=language,
         ))
     return jobs
 

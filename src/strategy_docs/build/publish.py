@@ -22,7 +22,7 @@ from filelock import FileLock, Timeout
 
 from strategy_docs.atomic import atomic_write, stage
 from strategy_docs.errors import BuildLockedError, PublishError
-from strategy_docs.build.plan import DocumentJob, reusable_sections, section_keys, sha256_bytes
+from strategy_docs.build.plan import DocumentJob, record_key, reusable_sections, section_keys, sha256_bytes
 from strategy_docs.inputs.workspace import Workspace
 from strategy_docs.inputs.bundled import template_dir
 from strategy_docs.inputs.params import is_inside
@@ -131,6 +131,7 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str, faile
         "edition": job.edition,
         "authority": job.authority,
         "client_group": job.client_group,
+        "language": job.language,
         "exec_key": job.exec_key,
         "section_keys": section_keys(job, result.section_reads),
         "section_reads": result.section_reads,
@@ -305,7 +306,8 @@ def _attempt_note(job: DocumentJob, failed: dict[str, str], at: str, previous_re
         else:
             last_good = (earlier_formats.get(fmt) or {}).get("last_good")
         formats[fmt] = {"message": scrub_message(message), "last_good": last_good}
-    note = {"edition": job.edition, "authority": job.authority, "client_group": job.client_group, "at": at,
+    note = {"edition": job.edition, "authority": job.authority, "client_group": job.client_group,
+            "language": job.language, "at": at,
             "formats": formats, "meta": {k: v for k, v in job.meta.items() if k != "logo_data_uri"}}
     return json.dumps(note, indent=2, sort_keys=True).encode("utf-8")
 
@@ -317,7 +319,7 @@ def all_attempts(ws: Workspace) -> dict[tuple[str, str, str], dict]:
         for path in sorted(root.rglob("*.json")):
             try:
                 note = json.loads(path.read_text(encoding="utf-8"))
-                notes[(note["edition"], note["authority"], note["client_group"])] = note
+                notes[record_key(note)] = note
             except (OSError, ValueError, KeyError, TypeError):
                 continue
     return notes
@@ -413,11 +415,11 @@ def withdraw_documents(ws: Workspace, matrix: set[tuple[str, str]]) -> list[dict
     """
     withdrawn = []
     for record in all_records(ws):
-        if (record.get("authority"), record.get("client_group")) in matrix:
+        if _in_matrix(record, matrix):
             continue
         if record.get("kind") == "summary":  # not in the matrix: summary_doc.remove_unplanned withdraws these
             continue
-        key = (record["edition"], record["authority"], record["client_group"])
+        key = record_key(record)
         for info in record.get("files", {}).values():
             published = ws.build / info["path"]
             if published.is_file():
@@ -429,10 +431,18 @@ def withdraw_documents(ws: Workspace, matrix: set[tuple[str, str]]) -> list[dict
         record_path(ws, key).unlink(missing_ok=True)
         attempt_path(ws, key).unlink(missing_ok=True)
         withdrawn.append(record)
-    for key in all_attempts(ws):  # failed before it was ever published
-        if key[1:] not in matrix:
+    for key, note in all_attempts(ws).items():  # failed before it was ever published
+        if not _in_matrix(note, matrix):
             attempt_path(ws, key).unlink(missing_ok=True)
     return withdrawn
+
+
+def _in_matrix(record: dict, matrix: set) -> bool:
+    """Whether a record's document is still to be published: its (authority, client group) pair is
+    in the matrix and, for a language other than English, (authority, client group, language) too."""
+    pair = (record.get("authority"), record.get("client_group"))
+    language = record.get("language") or "en"
+    return pair in matrix and (language == "en" or (*pair, language) in matrix)
 
 
 def _remove_empty_parents(folder: Path, top: Path) -> None:
@@ -466,7 +476,7 @@ def write_manifests(ws: Workspace) -> list[dict]:
     by_edition: dict[str, list[dict]] = {}
     seen = set()
     for record in records:
-        key = (record["edition"], record["authority"], record["client_group"])
+        key = record_key(record)
         seen.add(key)
         entry = _index_entry(ws, record, attempts.get(key))
         if entry is None:
@@ -476,8 +486,8 @@ def write_manifests(ws: Workspace) -> list[dict]:
         entries.append(entry)
     for key, note in attempts.items():  # failed, never published: listed so the failure is seen
         if key not in seen:
-            entry = _index_entry(ws, {"edition": key[0], "authority": key[1], "client_group": key[2],
-                                      "meta": note.get("meta", {}), "files": {}}, note)
+            entry = _index_entry(ws, {"edition": key[0], "authority": key[1], "client_group": note["client_group"],
+                                      "language": note.get("language"), "meta": note.get("meta", {}), "files": {}}, note)
             if entry is not None:
                 entries.append(entry)
     for edition, edition_records in by_edition.items():
@@ -486,6 +496,7 @@ def write_manifests(ws: Workspace) -> list[dict]:
             "generated_at": now_iso(),
             "documents": [
                 {k: r[k] for k in ("authority", "client_group", "built_at", "executed_at", "inputs", "exec_key", "render_key")}
+                | {"language": r.get("language") or "en"}
                 | {"title": r.get("meta", {}).get("title"), "status": r.get("meta", {}).get("status"),
                    # only the files on disk, each with its state (current, older, stale) as the index shows it
                    "files": {fmt: info for fmt, info in r.get("files", {}).items() if e["formats"].get(fmt, {}).get("href")},
@@ -538,6 +549,8 @@ def _index_entry(ws: Workspace, record: dict, attempt: dict | None) -> dict | No
         "authority_name": meta.get("authority_name", record["authority"]),
         "client_group_id": record["client_group"],
         "client_group_name": meta.get("client_group_name", record["client_group"]),
+        "language": record.get("language") or "en",
+        "alternates": meta.get("alternates") or [],
         "edition": record["edition"],
         "edition_label": meta.get("edition_label", record["edition"]),
         "title": meta.get("title", ""),

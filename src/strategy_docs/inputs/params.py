@@ -8,6 +8,7 @@ intention citing a theme) are checked after every file has been read.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from pydantic import ValidationError as PydanticValidationError
 
 from strategy_docs.errors import ParamsError, Problem
+from strategy_docs.i18n import DEFAULT_LANGUAGE
+from strategy_docs.inputs.languages import KIND_OF_MODEL, localise, translation_warning
 from strategy_docs.inputs.yamlio import LineMap, format_path, read_yaml
 from strategy_docs.wording import plural
 from strategy_docs.analysis.cycle import vocabulary_of
@@ -253,6 +256,15 @@ class Authority(Model):
     data_sources: dict[Literal["population", "service_users", "providers", "budget", "unit_costs", "indicators"],
                        DataSource] = {}
     accessibility_statement: AccessibilityStatement | None = None
+    # The languages its documents are published in: English, and Welsh when stated (en first).
+    languages: list[Literal["en", "cy"]] = ["en"]
+
+    @field_validator("languages")
+    @classmethod
+    def _english_first(cls, value: list[str]) -> list[str]:
+        if not value or value[0] != "en" or len(set(value)) != len(value):
+            raise ValueError("list English first and each language once, e.g. [en, cy]")
+        return value
 
     @field_validator("risk_bands")
     @classmethod
@@ -943,10 +955,16 @@ _REQUIRED_NAMES = {"title", "name", "id", "code", "theme", "nation", "value", "g
 
 
 
-def _load_model(path: Path, model: type[Model], workspace: Path, problems: list[Problem]):
+def _load_model(path: Path, model: type[Model], workspace: Path, problems: list[Problem],
+                language: str = DEFAULT_LANGUAGE, raw: dict | None = None):
     display = path.relative_to(workspace).as_posix()
     data, lines, read_problems = read_yaml(path, display)
     problems.extend(read_problems)
+    if raw is not None:
+        raw[display] = (data, lines)
+    if isinstance(data, dict) and model.__name__ in KIND_OF_MODEL:  # free text in this document's language
+        data, language_problems = localise(data, KIND_OF_MODEL[model.__name__], language, display, lines)
+        problems.extend(language_problems)
     if data is None:
         if not read_problems:  # only comments, or a bare '---': as good as empty
             problems.append(Problem(display, "is empty (it has no values, only comments or blank lines).", line=1,
@@ -1039,8 +1057,12 @@ def _check_id_from_filename(path: Path, workspace: Path, problems: list[Problem]
     return False
 
 
-def load_params(workspace: Path, pairs_filter=None) -> Params:
-    """Read and validate every parameters file; raise ParamsError listing every problem."""
+def load_params(workspace: Path, pairs_filter=None, language: str = DEFAULT_LANGUAGE) -> Params:
+    """Read and validate every parameters file; raise ParamsError listing every problem.
+
+    Free text is taken in `language` (inputs/languages.py); English (the default) also warns
+    about the texts of bilingual documents that have no version in their other languages."""
+    raw: dict = {}
     workspace = Path(workspace).resolve()
     problems: list[Problem] = []
     params_dir = workspace / "params"
@@ -1058,8 +1080,10 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
         project, project_lines = _load_model(project_file, Project, workspace, problems)
         files["project"] = project_file
 
-    authorities, auth_lines = _load_folder(params_dir / "authorities", Authority, "authority", workspace, files, problems)
-    client_groups, group_lines = _load_folder(params_dir / "client-groups", ClientGroup, "client-group", workspace, files, problems)
+    authorities, auth_lines = _load_folder(params_dir / "authorities", Authority, "authority", workspace, files, problems,
+                                           language, raw)
+    client_groups, group_lines = _load_folder(params_dir / "client-groups", ClientGroup, "client-group", workspace, files,
+                                              problems, language, raw)
     problems.extend(_check_covers(client_groups, group_lines))
     summaries, _ = _load_folder(params_dir / "summaries", Summary, "summary", workspace, files, problems)
 
@@ -1104,7 +1128,7 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
             problems.append(Problem(path.relative_to(workspace).as_posix(), "is a link to a file outside the workspace.",
                                     fix="copy the file into the workspace."))
             continue
-        model, lines = _load_model(path, Strategy, workspace, problems)
+        model, lines = _load_model(path, Strategy, workspace, problems, language, raw)
         files[f"strategy:{authority_id}/{group_id}"] = path
         if model is not None:
             strategies[(authority_id, group_id)] = model
@@ -1115,6 +1139,8 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
 
     for authority_id, authority in authorities.items():
         problems.extend(_check_authority(authority, authority_id, workspace, auth_lines[authority_id]))
+    if language == DEFAULT_LANGUAGE:
+        problems.extend(_translation_warnings(authorities, strategies, raw))
 
     errors = [p for p in problems if p.severity == "error"]
     if errors or project is None:
@@ -1123,15 +1149,47 @@ def load_params(workspace: Path, pairs_filter=None) -> Params:
                   warnings=[p for p in problems if p.severity != "error"], summaries=summaries)
 
 
+def _translation_warnings(authorities: dict[str, Authority], strategies: dict, raw: dict) -> list[Problem]:
+    """One warning per file of a bilingual document whose free texts lack a version in one of its languages."""
+    wanted: dict[str, tuple[str, set[str]]] = {}  # file -> (kind, languages)
+    for (authority_id, group_id) in strategies:
+        authority = authorities.get(authority_id)
+        for language in (authority.languages[1:] if authority else ()):
+            for kind, file in (("authority", f"params/authorities/{authority_id}.yaml"),
+                               ("client-group", f"params/client-groups/{group_id}.yaml"),
+                               ("strategy", f"params/strategies/{authority_id}/{group_id}.yaml")):
+                wanted.setdefault(file, (kind, set()))[1].add(language)
+    models = {"authority": Authority, "client-group": ClientGroup, "strategy": Strategy}
+    problems = []
+    for file, (kind, languages) in sorted(wanted.items()):
+        if file not in raw or not isinstance(raw[file][0], dict):
+            continue
+        data, lines = raw[file]
+        for language in sorted(languages):
+            warning = translation_warning(data, kind, language, file, lines, named_path)
+            if warning is not None:
+                problems.append(warning)
+            # The other language's texts must pass the same checks (length, required, ...): a
+            # document that validates never fails in one of its languages.
+            localised, _ = localise(data, kind, language, file, lines)
+            try:
+                models[kind].model_validate(localised)
+            except PydanticValidationError as exc:
+                problems.extend(dataclasses.replace(problem, message=f"(in its {language} version) {problem.message}")
+                                for problem in _pydantic_problems(exc, file, lines, data))
+    return problems
+
+
 def _load_folder(folder: Path, model: type[Model], kind: str, workspace: Path, files: dict[str, Path],
-                 problems: list[Problem]) -> tuple[dict, dict[str, LineMap]]:
+                 problems: list[Problem], language: str = DEFAULT_LANGUAGE,
+                 raw: dict | None = None) -> tuple[dict, dict[str, LineMap]]:
     """One model per YAML file in a folder, keyed by the file name (the identifier)."""
     models: dict = {}
     lines_by_id: dict[str, LineMap] = {}
     for path in _safe_yaml_files(folder, workspace, problems):
         if not _check_id_from_filename(path, workspace, problems):
             continue
-        loaded, lines = _load_model(path, model, workspace, problems)
+        loaded, lines = _load_model(path, model, workspace, problems, language, raw)
         files[f"{kind}:{path.stem}"] = path
         if loaded is not None:
             models[path.stem] = loaded

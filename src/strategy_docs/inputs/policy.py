@@ -12,57 +12,57 @@ from __future__ import annotations
 import datetime as dt
 
 from strategy_docs.inputs.params import PolicyDriver
+from strategy_docs.i18n import N_, translator
 
 NATIONAL_DRIVERS: dict[str, list[tuple[str, str]]] = {
     "england": [
-        ("Care Act 2014", "Duties to promote wellbeing, prevent need, shape a diverse and sustainable care market, "
-                          "and assess and support carers."),
-        ("Health and Care Act 2022", "Integrated care boards and integrated care partnerships; joint planning of health "
-                                     "and care; the CQC assessment of local authority adult social care duties."),
-        ("Adult Social Care Outcomes Framework (ASCOF)", "The national indicators used to measure how well care and "
-                                                         "support achieve the outcomes that matter to people."),
-        ("Joint Strategic Needs Assessment", "The shared evidence base on local health and care needs that this "
-                                             "strategy draws on."),
-        ("Market sustainability and fair cost of care", "Requirements to understand the cost of care and to set out "
-                                                        "how the local market will be sustained."),
+        (N_("Care Act 2014"), N_("Duties to promote wellbeing, prevent need, shape a diverse and sustainable care market, "
+                          "and assess and support carers.")),
+        (N_("Health and Care Act 2022"), N_("Integrated care boards and integrated care partnerships; joint planning of health "
+                                     "and care; the CQC assessment of local authority adult social care duties.")),
+        (N_("Adult Social Care Outcomes Framework (ASCOF)"), N_("The national indicators used to measure how well care and "
+                                                         "support achieve the outcomes that matter to people.")),
+        (N_("Joint Strategic Needs Assessment"), N_("The shared evidence base on local health and care needs that this "
+                                             "strategy draws on.")),
+        (N_("Market sustainability and fair cost of care"), N_("Requirements to understand the cost of care and to set out "
+                                                        "how the local market will be sustained.")),
     ],
     "wales": [
-        ("Social Services and Well-being (Wales) Act 2014", "Well-being duties, population needs assessments, market "
-                                                           "stability reports and regional partnership working."),
-        ("Well-being of Future Generations (Wales) Act 2015", "The sustainable development principle and the five ways "
+        (N_("Social Services and Well-being (Wales) Act 2014"), N_("Well-being duties, population needs assessments, market "
+                                                           "stability reports and regional partnership working.")),
+        (N_("Well-being of Future Generations (Wales) Act 2015"), N_("The sustainable development principle and the five ways "
                                                               "of working: long term, prevention, integration, "
-                                                              "collaboration and involvement."),
-        ("Regulation and Inspection of Social Care (Wales) Act 2016", "Service regulation and inspection by Care "
-                                                                      "Inspectorate Wales (CIW)."),
-        ("Welsh Language Standards and 'More than just words'", "The Active Offer: services in Welsh without people "
-                                                               "having to ask for them."),
-        ("The Commissioning Framework Guidance and Good Practice (2010)", "Statutory guidance with 12 standards for "
-                                                                          "commissioning social care in Wales."),
+                                                              "collaboration and involvement.")),
+        (N_("Regulation and Inspection of Social Care (Wales) Act 2016"), N_("Service regulation and inspection by Care "
+                                                                      "Inspectorate Wales (CIW).")),
+        (N_("Welsh Language Standards and 'More than just words'"), N_("The Active Offer: services in Welsh without people "
+                                                               "having to ask for them.")),
+        (N_("The Commissioning Framework Guidance and Good Practice (2010)"), N_("Statutory guidance with 12 standards for "
+                                                                          "commissioning social care in Wales.")),
     ],
 }
 
 CLIENT_GROUP_DRIVERS: dict[str, dict[str, list[tuple[str, str]]]] = {
     "england": {
-        "older-people": [("Dementia care and support", "National ambitions for timely diagnosis and post-diagnostic support.")],
-        "learning-disability": [("Building the Right Support", "Reducing reliance on inpatient care for autistic people "
-                                                               "and people with a learning disability.")],
-        "mental-health": [("Mental Health Act 1983 (section 117 aftercare)", "Joint duties to provide aftercare, "
-                                                                             "and the NHS Long Term Plan commitments.")],
-        "carers": [("Care Act 2014 carers' assessments", "A duty to assess and meet carers' eligible needs.")],
-        "physical-disability-sensory-impairment": [("Equality Act 2010", "Reasonable adjustments and accessible "
-                                                                          "information for disabled people.")],
+        "older-people": [(N_("Dementia care and support"), N_("National ambitions for timely diagnosis and post-diagnostic support."))],
+        "learning-disability": [(N_("Building the Right Support"), N_("Reducing reliance on inpatient care for autistic people "
+                                                               "and people with a learning disability."))],
+        "mental-health": [(N_("Mental Health Act 1983 (section 117 aftercare)"), N_("Joint duties to provide aftercare, "
+                                                                             "and the NHS Long Term Plan commitments."))],
+        "carers": [(N_("Care Act 2014 carers' assessments"), N_("A duty to assess and meet carers' eligible needs."))],
+        "physical-disability-sensory-impairment": [(N_("Equality Act 2010"), N_("Reasonable adjustments and accessible "
+                                                                          "information for disabled people."))],
     },
     "wales": {
-        "older-people": [("Dementia Action Plan for Wales", "Commitments on diagnosis, support and dementia-friendly "
-                                                            "communities.")],
-        "learning-disability": [("Learning Disability Strategic Action Plan", "Welsh Government's programme for people "
-                                                                               "with a learning disability.")],
-        "mental-health": [("Mental Health (Wales) Measure 2010", "Primary care mental health support, care and "
-                                                                 "treatment planning and advocacy.")],
-        "carers": [("Strategy for Unpaid Carers (Wales)", "Welsh Government priorities for identifying and "
-                                                          "supporting unpaid carers.")],
-        "physical-disability-sensory-impairment": [("Action on Disability: the right to independent living",
-                                                    "Welsh Government's framework for disabled people.")],
+        "older-people": [(N_("Dementia Action Plan for Wales"), N_("Commitments on diagnosis, support and dementia-friendly "
+                                                            "communities."))],
+        "learning-disability": [(N_("Learning Disability Strategic Action Plan"), N_("Welsh Government's programme for people "
+                                                                               "with a learning disability."))],
+        "mental-health": [(N_("Mental Health (Wales) Measure 2010"), N_("Primary care mental health support, care and "
+                                                                 "treatment planning and advocacy."))],
+        "carers": [(N_("Strategy for Unpaid Carers (Wales)"), N_("Welsh Government priorities for identifying and "
+                                                          "supporting unpaid carers."))],
+        "physical-disability-sensory-impairment": [(N_("Action on Disability: the right to independent living"), N_("Welsh Government's framework for disabled people."))],
     },
 }
 
@@ -94,9 +94,10 @@ def national_drivers(nation: str, client_group: str) -> list[tuple[str, str]]:
     return list(NATIONAL_DRIVERS.get(nation, [])) + list(CLIENT_GROUP_DRIVERS.get(nation, {}).get(client_group, []))
 
 
-def default_drivers(nation: str, client_group: str) -> list:
-    """The national defaults as dated params drivers."""
-    return [PolicyDriver(name=name, summary=why, level="national", year=DRIVER_YEARS.get(name))
+def default_drivers(nation: str, client_group: str, t=None) -> list:
+    """The national defaults as dated params drivers, in the words of translator `t` (English by default)."""
+    t = t or translator()
+    return [PolicyDriver(name=t(name), summary=t(why), level="national", year=DRIVER_YEARS.get(name))
             for name, why in national_drivers(nation, client_group)]
 
 

@@ -16,6 +16,7 @@ an accessible Word document with python-docx:
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import json
@@ -36,17 +37,17 @@ from docx.shared import Cm, Pt, RGBColor
 
 from strategy_docs.sections import blocks, markup
 from strategy_docs.errors import RenderError
-from strategy_docs.wording import long_date
+from strategy_docs.i18n import CLOSE, OPEN, N_, mark, segments, strip_marks, translator
 from strategy_docs.outputs.html import STATUSES, _have_your_say, normalise_meta
 
 __all__ = ["render_docx", "svg_to_png", "DOCX_MIME"]
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-LANGUAGE = "en-GB"
 TEXT_WIDTH_CM = 16.0  # A4 with 2.5 cm margins
 HEADING_STYLE = {2: "Heading 1", 3: "Heading 2", 4: "Heading 3", 5: "Heading 4", 6: "Heading 4"}
 TONE_FILL = {"good": "D9EAD3", "warning": "FCE5CD", "bad": "F4CCCC", "neutral": "EEEEEE"}
-STATUS_LABELS = {"draft": "Draft", "consultation": "Consultation draft", "final": "Final"}
+STATUS_LABELS = {"draft": N_("Draft"), "consultation": N_("Consultation draft"), "final": N_("Final")}
+WORD_LANGUAGE = {"en": "en-GB", "cy": "cy-GB"}  # Word's language tags
 
 
 # ---------------------------------------------------------------------------------------------
@@ -489,6 +490,8 @@ class _HtmlToDocx(HTMLParser):
 class _Writer:
     def __init__(self, meta: Mapping[str, Any]):
         self.meta = meta
+        self.t = translator(meta.get("language") or "en")
+        self.language = WORD_LANGUAGE[self.t.language]
         self.document = Document()
         self.accent = _hex_colour(meta.get("accent_colour"))
         self.tables = 0
@@ -534,23 +537,24 @@ class _Writer:
         caption.font.bold = True
         caption.font.italic = False
         caption.font.color.rgb = RGBColor(0x0B, 0x0C, 0x0C)
-        _set_language(doc, LANGUAGE)
+        _set_language(doc, self.language)
 
         props = doc.core_properties
         fit = lambda text: text if len(text) <= 255 else text[:254] + "\u2026"  # noqa: E731 - Word's 255-character limit
-        props.title = fit(str(self.meta.get("title") or ""))
-        props.author = fit(str(self.meta.get("author") or self.meta.get("owner") or ""))
-        props.subject = fit(f"{self.meta.get('client_group_name', '')} commissioning strategy, "
-                            f"{self.meta.get('authority_name', '')}, {self.meta.get('edition_label', '')}")
-        props.language = LANGUAGE
-        props.keywords = fit("commissioning strategy; " + str(self.meta.get("client_group_name") or ""))
+        props.title = fit(strip_marks(self.meta.get("title") or ""))
+        props.author = fit(strip_marks(self.meta.get("author") or self.meta.get("owner") or ""))
+        props.subject = fit(strip_marks(self.t("{client_group} commissioning strategy, {authority}, {edition}").format(
+            client_group=self.meta.get("client_group_name", ""), authority=self.meta.get("authority_name", ""),
+            edition=self.meta.get("edition_label", ""))))
+        props.language = self.language
+        props.keywords = fit(strip_marks(self.t("commissioning strategy") + "; " + str(self.meta.get("client_group_name") or "")))
         props.comments = fit(str(self.meta.get("generator") or "strategy-docs"))
         props.last_modified_by = "strategy-docs"
         props.revision = 1
         stamp = self._timestamp()
         props.created = stamp
         props.modified = stamp
-        props.category = STATUS_LABELS.get(str(self.meta.get("status")), "")
+        props.category = self.t(STATUS_LABELS[str(self.meta.get("status"))]) if self.meta.get("status") in STATUS_LABELS else ""
 
     def _timestamp(self) -> dt.datetime:
         for key in ("build_date", "publication_date"):
@@ -625,7 +629,7 @@ class _Writer:
     def caption(self, kind: str, text: str, keep_with_next: bool):
         number = self.tables if kind == "Table" else self.figures
         paragraph = self.document.add_paragraph(style="Caption")
-        paragraph.add_run(f"{kind} ")
+        paragraph.add_run(f"{self.t('Table') if kind == 'Table' else self.t('Figure')} ")
         _add_field(paragraph, f" SEQ {kind} \\* ARABIC ", str(number))
         paragraph.add_run(f": {text}")
         paragraph.paragraph_format.keep_with_next = keep_with_next
@@ -748,7 +752,7 @@ class _Writer:
                             run.font.size = Pt(font_size)
         if block.get("notes"):
             paragraph = self.document.add_paragraph()
-            paragraph.add_run("Notes: ").bold = True
+            paragraph.add_run(self.t("Notes:") + " ").bold = True
             paragraph.add_run(str(block["notes"]))
             for run in paragraph.runs:
                 run.font.size = Pt(9.5)
@@ -768,15 +772,15 @@ class _Writer:
             width_cm = min(_svg_width_cm(block["svg"]) or TEXT_WIDTH_CM, TEXT_WIDTH_CM)
             shape = paragraph.add_run().add_picture(io.BytesIO(png), width=Cm(width_cm))
             doc_pr = shape._inline.docPr
-            doc_pr.set("descr", alt)
-            doc_pr.set("title", str(block.get("caption") or "")[:255])
+            doc_pr.set("descr", strip_marks(alt))
+            doc_pr.set("title", strip_marks(block.get("caption") or "")[:255])
             doc_pr.set("name", f"Figure {self.figures}")
         else:
-            run = paragraph.add_run(f"[Chart: {alt}]")
+            run = paragraph.add_run("[" + self.t("Chart: {caption}").format(caption=alt) + "]")
             run.italic = True
         self.caption("Figure", block["caption"], keep_with_next=False)
         note = self.document.add_paragraph()
-        note.add_run("The numbers in this chart are in the table that follows.").italic = True
+        note.add_run(self.t("The numbers in this chart are in the table that follows.")).italic = True
 
     def facts(self, block: Mapping[str, Any]) -> None:
         for item in block.get("items", []):
@@ -787,14 +791,15 @@ class _Writer:
                 paragraph.add_run(f" ({item['detail']})")
 
     def cycle(self, block: Mapping[str, Any]) -> None:
-        self.table(blocks.cycle_as_table(block))
+        self.table(blocks.cycle_as_table(block, self.t))
 
     def callout(self, block: Mapping[str, Any]) -> None:
         colour = "8A4B00" if block.get("tone") == "warning" else str(self.meta.get("accent_colour") or "1D4F91")
         title = self.document.add_paragraph()
         title.paragraph_format.left_indent = Cm(0.6)
         _left_border(title, colour)
-        title.add_run(("Warning: " if block.get("tone") == "warning" else "Note: ") + str(block.get("title", ""))).bold = True
+        title.add_run((self.t("Warning:") if block.get("tone") == "warning" else self.t("Note:")) + " "
+                      + str(block.get("title", ""))).bold = True
         self.html(self.document, block.get("html", ""), indent=True, border=colour)
 
     # cover and body
@@ -831,38 +836,43 @@ class _Writer:
         self.logo()
         doc.add_paragraph(str(meta.get("title") or ""), style="Title")
         status = str(meta.get("status") or "")
+        t = self.t
         details = [
-            ("Authority", meta.get("authority_name")),
-            ("Client group", meta.get("client_group_name")),
-            ("Period", meta.get("edition_label")),
-            ("Status", STATUS_LABELS.get(status, status.capitalize())),
+            (t("Authority"), meta.get("authority_name")),
+            (t("Client group"), meta.get("client_group_name")),
+            (t("Period"), meta.get("edition_label")),
+            (t("Status"), t(STATUS_LABELS[status]) if status in STATUS_LABELS else status.capitalize()),
         ]
         publication = meta.get("publication_date")
         if publication:
-            details.append(("Publication date", long_date(publication)))
+            details.append((t("Publication date"), t.date(publication)))
         if meta.get("owner") and not self.has_document_control:  # else the owner is in document control
-            details.append(("Owner", meta.get("owner")))
+            details.append((t("Owner"), meta.get("owner")))
         for label, value in details:
             if not value:
                 continue
             paragraph = doc.add_paragraph()
             paragraph.add_run(f"{label}: ").bold = True
             paragraph.add_run(str(value))
-        notice = STATUSES.get(status, ("", ""))[1]
+        notice = t(STATUSES.get(status, ("", ""))[1]) if STATUSES.get(status, ("", ""))[1] else ""
         if notice:
             paragraph = doc.add_paragraph()
             _left_border(paragraph, "8A4B00")
-            paragraph.add_run(f"{STATUS_LABELS.get(status, status)}: ").bold = True
+            paragraph.add_run(f"{t(STATUS_LABELS[status]) if status in STATUS_LABELS else status}: ").bold = True
             paragraph.add_run(notice[0].upper() + notice[1:] if notice else "")
         if meta.get("synthetic"):
             paragraph = doc.add_paragraph()
             _left_border(paragraph, "505A5F")
-            paragraph.add_run("This document uses synthetic example data. ").bold = True
-            paragraph.add_run("The numbers describe no real place or person.")
+            paragraph.add_run(t("This document uses synthetic example data.") + " ").bold = True
+            paragraph.add_run(t("The numbers describe no real place or person."))
+        for other in meta.get("alternates") or []:  # the other language's version, in its own words
+            paragraph = doc.add_paragraph()
+            paragraph.add_run(mark(translator(other["language"])("Read this document in English")
+                                            + (f": {other['title']}" if other.get("title") else ""), other["language"]))
         doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
         # Not a Heading style, so the contents do not list themselves.
         self.contents_anchor = doc.add_paragraph()
-        title = self.contents_anchor.add_run("Contents")
+        title = self.contents_anchor.add_run(t("Contents"))
         title.bold, title.font.size = True, Pt(16)
 
     def contents(self) -> None:
@@ -923,28 +933,30 @@ class _Writer:
     def have_your_say(self) -> None:
         """Drafts and consultation drafts end with how to respond (render._have_your_say);
         every document that has one gets the authority's accessibility statement."""
-        h = _have_your_say(self.meta)
+        t = self.t
+        h = _have_your_say(self.meta, t)
         if h:
-            self.heading("Have your say", 2)
-            paragraph = self.document.add_paragraph("This is a draft. Tell us what you think by ")
+            self.heading(t("Have your say"), 2)
+            paragraph = self.document.add_paragraph(t("This is a draft. Tell us what you think by") + " ")
             paragraph.add_run(h["closing_date"]).bold = True
             paragraph.add_run(".")
             self.html(self.document, str(h["how_to_respond"]))
             if h["email"]:
-                paragraph = self.document.add_paragraph("Email: ")
+                paragraph = self.document.add_paragraph(t("Email:") + " ")
                 self.hyperlink_run(self.hyperlink(paragraph, h["mailto"]), h["email"])
             if h["address"]:
-                self.document.add_paragraph(f"Write to: {h['address']}")
+                self.document.add_paragraph(f"{t('Write to:')} {h['address']}")
             if h["other_formats"]:
                 self.document.add_paragraph(h["other_formats"])
         statement = self.meta.get("accessibility_statement")
         if statement:
-            paragraph = self.document.add_paragraph(f"Read {self.meta['authority_name']}'s ")
-            self.hyperlink_run(self.hyperlink(paragraph, statement["url"]), "accessibility statement")
-            paragraph.add_run(".")
+            before, _, after = t("Read {authority}'s {link}.").partition("{link}")
+            paragraph = self.document.add_paragraph(before.format(authority=self.meta["authority_name"]))
+            self.hyperlink_run(self.hyperlink(paragraph, statement["url"]), t("accessibility statement"))
+            paragraph.add_run(after.format(authority=self.meta["authority_name"]))
             if statement.get("contact"):
-                paragraph.add_run(" To report a problem with this document or ask for it in another format, "
-                                  f"contact {statement['contact']}.")
+                paragraph.add_run(" " + t("To report a problem with this document or ask for it in another format, "
+                                          "contact {contact}.").format(contact=statement["contact"]))
 
     def footer(self) -> None:
         section = self.document.sections[0]
@@ -953,17 +965,75 @@ class _Writer:
         status = str(self.meta.get("status") or "")
         label = f"{self.meta.get('title', '')}"
         if status and status != "final":
-            label += f" ({STATUS_LABELS.get(status, status)})"
-        run = paragraph.add_run(f"{label}. Page ")
+            label += f" ({self.t(STATUS_LABELS[status]) if status in STATUS_LABELS else status})"
+        run = paragraph.add_run(f"{label}. {self.t('Page')} ")
         run.font.size = Pt(9)
         _add_field(paragraph, " PAGE ", "1")
-        paragraph.add_run(" of ").font.size = Pt(9)
+        paragraph.add_run(f" {self.t('of')} ").font.size = Pt(9)
         _add_field(paragraph, " NUMPAGES ", "1")
 
     def bytes(self) -> bytes:
+        _language_runs(self.document)
         buffer = io.BytesIO()
         self.document.save(buffer)
         return buffer.getvalue()
+
+
+def _language_runs(document) -> None:
+    """Turn language marks (i18n.mark) into Word's own: each run of a marked passage gets
+    ``w:lang`` and loses the marks; a run holding both kinds of text is split."""
+    open_language = None
+    parts = [document.element.body] + [s.footer._element for s in document.sections]
+    for part in parts:
+        for element in part.iter():  # alt text and captions of tables and pictures: plain text
+            for name, value in element.attrib.items():
+                if OPEN in value or CLOSE in value:
+                    element.set(name, strip_marks(value))
+        for run in list(part.iter(qn("w:r"))):
+            texts = run.findall(qn("w:t"))
+            value = "".join(t.text or "" for t in texts)
+            if not texts:
+                continue
+            if OPEN not in value and CLOSE not in value:
+                if open_language:
+                    _run_language(run, WORD_LANGUAGE.get(open_language, open_language))
+                continue
+            pieces, open_language = segments(value, open_language)
+            pieces = [(lang, piece) for lang, piece in pieces if piece]
+            for extra in texts[1:]:
+                run.remove(extra)
+            if not pieces:
+                texts[0].text = ""
+                continue
+            texts[0].text = pieces[0][1]
+            texts[0].set(qn("xml:space"), "preserve")
+            if pieces[0][0]:
+                _run_language(run, WORD_LANGUAGE.get(pieces[0][0], pieces[0][0]))
+            previous = run
+            for lang, piece in pieces[1:]:
+                twin = copy.deepcopy(run)
+                for old in twin.findall(qn("w:t"))[1:]:
+                    twin.remove(old)
+                twin.find(qn("w:t")).text = piece
+                rpr = twin.find(qn("w:rPr"))
+                if rpr is not None and rpr.find(qn("w:lang")) is not None and not lang:
+                    rpr.remove(rpr.find(qn("w:lang")))
+                if lang:
+                    _run_language(twin, WORD_LANGUAGE.get(lang, lang))
+                previous.addnext(twin)
+                previous = twin
+
+
+def _run_language(run, tag: str) -> None:
+    rpr = run.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        run.insert(0, rpr)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    lang.set(qn("w:val"), tag)
 
 
 def _block_of(output: Mapping[str, Any]) -> dict | None:

@@ -27,6 +27,7 @@ from nbformat import NotebookNode
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
+from strategy_docs.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, OPEN, Translator, mark, hreflang, html_language_marks, translator
 from strategy_docs.sections import block_html, blocks, markup
 from strategy_docs.sections.block_html import template_digest
 from strategy_docs.errors import RenderError
@@ -48,13 +49,14 @@ __all__ = [
 MIME_TYPE = blocks.MIME_TYPE
 DROP_TAGS = frozenset({"parameters", "injected-parameters"})
 STATUSES = {
-    "draft": ("Draft", "this document is a draft and is not for publication. It may change."),
+    "draft": (N_("Draft"), N_("this document is a draft and is not for publication. It may change.")),
     "consultation": (
-        "Consultation draft",
-        "this document is published for consultation. It is not final and may change.",
+        N_("Consultation draft"),
+        N_("this document is published for consultation. It is not final and may change."),
     ),
-    "final": ("Final", ""),
+    "final": (N_("Final"), ""),
 }
+SWITCH_LANGUAGE = N_("Read this document in English")  # in each language's own words (the catalogue)
 REQUIRED_META = ("title", "authority_name", "client_group_name", "edition_label")  # a status only when the plan states one
 DEFAULT_ACCENT = "#1d4f91"
 ABOUT_ID = "about-this-document"
@@ -152,12 +154,28 @@ def drop_empty_sections(cells: list) -> tuple[list, list[str]]:
     return [c for c, k in zip(cells, keep) if k], left_out
 
 
-def assemble(section_notebooks: Iterable[NotebookNode | str | Path], skeleton: list[dict] | None = None) -> NotebookNode:
+def _furniture_in(markdown: str, t: Translator) -> str:
+    """A registry heading or introduction in the document's language; one the catalogue lacks stays
+    in English, each heading and paragraph marked as English (the '##' kept in front)."""
+    translated = t(markdown)
+    if not translated.startswith(OPEN):
+        return translated
+    parts = []
+    for paragraph in re.split(r"\n\s*\n", markdown):
+        hashes = re.match(r"^(#{1,6}\s+)(.*)$", paragraph, re.DOTALL)
+        parts.append(hashes.group(1) + mark(hashes.group(2), DEFAULT_LANGUAGE) if hashes
+                     else mark(paragraph, DEFAULT_LANGUAGE))
+    return "\n\n".join(parts)
+
+
+def assemble(section_notebooks: Iterable[NotebookNode | str | Path], skeleton: list[dict] | None = None,
+             language: str = DEFAULT_LANGUAGE) -> NotebookNode:
     """Join executed section notebooks into one notebook of markdown cells and block outputs.
 
     Drops cells tagged ``parameters``/``injected-parameters``, raw cells, every code input and
     every output that is not a display block (streams, plain results, images), and every heading
-    whose section has no content (:func:`drop_empty_sections`). Raises :class:`RenderError` for an
+    whose section has no content (:func:`drop_empty_sections`). The registry's headings and
+    introductions (cells tagged ``furniture``) are put in the document's `language`. Raises :class:`RenderError` for an
     ``error`` output, an invalid block or a figure without alt text.
 
     ``skeleton`` (`sections.narrative.skeleton`, carried in the document's metadata) puts the
@@ -185,6 +203,8 @@ def assemble(section_notebooks: Iterable[NotebookNode | str | Path], skeleton: l
                     source_text = "".join(source_text)
                 if source_text.strip():
                     furniture = {"tags": [FURNITURE_TAG]} if FURNITURE_TAG in tags else {}
+                    if furniture:
+                        source_text = _furniture_in(source_text.strip(), translator(language))
                     cells.append(nbformat.v4.new_markdown_cell(source_text, metadata=furniture))
             elif cell.get("cell_type") == "code":
                 kept = []
@@ -268,7 +288,8 @@ def _retitled(cells: list, title: str | None, number: str | None) -> list:
 # meta
 
 
-def _format_date(value: Any) -> str:
+def _format_date(value: Any, t: Translator | None = None) -> str:
+    t = t or translator(DEFAULT_LANGUAGE)
     if value is None or value == "":
         return ""
     if isinstance(value, str):
@@ -277,9 +298,9 @@ def _format_date(value: Any) -> str:
         except ValueError:
             return value
     if isinstance(value, dt.datetime):
-        return f"{value.day} {value:%B %Y}, {value:%H:%M}"
+        return t.datetime(value)
     if isinstance(value, dt.date):
-        return f"{value.day} {value:%B %Y}"
+        return t.date(value)
     return str(value)
 
 
@@ -306,8 +327,12 @@ def normalise_meta(meta: Mapping[str, Any]) -> dict:
     out = {key: meta.get(key) for key in (
         "title", "authority_name", "client_group_name", "edition_label", "status",
         "publication_date", "author", "owner", "accent_colour", "logo_data_uri", "synthetic",
-        "build_date", "generator", "consultation", "accessibility_statement",
+        "build_date", "generator", "consultation", "accessibility_statement", "language", "alternates",
     )}
+    out["language"] = str(out["language"] or DEFAULT_LANGUAGE)
+    if out["language"] not in LANGUAGES:
+        raise RenderError(f"language must be one of {', '.join(LANGUAGES)}, not {out['language']!r}")
+    out["alternates"] = [dict(a) for a in out["alternates"] or [] if a.get("language") in LANGUAGES and a.get("href")]
     for key in ("title", "authority_name", "client_group_name", "edition_label", "author", "owner", "generator"):
         out[key] = str(out[key] or "").strip()
     out["status"] = str(out["status"] or "").strip().lower()
@@ -332,9 +357,10 @@ def normalise_meta(meta: Mapping[str, Any]) -> dict:
 # block rendering (our own autoescaping environment)
 
 
-def render_block_html(block: Mapping[str, Any], template_dir: str | Path | None = None) -> str:
+def render_block_html(block: Mapping[str, Any], template_dir: str | Path | None = None,
+                      language: str = DEFAULT_LANGUAGE) -> str:
     """HTML for one block with the document's macros (also handy for previews)."""
-    return str(block_html.render(block, template_dir))
+    return str(block_html.render(block, template_dir, language))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -345,11 +371,15 @@ _EXPORTERS: dict[str, Any] = {}
 _EXPORT_LOCK = threading.RLock()
 
 
+_RENDERING = {"language": DEFAULT_LANGUAGE}  # the document being rendered (under _EXPORT_LOCK)
+
+
 def _block_filter(template_dir: str, digest: str, output: Mapping[str, Any]) -> Markup:
     block = (output.get("data") or {}).get(MIME_TYPE)
     if block is None:
         return Markup("")
-    return Markup(block_html.macros(template_dir, digest).render_block(block_html.prepare(block)))  # noqa: S704
+    words = translator(_RENDERING["language"])
+    return Markup(block_html.macros(template_dir, digest).render_block(block_html.prepare(block), words))  # noqa: S704
 
 
 def _markdown_filter(cell: Mapping[str, Any]) -> Markup:
@@ -444,7 +474,7 @@ def _prepare_notebook(notebook: NotebookNode) -> tuple[NotebookNode, list[dict]]
     return nb, toc
 
 
-def _have_your_say(m: Mapping[str, Any]) -> dict | None:
+def _have_your_say(m: Mapping[str, Any], t: Translator) -> dict | None:
     """The consultation block for drafts and consultation drafts: how to respond, by when,
     contacts, other formats. Nothing for a final document or when params give none."""
     c = m.get("consultation")
@@ -453,7 +483,7 @@ def _have_your_say(m: Mapping[str, Any]) -> dict | None:
     html, _ = markup.render_markdown(str(c.get("how_to_respond") or ""), heading_ids=False)
     email = str(c.get("email") or "").strip()
     return {
-        "closing_date": _format_date(c.get("closing_date")),
+        "closing_date": _format_date(c.get("closing_date"), t),
         "closing_iso": str(c.get("closing_date") or ""),
         "how_to_respond": block_html.safe_html(html),
         "email": email,
@@ -469,26 +499,35 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
     if not (template_dir / "index.html.j2").is_file():
         raise RenderError(f"no index.html.j2 in template folder {template_dir}")
     m = normalise_meta(meta)
+    t = translator(m["language"])
     nb, toc = _prepare_notebook(notebook)
-    have_your_say = _have_your_say(m)
+    have_your_say = _have_your_say(m, t)
     if have_your_say:
-        toc.append({"id": HAVE_YOUR_SAY_ID, "text": "Have your say"})
-    toc.append({"id": ABOUT_ID, "text": "About this document"})
+        toc.append({"id": HAVE_YOUR_SAY_ID, "text": t("Have your say")})
+    toc.append({"id": ABOUT_ID, "text": t("About this document")})
     screen_css, paged_css = _read_css(str(template_dir))
-    status_label, status_message = STATUSES.get(m["status"], ("", ""))
+    status_label, status_message = (t(word) if word else "" for word in STATUSES.get(m["status"], ("", "")))
+    # Each other version, linked in its own language ("Darllenwch y ddogfen hon yn Gymraeg").
+    alternates = [dict(a, tag=hreflang(a["language"]), link_text=translator(a["language"])(SWITCH_LANGUAGE))
+                  for a in m["alternates"]]
     accent_rule = f":root {{ --accent: {m['accent_colour']}; }}\n"
     resources = {
         "strategy": {
             "meta": m,
+            "t": t,
+            "lang": t.tag,
+            "alternates": alternates,
             "toc": toc,
             "css": screen_css + "\n" + accent_rule,
             "print_css": paged_css,
             "page_title": f"{m['title']} – {m['authority_name']}",
-            "description": f"{m['title']}: {m['authority_name']}, {m['client_group_name']}, {m['edition_label']}.",
+            "description": t("{title}: {authority}, {client_group}, {edition}.").format(
+                title=m["title"], authority=m["authority_name"], client_group=m["client_group_name"],
+                edition=m["edition_label"]),
             "status_label": status_label,
             "status_message": status_message,
-            "publication_date": _format_date(m["publication_date"]),
-            "build_date": _format_date(m["build_date"]),
+            "publication_date": _format_date(m["publication_date"], t),
+            "build_date": _format_date(m["build_date"], t),
             "created": _w3c_date(m["build_date"]),
             "about_id": ABOUT_ID,
             "have_your_say": have_your_say,
@@ -499,8 +538,11 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
     }
     exporter = _exporter(template_dir)
     with _EXPORT_LOCK:
+        _RENDERING["language"] = m["language"]  # the blocks' words (the filter is shared by every document)
         try:
             html, _ = exporter.from_notebook_node(nb, resources=resources)
         except jinja2.TemplateError as exc:
             raise RenderError(f"template error: {exc}") from exc
-    return html
+        finally:
+            _RENDERING["language"] = DEFAULT_LANGUAGE
+    return html_language_marks(html)

@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from strategy_docs.i18n import DEFAULT_LANGUAGE, LANGUAGES, hreflang, html_language_marks
 from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT
 from strategy_docs.outputs.scroll_regions import script_hash as scroll_script_hash
 from strategy_docs.inputs.bundled import template_dir
@@ -159,6 +160,22 @@ def _environment(template_dir: Path) -> jinja2.Environment:
     )
 
 
+def _in_order(rows: list[dict]) -> list[dict]:
+    """By authority, client group and edition (English names); each other-language version right
+    after its English one."""
+    english = sorted((r for r in rows if not r["lang"]),
+                     key=lambda r: (r["authority_name"].lower(), r["client_group_name"].lower(), r["edition_label"]))
+    others = sorted((r for r in rows if r["lang"]), key=lambda r: (r["authority_id"], r["client_group_id"], r["language"]))
+    out = []
+    for row in english:
+        out.append(row)
+        twins = [o for o in others if (o["authority_id"], o["client_group_id"], o["edition_label"]) ==
+                 (row["authority_id"], row["client_group_id"], row["edition_label"])]
+        out.extend(twins)
+        others = [o for o in others if o not in twins]
+    return out + others
+
+
 def render_index(
     entries: Iterable[Any],
     project_name: str,
@@ -179,6 +196,8 @@ def render_index(
     rows = []
     for entry in entries:
         status = str(_get(entry, "status", "") or "").strip().lower()
+        language = str(_get(entry, "language", "") or DEFAULT_LANGUAGE)
+        language = language if language in LANGUAGES else DEFAULT_LANGUAGE
         built_iso, built_text = _when(_get(entry, "built_at"))
         links = []
         states = _get(entry, "formats") or {}
@@ -200,8 +219,11 @@ def render_index(
             "built_iso": built_iso,
             "built_text": built_text,
             "links": links,
+            "language": language,
+            "lang": "" if language == DEFAULT_LANGUAGE else hreflang(language),  # this English page's Welsh rows
+            "language_name": LANGUAGES[language][0],
         })
-    rows.sort(key=lambda r: (r["authority_name"].lower(), r["client_group_name"].lower(), r["edition_label"]))
+    rows = _in_order(rows)
     statuses = [{"value": s, "label": STATUS_LABELS[s]} for s in STATUS_LABELS
                 if any(r["status"] == s for r in rows)]
     statuses += [{"value": s, "label": s.capitalize()} for s in sorted({r["status"] for r in rows})
@@ -210,16 +232,16 @@ def render_index(
     _, build_text = _when(build_date)
     build_iso, _ = _when(build_date)
     env = _environment(Path(template_dir) if template_dir else default_template_dir())
-    return env.get_template("index.html.j2").render(
+    return html_language_marks(env.get_template("index.html.j2").render(
         project_name=str(project_name or "Strategy documents"),
         build_date_iso=build_iso,
         build_date_text=build_text,
         rows=rows,
-        authorities=_options(rows, "authority_id", "authority_name"),
-        client_groups=_options(rows, "client_group_id", "client_group_name"),
+        authorities=_options([r for r in rows if not r["lang"]] or rows, "authority_id", "authority_name"),
+        client_groups=_options([r for r in rows if not r["lang"]] or rows, "client_group_id", "client_group_name"),
         statuses=statuses,
         script=Markup(FILTER_SCRIPT),  # noqa: S704 - our own constant
         script_hash=f"sha256-{digest}",
         scroll_script=Markup(SCROLL_REGION_SCRIPT),  # noqa: S704 - our own constant
         scroll_script_hash=scroll_script_hash(),
-    )
+    ))

@@ -46,7 +46,7 @@ from strategy_docs.outputs.typst_tables import (
     cell_lines, prose_height_pt, row_heights, table_layout, widths_markup)
 from strategy_docs.sections import blocks, markup
 from strategy_docs.errors import RenderError
-from strategy_docs.wording import long_date
+from strategy_docs.i18n import N_, segments, strip_marks, translator
 from strategy_docs.outputs.html import STATUSES
 
 __all__ = ["TypstDocument", "typst_source", "FONT_FAMILY", "WIDE_TABLE_COLUMNS", "language_of"]
@@ -58,7 +58,7 @@ ORPHAN_ROWS = 3  # a table split over pages has at least this many rows on its f
 TALL_ROW_PT = 180.0  # rows taller than this may run over a page break (others are kept whole)
 HEADING_PT = 30.0
 CHART_MAX_HEIGHT_PT = 560.0  # charts are scaled to fit a page with their caption
-STATUS_LABELS = {"draft": "Draft", "consultation": "Consultation draft", "final": "Final"}
+STATUS_LABELS = {"draft": N_("Draft"), "consultation": N_("Consultation draft"), "final": N_("Final")}
 TONE_FILL = {"good": "#d9ead3", "warning": "#fce5cd", "bad": "#f4cccc", "neutral": "#eeeeee"}
 LANGUAGES = {"en-gb": ("en", "GB"), "en": ("en", "GB"), "cy": ("cy", None), "cy-gb": ("cy", "GB"), "welsh": ("cy", None)}
 
@@ -75,14 +75,28 @@ _STRING_SPECIAL = re.compile(r'[\\"\x00-\x1f\x7f\u2028\u2029]')
 
 
 def string(value: Any) -> str:
-    """A Typst string literal (code mode) holding ``value`` exactly."""
+    """A Typst string literal (code mode) holding ``value`` exactly (language marks removed)."""
     return '"' + _STRING_SPECIAL.sub(
-        lambda m: _STRING_ESCAPES.get(m.group(), f"\\u{{{ord(m.group()):x}}}"), str(value)) + '"'
+        lambda m: _STRING_ESCAPES.get(m.group(), f"\\u{{{ord(m.group()):x}}}"), strip_marks(value)) + '"'
 
 
-def text(value: Any) -> str:
-    """``value`` as Typst markup showing exactly its characters (whitespace collapsed)."""
-    return _MARKUP_SPECIAL.sub(r"\\\1", re.sub(r"\s+", " ", str(value)))
+def text(value: Any, carry: list | None = None) -> str:
+    """``value`` as Typst markup showing exactly its characters (whitespace collapsed); a passage
+    marked as another language (i18n.mark) is set in that language. `carry` holds the language
+    left open by the text before (HTML split into several runs)."""
+    plain = re.sub(r"\s+", " ", str(value))
+    pieces, still_open = segments(plain, carry[0] if carry else None)
+    if carry is not None:
+        carry[0] = still_open
+    out = []
+    for language, piece in pieces:
+        escaped = _MARKUP_SPECIAL.sub(r"\\\1", piece)
+        if language is None or not piece.strip():
+            out.append(escaped)
+        else:
+            lang, region = LANGUAGES[language]
+            out.append(f"#text(lang: {string(lang)}{f', region: {string(region)}' if region else ''})[{escaped}]")
+    return "".join(out)
 
 
 def language_of(meta: Mapping[str, Any]) -> tuple[str, str | None]:
@@ -111,6 +125,7 @@ class _HtmlToTypst(HTMLParser):
         self.cell_header = False
         self.headings: list[tuple[int, str]] = []
         self._heading: list[str] | None = None
+        self.language: list = [None]  # a passage in another language still open (text())
 
     def _emit(self, value: str) -> None:
         if self.cell is not None:
@@ -222,7 +237,7 @@ class _HtmlToTypst(HTMLParser):
             return
         if self.lists and not data.strip():
             return
-        self._emit(text(data))
+        self._emit(text(data, self.language))
 
     def result(self) -> str:
         self.close()
@@ -272,13 +287,13 @@ PREAMBLE = """\
       let last = lasts.find(m => m.value.first() == first.value.first())
       if last != none and first.location().page() < page and page <= last.location().page() {{
         v(-2pt)
-        text(weight: "bold", fill: black)[#first.value.last() (continued)]
+        text(weight: "bold", fill: black)[#first.value.last() {continued}]
       }}
     }}
   }},
   footer: context if counter(page).get().first() > 1 {{
     set text(8pt, fill: luma(50))
-    align(right)[Page #counter(page).display() of #counter(page).final().first()]
+    align(right)[{page_word} #counter(page).display() {of_word} #counter(page).final().first()]
   }},
 )
 #set heading(numbering: none)
@@ -329,6 +344,7 @@ class _Part:
 class _Writer:
     def __init__(self, meta: Mapping[str, Any]):
         self.meta = meta
+        self.t = translator(meta.get("language") or "en")
         self.parts: list[str] = []
         self.about_parts: list[_Part] = []  # one per part
         self.places: list[tuple[int, str]] = []
@@ -509,7 +525,7 @@ class _Writer:
                 lines.append(f"  table.footer(repeat: false, {', '.join(c for r in footer_rows_ for c in r)}),")
             table_markup = (f"text(size: {size}pt, table(columns: {widths_markup(widths)}, "
                             f"fill: (_, y) => if y == 0 {{ rgb(\"#dde4ee\") }},\n" + "\n".join(lines) + "\n))")
-            return f"figure(kind: table, supplement: [Table], caption: [{title}],\n{table_markup})"
+            return f"figure(kind: table, supplement: [{text(self.t('Table'))}], caption: [{title}],\n{table_markup})"
 
         # The caption, heading row and first rows of a table that may run over pages, with the
         # headings and text that introduce it, start on one page: if they do not fit in what is left
@@ -549,7 +565,7 @@ class _Writer:
             last[lowest] = last[lowest][:-1] + f"{mark} <table-last>]"
         notes = ""
         if block.get("notes"):
-            notes = f"\n#block(above: 0.5em, text(8.5pt)[#strong[Notes:] {text(block['notes'])}])"
+            notes = f"\n#block(above: 0.5em, text(8.5pt)[#strong[{text(self.t('Notes:'))}] {text(block['notes'])}])"
         label = self.labels.get(block.get("id"))
         figure = (f"#block(breakable: {'true' if breakable else 'false'}, width: 100%)[#{figure_of(body, footer)}"
                   f"{f' <{label}>' if label else ''}{notes}]")
@@ -619,12 +635,12 @@ class _Writer:
         self.add("#grid(columns: (1fr, 1fr, 1fr), gutter: 8pt,\n  " + ",\n  ".join(items) + ")", "key facts")
 
     def cycle(self, block: Mapping[str, Any]) -> None:
-        self.table(blocks.cycle_as_table(block))
+        self.table(blocks.cycle_as_table(block, self.t))
 
     def callout(self, block: Mapping[str, Any]) -> None:
         warning = block.get("tone") == "warning"
         colour = "rgb(\"#8a4b00\")" if warning else "accent"
-        title = ("Warning: " if warning else "Note: ") + str(block.get("title", ""))
+        title = (self.t("Warning:") if warning else self.t("Note:")) + " " + str(block.get("title", ""))
         body = html_to_typst(block.get("html", ""), heading_offset=2)
         self.add(f"#block(width: 100%, inset: (left: 10pt, y: 6pt), stroke: (left: 4pt + {colour}), breakable: false)"
                  f"[#strong[{text(title)}]\n\n{body}]", f"note {block.get('title', '')!r}")
@@ -641,60 +657,71 @@ class _Writer:
         parts.append(f"#v(2cm)\n#title[{text(m['title'])}]")
         parts.append(f"#text(14pt)[{text(m['authority_name'])} – {text(m['client_group_name'])} – "
                      f"{text(m['edition_label'])}]")
-        details = [("Status", STATUS_LABELS.get(status, status))]
+        t = self.t
+        details = [(t("Status"), t(STATUS_LABELS[status]) if status in STATUS_LABELS else status)]
         if m.get("publication_date"):
-            details.append(("Published", long_date(m["publication_date"])))
+            details.append((t("Published"), t.date(m["publication_date"])))
         if m.get("owner") and "document-control" not in self.labels:  # else the owner is in document control
-            details.append(("Owner", m["owner"]))
+            details.append((t("Owner"), m["owner"]))
         parts.append("#v(1cm)\n" + "\n\n".join(f"#strong[{text(k)}:] {text(v)}" for k, v in details))
-        notice = STATUSES.get(status, ("", ""))[1]
+        notice = t(STATUSES[status][1]) if status in STATUSES and STATUSES[status][1] else ""
         if notice:
             parts.append(f"#block(width: 100%, inset: 8pt, stroke: (left: 4pt + rgb(\"#8a4b00\")), fill: rgb(\"#fff7e6\"))"
-                         f"[#strong[{text(STATUS_LABELS.get(status, status))}]: {text(notice)}]")
+                         f"[#strong[{text(t(STATUS_LABELS[status]))}]: {text(notice)}]")
         if m.get("synthetic"):
             parts.append("#block(width: 100%, inset: 8pt, stroke: (left: 4pt + luma(90)), fill: luma(243))"
-                         "[#strong[This document uses synthetic example data.] The figures are made up to show how "
-                         "the document works; they do not describe real people, services or spending.]")
+                         f"[#strong[{text(t('This document uses synthetic example data.'))}] "
+                         f"{text(t('The figures are made up to show how the document works; they do not describe real people, services or spending.'))}]")
+        for other in m.get("alternates") or []:  # the other language's version, named in its own words
+            words = translator(other["language"])("Read this document in English")
+            region = ', region: "GB"' if other["language"] == "en" else ""
+            parts.append(f"#text(lang: {string(other['language'])}{region})[{text(words)}"
+                         f"{': ' + text(other['title']) if other.get('title') else ''}]")
         self.add("\n\n".join(parts), "cover")
-        self.add("#pagebreak()\n#outline(title: [Contents], depth: 1)")
+        self.add(f"#pagebreak()\n#outline(title: [{text(t('Contents'))}], depth: 1)")
         self.section = "Contents"
 
     def about(self) -> None:
         """The end matter. The document control record is shown once: the strategy's own (Table N
         in its first section) when it has one, else the identity rows of the metadata."""
         m = self.meta
-        self.section_heading(1, "About this document", "About this document", "heading 'About this document'")
+        t = self.t
+        about = t("About this document")
+        self.section_heading(1, text(about), about, "heading 'About this document'")
         control = self.labels.get("document-control")
         if control is not None:
-            lines = [f"The document control record of this strategy is #ref(<{control}>)."]
+            lines = [t("The document control record of this strategy is {table}.").format(table=f"#ref(<{control}>)")]
             if m.get("generator"):
-                lines.append(f"Made with {text(m['generator'])}" + (
-                    f" on {text(long_date(m['build_date']))}." if m.get("build_date") else "."))
+                lines.append(t("Made with {generator} on {date}.").format(
+                    generator=text(m["generator"]), date=text(t.date(m["build_date"]))) if m.get("build_date")
+                    else t("Made with {generator}.").format(generator=text(m["generator"])))
             self.add(" ".join(lines), "document control")
         else:
             status = m["status"]
-            rows = [("Title", m["title"]), ("Authority", m["authority_name"]),
-                    ("Client group", m["client_group_name"]), ("Edition", m["edition_label"]),
-                    ("Status", STATUS_LABELS.get(status, status))]
+            rows = [(t("Title"), m["title"]), (t("Authority"), m["authority_name"]),
+                    (t("Client group"), m["client_group_name"]), (t("Edition"), m["edition_label"]),
+                    (t("Status"), t(STATUS_LABELS[status]) if status in STATUS_LABELS else status)]
             if m.get("publication_date"):
-                rows.append(("Publication date", long_date(m["publication_date"])))
-            for label, key in (("Author", "author"), ("Owner", "owner"), ("Generated by", "generator")):
+                rows.append((t("Publication date"), t.date(m["publication_date"])))
+            for label, key in ((t("Author"), "author"), (t("Owner"), "owner"), (t("Generated by"), "generator")):
                 if m.get(key):
                     rows.append((label, m[key]))
             if m.get("build_date"):
-                rows.append(("Built", long_date(m["build_date"])))
+                rows.append((t("Built"), t.date(m["build_date"])))
             body = ",\n".join(f"  [#strong[{text(k)}]], [{text(v)}]" for k, v in rows)
-            self.add(f"#figure(kind: table, supplement: [Table], caption: [Document control],\n"
-                     f"table(columns: (auto, 1fr), table.header([#strong[Field]], [#strong[Value]]),\n{body}))",
+            self.add(f"#figure(kind: table, supplement: [{text(t('Table'))}], caption: [{text(t('Document control'))}],\n"
+                     f"table(columns: (auto, 1fr), table.header([#strong[{text(t('Field'))}]], [#strong[{text(t('Value'))}]]),\n{body}))",
                      "document control table")
         if m.get("synthetic"):
-            self.add("This document uses synthetic example data.")
+            self.add(text(t("This document uses synthetic example data.")))
         statement = m.get("accessibility_statement") or {}
         if statement.get("url"):
-            line = (f"Read {text(m['authority_name'])}'s #link({string(statement['url'])})[accessibility statement].")
+            line = t("Read {authority}'s {link}.").format(
+                authority=text(m["authority_name"]),
+                link=f"#link({string(statement['url'])})[{text(t('accessibility statement'))}]")
             if statement.get("contact"):
-                line += (" To report a problem with this document or ask for it in another format, contact "
-                         f"{text(statement['contact'])}.")
+                line += " " + t("To report a problem with this document or ask for it in another format, contact {contact}.").format(
+                    contact=text(statement["contact"]))
             self.add(line, "accessibility statement")
 
     def preamble(self) -> str:
@@ -705,15 +732,18 @@ class _Writer:
         return PREAMBLE.format(
             title=string(f"{m['title']} – {m['authority_name']}"),
             author=string(m.get("author") or m["authority_name"]),
-            description=string(f"{m['title']}: {m['authority_name']}, {m['client_group_name']}, {m['edition_label']}."),
-            keywords=string(f"{m['client_group_name']}, commissioning strategy"),
+            description=string(self.t("{title}: {authority}, {client_group}, {edition}.").format(
+                title=m["title"], authority=m["authority_name"], client_group=m["client_group_name"],
+                edition=m["edition_label"])),
+            keywords=string(f"{m['client_group_name']}, {self.t('commissioning strategy')}"),
             date=date,
             font=string(FONT_FAMILY),
             lang=string(lang),
             region=f", region: {string(region)}" if region else "",
             accent=string(m["accent_colour"]),
             running=string(f"{m['authority_name']} – {m['client_group_name']} – {m['edition_label']}"),
-            status=string(STATUS_LABELS.get(status, status)),
+            status=string(self.t(STATUS_LABELS[status]) if status in STATUS_LABELS else status),
+            page_word=text(self.t("Page")), of_word=text(self.t("of")), continued=text(self.t("(continued)")),
         )
 
 

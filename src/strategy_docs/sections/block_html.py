@@ -20,6 +20,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from strategy_docs.i18n import DEFAULT_LANGUAGE, html_language_marks, translator
 from strategy_docs.inputs.bundled import template_dir as bundled_template_dir
 from strategy_docs.sections import markup
 
@@ -98,7 +99,10 @@ def svg_css_size(svg: str) -> tuple[int | None, int | None]:
     return sizes[0], sizes[1]
 
 
-def render(block: Mapping[str, Any], template_dir: str | Path | None = None) -> Markup:
-    """HTML for one block with the macros of ``template_dir`` (default: the package's)."""
+def render(block: Mapping[str, Any], template_dir: str | Path | None = None,
+           language: str = DEFAULT_LANGUAGE) -> Markup:
+    """HTML for one block with the macros of ``template_dir`` (default: the package's), its fixed
+    words in ``language``; words the catalogue lacks are marked as English (``lang="en"``)."""
     folder = Path(template_dir or strategy_template_dir()).resolve()
-    return Markup(macros(str(folder), template_digest(folder)).render_block(prepare(block)))  # noqa: S704
+    html = macros(str(folder), template_digest(folder)).render_block(prepare(block), translator(language))
+    return Markup(html_language_marks(str(html)))  # noqa: S704 - the macros escaped every value

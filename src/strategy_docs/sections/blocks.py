@@ -20,6 +20,8 @@ from typing import Any
 import matplotlib
 import pandas as pd
 
+from strategy_docs.i18n import translator
+
 from strategy_docs.sections import markup
 
 __all__ = [
@@ -228,6 +230,7 @@ def table(
     footer=None,
     notes: str | None = None,
     markdown_columns: Sequence[str] | None = None,
+    t=None,
 ) -> dict:
     """A data table from a DataFrame.
 
@@ -243,7 +246,11 @@ def table(
     - ``markdown_columns``: text columns holding Markdown from params (rendered and sanitised).
     - ``footer``: rows shown in ``<tfoot>`` (e.g. totals): a DataFrame with the same columns, a
       dict for one row, or a list of dicts.
+    - ``t``: the document's translator, for the notes this function writes (status words come in the
+      document's language from the caller).
     """
+    t = t or translator()
+
     caption = _require_text(caption, "table caption")
     if not isinstance(df, pd.DataFrame):
         df = pd.DataFrame(df)
@@ -363,11 +370,10 @@ def table(
     note_parts = [str(notes).strip()] if notes and str(notes).strip() else []
     if state["suppressed"]:
         threshold = format_number(suppress_below, _decimals_needed([suppress_below]))
-        note_parts.append(
-            f"{SUPPRESSED} = suppressed: fewer than {threshold}, not shown to protect confidentiality."
-        )
+        note_parts.append(t("{mark} = suppressed: fewer than {threshold}, not shown to protect confidentiality.")
+                          .format(mark=SUPPRESSED, threshold=threshold))
     if state["missing"]:
-        note_parts.append(f"{NOT_AVAILABLE} = not available.")
+        note_parts.append(t("{mark} = not available.").format(mark=NOT_AVAILABLE))
     block = {
         "kind": "table",
         "id": _block_id(id, caption, "table"),
@@ -397,7 +403,7 @@ def svg_from_figure(fig, svg_id: str | None = None) -> str:
     return text[start:].strip()
 
 
-def figure(chart) -> list[dict]:
+def figure(chart, t=None) -> list[dict]:
     """A chart as a figure block followed by the table block with its numbers.
 
     ``chart`` has ``id, figure (matplotlib Figure), alt, caption, table (DataFrame)``.
@@ -415,7 +421,8 @@ def figure(chart) -> list[dict]:
     if fig is None or not hasattr(fig, "savefig"):
         raise ValueError(f"chart {chart_id!r} has no matplotlib figure")
     table_id = f"{chart_id}-data"
-    table_block = table(data, caption=f"Data for: {caption}", id=table_id)
+    t = t or translator()
+    table_block = table(data, caption=t("Data for: {caption}").format(caption=caption), id=table_id, t=t)
     figure_block = validate_block({
         "kind": "figure",
         "id": chart_id,
@@ -485,25 +492,28 @@ def cycle_marks(row: Mapping[str, Any], index: int) -> tuple[bool, bool]:
     return at("current"), at("expected")
 
 
-def cycle_as_table(block: Mapping[str, Any]) -> dict:
+def cycle_as_table(block: Mapping[str, Any], t=None) -> dict:
     """A cycle block as a plain table block (stages as columns), for formats that draw no grid
-    of their own (PDF, Word): each stage cell says Now, Expected or both."""
+    of their own (PDF, Word): each stage cell says Now, Expected or both (in translator `t`'s words)."""
+    t = t or translator()
     stages = list(block["stages"])
     any_expected = any(row.get("expected_text") for row in block.get("rows", []))  # spoken of only when given
-    columns = [{"label": "Area"}] + [{"label": s} for s in stages] + [
-        {"label": "Now and expected" if any_expected else "Now"}]
+    columns = [{"label": t("Area")}] + [{"label": s} for s in stages] + [
+        {"label": t("Now and expected") if any_expected else t("Now")}]
     rows = []
     for row in block.get("rows", []):
         cells = []
         for index in range(len(stages)):
             now, later = cycle_marks(row, index)
-            cells.append({"text": "Now and expected" if now and later else "Now" if now else "Expected" if later else ""})
-        detail = [f"{label}: {row[key]}" for label, key in (("Now", "current_text"), ("Expected", "expected_text"))
+            cells.append({"text": t("Now and expected") if now and later else t("Now") if now
+                          else t("Expected") if later else ""})
+        detail = [f"{label} {row[key]}" for label, key in ((t("Now:"), "current_text"), (t("Expected:"), "expected_text"))
                   if row.get(key)]
         cells.append({"text": ". ".join(detail)})
         rows.append({"header": {"text": row["label"]}, "cells": cells})
     return {"kind": "table", "id": block.get("id", "cycle"), "columns": columns, "rows": rows,
-            "caption": "Where each area is in the cycle now" + (", and where it is expected to be" if any_expected else "")}
+            "caption": t("Where each area is in the cycle now, and where it is expected to be") if any_expected
+            else t("Where each area is in the cycle now")}
 
 
 def relabel_tables(labels: Mapping[str, Any], items: list[dict]) -> list[dict]:

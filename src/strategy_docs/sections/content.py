@@ -8,6 +8,7 @@ state numbers are generated from the same values the tables show.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cached_property, wraps
 
@@ -22,17 +23,30 @@ from strategy_docs.analysis import indicators as indicator_analysis
 from strategy_docs.analysis import market, needs, resources, risks
 from strategy_docs.analysis.cycle import CycleVocabulary, stated_position, vocabulary_of
 from strategy_docs.sections.context import StrategyContext
-from strategy_docs.inputs.policy import national_drivers
-from strategy_docs.wording import as_sentence, join_items, plural
+from strategy_docs.i18n import N_, mark, translator
+from strategy_docs.inputs.params import fy
+from strategy_docs.wording import as_sentence, join_items
 
+# English message ids: each is shown through the document's translator (doc.t).
 TYPE_WORDS = {
-    "invest": "Continue to invest",
-    "disinvest": "Disinvest or decommission",
-    "new": "Commission new",
-    "reconfigure": "Reconfigure",
+    "invest": N_("Continue to invest"),
+    "disinvest": N_("Disinvest or decommission"),
+    "new": N_("Commission new"),
+    "reconfigure": N_("Reconfigure"),
 }
-VERDICT_TONES = {"accepted": ("Accepted", "good"), "refuted": ("Refuted", "bad"), "inconclusive": ("Inconclusive", "neutral")}
-POLARITY_WORDS = {"higher": "Higher is better", "lower": "Lower is better"}
+VERDICT_TONES = {"accepted": (N_("Accepted"), "good"), "refuted": (N_("Refuted"), "bad"),
+                 "inconclusive": (N_("Inconclusive"), "neutral")}
+POLARITY_WORDS = {"higher": N_("Higher is better"), "lower": N_("Lower is better")}
+# Words from the params and the analysis the document shows in its own language.
+SHOWN_WORDS = (N_("Draft"), N_("Consultation"), N_("Final"), N_("National"), N_("Regional"), N_("Local"),
+               N_("Low"), N_("Medium"), N_("High"), N_("Very high"), N_("On track"), N_("At risk"), N_("Off track"),
+               N_("No data"), N_("Improving"), N_("Worsening"), N_("No change"), N_("Unconcentrated"),
+               N_("Moderately concentrated"), N_("Highly concentrated"), N_("Not known"), N_("Not available"),
+               # the cycle stages the example authorities name, sectors and regulators' ratings
+               N_("Analysis"), N_("Planning"), N_("Securing services"), N_("Reviewing"), N_("Analyse"), N_("Plan"),
+               N_("Do"), N_("Review"), N_("In-house"), N_("Private"), N_("Voluntary"), N_("NHS"),
+               N_("Excellent"), N_("Outstanding"), N_("Good"), N_("Requires improvement"),
+               N_("Requires significant improvement"), N_("Inadequate"), N_("Not yet rated"), N_("Wales"), N_("England"))
 UNIT_SUFFIX = {"percent": "%", "pounds": "£", "days": "days", "weeks": "weeks", "years": "years", "score": "score",
                "ratio": "", "count": "", "rate per 100,000": "per 100,000", "rate per 10,000": "per 10,000",
                "rate per 1,000": "per 1,000"}
@@ -75,6 +89,7 @@ class Document:
     def __init__(self, ctx: StrategyContext):
         self.ctx = ctx
         self.inputs = ctx.analysis_inputs()
+        self.t = ctx.translator  # the document's words: doc.t("Summary"), doc.t.date(...), doc.t.number(...)
 
     # ------------------------------------------------------------ shared computations
 
@@ -108,10 +123,12 @@ class Document:
         out = []
         sources = [provenance.source_of(self.ctx.authority, t) for t in used if provenance.source_of(self.ctx.authority, t)]
         if sources:
-            out.append(blocks.prose("*Source: " + as_sentence(join_items(dict.fromkeys(sources))) + "*"))
+            out.append(blocks.prose("*" + self.t("Source: {sources}").format(
+                sources=as_sentence(join_items(dict.fromkeys(sources)))) + "*"))
         if any(self.synthetic(t) for t in used) and not document_is_synthetic(self.ctx):
-            out.append(blocks.callout("Synthetic example data", "The figures here are made up to show how the "
-                                      "document works; they do not describe real people, services or spending."))
+            out.append(blocks.callout(self.t("Synthetic example data"), self.t(
+                "The figures here are made up to show how the document works; they do not describe real people, "
+                "services or spending.")))
         return out
 
     @cached_property
@@ -153,10 +170,10 @@ def document_is_synthetic(ctx) -> bool:
     return provenance.document_is_synthetic(ctx.authority, ctx.project, ctx.data.files)
 
 
-def load_document(workspace, authority: str, client_group: str) -> Document:
+def load_document(workspace, authority: str, client_group: str, language: str = "en") -> Document:
     from strategy_docs.sections.context import load
 
-    return Document(load(workspace, authority, client_group))
+    return Document(load(workspace, authority, client_group, language))
 
 
 # ---------------------------------------------------------------- 01 context and document control
@@ -164,39 +181,53 @@ def load_document(workspace, authority: str, client_group: str) -> Document:
 
 @shown_when(lambda doc: True)
 def summary(doc: Document) -> list[dict]:
-    ctx = doc.ctx
+    ctx, t = doc.ctx, doc.t
     control = ctx.strategy.document_control
     context = ctx.strategy.context
     group = ctx.client_group
     localities = ctx.authority.localities
-    status = [("Status", control.status.capitalize(), f"version {control.version_history[-1].version}"
-               if control.version_history else "")] if control.status else []
+    status = [(t("Status"), t(control.status.capitalize()), t("version {version}").format(
+        version=control.version_history[-1].version) if control.version_history else "")] if control.status else []
     out = [blocks.facts([
-        ("Strategy period", ctx.edition.label),
-        ("Area", ctx.authority.name, plural(len(localities), "locality", "localities") if localities else ""),
-        ("Client group", group.name, f"aged {group.age_range.label}" if group.age_range is not None else ""),
+        (t("Strategy period"), t("{start} to {end}").format(start=fy(ctx.edition.start_year), end=fy(ctx.edition.end_year))),
+        (t("Area"), ctx.authority.name, t.ngettext("{n} locality", "{n} localities", len(localities)).format(
+            n=len(localities)) if localities else ""),
+        (t("Client group"), group.name, t("aged {ages}").format(ages=_ages(t, group.age_range))
+         if group.age_range is not None else ""),
         *status,
     ])]
-    out += _titled("Summary", context.summary)
-    out += _titled("Purpose", control.purpose)
+    out += _titled(t("Summary"), context.summary)
+    out += _titled(t("Purpose"), control.purpose)
     scope = [blocks.prose(text) for text in (
         context.scope,
-        f"**Who this strategy is for.** {group.definition}" if group.definition.strip() else "",
-        "**Services included:** " + ", ".join(context.services_included) + "." if context.services_included else "",
+        f"**{t('Who this strategy is for.')}** {group.definition}" if group.definition.strip() else "",
+        f"**{t('Services included:')}** " + as_sentence(", ".join(context.services_included))
+        if context.services_included else "",
     ) if text.strip()]
     if scope:
-        out += [blocks.heading("Scope and definition", 3), *scope]
+        out += [blocks.heading(t("Scope and definition"), 3, id="scope-and-definition"), *scope]
     if ctx.authority.partners:
-        partners = pd.DataFrame([{"Partner": p.name, "Role in this strategy": p.role} for p in ctx.authority.partners])
-        out += [blocks.heading("Partners", 3),
-                blocks.prose(f"This strategy is owned by {ctx.authority.name} with the partners below. "
-                             f"Services are regulated by the {ctx.authority.regulator}."),
-                blocks.table(partners, caption="Partners", id="partners")]
+        partners = pd.DataFrame([{t("Partner"): p.name, t("Role in this strategy"): p.role} for p in ctx.authority.partners])
+        out += [blocks.heading(t("Partners"), 3, id="partners"),
+                blocks.prose(t("This strategy is owned by {authority} with the partners below. Services are regulated "
+                               "by {regulator}.").format(authority=ctx.authority.name,
+                                                         regulator=t(REGULATORS[ctx.authority.nation]))),
+                blocks.table(partners, caption=t("Partners"), id="partners")]
         if context.partnership.strip():
             out.append(blocks.prose(context.partnership))
     elif context.partnership.strip():
-        out += _titled("Partners", context.partnership)
-    return out + _titled("Consultation", context.consultation)
+        out += _titled(t("Partners"), context.partnership)
+    return out + _titled(t("Consultation"), context.consultation)
+
+
+REGULATORS = {"wales": N_("Care Inspectorate Wales (CIW)"), "england": N_("the Care Quality Commission (CQC)")}
+
+
+def _ages(t, age_range) -> str:
+    """'18 and over', '18 to 64' in the document's words."""
+    if age_range.max is None:
+        return t("{min} and over").format(min=age_range.min)
+    return t("{min} to {max}").format(min=age_range.min, max=age_range.max)
 
 
 def _titled(title: str, markdown: str, level: int = 3) -> list[dict]:
@@ -216,22 +247,23 @@ def what_changed(doc: Document) -> list[dict]:
 
 @shown_when(lambda doc: bool(drivers_for(doc.ctx)))
 def policy_drivers(doc: Document) -> list[dict]:
-    ctx = doc.ctx
+    ctx, t = doc.ctx, doc.t
     listed = drivers_for(ctx)
     if not listed:
         return []
     dated = any(d.when is not None for d in listed)
     rows = []
     for d in listed:
-        row = {"Policy or legislation": d.name, "Why it matters here": d.summary, "Level": d.level.capitalize()}
+        row = {t("Policy or legislation"): d.name, t("Why it matters here"): d.summary, t("Level"): t(d.level.capitalize())}
         if dated:
-            row["Year"] = str(d.date.year if d.date is not None else d.year) if d.when is not None else ""
+            row[t("Year")] = str(d.date.year if d.date is not None else d.year) if d.when is not None else ""
         rows.append(row)
     levels = {d.level for d in listed}
-    nation = "Wales" if ctx.authority.nation == "wales" else "England"
-    caption = (f"National ({nation}) and local policy drivers" if levels == {"national", "local"} or
-               levels == {"national", "regional", "local"} else
-               f"National ({nation}) policy drivers" if levels == {"national"} else "Policy drivers")
+    nation = t("Wales") if ctx.authority.nation == "wales" else t("England")
+    caption = (t("National ({nation}) and local policy drivers").format(nation=nation)
+               if levels == {"national", "local"} or levels == {"national", "regional", "local"} else
+               t("National ({nation}) policy drivers").format(nation=nation) if levels == {"national"}
+               else t("Policy drivers"))
     return [blocks.table(pd.DataFrame(rows), caption=caption, id="policy-drivers", numeric_columns=[])]
 
 
@@ -241,7 +273,7 @@ def drivers_for(ctx: StrategyContext) -> list:
     from strategy_docs.inputs.policy import default_drivers, published_by
 
     settings = ctx.strategy.context.policy_drivers
-    listed = default_drivers(ctx.authority.nation, ctx.client_group_id) if settings.national_defaults else []
+    listed = default_drivers(ctx.authority.nation, ctx.client_group_id, ctx.translator) if settings.national_defaults else []
     listed += list(settings.drivers) + list(ctx.authority.local_policy) + list(ctx.strategy.context.local_drivers)
     cutoff = published_by(ctx.strategy.document_control, ctx.edition)
     return [d for d in listed if d.when is None or d.when <= cutoff]
@@ -249,31 +281,35 @@ def drivers_for(ctx: StrategyContext) -> list:
 
 @shown_when(lambda doc: _has_outcomes(doc.ctx.strategy.outcomes))
 def outcomes(doc: Document) -> list[dict]:
-    framework = doc.ctx.strategy.outcomes
+    framework, t = doc.ctx.strategy.outcomes, doc.t
     out = []
     if framework.introduction.strip():
         out.append(blocks.prose(framework.introduction))
     if framework.style == "i-statements":
-        rows = [{"Code": o.code or "", "Outcome": o.name or "", "What it means to people": o.i_statement or o.aspiration}
+        code, outcome_word = t("Code"), t("Outcome")
+        rows = [{code: o.code or "", outcome_word: o.name or "", t("What it means to people"): o.i_statement or o.aspiration}
                 for o in framework.items]
         if rows and not any(o.name for o in framework.items):  # "I statements" with no names: no empty column
-            rows = [{k: v for k, v in row.items() if k != "Outcome"} for row in rows]
+            rows = [{k: v for k, v in row.items() if k != outcome_word} for row in rows]
         if rows and not any(o.code for o in framework.items):  # nor codes: the statements alone
-            rows = [{k: v for k, v in row.items() if k != "Code"} for row in rows]
+            rows = [{k: v for k, v in row.items() if k != code} for row in rows]
         if rows:
-            out.append(blocks.table(pd.DataFrame(rows), caption="Outcomes, written as people would say them", id="outcomes"))
+            out.append(blocks.table(pd.DataFrame(rows), caption=t("Outcomes, written as people would say them"),
+                                    id="outcomes", t=t))
         return out
+    code, sub = t("Code"), t("Sub-outcome")
     for outcome in framework.items:
-        rows = [{"Code": s.code, "Sub-outcome": s.text} for s in outcome.sub_outcomes]
+        rows = [{code: s.code, sub: s.text} for s in outcome.sub_outcomes]
         layers = outcome.commissioning
         if layers is not None:
-            for label, items in (("Strategic commissioning", layers.strategic), ("Local commissioning", layers.local),
-                                 ("Individual commissioning", layers.individual), ("Decommissioning", layers.decommissioning)):
-                rows.append({"Code": label, "Sub-outcome": join_items(items) if items else "None"})
+            for label, items in ((t("Strategic commissioning"), layers.strategic), (t("Local commissioning"), layers.local),
+                                 (t("Individual commissioning"), layers.individual),
+                                 (t("Decommissioning"), layers.decommissioning)):
+                rows.append({code: label, sub: join_items(items) if items else t("None")})
         caption = f"{outcome.code}: {outcome.name or outcome.i_statement or outcome.aspiration}" + (
             f". {outcome.aspiration}" if outcome.aspiration and outcome.name else "")
         if rows:
-            out.append(blocks.table(pd.DataFrame(rows), caption=caption, id=f"outcome-{outcome.code}"))
+            out.append(blocks.table(pd.DataFrame(rows), caption=caption, id=f"outcome-{outcome.code}", t=t))
     return out
 
 
@@ -287,20 +323,21 @@ def _has_outcomes(framework) -> bool:
 
 @shown_when(lambda doc: True)
 def document_control(doc: Document) -> list[dict]:
-    control = doc.ctx.strategy.document_control
-    when = (lambda d: d.strftime("%-d %B %Y") if d is not None else None)
+    control, t = doc.ctx.strategy.document_control, doc.t
+    when = (lambda d: t.date(d) if d is not None else None)
     rows = [(label, value) for label, value in (
-        ("Title", control.title), ("Reference", control.reference or None),
-        ("Author(s)", ", ".join(control.authors) or None), ("Owner", control.owner),
-        ("Status", control.status.capitalize() if control.status else None),
-        ("Publication date", when(control.publication_date)), ("Valid until", when(control.valid_until)),
-        ("Distribution", control.distribution), ("Classification", control.classification),
+        (t("Title"), control.title), (t("Reference"), control.reference or None),
+        (t("Author(s)"), ", ".join(control.authors) or None), (t("Owner"), control.owner),
+        (t("Status"), t(control.status.capitalize()) if control.status else None),
+        (t("Publication date"), when(control.publication_date)), (t("Valid until"), when(control.valid_until)),
+        (t("Distribution"), control.distribution), (t("Classification"), control.classification),
     ) if value]
-    out = [blocks.table(pd.DataFrame(rows, columns=["Field", "Value"]), caption="Document control", id="document-control")]
+    out = [blocks.table(pd.DataFrame(rows, columns=[t("Field"), t("Value")]), caption=t("Document control"),
+                        id="document-control", t=t)]
     if control.version_history:
-        history = pd.DataFrame([{"Version": v.version, "Date": v.date.strftime("%-d %B %Y"), "Author": v.author,
-                                 "Comments": v.comments} for v in control.version_history])
-        out.append(blocks.table(history, caption="Version history", id="version-history", numeric_columns=[]))
+        history = pd.DataFrame([{t("Version"): v.version, t("Date"): t.date(v.date), t("Author"): v.author,
+                                 t("Comments"): v.comments} for v in control.version_history])
+        out.append(blocks.table(history, caption=t("Version history"), id="version-history", numeric_columns=[], t=t))
     return out
 
 
@@ -312,11 +349,12 @@ def hypotheses_summary(doc: Document) -> list[dict]:
     verdicts = [v for _, v, _, _ in doc.hypothesis_results]
     if not any(verdicts):  # no hypothesis has been tested or judged: no counts to give
         return []
+    t = doc.t
     return [blocks.facts([
-        ("Hypotheses tested", sum(1 for v in verdicts if v)),
-        ("Accepted", verdicts.count("accepted"), "the evidence supports them"),
-        ("Refuted", verdicts.count("refuted"), "the evidence does not support them"),
-        ("Inconclusive", verdicts.count("inconclusive"), "more evidence needed"),
+        (t("Hypotheses tested"), sum(1 for v in verdicts if v)),
+        (t("Accepted"), verdicts.count("accepted"), t("the evidence supports them")),
+        (t("Refuted"), verdicts.count("refuted"), t("the evidence does not support them")),
+        (t("Inconclusive"), verdicts.count("inconclusive"), t("more evidence needed")),
     ])]
 
 
@@ -325,30 +363,41 @@ def hypotheses_table(doc: Document) -> list[dict]:
     results = doc.hypothesis_results
     if not results:
         return []
+    t = doc.t
     judged = any(v for _, v, _, _ in results)
     wants_evidence = any(h.evidence_needed for h, _, _, _ in results)
     rows = []
+    verdict_word = t("Verdict")
     for h, verdict, evidence, _ in results:
-        row = {"ID": h.id, "Hypothesis": h.statement}
+        row = {t("ID"): h.id, t("Hypothesis"): h.statement}
         if wants_evidence:
-            row["Evidence needed"] = h.evidence_needed or ""
+            row[t("Evidence needed")] = h.evidence_needed or ""
         if judged:
-            row["What the evidence shows"] = evidence or ""
-            row["Verdict"] = verdict or ""
+            row[t("What the evidence shows")] = _generated(doc, evidence or "")
+            row[verdict_word] = verdict or ""
         rows.append(row)
-    tones = {v: label_tone for v, label_tone in VERDICT_TONES.items()}
-    caption = "Hypotheses and the evidence tested against them" if judged else "Hypotheses"
+    tones = {v: (t(label), tone) for v, (label, tone) in VERDICT_TONES.items()}
+    caption = t("Hypotheses and the evidence tested against them") if judged else t("Hypotheses")
     return [blocks.table(pd.DataFrame(rows), caption=caption, id="hypotheses",
-                         statuses={"Verdict": lambda v: tones.get(v)} if judged else None)]
+                         statuses={verdict_word: lambda v: tones.get(v)} if judged else None, t=t)]
+
+
+def _generated(doc: Document, sentence: str) -> str:
+    """A sentence the analysis writes in English: on a page in another language, marked as English."""
+    if not sentence or doc.t.language == "en":
+        return sentence
+    return mark(sentence, "en")
 
 
 @shown_when(lambda doc: any(h.implication.strip() for h in doc.ctx.strategy.hypotheses))
 def hypotheses_implications(doc: Document) -> list[dict]:
-    items = [f"- **{h.id}**" + (f" ({VERDICT_TONES[v][0].lower()})" if v else "") + f": {h.implication}"
+    t = doc.t
+    items = [f"- **{h.id}**" + (f" ({t(VERDICT_TONES[v][0]).lower()})" if v else "") + f": {h.implication}"
              for h, v, _, _ in doc.hypothesis_results if h.implication.strip()]
     if not items:
         return []
-    return [blocks.heading("What the results mean for commissioning", 3), blocks.prose("\n".join(items))]
+    return [blocks.heading(t("What the results mean for commissioning"), 3,
+                           id="what-the-results-mean-for-commissioning"), blocks.prose("\n".join(items))]
 
 
 # ---------------------------------------------------------------- 03 needs
@@ -362,11 +411,39 @@ def needs_sentences(doc: Document) -> list[dict]:
     lines = []
     for measure in ctx.client_group.measures:
         base, end, far = ctx.base_year, ctx.end_year, ctx.look_ahead_year
-        lines.append("- " + needs.needs_sentence(measure.label, base, doc.need_in(measure.id, base), end,
-                                                  doc.need_in(measure.id, end)) + ".")
-        lines.append("- " + needs.needs_sentence(measure.label, base, doc.need_in(measure.id, base), far,
-                                                  doc.need_in(measure.id, far)) + " (long-term view).")
+        lines.append("- " + as_sentence(_needs_sentence(doc, measure, base, end)))
+        lines.append("- " + _needs_sentence(doc, measure, base, far) + " " + doc.t("(long-term view)") + ".")
     return [blocks.prose("\n".join(lines))]
+
+
+def _needs_sentence(doc: Document, measure, base: int, later: int) -> str:
+    """The analysis's sentence in English; the same facts in the document's words otherwise."""
+    before, after = doc.need_in(measure.id, base), doc.need_in(measure.id, later)
+    if doc.t.language == "en":
+        return needs.needs_sentence(measure.label, base, before, later, after)
+    return doc.t("{label}: {before} in {base_year}, projected {after} in {later_year}, {change}").format(
+        label=measure.label, before=fmt.fmt_int(before), base_year=base, after=fmt.fmt_int(after), later_year=later,
+        change=_change(doc, before, after))
+
+
+_CHANGE = re.compile(r"^(?P<word>up|down) (?P<less>less than )?(?P<size>.+)$")
+CHANGE_WORDS = {"no change": N_("no change"), "change not available": N_("change not available"),
+                "up from zero": N_("up from zero"), "down from zero": N_("down from zero")}
+CHANGE_SIZES = {("up", False): N_("up {size}"), ("down", False): N_("down {size}"),
+                ("up", True): N_("up less than {size}"), ("down", True): N_("down less than {size}")}
+
+
+def _change(doc: Document, old, new) -> str:
+    """'up 23.1%' (formatting.fmt_change) in the document's words."""
+    words = fmt.fmt_change(old, new)
+    if doc.t.language == "en":
+        return words
+    if words in CHANGE_WORDS:
+        return doc.t(CHANGE_WORDS[words])
+    found = _CHANGE.match(words)
+    if found is None:
+        return _generated(doc, words)
+    return doc.t(CHANGE_SIZES[(found["word"], bool(found["less"]))]).format(size=found["size"])
 
 
 @shown_when(lambda doc: doc.has_needs)
@@ -374,9 +451,11 @@ def needs_chart(doc: Document) -> list[dict]:
     if not doc.has_needs:
         return []
     labels = {m.id: m.label for m in doc.ctx.client_group.measures}
+    t = doc.t
     chart = charts.need_projection_chart({labels[k]: v for k, v in doc.need_series.items()}, chart_id="need-projection",
-                                         caption=f"Projected need, {doc.ctx.base_year} to {doc.ctx.look_ahead_year}")
-    return blocks.figure(chart)
+                                         caption=t("Projected need, {start} to {end}").format(
+                                             start=doc.ctx.base_year, end=doc.ctx.look_ahead_year), t=t)
+    return blocks.figure(chart, t=t)
 
 
 @shown_when(lambda doc: doc.has_needs)
@@ -384,26 +463,28 @@ def needs_period_table(doc: Document) -> list[dict]:
     ctx = doc.ctx
     if not doc.has_needs:
         return []
+    t = doc.t
     years = list(range(ctx.base_year, ctx.end_year + 1)) + [ctx.look_ahead_year]
     rows = []
     for measure in ctx.client_group.measures:
-        row = {"Measure": measure.label}
+        row = {t("Measure"): measure.label}
         for year in years:
             row[str(year)] = doc.need_in(measure.id, year)
-        row["Change to " + str(ctx.end_year)] = fmt.fmt_change(row[str(ctx.base_year)], row[str(ctx.end_year)])
+        row[t("Change to {year}").format(year=ctx.end_year)] = _change(doc, row[str(ctx.base_year)], row[str(ctx.end_year)])
         rows.append(row)
     sources = " ".join(as_sentence(f"{m.label}: {m.source}") for m in ctx.client_group.measures if m.source.strip())
-    return [blocks.table(pd.DataFrame(rows), caption="Estimated number of people, each year of the strategy and the long-term view",
+    return [blocks.table(pd.DataFrame(rows), caption=t("Estimated number of people, each year of the strategy and the "
+                                                       "long-term view"),
                          id="need-by-year", numeric_columns=[str(y) for y in years], suppress_columns=[],
-                         notes="Prevalence rates applied to population estimates and projections, rates held constant."
-                         + (f" Sources: {sources}" if sources else ""))
+                         notes=t("Prevalence rates applied to population estimates and projections, rates held constant.")
+                         + (" " + t("Sources: {sources}").format(sources=sources) if sources else ""), t=t)
             ] + doc.provenance("population")
 
 
 @shown_when(lambda doc: doc.has_needs and doc.ctx.data.has("service_users")
             and any(m.service_types for m in doc.ctx.client_group.measures))
 def unmet_need_table(doc: Document) -> list[dict]:
-    ctx = doc.ctx
+    ctx, t = doc.ctx, doc.t
     if not doc.has_needs or not ctx.data.has("service_users"):
         return []
     year = int(ctx.data.service_users["year"].max()) if not ctx.data.service_users.empty else ctx.base_year
@@ -414,15 +495,17 @@ def unmet_need_table(doc: Document) -> list[dict]:
         need_year = year if year in set(doc.need_series[measure.id]["year"]) else ctx.base_year
         result = needs.unmet_need(doc.need_in(measure.id, need_year), ctx.data.service_users, measure.service_types,
                                   None, year)  # ctx.data holds this group's rows (or its covered groups', summed)
-        rows.append({"Measure": measure.label, "Estimated need": result.need, "Known to services": result.known,
-                     "Estimated unmet need": result.unmet,
-                     "Unmet need (%)": None if result.unmet_percent is None else round(result.unmet_percent, 1)})
+        rows.append({t("Measure"): measure.label, t("Estimated need"): result.need, t("Known to services"): result.known,
+                     t("Estimated unmet need"): result.unmet,
+                     t("Unmet need (%)"): None if result.unmet_percent is None else round(result.unmet_percent, 1)})
     if not rows:
         return []
-    return [blocks.table(pd.DataFrame(rows), caption=f"Estimated need compared with people known to services, {year}",
-                         id="unmet-need", suppress_below=doc.suppress_below, suppress_columns=["Known to services"],
-                         notes="Unmet need is estimated need minus people known to the linked services; it is never "
-                               "below zero. Prevalence counts overstate demand for services, so treat it as an upper estimate.")
+    return [blocks.table(pd.DataFrame(rows), caption=t("Estimated need compared with people known to services, {year}")
+                         .format(year=year),
+                         id="unmet-need", suppress_below=doc.suppress_below, suppress_columns=[t("Known to services")],
+                         notes=t("Unmet need is estimated need minus people known to the linked services; it is never "
+                                 "below zero. Prevalence counts overstate demand for services, so treat it as an upper "
+                                 "estimate."), t=t)
             ] + doc.provenance("population", "service_users")
 
 
@@ -433,9 +516,10 @@ def service_use_table(doc: Document) -> list[dict]:
         return []
     pivot = su.groupby(["service_type", "year"], as_index=False)["people"].sum().pivot(index="service_type", columns="year", values="people")
     pivot.columns = [str(c) for c in pivot.columns]
-    frame = pivot.reset_index().rename(columns={"service_type": "Service type"})
-    return [blocks.table(frame, caption="People known to services at 31 March, by service type", id="service-use",
-                         suppress_below=doc.suppress_below)] + doc.provenance("service_users")
+    t = doc.t
+    frame = pivot.reset_index().rename(columns={"service_type": t("Service type")})
+    return [blocks.table(frame, caption=t("People known to services at 31 March, by service type"), id="service-use",
+                         suppress_below=doc.suppress_below, t=t)] + doc.provenance("service_users")
 
 
 # ---------------------------------------------------------------- 04 market and resources
@@ -446,73 +530,89 @@ def market_occupancy(doc: Document) -> list[dict]:
     if doc.ctx.data.providers.empty:
         return []
     summary_frame = market.occupancy_by_service_type(doc.ctx.data.providers)
-    chart = charts.occupancy_chart(summary_frame, chart_id="occupancy", caption="Occupancy by service type")
-    return blocks.figure(chart)
+    t = doc.t
+    chart = charts.occupancy_chart(summary_frame, chart_id="occupancy", caption=t("Occupancy by service type"), t=t)
+    return blocks.figure(chart, t=t)
 
 
 @shown_when(lambda doc: not doc.ctx.data.providers.empty)
 def market_tables(doc: Document) -> list[dict]:
-    ctx = doc.ctx
+    ctx, t = doc.ctx, doc.t
     providers = ctx.data.providers
     if providers.empty:
         return []
     out = []
     mix = market.sector_mix(providers)
-    mix = mix.drop(columns=["sector"]).rename(columns={"label": "Sector", "providers": "Providers", "capacity": "Places",
-                                                       "share_percent": "Share of places (%)"})
-    out.append(blocks.table(mix, caption="Places by sector", id="sector-mix"))
+    mix = mix.drop(columns=["sector"]).rename(columns={"label": t("Sector"), "providers": t("Providers"),
+                                                       "capacity": t("Places"), "share_percent": t("Share of places (%)")})
+    mix[t("Sector")] = [t(str(v)) for v in mix[t("Sector")]]
+    out.append(blocks.table(mix, caption=t("Places by sector"), id="sector-mix", t=t))
     ratings = market.quality_ratings(providers, ctx.authority.nation)
-    regulator = "CIW" if ctx.authority.nation == "wales" else "CQC"
-    ratings = ratings.rename(columns={"rating": "Rating", "services": "Services", "percent_of_rated": "Share of rated services (%)"})
-    out.append(blocks.table(ratings, caption=f"Services by {regulator} rating", id="quality-ratings"))
+    regulator = t("CIW") if ctx.authority.nation == "wales" else "CQC"
+    ratings = ratings.rename(columns={"rating": t("Rating"), "services": t("Services"),
+                                      "percent_of_rated": t("Share of rated services (%)")})
+    ratings[t("Rating")] = [t(str(v)) for v in ratings[t("Rating")]]
+    out.append(blocks.table(ratings, caption=t("Services by {regulator} rating").format(regulator=regulator),
+                            id="quality-ratings", t=t))
     rows = []
     for service_type in sorted(providers["service_type"].unique()):
         c = market.concentration(providers, service_type)
-        rows.append({"Service type": service_type, "Providers": c.providers, "Places": c.capacity,
-                     "Top three providers' share (%)": round(c.top3_share_percent, 1), "HHI": round(c.hhi),
-                     "Concentration": c.band})
-    out.append(blocks.table(pd.DataFrame(rows), caption="Concentration of supply (Herfindahl-Hirschman index on places)",
-                            id="concentration", notes="HHI below 1,500 is unconcentrated, 1,500 to 2,500 moderately "
-                                                      "concentrated, above 2,500 highly concentrated."))
+        rows.append({t("Service type"): _data_word(doc, service_type), t("Providers"): c.providers,
+                     t("Places"): c.capacity, t("Top three providers' share (%)"): round(c.top3_share_percent, 1),
+                     "HHI": round(c.hhi), t("Concentration"): t(str(c.band).capitalize()) if doc.t.language != "en"
+                     else c.band})
+    out.append(blocks.table(pd.DataFrame(rows), caption=t("Concentration of supply (Herfindahl-Hirschman index on places)"),
+                            id="concentration", notes=t("HHI below 1,500 is unconcentrated, 1,500 to 2,500 moderately "
+                                                        "concentrated, above 2,500 highly concentrated."), t=t))
     good = market.good_or_better_percent(providers, ctx.authority.nation)
     facts = [
-        ("Providers", providers["provider_id"].nunique()),
-        ("Places", int(providers["capacity"].sum())),
-        ("Rated good or better", fmt.fmt_percent(good), f"of services rated by {regulator}"),
+        (t("Providers"), providers["provider_id"].nunique()),
+        (t("Places"), int(providers["capacity"].sum())),
+        (t("Rated good or better"), fmt.fmt_percent(good), t("of services rated by {regulator}").format(regulator=regulator)),
     ]
     if not ctx.data.service_users.empty:
         ooa = market.out_of_area(ctx.data.service_users)
-        facts.append(("Placed out of area", fmt.fmt_percent(ooa.percent),
-                      f"{fmt.fmt_int(ooa.out_of_area)} people at 31 March {ooa.year}"))
+        facts.append((t("Placed out of area"), fmt.fmt_percent(ooa.percent),
+                      t("{people} people at 31 March {year}").format(people=fmt.fmt_int(ooa.out_of_area), year=ooa.year)))
     out.insert(0, blocks.facts(facts))
     return out + doc.provenance("providers", "service_users")
 
 
 @shown_when(lambda doc: not doc.ctx.data.budget.empty)
 def budget(doc: Document) -> list[dict]:
-    ctx = doc.ctx
+    ctx, t = doc.ctx, doc.t
     if ctx.data.budget.empty:
         return []
     year = _budget_year(doc)
     summary_frame = resources.budget_summary(ctx.data.budget, year)
     rows = []
+    group, line, amount = t("Group"), t("Budget line"), t("Amount")
     for record in summary_frame.table.to_dict("records"):
-        label = record["line"] if record["kind"] == "line" else f"{record['group']} subtotal"
-        rows.append({"Group": record["group"], "Budget line": label, "Amount": fmt.fmt_money(record["amount"])})
+        label = (_data_word(doc, record["line"]) if record["kind"] == "line"
+                 else t("{group} subtotal").format(group=_data_word(doc, record["group"])))
+        rows.append({group: _data_word(doc, record["group"]), line: label, amount: fmt.fmt_money(record["amount"])})
     footer = [
-        {"Group": "Total", "Budget line": "Gross expenditure", "Amount": fmt.fmt_money(summary_frame.gross_expenditure)},
-        {"Group": "Total", "Budget line": "Income", "Amount": fmt.fmt_money(summary_frame.income)},
-        {"Group": "Total", "Budget line": "Net budget", "Amount": fmt.fmt_money(summary_frame.net_total)},
+        {group: t("Total"), line: t("Gross expenditure"), amount: fmt.fmt_money(summary_frame.gross_expenditure)},
+        {group: t("Total"), line: t("Income"), amount: fmt.fmt_money(summary_frame.income)},
+        {group: t("Total"), line: t("Net budget"), amount: fmt.fmt_money(summary_frame.net_total)},
     ]
-    table_block = blocks.table(pd.DataFrame(rows), caption=f"Budget by service line, {year}", id="budget",
-                               numeric_columns=["Amount"], units={"Amount": "£"}, footer=footer,
-                               notes="Income is shown as a negative amount in brackets.")
+    table_block = blocks.table(pd.DataFrame(rows), caption=t("Budget by service line, {year}").format(year=year), id="budget",
+                               numeric_columns=[amount], units={amount: "£"}, footer=footer,
+                               notes=t("Income is shown as a negative amount in brackets."), t=t)
     out = [table_block] + doc.provenance("budget")
     stated = ctx.strategy.budget_totals
     if stated is not None and stated.financial_year == year:
-        out.append(blocks.prose(f"The subtotals and net total above agree with the totals signed off for {year}."))
-    chart = charts.budget_chart(summary_frame, chart_id="budget-by-group", caption=f"Gross expenditure by group, {year}")
-    return out + blocks.figure(chart)
+        out.append(blocks.prose(t("The subtotals and net total above agree with the totals signed off for {year}.")
+                                .format(year=year)))
+    chart = charts.budget_chart(summary_frame, chart_id="budget-by-group",
+                                caption=t("Gross expenditure by group, {year}").format(year=year), t=t)
+    return out + blocks.figure(chart, t=t)
+
+
+def _data_word(doc: Document, value) -> str:
+    """A name from the data tables (a service type, a budget line): written in English, so marked
+    as English on a page in another language."""
+    return str(value) if doc.t.language == "en" else mark(str(value), "en")
 
 
 @shown_when(lambda doc: not doc.ctx.data.unit_costs.empty
@@ -524,9 +624,35 @@ def unit_costs(doc: Document) -> list[dict]:
     comparison = resources.unit_cost_comparison(ctx.data.unit_costs)
     if comparison.empty:
         return []
-    sentences = "\n".join("- " + resources.unit_cost_sentence(row) for row in comparison.to_dict("records"))
-    chart = charts.unit_cost_chart(ctx.data.unit_costs, chart_id="unit-costs", caption="Unit costs against the comparator average")
-    return [blocks.prose(sentences)] + blocks.figure(chart) + doc.provenance("unit_costs")
+    t = doc.t
+    sentences = "\n".join("- " + _unit_cost_sentence(doc, row) for row in comparison.to_dict("records"))
+    chart = charts.unit_cost_chart(ctx.data.unit_costs, chart_id="unit-costs",
+                                   caption=t("Unit costs against the comparator average"), t=t)
+    return [blocks.prose(sentences)] + blocks.figure(chart, t=t) + doc.provenance("unit_costs")
+
+
+UNIT_COST_WORDS = {
+    "above": N_("{service} costs {cost} {unit}, {difference} ({percent}) above the comparator average of {comparator}."),
+    "below": N_("{service} costs {cost} {unit}, {difference} ({percent}) below the comparator average of {comparator}."),
+    "same": N_("{service} costs {cost} {unit}, the same as the comparator average."),
+    "no comparator": N_("{service} costs {cost} {unit}; no comparator average is available."),
+}
+
+
+def _unit_cost_sentence(doc: Document, row) -> str:
+    """The analysis's sentence in English; the same facts in the document's words otherwise."""
+    if doc.t.language == "en":
+        return resources.unit_cost_sentence(row)
+    t = doc.t
+    values = {"service": _data_word(doc, row["service_type"]), "cost": fmt.fmt_money_auto(row["unit_cost"]),
+              "unit": t(str(row["unit"])), "comparator": "", "difference": "", "percent": ""}
+    if row["position"] in ("above", "below"):
+        values.update(difference=fmt.fmt_money_auto(abs(row["difference"])),
+                      percent=fmt.fmt_percent(abs(row["difference_percent"])),
+                      comparator=fmt.fmt_money_auto(row["comparator_average"]))
+    if row["position"] not in UNIT_COST_WORDS:
+        return _generated(doc, resources.unit_cost_sentence(row))
+    return t(UNIT_COST_WORDS[row["position"]]).format(**values)
 
 
 @shown_when(lambda doc: not doc.ctx.data.budget.empty and not doc.inputs.population.empty
@@ -540,10 +666,12 @@ def spend_per_head(doc: Document) -> list[dict]:
     population_year = int(year[:4])
     age = (ctx.client_group.age_range.min, ctx.client_group.age_range.max)
     result = resources.spend_per_head(summary_frame.net_total, doc.inputs.population, population_year, age)
+    t = doc.t
     return [blocks.facts([
-        ("Net budget", fmt.fmt_money(summary_frame.net_total), year),
-        ("Population in age range", fmt.fmt_int(result.population), f"aged {ctx.client_group.age_range.label}, {population_year}"),
-        ("Spend per head", fmt.fmt_money(result.spend_per_head), "net budget divided by that population"),
+        (t("Net budget"), fmt.fmt_money(summary_frame.net_total), year),
+        (t("Population in age range"), fmt.fmt_int(result.population),
+         t("aged {ages}, {year}").format(ages=_ages(t, ctx.client_group.age_range), year=population_year)),
+        (t("Spend per head"), fmt.fmt_money(result.spend_per_head), t("net budget divided by that population")),
     ])]
 
 
@@ -567,26 +695,28 @@ def _row_gaps(doc: Document, gap) -> tuple[list, list[str]]:
 
 @shown_when(lambda doc: bool(doc.ctx.strategy.gap_analysis))
 def gap_template(doc: Document) -> list[dict]:
-    ctx = doc.ctx
+    ctx, t = doc.ctx, doc.t
     verdicts = {h.id: v for h, v, _, _ in doc.hypothesis_results}
     rows = []
     if not ctx.strategy.gap_analysis:
         return []
+    objective = t("Strategic Objective")
     for gap in ctx.strategy.gap_analysis:
         rationale = gap.rationale.strip()
         found, missing = _row_gaps(doc, gap)
         for computed in found:
-            rationale += f"\n\n{computed.rationale} {computed.method}"
+            rationale += "\n\n" + _generated(doc, f"{computed.rationale} {computed.method}")
         for sentence in missing:
-            rationale += f"\n\n{sentence}"
+            rationale += "\n\n" + _generated(doc, sentence)
         linked = [h for h in gap.hypotheses if verdicts.get(h) == "accepted"]
         if linked:
-            rationale += f"\n\nBuilds on accepted hypothes{'is' if len(linked) == 1 else 'es'} {', '.join(linked)}."
-        rows.append({"Strategic Objective": gap.objective, "The Gap – Service Developments": gap.service_developments,
-                     "Rationale": rationale.strip(), "Commissioning Implications": gap.implications})
-    columns = [c for c in rows[0] if c == "Strategic Objective" or any(r[c].strip() for r in rows)]
+            rationale += "\n\n" + t.ngettext("Builds on accepted hypothesis {ids}.", "Builds on accepted hypotheses {ids}.",
+                                              len(linked)).format(ids=", ".join(linked))
+        rows.append({objective: gap.objective, t("The Gap – Service Developments"): gap.service_developments,
+                     t("Rationale"): rationale.strip(), t("Commissioning Implications"): gap.implications})
+    columns = [c for c in rows[0] if c == objective or any(r[c].strip() for r in rows)]
     frame = pd.DataFrame(rows)[columns]
-    return [blocks.table(frame, caption="Gap Analysis Template", id="gap-analysis", markdown_columns=columns)]
+    return [blocks.table(frame, caption=t("Gap Analysis Template"), id="gap-analysis", markdown_columns=columns, t=t)]
 
 
 def _can_compute_gaps(doc: Document) -> bool:
@@ -610,18 +740,17 @@ def computed_gap_table(doc: Document) -> list[dict]:
     found = service_gaps(doc)
     if not found:
         return []
-    rows = [{"Service": g.service_type, "Need": g.label, "Year": str(g.year), "People with the need": g.need,
-             "Projected demand": g.demand, "Current places": g.capacity,
-             "Shortfall": g.shortfall, "Spare capacity": g.spare_capacity,
-             "How demand is worked out": g.method} for g in found]
-    return [blocks.table(pd.DataFrame(rows), caption="Projected demand against current places, by service",
-                         id="computed-gaps",
-                         numeric_columns=["People with the need", "Projected demand", "Current places",
-                                          "Shortfall", "Spare capacity"], suppress_columns=[],
-                         notes="Need, demand and places are kept apart. People with the need are estimated from "
-                               "population projections and prevalence rates; most of them do not use any one "
-                               "service. Projected demand is for each service on its own, and the shortfall or "
-                               "spare capacity is projected demand minus today's places in that service.")]
+    t = doc.t
+    numbers = [t("People with the need"), t("Projected demand"), t("Current places"), t("Shortfall"), t("Spare capacity")]
+    rows = [{t("Service"): _data_word(doc, g.service_type), t("Need"): g.label, t("Year"): str(g.year),
+             **dict(zip(numbers, (g.need, g.demand, g.capacity, g.shortfall, g.spare_capacity))),
+             t("How demand is worked out"): _generated(doc, g.method)} for g in found]
+    return [blocks.table(pd.DataFrame(rows), caption=t("Projected demand against current places, by service"),
+                         id="computed-gaps", numeric_columns=numbers, suppress_columns=[],
+                         notes=t("Need, demand and places are kept apart. People with the need are estimated from "
+                                 "population projections and prevalence rates; most of them do not use any one "
+                                 "service. Projected demand is for each service on its own, and the shortfall or "
+                                 "spare capacity is projected demand minus today's places in that service."), t=t)]
 
 
 # ---------------------------------------------------------------- 06 intentions
@@ -630,13 +759,15 @@ def computed_gap_table(doc: Document) -> list[dict]:
 @shown_when(lambda doc: bool(doc.ctx.strategy.intentions))
 def intentions_introduction(doc: Document) -> list[dict]:
     """What the tables hold, saying only what the plan gives (cycle positions, expected stages)."""
-    intentions = doc.ctx.strategy.intentions
-    text = "What we will commission, grouped by theme"
-    if any(i.cycle is not None for i in intentions):
-        text += ", with where each intention is on the commissioning cycle now"
-        if any(i.cycle is not None and i.cycle.expected for i in intentions):
-            text += " and where we expect it to be by the end of the year"
-    return [blocks.prose(text + ".")]
+    intentions, t = doc.ctx.strategy.intentions, doc.t
+    if not any(i.cycle is not None for i in intentions):
+        text = t("What we will commission, grouped by theme.")
+    elif any(i.cycle is not None and i.cycle.expected for i in intentions):
+        text = t("What we will commission, grouped by theme, with where each intention is on the commissioning cycle "
+                 "now and where we expect it to be by the end of the year.")
+    else:
+        text = t("What we will commission, grouped by theme, with where each intention is on the commissioning cycle now.")
+    return [blocks.prose(text)]
 
 
 @shown_when(lambda doc: any(i.type for i in doc.ctx.strategy.intentions))
@@ -644,7 +775,7 @@ def intentions_overview(doc: Document) -> list[dict]:
     intentions = doc.ctx.strategy.intentions
     if not any(i.type for i in intentions):  # the plan does not type its intentions: no counts to give
         return []
-    counts = {TYPE_WORDS[t]: sum(1 for i in intentions if i.type == t) for t in TYPE_WORDS}
+    counts = {doc.t(TYPE_WORDS[kind]): sum(1 for i in intentions if i.type == kind) for kind in TYPE_WORDS}
     return [blocks.facts([(label, count) for label, count in counts.items()])]
 
 
@@ -655,7 +786,7 @@ def _present(rows: list[dict], always: tuple[str, ...]) -> list[str]:
 
 @shown_when(lambda doc: any(i.theme == t.id for t in doc.ctx.strategy.themes for i in doc.ctx.strategy.intentions))
 def intentions_by_theme(doc: Document) -> list[dict]:
-    ctx = doc.ctx
+    ctx, t = doc.ctx, doc.t
     outcome_names = {o.code: (o.i_statement or o.name or o.aspiration) for o in ctx.strategy.outcomes.items if o.code}
     outcome_names.update({s.code: s.text for o in ctx.strategy.outcomes.items for s in o.sub_outcomes})
     out = []
@@ -666,22 +797,24 @@ def intentions_by_theme(doc: Document) -> list[dict]:
         out.append(blocks.heading(theme.name, 3, id=f"theme-{theme.id}"))
         if theme.summary.strip():
             out.append(blocks.prose(theme.summary))
-        out += theme_i_statements(theme)
+        out += theme_i_statements(theme, t)
         if theme.outcomes:
-            out.append(blocks.prose("**Outcomes this theme serves:**\n\n" + "\n".join(
+            out.append(blocks.prose(f"**{t('Outcomes this theme serves:')}**\n\n" + "\n".join(
                 f"- {code}: {outcome_names.get(code) or code}" for code in theme.outcomes)))
         any_outcomes = any(i.outcomes for i in members)
-        rows = [{"ID": i.id, "Intention": f"**{i.title}**" + (f"\n\n{i.details}" if i.details.strip() else ""),
-                 "Type": TYPE_WORDS[i.type] if i.type else "", "Drivers": join_items(i.drivers),
-                 "Activity this year": i.activity, "Owner": i.owner or "", "Timescale": i.timescale or "",
-                 "Outcomes": ", ".join(i.outcomes) or ("None listed" if any_outcomes else "")} for i in members]
-        columns = _present(rows, ("ID", "Intention"))
-        out.append(blocks.table(pd.DataFrame(rows)[columns], caption=f"Commissioning intentions: {theme.name}",
+        intention, activity = t("Intention"), t("Activity this year")
+        rows = [{t("ID"): i.id, intention: f"**{i.title}**" + (f"\n\n{i.details}" if i.details.strip() else ""),
+                 t("Type"): t(TYPE_WORDS[i.type]) if i.type else "", t("Drivers"): join_items(i.drivers),
+                 activity: i.activity, t("Owner"): i.owner or "", t("Timescale"): i.timescale or "",
+                 t("Outcomes"): ", ".join(i.outcomes) or (t("None listed") if any_outcomes else "")} for i in members]
+        columns = _present(rows, (t("ID"), intention))
+        out.append(blocks.table(pd.DataFrame(rows)[columns],
+                                caption=t("Commissioning intentions: {theme}").format(theme=theme.name),
                                 id=f"intentions-{theme.id}",
-                                markdown_columns=[c for c in ("Intention", "Activity this year") if c in columns]))
+                                markdown_columns=[c for c in (intention, activity) if c in columns], t=t))
         cycle_rows = [row for row in (_cycle_row(doc, i) for i in members) if row is not None]
         if cycle_rows:
-            out.append(blocks.cycle(doc.vocabulary.stages, cycle_rows))
+            out.append(blocks.cycle([t(stage) for stage in doc.vocabulary.stages], cycle_rows))
     return out
 
 
@@ -694,8 +827,10 @@ def _cycle_row(doc: Document, intention) -> dict | None:
         return None
     current = doc.vocabulary.parse(cycle.current)
     expected = doc.vocabulary.parse(cycle.expected) if cycle.expected else None
+    t = doc.t
+
     def worded(text: str) -> str:  # "see 1.2 above", resolved: that intention's words, and whose they are
-        return f"As for {source.id} ({text})" if source is not intention else text
+        return t("As for {id} ({stage})").format(id=source.id, stage=t(text)) if source is not intention else t(text)
 
     return {"label": f"{intention.id} {intention.title}", "current": list(current),
             "expected": list(expected) if expected else [],
@@ -705,11 +840,12 @@ def _cycle_row(doc: Document, intention) -> dict | None:
             "expected_text": worded(cycle.expected) if cycle.expected else ""}
 
 
-def theme_i_statements(theme) -> list[dict]:
+def theme_i_statements(theme, t=None) -> list[dict]:
     """A theme's outcomes written as "I statements", as the plan words them."""
     if not theme.i_statements:
         return []
-    return [blocks.prose("**What people will be able to say:**\n\n" + "\n".join(
+    t = t or translator()
+    return [blocks.prose(f"**{t('What people will be able to say:')}**\n\n" + "\n".join(
         f"- {markup.escape_markdown(statement)}" for statement in theme.i_statements))]
 
 
@@ -748,8 +884,8 @@ def _scored_risks(doc: Document) -> list:
 def risk_introduction(doc: Document) -> list[dict]:
     if not _scored_risks(doc):
         return []
-    return [blocks.prose("Each risk is scored for likelihood and impact from 1 to 5, before and after mitigation. "
-                         "The band follows from the score.")]
+    return [blocks.prose(doc.t("Each risk is scored for likelihood and impact from 1 to 5, before and after mitigation. "
+                               "The band follows from the score."))]
 
 
 @shown_when(lambda doc: bool(_scored_risks(doc)))
@@ -757,24 +893,27 @@ def risk_heat_map(doc: Document) -> list[dict]:
     scored = _scored_risks(doc)
     if not scored:
         return []
+    t = doc.t
     heat = risks.heat_map([_risk_scores(r) for r in scored], _bands(doc), which="residual")
     rows = []
+    impacts = {impact: t("Impact {score}").format(score=impact) for impact in heat.counts.columns}
     for likelihood in heat.counts.index:
-        row = {"Likelihood": f"{likelihood}"}
+        row = {t("Likelihood"): f"{likelihood}"}
         for impact in heat.counts.columns:
             count = int(heat.counts.loc[likelihood, impact])
             band = heat.bands.loc[likelihood, impact]
             # An empty cell stays blank: a band with no risk in it tells the reader nothing.
-            row[f"Impact {impact}"] = (
-                (f"{count} risk{'' if count == 1 else 's'} ({band})", heat.tones.loc[likelihood, impact])
+            row[impacts[impact]] = (
+                (t.ngettext("{n} risk ({band})", "{n} risks ({band})", count).format(n=count, band=t(band)),
+                 heat.tones.loc[likelihood, impact])
                 if count else "")
         rows.append(row)
     frame = pd.DataFrame(rows)
-    status_columns = {c: (lambda v: v if isinstance(v, tuple) else None) for c in frame.columns if c.startswith("Impact")}
-    return [blocks.table(frame, caption="Risks after mitigation by likelihood and impact (number of risks and band)",
+    status_columns = {c: (lambda v: v if isinstance(v, tuple) else None) for c in impacts.values()}
+    return [blocks.table(frame, caption=t("Risks after mitigation by likelihood and impact (number of risks and band)"),
                          id="risk-heat-map", statuses=status_columns,
-                         notes="Likelihood and impact are scored 1 (lowest) to 5 (highest); the score is likelihood "
-                               "times impact.")]
+                         notes=t("Likelihood and impact are scored 1 (lowest) to 5 (highest); the score is likelihood "
+                                 "times impact."), t=t)]
 
 
 def _risk_scores(risk) -> dict:
@@ -805,23 +944,26 @@ def risk_register(doc: Document) -> list[dict]:
             if scored[record["id"]].residual is not None:
                 bands[record["id"]] = (record["residual_band"], record["residual_tone"])
     order += [r.id for r in all_risks if r.id not in scored]  # unscored risks keep the plan's order, after
+    t = doc.t
     by_id = {r.id: r for r in all_risks}
     rows = []
+    band_word = t("Band")
     for rid in order:
         risk = by_id[rid]
-        review = risk.review_date.strftime("%-d %b %Y") if risk.review_date is not None else ""
+        review = t.date(risk.review_date) if risk.review_date is not None else ""
         if review and risk.review_flag:
-            review += " (review: carried over)"
+            review += " " + t("(review: carried over)")
         rows.append({
-            "ID": risk.id, "Risk": risk.title or "", "Cause": risk.cause or "", "Event": risk.event or "",
-            "Effect": risk.effect or "", "Before mitigation": _score_text(risk.inherent),
-            "Mitigations": join_items(risk.mitigations), "After mitigation": _score_text(risk.residual),
-            "Band": bands.get(rid, ""), "Owner": risk.owner or "", "Review date": review,
+            t("ID"): risk.id, t("Risk"): risk.title or "", t("Cause"): risk.cause or "", t("Event"): risk.event or "",
+            t("Effect"): risk.effect or "", t("Before mitigation"): _score_text(risk.inherent),
+            t("Mitigations"): join_items(risk.mitigations), t("After mitigation"): _score_text(risk.residual),
+            band_word: (t(bands[rid][0]), bands[rid][1]) if rid in bands else "", t("Owner"): risk.owner or "",
+            t("Review date"): review,
         })
-    columns = _present(rows, ("ID",))
-    caption = "Risk register, highest risk after mitigation first" if bands else "Risk register"
+    columns = _present(rows, (t("ID"),))
+    caption = t("Risk register, highest risk after mitigation first") if bands else t("Risk register")
     return [blocks.table(pd.DataFrame(rows)[columns], caption=caption, id="risk-register",
-                         statuses={"Band": lambda v: v} if "Band" in columns else None, numeric_columns=[])]
+                         statuses={band_word: lambda v: v} if band_word in columns else None, numeric_columns=[], t=t)]
 
 
 # ---------------------------------------------------------------- 08 performance
@@ -866,8 +1008,8 @@ def performance_table(doc: Document) -> list[dict]:
     rated = [s.label for _, s in statuses if s.label]
     out = []
     if rated:
-        out.append(blocks.facts([(label, rated.count(label)) for label in ("On track", "At risk", "Off track", "No data")
-                                 if rated.count(label)]))
+        out.append(blocks.facts([(doc.t(label), rated.count(label)) for label in ("On track", "At risk", "Off track",
+                                                                                   "No data") if rated.count(label)]))
     notes_for = {(g.theme, g.area): g.notes for g in doc.ctx.strategy.indicator_groups}
     groups = _indicator_groups(doc)
     for (theme, area), members in groups:
@@ -879,29 +1021,32 @@ def performance_table(doc: Document) -> list[dict]:
 
 
 def _indicator_table(doc: Document, members: list, has_data: bool, id: str, group: str, group_notes: str) -> dict:
+    t = doc.t
     rows = []
+    rating = t("Rating")
     for ind, status in members:
-        row = {"Indicator": _indicator_label(ind), "Framework": ind.framework or "", "Source": ind.source or "",
-               "Polarity": POLARITY_WORDS[ind.polarity] if ind.polarity else "",
-               "Latest": (_value(status.latest_value, ind.unit) + (f" ({status.latest_period})" if status.latest_period else ""))
-               if has_data else "",
-               "Target": _value(ind.target, ind.unit) if ind.target is not None else "",
-               "Comparator average": _value(status.comparator_average, ind.unit) if has_data else "",
-               "Direction of travel": status.direction.capitalize() if has_data and status.direction else "",
-               "Rating": (status.label, status.tone) if status.label else "",
-               "Action": ind.action or status.reason or ""}
+        row = {t("Indicator"): _indicator_label(ind), t("Framework"): ind.framework or "", t("Source"): ind.source or "",
+               t("Polarity"): t(POLARITY_WORDS[ind.polarity]) if ind.polarity else "",
+               t("Latest"): (_value(status.latest_value, ind.unit, t)
+                             + (f" ({status.latest_period})" if status.latest_period else "")) if has_data else "",
+               t("Target"): _value(ind.target, ind.unit, t) if ind.target is not None else "",
+               t("Comparator average"): _value(status.comparator_average, ind.unit, t) if has_data else "",
+               t("Direction of travel"): t(status.direction.capitalize()) if has_data and status.direction else "",
+               rating: (t(status.label), status.tone) if status.label else "",
+               t("Action"): ind.action or _generated(doc, status.reason or "")}
         rows.append(row)
-    columns = _present(rows, ("Indicator",))
-    notes = " ".join(n for n in (group_notes.strip(), (
-        "Rating: on track when the latest value meets the target; at risk when it is within "
-        f"{fmt.fmt_percent(doc.ctx.authority.rag_rules.amber_tolerance_percent)} of the target or better than "
-        "the comparator average; off track otherwise.") if "Rating" in columns else "") if n) or None
-    caption = "Performance indicators: latest position and rating" if "Rating" in columns else "Performance indicators"
+    columns = _present(rows, (t("Indicator"),))
+    notes = " ".join(n for n in (group_notes.strip(), t(
+        "Rating: on track when the latest value meets the target; at risk when it is within {tolerance} of the target "
+        "or better than the comparator average; off track otherwise.").format(
+            tolerance=fmt.fmt_percent(doc.ctx.authority.rag_rules.amber_tolerance_percent))
+        if rating in columns else "") if n) or None
+    caption = t("Performance indicators: latest position and rating") if rating in columns else t("Performance indicators")
     if group:
         caption += f" ({group})"
     return blocks.table(pd.DataFrame(rows)[columns], caption=caption, id=id,
-                        statuses={"Rating": lambda v: v} if "Rating" in columns else None, numeric_columns=[],
-                        notes=notes)
+                        statuses={rating: lambda v: v} if rating in columns else None, numeric_columns=[],
+                        notes=notes, t=t)
 
 
 def _no_data_row(indicator_id: str) -> pd.DataFrame:
@@ -909,8 +1054,9 @@ def _no_data_row(indicator_id: str) -> pd.DataFrame:
                           "comparator_average": None}])
 
 
-def _value(value, unit: str | None) -> str:
-    return fmt.fmt_value(value, unit, missing="Not available")
+def _value(value, unit: str | None, t=None) -> str:
+    text = fmt.fmt_value(value, unit, missing="Not available")
+    return t(text) if t is not None and text == "Not available" else text
 
 
 @shown_when(lambda doc: bool(_trend_candidates(doc)))
@@ -918,11 +1064,13 @@ def performance_trends(doc: Document) -> list[dict]:
     """Trend charts for the indicators most in need of attention."""
     out = []
     for ind, status in _trend_candidates(doc):
+        t = doc.t
         chart = charts.indicator_trend_chart(doc.ctx.data.indicators, ind.id, label=_indicator_label(ind),
                                              target=ind.target, polarity=ind.polarity, unit=UNIT_SUFFIX.get(ind.unit, ""),
-                                             chart_id=f"trend-{ind.id}", caption=f"{_indicator_label(ind)}, trend against target "
-                                             f"and comparator ({status.label.lower()})")
-        out.extend(blocks.figure(chart))
+                                             chart_id=f"trend-{ind.id}", t=t,
+                                             caption=t("{indicator}, trend against target and comparator ({rating})").format(
+                                                 indicator=_indicator_label(ind), rating=t(status.label).lower()))
+        out.extend(blocks.figure(chart, t=t))
     return out
 
 
@@ -940,12 +1088,12 @@ def _has_monitoring(m) -> bool:
 
 @shown_when(lambda doc: doc.ctx.strategy.monitoring is not None and _has_monitoring(doc.ctx.strategy.monitoring))
 def monitoring(doc: Document) -> list[dict]:
-    m = doc.ctx.strategy.monitoring
+    m, t = doc.ctx.strategy.monitoring, doc.t
     if m is None:
         return []
     facts = [(label, value) for label, value in (
-        ("Reviewed", m.frequency), ("By", m.review_group),
-        ("Next review", m.next_review.strftime("%-d %B %Y") if m.next_review is not None else None)) if value]
+        (t("Reviewed"), m.frequency), (t("By"), m.review_group),
+        (t("Next review"), t.date(m.next_review) if m.next_review is not None else None)) if value]
     out = [blocks.facts(facts)] if facts else []
     return out + ([blocks.prose(m.arrangements)] if m.arrangements.strip() else [])
 

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from strategy_docs.i18n import DEFAULT_LANGUAGE, Translator, translator
 from strategy_docs.sections.registry import TABLES_PRESENT  # which tables the authority supplied (not their content)
 from strategy_docs.inputs.data import AuthorityData, data_files, load_authority_data
 from strategy_docs.inputs.params import Authority, ClientGroup, Edition, Project, Strategy, load_params
@@ -134,6 +135,11 @@ class StrategyContext:
     client_group: ClientGroup
     strategy: Strategy
     data: AuthorityData
+    language: str = DEFAULT_LANGUAGE  # the document's language (its params' free text is already in it)
+
+    @property
+    def translator(self) -> Translator:
+        return translator(self.language)
 
     @property
     def edition(self) -> Edition:
@@ -208,28 +214,35 @@ def _signature(workspace: Path, authority: str, client_group: str) -> tuple:
     return tuple(signature)
 
 
-def load(workspace: str | Path | None = None, authority: str = "", client_group: str = "") -> StrategyContext:
-    """Validate and load one (authority, client group) document's params and data.
+def load(workspace: str | Path | None = None, authority: str = "", client_group: str = "",
+         language: str = DEFAULT_LANGUAGE) -> StrategyContext:
+    """Validate and load one (authority, client group) document's params and data, in `language`.
 
     `workspace` is the notebook's parameter; when None the workspace is found from the current
     folder upwards, else from $STRATEGY_DOCS_WORKSPACE (the error names the folders searched).
     """
     workspace = locate_workspace(workspace)
-    key = (str(workspace), authority, client_group, _signature(workspace, authority, client_group))
+    key = (str(workspace), authority, client_group, language, _signature(workspace, authority, client_group))
     if key in _CACHE:
         return _CACHE[key]
-    params = load_params(workspace, pairs_filter=lambda pair: pair == (authority, client_group))
+    params = load_params(workspace, pairs_filter=lambda pair: pair == (authority, client_group), language=language)
     if (authority, client_group) not in params.strategies:
         raise ParamsError([Problem("params/project.yaml", f"the document {authority} / {client_group} is not in the build matrix.",
                                    fix="check the authority and client group identifiers, and matrix.exclude.")])
     authority_params = params.authorities[authority]
+    if language not in authority_params.languages:
+        from strategy_docs.errors import ParamsError, Problem
+
+        raise ParamsError([Problem(f"params/authorities/{authority}.yaml", f"does not publish in '{language}'.",
+                                   field="languages", fix=f"add {language} to languages, or build in one of: "
+                                   f"{', '.join(authority_params.languages)}.")])
     data = load_authority_data(
         workspace, authority, {loc.code for loc in authority_params.localities}, authority_params.nation,
         client_groups=set(params.client_groups),
     ).for_client_group(client_group, params.client_groups[client_group].covers)
     ctx = StrategyContext(workspace, params.project, authority, authority_params, client_group,
                           params.client_groups[client_group], recorded_strategy(params.strategies[(authority, client_group)]),
-                          recorded_data(data))
+                          recorded_data(data), language)
     _CACHE.clear()  # one document at a time: keep memory flat across a long build
     _CACHE[key] = ctx
     return ctx
