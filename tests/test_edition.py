@@ -304,3 +304,26 @@ def test_round_trip_replacing_or_emptying_a_list_keeps_what_followed_it():
     assert emptied == "a: []\n\n# next\nb: 2\n"
     replaced = _edit(text, lambda d: yaml_edit.set_value(d, "a", yaml_edit.styled_register([{"id": "B", "x": 3}], d["a"])))
     assert replaced == "a:\n  - id: B\n    x: 3\n\n# next\nb: 2\n"
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_a_file_folded_by_its_writer_stays_folded_where_nothing_moved(width):
+    """A file whose long text an earlier command folded (ruamel at 80 or 100 columns) keeps its
+    folds: changing one date rewrites that line and no other."""
+    import io
+
+    from ruamel.yaml import YAML
+
+    summary = " ".join(["Carers in the upland communities are less likely to ask for an assessment."] * 4)
+    writer, buffer = YAML(), io.StringIO()
+    writer.width = width
+    writer.indent(mapping=2, sequence=4, offset=2)
+    writer.dump({"document_control": {"title": "Carers", "publication_date": dt.date(2026, 6, 29)},
+                 "context": {"summary": summary, "notes": [summary, "short"]}}, buffer)
+    original = buffer.getvalue()
+    assert original.count("\n") > 8  # folded over several lines
+    doc = yaml_edit.round_trip(original)
+    yaml_edit.set_value(doc.data["document_control"], "publication_date", dt.date(2027, 6, 29))
+    changed = doc.text()
+    assert changed == original.replace("publication_date: 2026-06-29", "publication_date: 2027-06-29")
+    assert yaml.safe_load(changed)["context"]["summary"] == summary

@@ -30,6 +30,7 @@ __all__ = ["RoundTrip", "delete_item", "extend", "plain", "replace_item", "round
            "styled_register"]
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+FOLD_WIDTHS = (4096, 80, 100, 120)  # unfolded first; then PyYAML's default and common choices
 _KEY_LINE = re.compile(r"^( *)[^\s#-][^:#]*:\s*(?:#.*)?$")
 _ITEM_LINE = re.compile(r"^( *)- ")
 
@@ -44,9 +45,24 @@ class RoundTrip:
         mapping, sequence, offset = guess_indent(self.original)
         self._yaml = YAML()  # round-trip, safe: no tags build objects
         self._yaml.preserve_quotes = True
-        self._yaml.width = 4096  # never fold the authors' long lines
         self._yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
         self.data = self._yaml.load(self.original)
+        self._yaml.width = self._line_width()
+
+    def _line_width(self) -> int:
+        """The width the file's long text is folded at, so an edit never re-folds the rest.
+
+        ruamel keeps no line breaks inside a plain scalar: it folds them again at its `width`.
+        Most files never fold (long text on one line), so one dump at 4096 reads back as the file;
+        a file written folded (PyYAML's default is 80 columns) is matched by the width that does.
+        """
+        for width in FOLD_WIDTHS:
+            self._yaml.width = width
+            buffer = io.StringIO()
+            self._yaml.dump(self.data, buffer)
+            if buffer.getvalue() == self.original:
+                return width
+        return FOLD_WIDTHS[0]  # no width reproduces it: never fold the authors' long lines
 
     def plain(self) -> Any:
         """The data as plain dicts and lists (what the safe loader reads)."""
