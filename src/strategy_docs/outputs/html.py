@@ -24,10 +24,11 @@ from typing import Any
 
 import jinja2
 import nbformat
+import pandas as pd
 from markupsafe import Markup
 from nbformat import NotebookNode
 
-from strategy_docs.sections import blocks, markup
+from strategy_docs.sections import blocks, glossary, markup
 from strategy_docs.errors import RenderError
 from strategy_docs.sections.registry import FURNITURE_TAG
 from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT
@@ -206,8 +207,35 @@ def assemble(section_notebooks: Iterable[NotebookNode | str | Path]) -> Notebook
         kept_cells, dropped = drop_empty_sections(cells)  # per notebook: a heading never borrows the next one's content
         doc.cells.extend(kept_cells)
         left_out.extend(dropped)
+    doc.cells.extend(glossary_cells(doc.cells))
     doc.metadata["strategy_docs"] = {"sections": sections, "left_out": left_out}
     return doc
+
+
+def document_terms(cells: list) -> list:
+    """The glossary terms the text of these cells uses (markdown and display blocks)."""
+    texts = []
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            texts.append(cell.get("source", ""))
+        for output in cell.get("outputs", []) or []:
+            if output.get("data", {}).get(MIME_TYPE, {}).get("id") == glossary.TABLE_ID:
+                continue  # the glossary itself
+            texts += glossary.block_texts(output.get("data", {}).get(MIME_TYPE, {}))
+    return glossary.terms_used(texts)
+
+
+def glossary_cells(cells: list) -> list:
+    """A closing 'Glossary' section listing the abbreviations and terms the document's text uses
+    (none used: no section)."""
+    terms = document_terms(cells)
+    if not terms:
+        return []
+    table = blocks.table(pd.DataFrame(glossary.glossary_rows(terms)), caption="Abbreviations and terms used in this "
+                         "document", id=glossary.TABLE_ID, numeric_columns=[])
+    code = nbformat.v4.new_code_cell(source="")
+    code.outputs = [nbformat.v4.new_output("display_data", data={MIME_TYPE: table})]
+    return [nbformat.v4.new_markdown_cell(f"## {glossary.TITLE}"), code]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -514,4 +542,5 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
             html, _ = exporter.from_notebook_node(nb, resources=resources)
         except jinja2.TemplateError as exc:
             raise RenderError(f"template error: {exc}") from exc
-    return html
+    # each abbreviation explained where it is first used (the glossary lists them all)
+    return glossary.mark_first_use(html, document_terms(notebook.cells))

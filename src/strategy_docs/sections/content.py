@@ -23,7 +23,7 @@ from strategy_docs.analysis import market, needs, resources, risks
 from strategy_docs.analysis.cycle import CycleVocabulary
 from strategy_docs.sections.context import StrategyContext
 from strategy_docs.inputs.policy import national_drivers
-from strategy_docs.wording import as_sentence, join_items, plural
+from strategy_docs.wording import as_sentence, join_items, list_in_words, plural
 
 TYPE_WORDS = {
     "invest": "Continue to invest",
@@ -32,6 +32,8 @@ TYPE_WORDS = {
     "reconfigure": "Reconfigure",
 }
 VERDICT_TONES = {"accepted": ("Accepted", "good"), "refuted": ("Refuted", "bad"), "inconclusive": ("Inconclusive", "neutral")}
+OUT_OF_AREA_ALL = "{people} at 31 March {year}"
+OUT_OF_AREA_SOME = "{people} at 31 March {year}, of those using {services}"
 POLARITY_WORDS = {"higher": "Higher is better", "lower": "Lower is better"}
 UNIT_SUFFIX = {"percent": "%", "pounds": "£", "days": "days", "weeks": "weeks", "years": "years", "score": "score",
                "ratio": "", "count": "", "rate per 100,000": "per 100,000", "rate per 10,000": "per 10,000",
@@ -196,7 +198,9 @@ def summary(doc: Document) -> list[dict]:
     scope = [blocks.prose(text) for text in (
         context.scope,
         f"**Who this strategy is for.** {group.definition}" if group.definition.strip() else "",
-        "**Services included:** " + ", ".join(context.services_included) + "." if context.services_included else "",
+        # a list: the services' own names may hold commas ("Home care, including night services")
+        "**Services included:**\n\n" + "\n".join(f"- {service}" for service in context.services_included)
+        if context.services_included else "",
     ) if text.strip()]
     if scope:
         out += [blocks.heading("Scope and definition", 3), *scope]
@@ -492,10 +496,14 @@ def market_tables(doc: Document) -> list[dict]:
         ("Places", int(providers["capacity"].sum())),
         ("Rated good or better", fmt.fmt_percent(good), f"of services rated by {regulator}"),
     ]
-    if not ctx.data.service_users.empty:
+    if not ctx.data.service_users.empty and market.records_out_of_area(ctx.data.service_users):
+        # only where the figures record placements: a blank out_of_area is not recorded, not zero
         ooa = market.out_of_area(ctx.data.service_users)
-        facts.append(("Placed out of area", fmt.fmt_percent(ooa.percent),
-                      f"{fmt.fmt_int(ooa.out_of_area)} people at 31 March {ooa.year}"))
+        every = set(ooa.service_types) == set(ctx.data.service_users["service_type"].astype(str))
+        detail = (OUT_OF_AREA_ALL if every else OUT_OF_AREA_SOME).format(
+            people=plural(int(ooa.out_of_area), "person", "people"), year=ooa.year,
+            services=list_in_words(ooa.service_types))
+        facts.append(("Placed out of area", fmt.fmt_percent(ooa.percent), detail))
     out.insert(0, blocks.facts(facts))
     return out + doc.provenance("providers", "service_users")
 
@@ -805,13 +813,13 @@ def risk_register(doc: Document) -> list[dict]:
 def indicator_statuses(doc: Document) -> list[tuple]:
     rules = doc.ctx.authority.rag_rules.model_dump()
     out = []
-    for ind in doc.ctx.strategy.indicators:
+    for position, ind in enumerate(doc.ctx.strategy.indicators):  # position: neighbouring rows worded differently
         try:
             status = indicator_analysis.indicator_status(doc.ctx.data.indicators, ind.id, ind.polarity, ind.target, rules,
-                                                              unit=ind.unit)
+                                                         unit=ind.unit, variant=position)
         except ValueError:  # no rows at all for this indicator: report it as having no data
             status = indicator_analysis.indicator_status(_no_data_row(ind.id), ind.id, ind.polarity, ind.target, rules,
-                                                              unit=ind.unit)
+                                                         unit=ind.unit, variant=position)
         out.append((ind, status))
     return out
 
@@ -857,7 +865,7 @@ def _indicator_table(doc: Document, members: list, has_data: bool, id: str, grou
     rows = []
     for ind, status in members:
         row = {"Indicator": _indicator_label(ind), "Framework": ind.framework or "", "Source": ind.source or "",
-               "Polarity": POLARITY_WORDS[ind.polarity] if ind.polarity else "",
+               "Which is better": POLARITY_WORDS[ind.polarity] if ind.polarity else "",
                "Latest": (_value(status.latest_value, ind.unit) + (f" ({status.latest_period})" if status.latest_period else ""))
                if has_data else "",
                "Target": _value(ind.target, ind.unit) if ind.target is not None else "",
