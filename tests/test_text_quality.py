@@ -427,3 +427,22 @@ def test_blank_out_of_area_is_not_recorded_not_zero():
     assert not market.records_out_of_area(users.assign(out_of_area=None))
     with pytest.raises(ValueError, match="no out-of-area placements are recorded"):
         market.out_of_area(users.assign(out_of_area=None))
+
+
+def test_tables_round_half_up_like_the_text():
+    from strategy_docs.sections import blocks
+
+    # Python's own formatting rounds 0.125 to '0.12' and 2.5 to '2' (to even); the sentences say 0.13 and 3
+    assert blocks.format_number(0.125, 2) == fmt.fmt_rate(0.125, 2) == "0.13"
+    assert blocks.format_number(2.5, 0) == "3"
+    assert blocks.format_number(1234567.5, 0) == "1,234,568"
+    assert blocks.format_number(-0.004, 2) == "0.00"
+
+
+def test_chart_alt_text_never_says_zero_percent_for_a_difference():
+    from strategy_docs.sections import charts
+
+    costs = pd.DataFrame([dict(financial_year="2025/26", client_group="op", service_type="Reablement", unit="per hour",
+                               unit_cost=1120.50, comparator_average=1120.00)])  # 0.045% above
+    alt = charts.unit_cost_chart(costs).alt
+    assert "(less than 0.1% above)" in alt and "0.0%" not in alt

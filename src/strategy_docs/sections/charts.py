@@ -98,6 +98,12 @@ def _style() -> Iterator[None]:
         yield
 
 
+def _size(percent: float) -> str:
+    """A difference in percent, never '0.0%' for one that is not nothing."""
+    text = fmt_percent(abs(percent))
+    return "less than 0.1%" if text == fmt_percent(0) else text
+
+
 def _figure(width: float = 7.0, height: float = 3.8, rows: int = 1):
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
@@ -396,7 +402,7 @@ def unit_cost_chart(
         else:
             parts.append(
                 f"{head} against {fmt_money_auto(round_half_up(r['comparator_average'], 2))} "
-                f"({fmt_percent(abs(r['difference_percent']))} {r['position']})"
+                f"({_size(r['difference_percent'])} {r['position']})"
             )
     alt = f"Grouped bar chart: unit costs against comparator averages in {fy}. " + "; ".join(parts) + "."
     caption = caption or f"Unit costs compared with the comparator average, {fy} (£)"
