@@ -954,7 +954,10 @@ def generate_authority_data(workspace: Path, authority_id: str, seed: int = DEFA
             continue
         specs = _specs(group, settings, seed, authority_id)
         su = make_service_users(authority_id, group, specs, tables["population"], codes, seed)
-        tables["service_users"] += su
+        # a service nobody is placed through (support at home, a carers' centre) records no
+        # out-of-area placements: blank, not zero
+        unplaced = {s.name for s in specs if s.ooa == 0}
+        tables["service_users"] += [dict(r, out_of_area=None) if r["service_type"] in unplaced else r for r in su]
         tables["providers"] += make_providers(authority_id, group, specs, su, pool, settings, seed)
         uc = make_unit_costs(authority_id, group, specs, settings, seed)
         tables["unit_costs"] += uc
@@ -996,7 +999,8 @@ always give the same files, byte for byte.
   Welsh Government projections. Localities differ in how old their population is.
 - **service_users**: people known to services at 31 March {first_su}-{last_su}, per client group,
   service type and locality, from typical rates per 1,000 of the client group's population,
-  with a trend over the five years. `out_of_area` is the share placed outside the authority.
+  with a trend over the five years. `out_of_area` is the share placed outside the authority
+  (blank for services nobody is placed through, such as home care or a carers' centre).
 - **providers**: invented provider organisations with capacities sized to local demand,
   occupancy between 70% and 100% and ratings in the regulator's vocabulary (CQC in England,
   CIW in Wales). Services that the regulator does not inspect (day services, carers' centres,

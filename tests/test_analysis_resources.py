@@ -93,9 +93,9 @@ def test_unit_cost_comparison():
     assert t["difference_percent"].iloc[:2].tolist() == pytest.approx([6.2687, -10.0], abs=1e-4)
     assert t["position"].tolist() == ["above", "below", "no comparator"]
     assert t["sentence"].tolist() == [
-        "Residential care costs £712 per week, £42 (6.3%) above the comparator average of £670.",
-        "Home care costs £18.45 per hour, £2.05 (10.0%) below the comparator average of £20.50.",
-        "Day care costs £55 per day; no comparator average is available.",
+        "Residential care: £712 per week, £42 (6.3%) above the comparator average of £670.",
+        "Home care: £18.45 per hour, £2.05 (10.0%) below the comparator average of £20.50.",
+        "Day care: £55 per day; no comparator average is available.",
     ]
     assert math.isnan(t["difference"].iloc[2])
 

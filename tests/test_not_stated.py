@@ -86,7 +86,7 @@ def test_indicator_without_target_shows_values_and_no_rating(base):
     bare = Indicator(id=kept.id, name=kept.name)  # no code, source, polarity, unit, target
     doc = variant(base, indicators=[bare])
     [table] = sections.performance_table(doc)  # no "on track" counts either
-    assert "Rating" not in labels(table) and "Target" not in labels(table) and "Polarity" not in labels(table)
+    assert "Rating" not in labels(table) and "Target" not in labels(table) and "Which is better" not in labels(table)
     assert "Latest" in labels(table) and not table.get("notes")
     latest = dict(zip(labels(table), cells(table)[0]))["Latest"]
     frame = base.ctx.data.indicators

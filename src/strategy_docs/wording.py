@@ -13,8 +13,8 @@ TERMINAL = (".", "!", "?", ".)", ".*")
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:
-    """'1 document', '2 documents' (and 'authority' -> 'authorities' when told)."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"
+    """'1 document', '2 documents', '1,200 people' (and 'authority' -> 'authorities' when told)."""
+    return f"{count:,} {word if count == 1 else (many or word + 's')}"
 
 
 def long_date(value: Any) -> str:

@@ -149,6 +149,21 @@ class IndicatorLabel:
     unit: str | None = None
 
 
+# What the data shows, before the verdict: whole sentences with named placeholders. Indicator
+# names are noun phrases ("Carers assessed in the year"), so they take a colon, not a verb.
+NEED_RISES = ("The estimated number of {need} is projected to rise from {before} in {then} to {after} in {later} "
+              "(population projections × prevalence rates)")
+NEED_FALLS = ("The estimated number of {need} is projected to fall from {before} in {then} to {after} in {later} "
+              "(population projections × prevalence rates)")
+NEED_STEADY = ("The estimated number of {need} is projected to stay at {after} from {then} to {later} "
+               "(population projections × prevalence rates)")
+UNIT_COST = "The unit cost of {service} in {year} is {cost} {unit}, against a comparator average of {comparator}"
+INDICATOR_LATEST = "{name}: {value} in {period}"
+INDICATOR_SAME = "{name}: {after} in both {then} and {now}"
+INDICATOR_ABOUT_SAME = "{name}: about {after} in both {then} and {now}"
+INDICATOR_MOVED = "{name}: {before} in {then} and {after} in {now}"
+
+
 class CannotCompute(Exception):
     """The data cannot produce the metric; the test is then inconclusive, not an error."""
 
@@ -280,12 +295,10 @@ def _m_need_change(inputs, measure, from_year=None, to_year=None) -> MetricValue
     if est[y0] == 0:
         raise CannotCompute(f"estimated need in {y0} is zero")
     value = (est[y1] - est[y0]) / est[y0] * 100.0
-    return MetricValue(
-        value,
-        "percent",
-        f"The estimated number of {_gaps._lower_first(m.label)} changes from {fmt_int(rnd[y0])} "
-        f"in {y0} to {fmt_int(rnd[y1])} in {y1} (population projections × prevalence rates)",
-    )
+    words = {"need": _gaps._lower_first(m.label), "before": fmt_int(rnd[y0]), "after": fmt_int(rnd[y1]),
+             "then": y0, "later": y1}
+    wording = NEED_RISES if rnd[y1] > rnd[y0] else NEED_FALLS if rnd[y1] < rnd[y0] else NEED_STEADY
+    return MetricValue(value, "percent", wording.format(**words))
 
 
 def _m_unmet_need(inputs, measure, year=None) -> MetricValue:
@@ -363,9 +376,8 @@ def _m_unit_cost(inputs, service_type) -> MetricValue:
     return MetricValue(
         row["difference_percent"],
         "signed percent",
-        f"{service_type} costs {fmt_money_auto(row['unit_cost'])} {row['unit']} against a "
-        f"comparator average of {fmt_money_auto(row['comparator_average'])} in "
-        f"{row['financial_year']}",
+        UNIT_COST.format(service=service_type, cost=fmt_money_auto(row["unit_cost"]), unit=row["unit"],
+                         comparator=fmt_money_auto(row["comparator_average"]), year=row["financial_year"]),
     )
 
 
@@ -415,7 +427,8 @@ def _m_indicator_latest(inputs, indicator_id, labels=None) -> MetricValue:
     return MetricValue(
         float(last["value"]),
         "value",
-        f"{_capital(label.name)} was {fmt_value(last['value'], label.unit)} in {last['period']}",
+        INDICATOR_LATEST.format(name=_capital(label.name), value=fmt_value(last["value"], label.unit),
+                                period=last["period"]),
         label.unit,
     )
 
@@ -433,11 +446,11 @@ def _m_indicator_change(inputs, indicator_id, labels=None) -> MetricValue:
     values = {"name": _capital(label.name), "before": fmt_value(prev["value"], label.unit),
               "after": fmt_value(last["value"], label.unit), "then": prev["period"], "now": last["period"]}
     if float(prev["value"]) == float(last["value"]):
-        detail = "{name} was {after} in both {then} and {now}".format(**values)
+        detail = INDICATOR_SAME.format(**values)
     elif values["before"] == values["after"]:  # a change too small to show at this precision
-        detail = "{name} was about {after} in both {then} and {now}".format(**values)
+        detail = INDICATOR_ABOUT_SAME.format(**values)
     else:
-        detail = "{name} moved from {before} in {then} to {after} in {now}".format(**values)
+        detail = INDICATOR_MOVED.format(**values)
     return MetricValue(float(last["value"]) - float(prev["value"]), "signed value", detail, label.unit)
 
 

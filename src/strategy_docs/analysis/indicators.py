@@ -101,11 +101,15 @@ class RagRules:
         return replace(base, **changes)
 
 
-# Each reason is one whole sentence with named placeholders (translatable as a whole).
+# Each reason is one whole sentence with named placeholders (translatable as a whole). A
+# reason with several wordings takes them in turn down a table (``variant``), so that rows do
+# not repeat one sentence.
 REASONS = {
     "no data": "No value is available for the latest period{when}.",
     "no target": "The latest value{when} is {latest}; no target has been set.",
-    "meets": "The latest value{when} is {latest}, which meets the target of {target}.",
+    "meets": ("The latest value{when} is {latest}, which meets the target of {target}.",
+              "At {latest}{when}, the latest value meets the target of {target}.",
+              "The target of {target} is met: the latest value{when} is {latest}."),
     "within tolerance": "The latest value{when} is {latest}, which misses the target of {target} by {gap}, "
                         "within the tolerance of {tolerance} of the target ({allowed}).",
     "better than comparator": "The latest value{when} is {latest}, which misses the target of {target} by {gap}, "
@@ -124,41 +128,47 @@ def rag(
     rules: RagRules | Mapping | None = None,
     period: str | None = None,
     unit: str | None = None,
+    variant: int = 0,
 ) -> tuple[str, str, str]:
     """(label, tone, reason) for the latest value against target and comparator; figures in the
-    reason are written in the indicator's ``unit`` (params ``indicators[].unit``)."""
+    reason are written in the indicator's ``unit`` (params ``indicators[].unit``); ``variant``
+    picks among a reason's wordings."""
     r = RagRules.from_any(rules)
+
+    def reason(key: str) -> str:
+        wordings = REASONS[key] if isinstance(REASONS[key], tuple) else (REASONS[key],)
+        return wordings[variant % len(wordings)].format(**words)
+
     pol = _polarity(polarity)
     words = {"when": f" ({period})" if period else ""}
     if is_missing(latest):
         label, tone = r.no_data
-        return label, tone, REASONS["no data"].format(**words)
+        return label, tone, reason("no data")
     latest = float(latest)
     words["latest"] = fmt_value(latest, unit)
     if is_missing(target):
         label, tone = r.no_target
-        return label, tone, REASONS["no target"].format(**words)
+        return label, tone, reason("no target")
     target = float(target)
     words["target"] = fmt_value(target, unit)
     if latest == target or is_better(latest, target, pol):
         label, tone = r.on_track
-        return label, tone, REASONS["meets"].format(**words)
+        return label, tone, reason("meets")
     gap = abs(latest - target)
     allowed = abs(target) * r.amber_tolerance_percent / 100.0
     words.update(gap=fmt_value_change(gap, unit), allowed=fmt_value_change(allowed, unit),
                  tolerance=fmt_percent(r.amber_tolerance_percent))
     if gap <= allowed + 1e-9:
         label, tone = r.at_risk
-        return label, tone, REASONS["within tolerance"].format(**words)
+        return label, tone, reason("within tolerance")
     has_comp = not is_missing(comparator)
     if has_comp:
         words["comparator"] = fmt_value(comparator, unit)
     if has_comp and r.comparator_rescues and is_better(latest, float(comparator), pol):
         label, tone = r.at_risk
-        return label, tone, REASONS["better than comparator"].format(**words)
+        return label, tone, reason("better than comparator")
     label, tone = r.off_track
-    key = "not better than comparator" if has_comp and r.comparator_rescues else "misses"
-    return label, tone, REASONS[key].format(**words)
+    return label, tone, reason("not better than comparator" if has_comp and r.comparator_rescues else "misses")
 
 
 @dataclass(frozen=True)
@@ -195,6 +205,7 @@ def indicator_status(
     target: float | None = None,
     rules: RagRules | Mapping | None = None,
     unit: str | None = None,
+    variant: int = 0,
 ) -> IndicatorStatus:
     """Latest period (even if its value is blank, which gives 'No data'), the previous
     period with a value, direction of travel, and the RAG judgement.
@@ -215,7 +226,7 @@ def indicator_status(
     previous_value = None if prev is None else _none(prev["value"])
     comparator = _none(last["comparator_average"])
     label, tone, reason = rag(
-        latest_value, _none(target), comparator, pol, rules, period=str(last["period"]), unit=unit
+        latest_value, _none(target), comparator, pol, rules, period=str(last["period"]), unit=unit, variant=variant
     )
     return IndicatorStatus(
         indicator_id=str(indicator_id),

@@ -217,9 +217,10 @@ class OutOfArea:
     """People placed outside the authority, of those known to services at 31 March."""
 
     year: int
-    people: float
+    people: float  # people known to the services that record out-of-area placements
     out_of_area: float
     percent: float
+    service_types: tuple[str, ...] = ()  # the services whose figures these are
 
     def sentence(self, scope: str = "services") -> str:
         """E.g. 'At 31 March 2025, 12 of 240 people known to services (5%) were placed out of area.'"""
@@ -241,7 +242,18 @@ def out_of_area(
     part = part[part["year"] == year]
     if part.empty:
         raise ValueError(f"there are no figures for people known to services at 31 March {year}")
+    recorded = part[part["out_of_area"].notna()]  # a blank is not recorded, not zero
+    if recorded.empty:
+        services = ", ".join(dict.fromkeys(part["service_type"].astype(str)))
+        raise ValueError(f"no out-of-area placements are recorded for {services} in {year}")
+    part = recorded
     people = float(part["people"].sum())
-    ooa = float(part["out_of_area"].fillna(0).sum())
+    ooa = float(part["out_of_area"].sum())
     pct = ooa / people * 100.0 if people > 0 else float("nan")
-    return OutOfArea(year=int(year), people=people, out_of_area=ooa, percent=pct)
+    types = tuple(dict.fromkeys(part["service_type"].astype(str)))
+    return OutOfArea(year=int(year), people=people, out_of_area=ooa, percent=pct, service_types=types)
+
+
+def records_out_of_area(service_users: pd.DataFrame) -> bool:
+    """Whether the figures record out-of-area placements at all (any value, zero included)."""
+    return "out_of_area" in service_users.columns and bool(service_users["out_of_area"].notna().any())

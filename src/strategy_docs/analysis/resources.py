@@ -190,23 +190,24 @@ def unit_cost_comparison(unit_costs: pd.DataFrame, financial_year: str | None = 
     return out
 
 
+# "{service}: ..." as a list item, so a plural service name ("Carers' short breaks") reads as well as a singular one.
 UNIT_COST_SENTENCES = {
-    "above": "{service} costs {cost} {unit}, {difference} ({percent}) above the comparator average of {comparator}.",
-    "below": "{service} costs {cost} {unit}, {difference} ({percent}) below the comparator average of {comparator}.",
-    "same": "{service} costs {cost} {unit}, the same as the comparator average.",
-    "no comparator": "{service} costs {cost} {unit}; no comparator average is available.",
+    "above": "{service}: {cost} {unit}, {difference} ({percent}) above the comparator average of {comparator}.",
+    "below": "{service}: {cost} {unit}, {difference} ({percent}) below the comparator average of {comparator}.",
+    "same": "{service}: {cost} {unit}, the same as the comparator average.",
+    "no comparator": "{service}: {cost} {unit}; no comparator average is available.",
 }
 # A difference of less than 0.05% prints as 0.0%: the sentence then says so in words.
 UNIT_COST_SMALL = {
-    "above": "{service} costs {cost} {unit}, {difference} above the comparator average of {comparator} "
+    "above": "{service}: {cost} {unit}, {difference} above the comparator average of {comparator} "
              "(less than 0.1% more).",
-    "below": "{service} costs {cost} {unit}, {difference} below the comparator average of {comparator} "
+    "below": "{service}: {cost} {unit}, {difference} below the comparator average of {comparator} "
              "(less than 0.1% less).",
 }
 
 
 def unit_cost_sentence(row: Mapping) -> str:
-    """'Residential care costs £712 per week, £42 (6.3%) above the comparator average of £670.'"""
+    """'Residential care: £712 per week, £42 (6.3%) above the comparator average of £670.'"""
     position = row["position"]
     values = {"service": row["service_type"], "cost": fmt_money_auto(row["unit_cost"]), "unit": row["unit"]}
     if position in ("same", "no comparator"):

@@ -494,7 +494,9 @@ def summed_groups(frame: pd.DataFrame, groups: list[str], as_group: str, table: 
     if part.empty:
         return part.reset_index(drop=True)
     others = {c: "first" for c in frame.columns if c not in key and c not in added and c != "client_group"}
-    out = part.groupby(list(key), sort=False, dropna=False).agg({**{c: "sum" for c in added}, **others}).reset_index()
+    # a blank stays blank (not recorded) when no covered group records the figure
+    sums = {c: (lambda s: s.sum(min_count=1)) for c in added}
+    out = part.groupby(list(key), sort=False, dropna=False).agg({**sums, **others}).reset_index()
     return out.assign(client_group=as_group)[list(frame.columns)]
 
 

@@ -114,10 +114,11 @@ TABLES: dict[str, Table] = {
             Column("service_type", "text", "id"),
             Column("area_code", "text", "id"),
             Column("people", "int", "count", non_negative=True),
-            Column("out_of_area", "int", "count", non_negative=True),
+            Column("out_of_area", "int", "count", non_negative=True, blank_ok=True),  # blank: not recorded
         ),
         key=("year", "client_group", "service_type", "area_code"),
-        description="People known to services at 31 March, by service type; out_of_area of them placed outside the authority.",
+        description="People known to services at 31 March, by service type; out_of_area of them placed outside the "
+                    "authority (blank where placements are not recorded).",
     ),
     "providers": Table(
         "providers",

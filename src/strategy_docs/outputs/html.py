@@ -22,13 +22,14 @@ from typing import Any
 
 import jinja2
 import nbformat
+import pandas as pd
 from markupsafe import Markup
 from nbformat import NotebookNode
 from nbconvert import HTMLExporter
 from traitlets.config import Config
 
 from strategy_docs.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, OPEN, Translator, mark, hreflang, html_language_marks, translator
-from strategy_docs.sections import block_html, blocks, markup
+from strategy_docs.sections import block_html, blocks, glossary, markup
 from strategy_docs.sections.block_html import template_digest
 from strategy_docs.errors import RenderError
 from strategy_docs.sections.registry import FURNITURE_TAG
@@ -251,6 +252,7 @@ def assemble(section_notebooks: Iterable[NotebookNode | str | Path], skeleton: l
             if by_section.get(name):
                 doc.cells.extend(by_section.pop(name))
                 order.append(name)
+    doc.cells.extend(glossary_cells(doc.cells, translator(language)))
     doc.metadata["strategy_docs"] = {"sections": order, "left_out": left_out}
     return doc
 
@@ -282,6 +284,34 @@ def _retitled(cells: list, title: str | None, number: str | None) -> list:
         cell.source = cell.source[:match.start()] + heading + cell.source[match.end():]
         break
     return cells
+
+
+def document_terms(cells: list) -> list:
+    """The glossary terms the text of these cells uses (markdown and display blocks)."""
+    texts = []
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            texts.append(cell.get("source", ""))
+        for output in cell.get("outputs", []) or []:
+            if output.get("data", {}).get(MIME_TYPE, {}).get("id") == glossary.TABLE_ID:
+                continue  # the glossary itself
+            texts += glossary.block_texts(output.get("data", {}).get(MIME_TYPE, {}))
+    return glossary.terms_used(texts)
+
+
+def glossary_cells(cells: list, t: Translator) -> list:
+    """A closing 'Glossary' section listing the abbreviations and terms the document's text uses
+    (none used: no section), in the document's language; meanings the catalogue lacks stay in
+    English, marked as English."""
+    terms = document_terms(cells)
+    if not terms:
+        return []
+    rows = [{t("Term"): row["Term"], t("Meaning"): t(row["Meaning"])} for row in glossary.glossary_rows(terms)]
+    table = blocks.table(pd.DataFrame(rows), caption=t("Abbreviations and terms used in this document"),
+                         id=glossary.TABLE_ID, numeric_columns=[], t=t)
+    code = nbformat.v4.new_code_cell(source="")
+    code.outputs = [nbformat.v4.new_output("display_data", data={MIME_TYPE: table})]
+    return [nbformat.v4.new_markdown_cell(f"## {t(glossary.TITLE)}"), code]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -545,4 +575,5 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
             raise RenderError(f"template error: {exc}") from exc
         finally:
             _RENDERING["language"] = DEFAULT_LANGUAGE
-    return html_language_marks(html)
+    # each abbreviation explained where it is first used (the glossary lists them all)
+    return glossary.mark_first_use(html_language_marks(html), document_terms(notebook.cells))

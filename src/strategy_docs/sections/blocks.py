@@ -22,6 +22,7 @@ import pandas as pd
 
 from strategy_docs.i18n import translator
 
+from strategy_docs.analysis.formatting import fmt_rate
 from strategy_docs.sections import markup
 
 __all__ = [
@@ -153,10 +154,7 @@ def format_number(value: Any, decimals: int = 0) -> str:
     v = float(value)
     if math.isinf(v):
         return "infinite" if v > 0 else "minus infinite"
-    text = f"{v:,.{decimals}f}"
-    if text.startswith("-") and float(text.replace(",", "")) == 0:
-        text = text[1:]
-    return text
+    return fmt_rate(v, decimals)  # half up, as in the text: 0.125 -> '0.13', as the sentences say
 
 
 def _cell_text(value: Any) -> str:

@@ -101,6 +101,15 @@ def _style() -> Iterator[None]:
         yield
 
 
+LESS_THAN_A_TENTH = N_("less than 0.1%")
+
+
+def _size(percent: float, t=None) -> str:
+    """A difference in percent, never '0.0%' for one that is not nothing."""
+    text = fmt_percent(abs(percent))
+    return (t or translator())(LESS_THAN_A_TENTH) if text == fmt_percent(0) else text
+
+
 def _figure(width: float = 7.0, height: float = 3.8, rows: int = 1):
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
@@ -410,7 +419,7 @@ def unit_cost_chart(
         else:
             parts.append(t("{cost} against {average} ({difference} {position})").format(
                 cost=head, average=fmt_money_auto(round_half_up(r["comparator_average"], 2)),
-                difference=fmt_percent(abs(r["difference_percent"])), position=t(str(r["position"]))))
+                difference=_size(r["difference_percent"], t), position=t(str(r["position"]))))
     alt = t("Grouped bar chart: unit costs against comparator averages in {year}. {costs}.").format(
         year=fy, costs="; ".join(parts))
     caption = caption or t("Unit costs compared with the comparator average, {year} (£)").format(year=fy)

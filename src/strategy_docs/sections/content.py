@@ -25,7 +25,7 @@ from strategy_docs.analysis.cycle import CycleVocabulary, stated_position, vocab
 from strategy_docs.sections.context import StrategyContext
 from strategy_docs.i18n import N_, mark, translator
 from strategy_docs.inputs.params import fy
-from strategy_docs.wording import as_sentence, join_items
+from strategy_docs.wording import as_sentence, join_items, list_in_words
 
 # English message ids: each is shown through the document's translator (doc.t).
 TYPE_WORDS = {
@@ -47,6 +47,8 @@ SHOWN_WORDS = (N_("Draft"), N_("Consultation"), N_("Final"), N_("National"), N_(
                N_("Do"), N_("Review"), N_("In-house"), N_("Private"), N_("Voluntary"), N_("NHS"),
                N_("Excellent"), N_("Outstanding"), N_("Good"), N_("Requires improvement"),
                N_("Requires significant improvement"), N_("Inadequate"), N_("Not yet rated"), N_("Wales"), N_("England"))
+OUT_OF_AREA_ALL = N_("{people} at 31 March {year}")
+OUT_OF_AREA_SOME = N_("{people} at 31 March {year}, of those using {services}")
 UNIT_SUFFIX = {"percent": "%", "pounds": "£", "days": "days", "weeks": "weeks", "years": "years", "score": "score",
                "ratio": "", "count": "", "rate per 100,000": "per 100,000", "rate per 10,000": "per 10,000",
                "rate per 1,000": "per 1,000"}
@@ -201,7 +203,8 @@ def summary(doc: Document) -> list[dict]:
     scope = [blocks.prose(text) for text in (
         context.scope,
         f"**{t('Who this strategy is for.')}** {group.definition}" if group.definition.strip() else "",
-        f"**{t('Services included:')}** " + as_sentence(", ".join(context.services_included))
+        # a list: the services' own names may hold commas ("Home care, including night services")
+        f"**{t('Services included:')}**\n\n" + "\n".join(f"- {service}" for service in context.services_included)
         if context.services_included else "",
     ) if text.strip()]
     if scope:
@@ -570,10 +573,15 @@ def market_tables(doc: Document) -> list[dict]:
         (t("Places"), int(providers["capacity"].sum())),
         (t("Rated good or better"), fmt.fmt_percent(good), t("of services rated by {regulator}").format(regulator=regulator)),
     ]
-    if not ctx.data.service_users.empty:
+    if not ctx.data.service_users.empty and market.records_out_of_area(ctx.data.service_users):
+        # only where the figures record placements: a blank out_of_area is not recorded, not zero
         ooa = market.out_of_area(ctx.data.service_users)
-        facts.append((t("Placed out of area"), fmt.fmt_percent(ooa.percent),
-                      t("{people} people at 31 March {year}").format(people=fmt.fmt_int(ooa.out_of_area), year=ooa.year)))
+        every = set(ooa.service_types) == set(ctx.data.service_users["service_type"].astype(str))
+        count = int(ooa.out_of_area)
+        people = t.ngettext("{n} person", "{n} people", count).format(n=fmt.fmt_int(count))
+        detail = t(OUT_OF_AREA_ALL if every else OUT_OF_AREA_SOME).format(
+            people=people, year=ooa.year, services=_generated(doc, list_in_words(ooa.service_types)))
+        facts.append((t("Placed out of area"), fmt.fmt_percent(ooa.percent), detail))
     out.insert(0, blocks.facts(facts))
     return out + doc.provenance("providers", "service_users")
 
@@ -972,13 +980,13 @@ def risk_register(doc: Document) -> list[dict]:
 def indicator_statuses(doc: Document) -> list[tuple]:
     rules = doc.ctx.authority.rag_rules.model_dump()
     out = []
-    for ind in doc.ctx.strategy.indicators:
+    for position, ind in enumerate(doc.ctx.strategy.indicators):  # position: neighbouring rows worded differently
         try:
             status = indicator_analysis.indicator_status(doc.ctx.data.indicators, ind.id, ind.polarity, ind.target, rules,
-                                                              unit=ind.unit)
+                                                         unit=ind.unit, variant=position)
         except ValueError:  # no rows at all for this indicator: report it as having no data
             status = indicator_analysis.indicator_status(_no_data_row(ind.id), ind.id, ind.polarity, ind.target, rules,
-                                                              unit=ind.unit)
+                                                         unit=ind.unit, variant=position)
         out.append((ind, status))
     return out
 
@@ -1026,7 +1034,7 @@ def _indicator_table(doc: Document, members: list, has_data: bool, id: str, grou
     rating = t("Rating")
     for ind, status in members:
         row = {t("Indicator"): _indicator_label(ind), t("Framework"): ind.framework or "", t("Source"): ind.source or "",
-               t("Polarity"): t(POLARITY_WORDS[ind.polarity]) if ind.polarity else "",
+               t("Which is better"): t(POLARITY_WORDS[ind.polarity]) if ind.polarity else "",
                t("Latest"): (_value(status.latest_value, ind.unit, t)
                              + (f" ({status.latest_period})" if status.latest_period else "")) if has_data else "",
                t("Target"): _value(ind.target, ind.unit, t) if ind.target is not None else "",
