@@ -350,3 +350,30 @@ def test_document_control_is_shown_once():
     without = reader_of(make_pdf([one_section("Context", small)], owner="Director of Care"))
     texts = [" ".join(p.extract_text().split()) for p in without.pages]
     assert "Owner: Director of Care" in texts[0] and "Owner Director of Care" in texts[-1]
+
+
+def _long_document(n: int) -> list:
+    frame = pd.DataFrame({"Intention": [f"Intention {n}-{i}: respite in district {i % 17}" for i in range(800)],
+                          "Owner": [f"Commissioning officer {i % 9}" for i in range(800)]})
+    return [one_section(f"Intentions {n}", blocks.table(frame, caption=f"Intentions {n}", id=f"t{n}"))]
+
+
+@pytest.mark.parametrize("forget", [True, False])
+def test_a_worker_does_not_keep_the_layouts_of_earlier_pdfs(forget, monkeypatch):
+    """Issue 15: Typst keeps every layout in a process-wide cache that typst-py empties only of what
+    ten compilations did not use, so a worker held its last ten PDFs (45 MB each for an example
+    document). After each PDF the cache is emptied: five more documents leave memory where it was."""
+    import psutil
+
+    if not forget:  # the same test without the fix: shows it would catch the growth
+        monkeypatch.setattr(pdf, "_forget_layouts", lambda compiler: None)
+    process = psutil.Process()
+    make_pdf(_long_document(0))
+    settled = process.memory_info().rss
+    for n in range(1, 6):
+        make_pdf(_long_document(n))
+    grown = (process.memory_info().rss - settled) / 2**20
+    if forget:
+        assert grown < 60, f"memory grew by {grown:.0f} MB over five PDFs"
+    else:
+        assert grown > 100, f"without emptying the cache memory grew by only {grown:.0f} MB"

@@ -520,3 +520,58 @@ def test_sigterm_stops_like_ctrl_c_with_exit_143(ws, tmp_path, jobs, request):
     assert snapshot(ws) == before
     assert_no_leftover_processes(ws)
     assert kernel_leftovers(tmpdir) == []
+
+
+def test_a_failed_section_keeps_a_notebook_without_local_paths_and_no_kernel_files(ws, request):
+    """Issue 15: the kept notebook names no folder of this machine (workspace, home, TMPDIR, Python),
+    in streams, results (plain and HTML), coloured tracebacks or metadata; the kernel's sockets and
+    connection file go with the build, and a kill -9's are removed by the next build."""
+    import subprocess
+    import sys
+    import tempfile
+
+    from .robust_support import cli_env
+
+    tmpdir = Path(tempfile.mkdtemp(prefix="sd-"))  # short: a kernel's IPC socket path must fit in 107 bytes
+    request.addfinalizer(lambda: shutil.rmtree(tmpdir, ignore_errors=True))
+    env = cli_env() | {"TMPDIR": str(tmpdir), "JUPYTER_RUNTIME_DIR": str(tmpdir / "runtime")}
+
+    def build(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "strategy_docs", "build", "--jobs", "1", "--format", "html",
+                               "-a", AUTHORITY, *extra, "--workspace", str(ws)], cwd=ws, capture_output=True,
+                              text=True, timeout=600, env=env)
+
+    sabotage(ws, "03-needs.ipynb", "import os, sys, tempfile\nimport pandas as pd\nfrom IPython.display import display\n"
+                                   "print(os.getcwd(), os.path.expanduser('~'), tempfile.gettempdir(), sys.prefix)\n"
+                                   "display(pd.DataFrame({'where': [os.getcwd(), tempfile.mkdtemp()]}))\n"
+                                   "pd.DataFrame({'home': [os.path.expanduser('~/x')]})")
+    sabotage(ws, "03-needs.ipynb", "pd.read_csv(os.path.join(os.getcwd(), 'missing.csv'))", index=3)
+    result = build()
+    assert result.returncode == 1, result.stdout + result.stderr
+    kept = ws / ".strategy-docs" / "failed" / EDITION / AUTHORITY / GROUP / "03-needs.ipynb"
+    text = kept.read_text(encoding="utf-8")
+    nb = nbformat.reads(text, as_version=4)
+    kinds = {o["output_type"] for cell in nb.cells for o in cell.get("outputs", [])}
+    assert {"stream", "display_data", "execute_result", "error"} <= kinds  # every kind was made, and scrubbed
+    assert "FileNotFoundError" in text and "<workspace>/.strategy-docs/work/" in text and "<tmp>/" in text
+    for folder in {str(ws), str(ws.resolve()), str(Path.home()), str(tmpdir), tempfile.gettempdir(), sys.prefix}:
+        # the folder as a folder: "<tmp>/tmp69xvg5hh" (a temporary folder's own name) is not "/tmp"
+        assert not re.search(r"(?<![\w>.~/-])" + re.escape(folder) + r"(?![\w.~-])", text), folder
+    assert "\\u001b[" not in text  # colour codes went with the paths they split
+    assert kernel_leftovers(tmpdir) == []
+
+    # kill -9 of a serial build leaves its kernel's folder (nothing can run after SIGKILL) ...
+    stall(ws, "02-hypotheses.ipynb", 60)
+    process = subprocess.Popen([sys.executable, "-m", "strategy_docs", "build", "--jobs", "1", "--format", "html",
+                                "-a", AUTHORITY, "--workspace", str(ws)], cwd=ws, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, env=env, start_new_session=True)
+    wait_for(started(ws, "02-hypotheses.ipynb"), what="02-hypotheses to start")
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=60)
+    assert_no_leftover_processes(ws)
+    # ... and the next build removes it, leaving none of its own
+    for name in ("02-hypotheses.ipynb", "03-needs.ipynb"):
+        shutil.copy(Path(__file__).resolve().parents[1] / "notebooks" / name, ws / "notebooks" / name)
+    result = build()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert kernel_leftovers(tmpdir) == []

@@ -44,6 +44,7 @@ from strategy_docs.inputs.bundled import template_dir as find_template_dir
 from strategy_docs.outputs import docx as docx_export
 from strategy_docs.outputs import html as render
 from strategy_docs.outputs import pdf
+from strategy_docs.sections.blocks import MIME_TYPE
 
 ENGINE_NAME = "strategy-docs-warm"
 RESTART_EVERY = 40  # documents; bounds memory growth from module-level caches in long builds
@@ -311,7 +312,7 @@ def execute_sections(job: DocumentJob, workspace: Path, workdir: Path, result: D
         finally:
             result.timings[f"execute:{section}"] = time.perf_counter() - started
         if out_path.exists():
-            result.notebooks[path.name] = _portable(out_path, path.name, result.section_reads.get(section))
+            result.notebooks[path.name] = _portable(out_path, path.name, result.section_reads.get(section), workspace)
         if result.failure is not None:
             if result.failure.notebook and path.name not in result.notebooks:
                 result.failure.notebook = None
@@ -337,8 +338,13 @@ def _collect_reads(kernel: WarmKernel, workdir: Path, section: str) -> list[str]
     return reads
 
 
-def _portable(path: Path, name: str, reads: list[str] | None = None) -> bytes:
-    """The executed notebook without this machine's paths (papermill records absolute ones)."""
+def _portable(path: Path, name: str, reads: list[str] | None = None, workspace: Path | None = None) -> bytes:
+    """The executed notebook without this machine's paths (papermill records absolute ones).
+
+    Every output but the display blocks (which the documents are rendered from, so a reused
+    notebook renders exactly as a fresh one) is scrubbed: streams, plain and HTML results,
+    tracebacks (colour codes and all), and the papermill metadata.
+    """
     nb = nbformat.read(path, as_version=4)
     if reads is not None:  # travels with the notebook, so a reused section keeps its inputs
         nb.metadata[READS_METADATA] = reads
@@ -350,14 +356,42 @@ def _portable(path: Path, name: str, reads: list[str] | None = None) -> bytes:
         meta["input_path"] = f"notebooks/{name}"
     if "output_path" in meta:
         meta["output_path"] = name
-    for cell in nb.cells:  # warnings and tracebacks name files on this machine; display blocks are left alone
+
+    def scrub(value):
+        return scrub_local_paths(value, workspace)
+
+    nb.metadata = _scrubbed(nb.metadata, scrub)
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        cell["metadata"] = _scrubbed(cell.get("metadata", {}), scrub)
         for output in cell.get("outputs", []):
-            if output.get("output_type") == "stream":
-                output["text"] = scrub_local_paths(output.get("text", ""))
-            elif output.get("output_type") == "error":
-                output["traceback"] = [scrub_local_paths(line) for line in output.get("traceback", [])]
-                output["evalue"] = scrub_local_paths(output.get("evalue", ""))
+            kind = output.get("output_type")
+            if kind == "stream":
+                output["text"] = scrub(output.get("text", ""))
+            elif kind == "error":
+                output["traceback"] = [scrub(line) for line in output.get("traceback", [])]
+                output["evalue"] = scrub(output.get("evalue", ""))
+                output["ename"] = scrub(output.get("ename", ""))
+            elif kind in ("display_data", "execute_result"):
+                data = output.get("data", {})
+                for mime in list(data):
+                    if mime != MIME_TYPE:
+                        data[mime] = _scrubbed(data[mime], scrub)
+                output["metadata"] = _scrubbed(output.get("metadata", {}), scrub)
     return nbformat.writes(nb).encode("utf-8")
+
+
+def _scrubbed(value, scrub):
+    """`value` (notebook JSON: strings, lists, mappings) with every string scrubbed; mappings in place."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_scrubbed(item, scrub) for item in value]
+    if isinstance(value, dict):
+        for key in list(value):
+            value[key] = _scrubbed(value[key], scrub)
+    return value
 
 
 _PREFIXES: list[tuple[str, str]] = []
@@ -370,24 +404,45 @@ def _local_prefixes() -> list[tuple[str, str]]:
     places = {"<python>": [sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), site.getusersitepackages()],
               "<strategy-docs>": [str(Path(__file__).resolve().parents[2])],
               "<home>": [os.path.expanduser("~")],
-              "<tmp>": [tempfile.gettempdir()]}
-    pairs = {(path.rstrip("/"), label) for label, paths in places.items() for path in paths if path and len(path) > 1}
+              "<tmp>": [tempfile.gettempdir(), os.environ.get("TMPDIR", ""), "/tmp", "/var/tmp"]}
+    pairs = set()
+    for label, paths in places.items():
+        for path in paths:
+            for form in {path, os.path.realpath(path) if path else ""}:  # /tmp may be a link (macOS)
+                if form and len(form.rstrip("/")) > 1:
+                    pairs.add((form.rstrip("/"), label))
     _PREFIXES.extend(sorted(pairs, key=lambda pair: -len(pair[0])))
     return _PREFIXES
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
+_PATTERNS: dict[str, re.Pattern] = {}
 
 
-def scrub_local_paths(text: str) -> str:
-    """Replace this machine's folders (Python, the package, home, temp) in outputs such as warnings.
+def _place_pattern(path: str) -> re.Pattern:
+    """`path` as a whole folder: not part of a longer name (/tmp is not /tmpfiles), not inside a word."""
+    pattern = _PATTERNS.get(path)
+    if pattern is None:
+        pattern = _PATTERNS[path] = re.compile(r"(?<![\w.~/-])" + re.escape(path) + r"(?![\w.~-])")
+    return pattern
+
+
+def scrub_local_paths(text: str, workspace: str | Path | None = None) -> str:
+    """Replace this machine's folders (the workspace, Python, the package, home, temp) in outputs
+    such as warnings and tracebacks, with <workspace>, <python>, <strategy-docs>, <home>, <tmp>.
 
     Colour codes go first: IPython colours tracebacks, and a code between a folder and its
     slash would hide the folder from the match.
     """
     text = _ANSI.sub("", text)
-    for path, label in _local_prefixes():
-        text = re.sub(r"(?<![\w.~/-])" + re.escape(path) + "/", label + "/", text)
+    places = list(_local_prefixes())
+    if workspace:
+        root = str(workspace).rstrip("/")
+        places += [(form, "<workspace>") for form in {root, os.path.realpath(root)} if len(form) > 1]
+        places.sort(key=lambda pair: -len(pair[0]))
+    for path, label in places:
+        if path in text:
+            text = _place_pattern(path).sub(label, text)
     return text
 
 

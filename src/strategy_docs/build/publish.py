@@ -154,7 +154,7 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str, faile
     for fmt in failed_formats:  # never a file of other inputs beside the new ones
         switch.remove(paths[fmt])
     switch.put(record_path(ws, job.key), json.dumps(record, indent=2, sort_keys=True).encode("utf-8"))
-    note = _attempt_note(job, dict(format_failures or {}), built_at, previous, read_attempt(ws, job.key))
+    note = _attempt_note(job, dict(format_failures or {}), built_at, previous, read_attempt(ws, job.key), ws.root)
     if note is None:
         switch.remove(attempt_path(ws, job.key))
     else:
@@ -280,7 +280,7 @@ def record_attempt(ws: Workspace, job: DocumentJob, failed: dict[str, str], at: 
     the manifests are rewritten with it. An attempt with no failure clears the note."""
     path = attempt_path(ws, job.key)
     _refuse_links_out_of_build(ws, [path])
-    note = _attempt_note(job, failed, at, previous_record, read_attempt(ws, job.key))
+    note = _attempt_note(job, failed, at, previous_record, read_attempt(ws, job.key), ws.root)
     switch = Switch(ws)
     if note is None:
         if not path.exists():
@@ -292,7 +292,7 @@ def record_attempt(ws: Workspace, job: DocumentJob, failed: dict[str, str], at: 
 
 
 def _attempt_note(job: DocumentJob, failed: dict[str, str], at: str, previous_record: dict | None,
-                  earlier: dict | None) -> bytes | None:
+                  earlier: dict | None, workspace: Path | None = None) -> bytes | None:
     """Each failed format keeps the date of its last good build (from the record, or an earlier
     note), so the index can say "failed; last good build <date>"."""
     if not failed:
@@ -305,7 +305,7 @@ def _attempt_note(job: DocumentJob, failed: dict[str, str], at: str, previous_re
             last_good = files[fmt].get("built_at") or (previous_record or {}).get("built_at")
         else:
             last_good = (earlier_formats.get(fmt) or {}).get("last_good")
-        formats[fmt] = {"message": scrub_message(message), "last_good": last_good}
+        formats[fmt] = {"message": scrub_message(message, workspace), "last_good": last_good}
     note = {"edition": job.edition, "authority": job.authority, "client_group": job.client_group,
             "language": job.language, "at": at,
             "formats": formats, "meta": {k: v for k, v in job.meta.items() if k != "logo_data_uri"}}
@@ -325,10 +325,10 @@ def all_attempts(ws: Workspace) -> dict[tuple[str, str, str], dict]:
     return notes
 
 
-def scrub_message(message: str) -> str:
+def scrub_message(message: str, workspace: Path | None = None) -> str:
     from strategy_docs.build.execute import scrub_local_paths  # lazy: execute imports publish (a circle)
 
-    return scrub_local_paths(str(message))
+    return scrub_local_paths(str(message), workspace)
 
 
 def _refuse_links_out_of_build(ws: Workspace, paths: list[Path]) -> None:

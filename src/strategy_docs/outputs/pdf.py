@@ -49,7 +49,7 @@ def font_paths() -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1)
 def _compiler():
-    """One Typst compiler per process: fonts are read once, layouts cached between documents."""
+    """One Typst compiler per process: fonts are read once (layouts are dropped after each PDF: _forget_layouts)."""
     fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=list(font_paths()))
     return typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
 
@@ -96,9 +96,12 @@ def render_pdf(document: TypstDocument) -> bytes:
     compiler = _compiler()
     try:
         with _LOCK:  # one compiler per process: documents in threads take turns
-            data, _warnings = compiler.compile_with_warnings(
-                input=document.source.encode("utf-8"), format="pdf", pdf_standards=[PDF_STANDARD],
-                timestamp=0)
+            try:
+                data, _warnings = compiler.compile_with_warnings(
+                    input=document.source.encode("utf-8"), format="pdf", pdf_standards=[PDF_STANDARD],
+                    timestamp=0)
+            finally:
+                _forget_layouts(compiler)
     except typst.TypstError as exc:
         raise RenderError(_explain(exc, document)) from exc
     except Exception as exc:  # noqa: BLE001 - anything else from the compiler is a failed PDF too
@@ -106,3 +109,21 @@ def render_pdf(document: TypstDocument) -> bytes:
     if not isinstance(data, bytes) or not data.startswith(b"%PDF"):
         raise RenderError("PDF not made: typst returned no PDF")
     return data
+
+
+CACHE_AGE = 10  # typst-py drops layouts not used in the last 10 compilations (comemo::evict(10))
+
+
+def _forget_layouts(compiler) -> None:
+    """Let Typst drop this document's layouts now, not ten documents later.
+
+    Typst keeps every layout it made in a process-wide cache, and typst-py only drops what the
+    last ten compilations did not use: a worker would hold its last ten PDFs' layouts (about
+    45 MB each for an example document, gigabytes for a very long one). Compiling an empty
+    document ages the cache by one; it takes well under a millisecond.
+    """
+    for _ in range(CACHE_AGE + 1):
+        try:
+            compiler.compile(input=b"", format="svg")
+        except Exception:  # noqa: BLE001 - only memory is at stake
+            return

@@ -41,8 +41,14 @@ def _advances(bold: bool) -> tuple[dict[int, float], float]:
 
 def text_width_pt(value: str, bold: bool = False, size: float = TABLE_TEXT_PT) -> float:
     """How wide ``value`` is set in DejaVu Sans at ``size`` points (no kerning: a little generous)."""
+    return _width_em(value, bold) * size
+
+
+@functools.lru_cache(maxsize=65536)
+def _width_em(value: str, bold: bool) -> float:
+    """Words repeat across a table's cells and its layout attempts: each is measured once."""
     widths, widest = _advances(bold)
-    return sum(widths.get(ord(ch), widest) for ch in value) * size
+    return sum(widths.get(ord(ch), widest) for ch in value)
 
 
 def _cell_words(value: Mapping[str, Any]) -> str:

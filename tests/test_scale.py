@@ -1,0 +1,124 @@
+"""Scale without blow-up (issue 15): the cost of a plan's intentions grows linearly, and small.
+
+The target is a 5,000-intention plan built in under 60 s and 1 GB (HTML and PDF, the whole
+process tree). `benchmarks/scale_benchmark.py` builds that plan and checks it; it takes minutes
+on a loaded 2-core machine, so here the same strategy is built with 200 and with 1,000
+intentions (`scripts/large_plan.py`) and extrapolated from the difference, which leaves out
+everything the two builds share:
+    cost(5000) = cost(1000) + 4000 x (cost(1000) - cost(200)) / 800.
+Time is the CPU time of the whole process tree (the CLI and its kernel), which the machine's
+other load inflates far less than wall time; on an idle machine a one-document build's wall
+time is about its CPU time. Memory is the peak of the summed RSS of the process tree.
+
+Measured (December 2026, 2 cores shared with five other builds, load 9 to 12): 200 intentions
+8.2 s of CPU, 1,000 intentions 13.7 to 17.2 s (HTML and PDF); the full 5,000: 51 s of CPU, and
+597 MB for the HTML alone but 3.4 GB with the PDF, almost all of it Typst laying out 1,100 pages
+of tables (about 0.6 MB per intention, in whatever shape the rows take). The time guard has a
+margin for that load (the benchmark holds the 60 s); the PDF's memory guard stops it getting
+worse, and the 1 GB target for the PDF is still open.
+"""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from large_plan import write_large_plan
+
+from .conftest import copy_workspace
+from .robust_support import cli_env
+
+pytestmark = pytest.mark.slow
+
+AUTHORITY, GROUP = "northshire", "carers"
+TARGET_SECONDS, TARGET_BYTES, TARGET_INTENTIONS = 60.0, 2**30, 5000
+SMALL, LARGE = 200, 1000
+LOADED = 1.5  # CPU time measured here runs up to a third over an idle machine's under the suite's load
+PDF_GUARD_BYTES = 4 * 2**30  # today's 3.4 GB must not grow (the 1 GB target for the PDF is open)
+
+
+def measured_build(ws: Path, formats: str) -> tuple[float, int]:
+    """(CPU seconds of the process tree, peak summed RSS in bytes) of one forced build."""
+    import psutil
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    process = subprocess.Popen([sys.executable, "-m", "strategy_docs", "build", "--workspace", str(ws), "--force",
+                                "-a", AUTHORITY, "-c", GROUP, "--format", formats, "--jobs", "1"],
+                               cwd=ws, env=cli_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        root = psutil.Process(process.pid)
+        while not done.is_set():
+            total = 0
+            try:
+                tree = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                return
+            for proc in tree:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    pass
+            peak[0] = max(peak[0], total)
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = process.communicate(timeout=900)
+    done.set()
+    sampler.join()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert process.returncode == 0, out + err
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), peak[0]
+
+
+def extrapolated(small: float, large: float) -> float:
+    return large + (TARGET_INTENTIONS - LARGE) * (large - small) / (LARGE - SMALL)
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory) -> dict[int, Path]:
+    found = {}
+    for size in (SMALL, LARGE):
+        ws = copy_workspace(tmp_path_factory.mktemp(f"plan{size}") / "ws", authorities=[AUTHORITY])
+        write_large_plan(ws, AUTHORITY, GROUP, size)
+        found[size] = ws
+    return found
+
+
+def test_the_plan_generator_makes_valid_plans_of_the_size_asked(plans):
+    from strategy_docs.build.pipeline import validate
+    from strategy_docs.inputs.workspace import find_workspace
+
+    params = validate(find_workspace(plans[SMALL]), [AUTHORITY], [GROUP])  # raises on any problem
+    strategy = params.strategies[(AUTHORITY, GROUP)]
+    assert len(strategy.intentions) == SMALL and len({i.id for i in strategy.intentions}) == SMALL
+    assert {i.theme for i in strategy.intentions} == {t.id for t in strategy.themes}
+    assert all(i.cycle and i.cycle.expected for i in strategy.intentions)
+    assert [w for w in params.warnings if w.severity == "warning"] == []
+
+
+def test_html_and_pdf_time_grows_linearly_with_the_intentions(plans):
+    small, small_peak = measured_build(plans[SMALL], "html,pdf")
+    large, large_peak = measured_build(plans[LARGE], "html,pdf")
+    estimate = extrapolated(small, large)
+    assert estimate < LOADED * TARGET_SECONDS, (
+        f"{TARGET_INTENTIONS} intentions would take {estimate:.0f} s of CPU ({SMALL}: {small:.1f} s, {LARGE}: {large:.1f} s)")
+    memory = extrapolated(small_peak, large_peak)
+    assert memory < PDF_GUARD_BYTES, (f"{TARGET_INTENTIONS} intentions would need {memory / 2**20:.0f} MB with the PDF "
+                                      f"({SMALL}: {small_peak / 2**20:.0f} MB, {LARGE}: {large_peak / 2**20:.0f} MB)")
+
+
+def test_a_5000_intention_plan_builds_its_html_in_under_1_gb(plans):
+    _, small = measured_build(plans[SMALL], "html")
+    _, large = measured_build(plans[LARGE], "html")
+    estimate = extrapolated(small, large)
+    assert estimate < TARGET_BYTES, (f"{TARGET_INTENTIONS} intentions would need {estimate / 2**20:.0f} MB "
+                                     f"({SMALL}: {small / 2**20:.0f} MB, {LARGE}: {large / 2**20:.0f} MB)")
