@@ -171,8 +171,9 @@ def read_layout(data: bytes) -> Layout:
 
 
 def pagination_problems(layout: Layout, wide_columns: int = 10, min_fill: float = 1 / 3,
-                        min_rows: int = 3) -> list[str]:
-    """What a reader would call bad pagination, one sentence per problem (page numbers from 1)."""
+                        min_rows: int = 3, continued: str = "(continued)", contents: str = "Contents") -> list[str]:
+    """What a reader would call bad pagination, one sentence per problem (page numbers from 1).
+    `continued` and `contents`: those words in the document's language ("(parhad)", "Cynnwys")."""
     problems = []
     ends = layout.section_ends()
     for page, fill in enumerate(layout.fill):
@@ -192,8 +193,8 @@ def pagination_problems(layout: Layout, wide_columns: int = 10, min_fill: float 
         if table.columns == 0:
             problems.append(f"{name} has no heading row tagged as table headers")
         for page in pages[1:]:
-            if "(continued)" not in layout.text[page]:
-                problems.append(f"{name} runs on to page {page + 1} without a \"(continued)\" caption")
+            if continued not in layout.text[page]:
+                problems.append(f"{name} runs on to page {page + 1} without a \"{continued}\" caption")
         for footer in table.footer_rows:
             if pages and footer and max(footer) != pages[-1]:
                 problems.append(f"{name} has its totals on page {min(footer) + 1}, not its last page")
@@ -201,11 +202,11 @@ def pagination_problems(layout: Layout, wide_columns: int = 10, min_fill: float 
             portrait = [p + 1 for p in pages if not layout.landscape[p]]
             if portrait:
                 problems.append(f"{name} has {table.columns} columns but is on portrait page(s) {portrait}")
-    continued = {page for table in layout.tables for page in table.pages[1:]}
+    runs_on = {page for table in layout.tables for page in table.pages[1:]}
     for page, words in enumerate(layout.text):
-        if "(continued)" in words and page not in continued:
-            problems.append(f"page {page + 1} says \"(continued)\" but no table runs on to it")
-    headings = [(level, title) for level, title in layout.headings if title != "Contents"]
+        if continued in words and page not in runs_on:
+            problems.append(f"page {page + 1} says \"{continued}\" but no table runs on to it")
+    headings = [(level, title) for level, title in layout.headings if title != contents]
     if layout.outline != headings:
         problems.append(f"the outline {layout.outline} is not the headings {headings}")
     return problems

@@ -195,7 +195,7 @@ def test_template_edits_show_in_the_preview_and_a_later_build_publishes_what_for
         client.wait_for(lambda body: "Risk register" in body, timeout=120)
         client.wait_until_idle()
         for marker in ("About this edition of the document", "About this strategy document"):  # every edit, not just the first
-            old = ("About this document" if marker.endswith("edition of the document")
+            old = ('{{ s.t("About this document") }}' if marker.endswith("edition of the document")
                    else "About this edition of the document")
             _edit(ws, "templates/strategy/index.html.j2", f'">{old}</h2>', f'">{marker}</h2>')
             client.wait_for(lambda body: marker in body)

@@ -39,7 +39,7 @@ AUTHORITY, GROUP = "northshire", "carers"
 TARGET_SECONDS, TARGET_BYTES, TARGET_INTENTIONS = 60.0, 2**30, 5000
 SMALL, LARGE = 200, 1000
 LOADED = 1.5  # CPU time measured here runs up to a third over an idle machine's under the suite's load
-PDF_GUARD_BYTES = 4 * 2**30  # today's 3.4 GB must not grow (the 1 GB target for the PDF is open)
+PDF_GUARD_BYTES = 5 * 2**30  # today's 4.6 GB must not grow (3.4 GB before the PDF kept tables whole on a page; the 1 GB target is open)
 
 
 def measured_build(ws: Path, formats: str) -> tuple[float, int]:

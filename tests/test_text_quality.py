@@ -96,8 +96,12 @@ def pages(example_build) -> dict[str, Page]:
     ws, _ = example_build
     found = {str(p.relative_to(ws / "build")): Page(p.read_text(encoding="utf-8"))
              for p in sorted((ws / "build").glob("*/*/*.html"))}
-    assert len(found) == 15
+    assert len(found) == 21  # 16 strategies, and Glanmor's five again in Welsh
     return found
+
+
+def english_pages(pages: dict[str, Page]) -> dict[str, Page]:
+    return {name: page for name, page in pages.items() if not name.endswith(".cy.html")}
 
 
 def _hits(pages: dict[str, Page], pattern: str) -> list[str]:
@@ -282,6 +286,11 @@ def test_items_joined_without_stray_punctuation():
     assert as_sentence("Rounded for this example.") == "Rounded for this example."
     assert as_sentence("Rounded for this example;") == "Rounded for this example."
     assert as_sentence("Rounded..") == "Rounded."
+    # on a Welsh page an item the plan gives only in English is marked as English: its full stop still counts
+    from strategy_docs.i18n import mark
+
+    english = mark("Twenty-four new tenancies.", "en")
+    assert join_items([english, "Gwaith cefnogol"]) == f"{english} Gwaith cefnogol."
 
 
 # ---------------------------------------------------------------- improved or worsened, by hand
@@ -351,9 +360,12 @@ def test_neighbouring_hypotheses_are_worded_differently():
 def test_placed_out_of_area_tile_only_for_the_services_the_data_records(pages):
     """The example leaves out_of_area blank for services nobody is placed through (a carers' centre,
     home care): the tile covers only the services that record placements, and says which."""
-    for name, page in pages.items():
+    for name, page in english_pages(pages).items():
         tile = re.search(r"Placed out of area ([\d.]+)% ([\d,]+) (?:person|people) at 31 March 20\d\d"
                          r"(?:, of those using ([^.]*?))? Places by sector", page.text)
+        if name.startswith("2026-27/holmdale/"):  # a partial plan with no data: no tile, nothing invented
+            assert tile is None and "Placed out of area" not in page.text, name
+            continue
         assert tile, name
         if name.endswith("/carers.html"):
             assert tile.group(3) == "Carers' short breaks", name
@@ -373,15 +385,19 @@ def test_glossary_lists_exactly_the_terms_each_document_uses(pages, raw_pages):
     from strategy_docs.sections import glossary
 
     for name, page in pages.items():
-        listed = [row[0] for row in page.tables.get("glossary-2", [])[1:]]
-        body = page.text.split(" Glossary Abbreviations and terms used in this document")[0]
+        # the table's id is "glossary", or "glossary-2" where the section's heading took "glossary"
+        listed = [row[0] for row in (page.tables.get("glossary-2") or page.tables.get("glossary") or [])[1:]]
+        closing = (" Geirfa Byrfoddau a thermau a ddefnyddir yn y ddogfen hon" if name.endswith(".cy.html")
+                   else " Glossary Abbreviations and terms used in this document")
+        body = page.text.split(closing)[0]
         used = [t.term for t in glossary.terms_used([body])]
         assert listed == used and listed, name
         html = raw_pages[name]
         for term in glossary.TERMS:
             marked = re.findall(r'<abbr title="[^"]+">' + re.escape(term.term.replace("&", "&amp;")), html)
             assert len(marked) == (1 if term.term in listed else 0), (name, term.term)
-    everywhere = {row[0] for page in pages.values() for row in page.tables.get("glossary-2", [])[1:]}
+    everywhere = {row[0] for page in pages.values()
+                  for row in (page.tables.get("glossary-2") or page.tables.get("glossary") or [])[1:]}
     assert {"NHS", "HHI", "ASCOF", "CQC", "CIW", "section 75", "section 33"} <= everywhere
 
 

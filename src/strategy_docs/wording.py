@@ -48,7 +48,7 @@ def join_items(items) -> str:
     but items that are sentences (ending with a full stop) as sentences ('Audit done. Training booked.'),
     so no '.;' or '..' appears."""
     items = [str(i).strip() for i in items if str(i).strip()]
-    if any(i.endswith(TERMINAL) for i in items):
+    if any(i.rstrip(CLOSE).rstrip().endswith(TERMINAL) for i in items):  # a marked item's own end counts
         return " ".join(as_sentence(i) for i in items)
     return "; ".join(items)
 
