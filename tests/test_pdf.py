@@ -377,3 +377,29 @@ def test_a_worker_does_not_keep_the_layouts_of_earlier_pdfs(forget, monkeypatch)
         assert grown < 60, f"memory grew by {grown:.0f} MB over five PDFs"
     else:
         assert grown > 100, f"without emptying the cache memory grew by only {grown:.0f} MB"
+
+
+def test_a_layout_that_never_settles_fails_the_pdf_instead_of_publishing_it():
+    """Typst gives up after five passes and writes what it has, page numbers and "(continued)"
+    captions of an unfinished layout: that PDF is refused, as a bug, never published."""
+    from strategy_docs.outputs.typst_markup import TypstDocument
+
+    source = ('#set document(title: [Never settles])\n#set text(lang: "en")\n'
+              '#let c = counter("c")\n#context c.update(c.final().first() + 1)\nText.\n')
+    with pytest.raises(RenderError, match="did not settle"):
+        pdf.render_pdf(TypstDocument(source))
+
+
+def test_a_long_table_settles_wherever_the_page_ends():
+    """The table's first rows are kept with their heading: wherever the text before it ends on the
+    page, the keep decision settles (its anchor never travels to the next page with the break)."""
+    frame = pd.DataFrame({"Field": [f"Row {i}" for i in range(40)],
+                          "Value": [f"A value that takes a little room {i}" for i in range(40)]})
+    for lines in range(20, 60):
+        notebook = one_section("Context", blocks.prose("\n\n".join(["Carers are offered an assessment."] * lines)))
+        notebook.cells.append(nbformat.v4.new_markdown_cell("### Document control"))
+        cell = nbformat.v4.new_code_cell("")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={blocks.MIME_TYPE: blocks.table(
+            frame, caption="Document control", id="document-control")})]
+        notebook.cells.append(cell)
+        assert reader_of(make_pdf([notebook])).pages, lines  # render_pdf refuses a layout that did not settle

@@ -154,18 +154,6 @@ def _pagination_of(paths) -> dict:
     return found
 
 
-# Glanmor's documents (English and Welsh) carry text marked as the other language; with them
-# Typst's layout does not converge in its five passes ("value of counter(figure.where(kind:
-# table)) did not converge"), and the "(continued)" captions of some tables land a page late.
-KNOWN_UNCONVERGED = "glanmor"
-
-
 def test_every_example_pdf_is_paginated_as_a_council_would_print_it(example_pdfs):
     assert len(example_pdfs) == 21  # 16 strategies, and Glanmor's five again in Welsh
-    assert _pagination_of([p for p in example_pdfs if p.parent.name != KNOWN_UNCONVERGED]) == {}
-
-
-@pytest.mark.xfail(strict=True, reason="issue 16, left open: Typst's layout does not converge for Glanmor's "
-                                       "bilingual documents, so some '(continued)' captions land a page late")
-def test_glanmor_pdfs_are_paginated_as_a_council_would_print_them(example_pdfs):
-    assert _pagination_of([p for p in example_pdfs if p.parent.name == KNOWN_UNCONVERGED]) == {}
+    assert _pagination_of(example_pdfs) == {}

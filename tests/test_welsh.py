@@ -167,8 +167,8 @@ def test_the_welsh_page_is_in_welsh_and_links_to_the_english_one_and_back(built)
     assert "Un darparwr ar gyfer cymorth i ofalwyr" in welsh  # the plan's own text, in Welsh
     assert "29 Mehefin 2026" in welsh
     # each version links to the other, in the other's language
-    assert re.search(r'<link href="carers.html" hreflang="en-GB" rel="alternate"/?>', welsh)
-    assert re.search(r'<link href="carers.cy.html" hreflang="cy" rel="alternate"/?>', english)
+    assert re.search(r'<link rel="alternate" hreflang="en-GB" href="carers.html"/?>', welsh)
+    assert re.search(r'<link rel="alternate" hreflang="cy" href="carers.cy.html"/?>', english)
     assert re.search(r'<p class="language-switch" lang="en-GB"><a href="carers.html" hreflang="en-GB">'
                      r'Read this document in English</a>', welsh)
     assert re.search(r'<p class="language-switch" lang="cy"><a href="carers.cy.html" hreflang="cy">'

@@ -97,7 +97,7 @@ def render_pdf(document: TypstDocument) -> bytes:
     try:
         with _LOCK:  # one compiler per process: documents in threads take turns
             try:
-                data, _warnings = compiler.compile_with_warnings(
+                data, warnings = compiler.compile_with_warnings(
                     input=document.source.encode("utf-8"), format="pdf", pdf_standards=[PDF_STANDARD],
                     timestamp=0)
             finally:
@@ -108,6 +108,11 @@ def render_pdf(document: TypstDocument) -> bytes:
         raise RenderError(f"PDF not made: {type(exc).__name__}: {exc}") from exc
     if not isinstance(data, bytes) or not data.startswith(b"%PDF"):
         raise RenderError("PDF not made: typst returned no PDF")
+    unsettled = [w for w in warnings or [] if "converge" in str(getattr(w, "message", w))]
+    if unsettled:  # page numbers, "(continued)" captions or page breaks would be those of an unfinished layout
+        raise RenderError("PDF not made: its layout did not settle in Typst's five passes "
+                          f"({getattr(unsettled[0], 'message', unsettled[0])}); this is a bug in strategy-docs' "
+                          "PDF layout, please report it")
     return data
 
 

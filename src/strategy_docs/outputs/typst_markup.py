@@ -57,6 +57,7 @@ KEEP_TOGETHER_HEIGHT_PT = 250.0  # ...unless so tall that moving them whole woul
 ORPHAN_ROWS = 3  # a table split over pages has at least this many rows on its first and last page
 TALL_ROW_PT = 180.0  # rows taller than this may run over a page break (others are kept whole)
 HEADING_PT = 30.0
+ANCHOR_GAP_PT = 20.0  # the widest space above a heading or paragraph after a keep anchor (13 pt x 1.4em)
 CHART_MAX_HEIGHT_PT = 560.0  # charts are scaled to fit a page with their caption
 STATUS_LABELS = {"draft": N_("Draft"), "consultation": N_("Consultation draft"), "final": N_("Final")}
 TONE_FILL = {"good": "#d9ead3", "warning": "#fce5cd", "bad": "#f4cccc", "neutral": "#eeeeee"}
@@ -543,11 +544,15 @@ class _Writer:
             self.tables += 1
             anchor = f"keep-{self.tables}"
             before = "".join(chunk for chunk, _ in intro)
-            need = f"measure(width: {width}pt, [{before}#{start}]).height + {extra:.1f}pt"
+            # + the space above what follows the anchor (a heading's 1.4em), which measure() leaves out
+            need = f"measure(width: {width}pt, [{before}#{start}]).height + {extra + ANCHOR_GAP_PT:.1f}pt"
             if breakable:  # rows so tall that three fill more than a third of a page need only that third
                 cap = sum(part.height for _, part in intro) + HEADER_ROW_PT + 30 + page_body / 3
                 need = f"calc.min({need}, {cap:.1f}pt)"
-            return (f"#metadata(none) <{anchor}>\n"
+            # the anchor sits in a block of its own: a bare metadata would travel with the next
+            # content, so a page break here would move it to the next page, the test would flip, and
+            # Typst's layout would never settle
+            return (f"#block(height: 0pt, above: 0pt, below: 0pt)[#metadata(none) <{anchor}>]\n"
                     f"#context {{ let y = locate(<{anchor}>).position().y\n"
                     f"  if {need} > body-bottom() - y and y > body-top + (body-bottom() - body-top) / 3 "
                     f"{{ pagebreak(weak: true) }} }}")
