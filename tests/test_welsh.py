@@ -85,6 +85,33 @@ def test_free_text_takes_the_documents_language_and_falls_back_marked_as_english
     assert languages.missing_translations(data, "strategy", "cy") == [("context", "scope")]
 
 
+def test_every_text_field_is_either_translated_or_kept_one_value():
+    """A new field is classed on purpose: free text in each language (an English one on a Welsh page
+    marked as English), or one value the code matches on. Unclassed, a Welsh page would show its
+    English unmarked and a `{en, cy}` mapping there would be refused."""
+    from strategy_docs.inputs import params as models
+
+    from .test_security import text_fields
+
+    for model, kind in ((models.Authority, "authority"), (models.ClientGroup, "client-group"),
+                        (models.Strategy, "strategy")):
+        fields = set(text_fields(model))
+        assert not languages.FREE_TEXT[kind] & languages.ONE_VALUE[kind], kind
+        assert fields == {p for p in languages.FREE_TEXT[kind] | languages.ONE_VALUE[kind] if "*" not in p}, (
+            kind, sorted(fields ^ (languages.FREE_TEXT[kind] | languages.ONE_VALUE[kind])))
+
+
+def test_a_foreword_and_a_narrative_section_take_the_documents_language():
+    data = {"foreword": {"text": {"en": "Welcome", "cy": "Croeso"}, "signed_by": [{"name": "Cllr Ana Rees",
+                                                                                "role": "Cabinet member"}]},
+            "sections": [{"title": {"en": "Our approach", "cy": "Ein dull"}, "text": "We listen."}]}
+    welsh, problems = languages.localise(data, "strategy", "cy", "s.yaml")
+    assert problems == []
+    assert welsh["foreword"] == {"text": "Croeso", "signed_by": [{"name": "Cllr Ana Rees",
+                                                                  "role": i18n.mark("Cabinet member", "en")}]}
+    assert welsh["sections"] == [{"title": "Ein dull", "text": i18n.mark("We listen.", "en")}]
+
+
 def test_versions_where_a_value_is_matched_on_is_an_error_naming_the_field():
     data = {"gap_analysis": [{"objective": "x", "service_types": [{"en": "Replacement care", "cy": "Gofal amgen"}]}]}
     _, problems = languages.localise(data, "strategy", "en", "params/strategies/a/b.yaml")

@@ -19,7 +19,7 @@ from typing import Any
 from strategy_docs.errors import Problem
 from strategy_docs.i18n import DEFAULT_LANGUAGE, LANGUAGES, mark
 
-__all__ = ["FREE_TEXT", "is_versions", "localise", "missing_translations"]
+__all__ = ["FREE_TEXT", "ONE_VALUE", "is_versions", "localise", "missing_translations"]
 
 # Field paths of free text, per kind of params file; "[]" stands for every item of a list, "*" for
 # every key of a mapping.
@@ -53,6 +53,30 @@ FREE_TEXT: dict[str, frozenset[str]] = {
         "monitoring.arrangements", "monitoring.frequency", "monitoring.review_group",
         "table_labels.*.caption",
         "consultation.how_to_respond", "consultation.address", "consultation.other_formats",
+        # the plan's own record types and guidance sections
+        "themes[].i_statements[]", "intentions[].contracts[].name", "intentions[].contracts[].notes",
+        "principles[].name", "principles[].text", "case_examples[].title", "case_examples[].text",
+        "case_examples[].source", "foreword.text", "foreword.signed_by[].role", "workforce.summary",
+        "workforce.facts[].label", "workforce.facts[].value", "workforce.facts[].detail", "workforce.tables[].caption",
+        "workforce.tables[].columns[]", "workforce.tables[].rows[][]", "workforce.tables[].notes", "for_providers",
+        "equality_impact.summary", "equality_impact.assessment", "equality_impact.impacts[].group",
+        "equality_impact.impacts[].impact", "sections[].title", "sections[].text",
+    }),
+}
+# Text fields that stay one value in every language: files, addresses and identifiers; names of
+# people and providers; words the code matches on (stages, service types, groups of indicators,
+# band labels, which the catalogue translates where they are shown).
+ONE_VALUE: dict[str, frozenset[str]] = {
+    "authority": frozenset({"branding.logo", "cycle.stages[]", "localities[].name", "risk_bands[].label",
+                            "accessibility_statement.url", "accessibility_statement.contact"}),
+    "client-group": frozenset({"service_types[]", "measures[].service_types[]"}),
+    "strategy": frozenset({
+        "consultation.email", "document_control.reference", "document_control.version_history[].author",
+        "document_control.version_history[].version", "foreword.signed_by[].name", "gap_analysis[].service_types[]",
+        "indicators[].codes[]", "indicators[].framework", "indicators[].theme", "indicators[].area",
+        "indicator_groups[].theme", "indicator_groups[].area", "intentions[].contracts[].number",
+        "intentions[].contracts[].provider", "intentions[].cycle.current", "intentions[].cycle.expected",
+        "sections[].number",
     }),
 }
 LANGUAGE_NAMES = {"en": "English", "cy": "Welsh"}  # for messages to the analyst, who writes in English
