@@ -61,9 +61,11 @@ def _visible(html: str) -> str:
 def test_the_partial_plan_comes_out_as_it_stands(built):
     html = (built / f"{GROUP}.html").read_text(encoding="utf-8")
     contents = re.search(r'<nav [^>]*class="toc".*?</nav>', html, re.S).group(0)
-    assert re.findall(r'<li><a href="#[^"]+">([^<]+)</a></li>', contents) == PLAN_SECTIONS + ["About this document"]
+    # the glossary explains the abbreviations the plan's own text uses (its only section not the plan's)
+    assert re.findall(r'<li><a href="#[^"]+">([^<]+)</a></li>', contents) == PLAN_SECTIONS + ["Glossary",
+                                                                                         "About this document"]
     main_part = html[html.index('<main'):html.index("</main>")]
-    assert re.findall(r"<h2[^>]*>([^<]+)</h2>", main_part) == PLAN_SECTIONS  # the body in the plan's order
+    assert re.findall(r"<h2[^>]*>([^<]+)</h2>", main_part) == PLAN_SECTIONS + ["Glossary"]  # the body in the plan's order
 
     text = _visible(html)
     strategy = load_params(REPO).strategies[(AUTHORITY, GROUP)]
@@ -90,10 +92,10 @@ def test_the_pdf_outline_and_word_headings_follow_the_plan(built):
     from pypdf import PdfReader
 
     outline = [item.title for item in PdfReader(built / f"{GROUP}.pdf").outline if not isinstance(item, list)]
-    assert outline == PLAN_SECTIONS + ["About this document"]
+    assert outline == PLAN_SECTIONS + ["Glossary", "About this document"]
     document = docx.Document(built / f"{GROUP}.docx")
     top = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
-    assert top == PLAN_SECTIONS
+    assert top == PLAN_SECTIONS + ["Glossary"]
 
 
 def test_the_excel_registers_keep_see_earlier_intention_and_contracts(tmp_path):
