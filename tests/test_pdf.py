@@ -14,11 +14,14 @@ import pytest
 from strategy_docs.sections import blocks
 from strategy_docs.outputs import pdf, html as render
 from strategy_docs.errors import RenderError
+from strategy_docs.i18n import translator
 
 try:
     from tests.browser import TEMPLATE_DIR, make_section_notebooks, sample_meta
+    from tests.pdf_layout import pagination_problems, read_layout
 except ImportError:  # tests/ is on sys.path, not a package
     from browser import TEMPLATE_DIR, make_section_notebooks, sample_meta
+    from pdf_layout import pagination_problems, read_layout
 
 pytestmark = pytest.mark.slow
 
@@ -403,3 +406,52 @@ def test_a_long_table_settles_wherever_the_page_ends():
             frame, caption="Document control", id="document-control")})]
         notebook.cells.append(cell)
         assert reader_of(make_pdf([notebook])).pages, lines  # render_pdf refuses a layout that did not settle
+
+
+CONSULTATION = {
+    "how_to_respond": "Fill in the **questionnaire** at any library.\n\n### Meetings\n\nCome to a meeting in Saltmere.",
+    "closing_date": "2026-07-20",
+    "email": "carers.strategy@northshire.example",
+    "address": "County Hall, Saltmere NS1 1AA",
+    "other_formats": "Easy Read and large print on request.",
+}
+
+
+def test_a_consultation_draft_says_how_to_have_your_say():
+    """Issue 17: as the HTML and the DOCX, a draft with a consultation block ends with how to
+    respond, by when, the email and address and other formats, in that order; the outline lists it."""
+    data = make_pdf(make_section_notebooks(), status="consultation", consultation=CONSULTATION)
+    reader = reader_of(data)
+    titles = [title for depth, title in outline_titles(reader.outline) if depth == 0]
+    assert titles[-2:] == ["Have your say", "About this document"]
+    [page] = [" ".join(p.extract_text().split()) for p in reader.pages if "Have your say" in p.extract_text()
+              and "Tell us" in p.extract_text()]
+    expected = ["Have your say", "This is a draft. Tell us what you think by 20 July 2026.",
+                "Fill in the questionnaire at any library.", "Meetings", "Come to a meeting in Saltmere.",
+                "Email: carers.strategy@northshire.example", "Write to: County Hall, Saltmere NS1 1AA",
+                "Easy Read and large print on request."]
+    places = [page.find(words) for words in expected]
+    assert -1 not in places and places == sorted(places), places
+    links = [a["/A"]["/URI"] for p in reader.pages for a in (p.get("/Annots") or [])
+             if a.get_object().get("/A", {}).get("/URI")]
+    assert "mailto:carers.strategy@northshire.example" in [str(u) for u in links]
+    assert [depth for depth, title in outline_titles(reader.outline) if title == "Meetings"] == [1]
+    assert pagination_problems(read_layout(data)) == []
+
+
+@pytest.mark.parametrize("meta", [{"status": "final", "consultation": CONSULTATION}, {"status": "draft"}])
+def test_final_documents_and_plans_without_a_consultation_block_have_no_have_your_say(meta):
+    reader = reader_of(make_pdf(make_section_notebooks(), **meta))
+    assert "Have your say" not in [title for _, title in outline_titles(reader.outline)]
+    assert not any("Tell us what you think" in p.extract_text() for p in reader.pages)
+
+
+def test_have_your_say_in_welsh():
+    reader = reader_of(make_pdf(make_section_notebooks(), status="consultation", consultation=CONSULTATION,
+                                language="cy"))
+    cy = translator("cy")
+    titles = [title for depth, title in outline_titles(reader.outline) if depth == 0]
+    assert titles[-2:] == [cy("Have your say"), cy("About this document")] and cy("Have your say") != "Have your say"
+    text = " ".join(" ".join(p.extract_text().split()) for p in reader.pages)
+    assert f"{cy('This is a draft. Tell us what you think by')} 20 Gorffennaf 2026." in text
+    assert f"{cy('Email:')} carers.strategy@northshire.example" in text

@@ -340,3 +340,64 @@ def test_blocks_survive_a_real_kernel():
     soup = BeautifulSoup(html, "html.parser")
     assert soup.find("figure", id="k-chart").img["alt"] == "Line going up"
     assert "[c]" in soup.find("table", id="table-people").get_text()
+
+
+# --- about this document ------------------------------------------------------------------
+
+def _with_document_control(heading_first: bool = False) -> nbformat.NotebookNode:
+    """The sample sections with the strategy's own document control table (as sections/content.py
+    makes it) in the first; ``heading_first`` puts a "Document control" heading before it, which
+    takes the id ``document-control`` so the table gets another."""
+    import pandas as pd
+
+    notebooks = make_section_notebooks()
+    control = blocks.table(pd.DataFrame({"Field": ["Title", "Reference", "Owner"],
+                                         "Value": ["Our plan", "NSC-LD-7", "Director of Care"]}),
+                           caption="Document control", id="document-control")
+    if heading_first:
+        notebooks[0].cells.append(nbformat.v4.new_markdown_cell("### Document control"))
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [nbformat.v4.new_output("display_data", data={blocks.MIME_TYPE: control})]
+    notebooks[0].cells.append(cell)
+    return render.assemble(notebooks)
+
+
+@pytest.mark.parametrize("heading_first", [False, True])
+def test_document_control_is_shown_once(heading_first):
+    """Issue 16: the strategy's own document control table is the record. The closing "About this
+    document" links to it and does not repeat its fields; the cover leaves the owner to it."""
+    html = render.render_html(_with_document_control(heading_first), sample_meta(owner="Director of Care"),
+                              TEMPLATE_DIR)
+    soup = BeautifulSoup(html, "html.parser")
+    page = soup.body.get_text(" ")
+    assert page.count("Director of Care") == 1 and page.count("NSC-LD-7") == 1
+    assert page.count("Commissioning team") == 0  # the metadata's author: not a row of this table
+    [table] = [t for t in soup.find_all("table") if t.caption and t.caption.get_text() == "Document control"]
+    assert table["id"] == ("document-control-2" if heading_first else "document-control")
+    footer = soup.find("footer", class_="doc-footer")
+    assert footer.find("table") is None
+    [link] = footer.find_all("a", href="#" + table["id"])
+    assert link.get_text() == "Document control"
+    about = " ".join(footer.get_text(" ").split())
+    assert ("The document control record of this strategy is in the table Document control . "
+            "Made with strategy-docs 0.1.0 on 14 March 2025, 09:30.") in about
+    assert "This document uses synthetic example data." in about
+    assert soup.find("dl", class_="cover-meta").get_text(" ").split() == ["Status", "Draft", "Published", "1", "April", "2025"]
+
+
+def test_without_document_control_about_this_document_keeps_its_record(soup):
+    """A plan with no document control table (a partial plan) keeps the record in the end matter."""
+    footer = soup.find("footer", class_="doc-footer")
+    rows = {tr.th.get_text(): tr.td.get_text() for tr in footer.find("table", class_="doc-control").find_all("tr")}
+    assert rows["Owner"] == "Director of Adult Social Care" and rows["Author"] == "Commissioning team"
+    assert rows["Title"] == "Learning disability commissioning strategy" and rows["Edition"] == "2025 to 2030"
+    assert soup.body.get_text(" ").count("Director of Adult Social Care") == 2  # the cover and the record
+    assert footer.find("p", class_="doc-control-link") is None
+
+
+def test_document_control_link_in_welsh():
+    html = render.render_html(_with_document_control(), sample_meta(language="cy"), TEMPLATE_DIR)
+    footer = BeautifulSoup(html, "html.parser").find("footer", class_="doc-footer")
+    text = " ".join(footer.get_text(" ").split())
+    assert "Mae cofnod rheoli dogfen y strategaeth hon yn y tabl Document control ." in text
+    assert "Gwnaed gyda strategy-docs 0.1.0 ar" in text and footer.find("table") is None

@@ -64,6 +64,7 @@ SWITCH_LANGUAGE = N_("Read this document in English")  # in each language's own 
 REQUIRED_META = ("title", "authority_name", "client_group_name", "edition_label")  # a status only when the plan states one
 DEFAULT_ACCENT = "#1d4f91"
 ABOUT_ID = "about-this-document"
+DOCUMENT_CONTROL_ID = "document-control"  # the strategy's own document control table (sections/content.py)
 HAVE_YOUR_SAY_ID = "have-your-say"
 RESERVED_IDS = frozenset({"main", "top", "contents-heading", ABOUT_ID, HAVE_YOUR_SAY_ID})
 
@@ -485,11 +486,13 @@ def _read_css(template_dir: str) -> tuple[str, str]:
     return screen, paged
 
 
-def _prepare_notebook(notebook: NotebookNode) -> tuple[NotebookNode, list[dict]]:
-    """Copy the notebook, give every heading/table/figure a unique id, collect the contents."""
+def _prepare_notebook(notebook: NotebookNode) -> tuple[NotebookNode, list[dict], dict | None]:
+    """Copy the notebook, give every heading/table/figure a unique id, collect the contents and
+    find the strategy's own document control table ({id, caption} as the page has them, or None)."""
     nb = copy.deepcopy(notebook)
     used: set[str] = set(RESERVED_IDS)
     toc: list[dict] = []
+    document_control: dict | None = None
     cycle_count = 0
     for index, cell in enumerate(nb.cells):
         where = f"cell {index}"
@@ -515,7 +518,10 @@ def _prepare_notebook(notebook: NotebookNode) -> tuple[NotebookNode, list[dict]]
                 elif kind == "table" and block["id"] in pending_tables:
                     block["id"] = pending_tables.pop(block["id"])
                 elif kind in ("heading", "table", "figure"):
-                    block["id"] = markup.unique_id(block["id"], used)
+                    own_id = block["id"]
+                    block["id"] = markup.unique_id(own_id, used)
+                    if kind == "table" and own_id == DOCUMENT_CONTROL_ID and document_control is None:
+                        document_control = {"id": block["id"], "caption": block["caption"]}
                 if kind == "figure":
                     reserved = markup.unique_id(block["table_id"], used)
                     pending_tables[block["table_id"]] = reserved
@@ -525,7 +531,7 @@ def _prepare_notebook(notebook: NotebookNode) -> tuple[NotebookNode, list[dict]]
                 output.data = {MIME_TYPE: block}
         else:
             cell.source = ""
-    return nb, toc
+    return nb, toc, document_control
 
 
 def _have_your_say(m: Mapping[str, Any], t: Translator) -> dict | None:
@@ -554,7 +560,7 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
         raise RenderError(f"no index.html.j2 in template folder {template_dir}")
     m = normalise_meta(meta)
     t = translator(m["language"])
-    nb, toc = _prepare_notebook(notebook)
+    nb, toc, document_control = _prepare_notebook(notebook)
     have_your_say = _have_your_say(m, t)
     if have_your_say:
         toc.append({"id": HAVE_YOUR_SAY_ID, "text": t("Have your say")})
@@ -584,6 +590,7 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
             "build_date": _format_date(m["build_date"], t),
             "created": _w3c_date(m["build_date"]),
             "about_id": ABOUT_ID,
+            "document_control": document_control,
             "have_your_say": have_your_say,
             "have_your_say_id": HAVE_YOUR_SAY_ID,
             "scroll_script": SCROLL_REGION_SCRIPT,

@@ -5,7 +5,8 @@ and display blocks, see :func:`strategy_docs.outputs.html.assemble`) and writes 
 
 * a cover (logo, title, authority – client group – period, status, notices), then a contents
   page made by Typst's ``outline`` (with page numbers), then the sections, each starting on a
-  new page, then "About this document";
+  new page, then "Have your say" (drafts and consultation drafts with a consultation block),
+  then "About this document";
 * a running header (authority – client group – period, and the status) and a "Page X of Y"
   footer on every page but the cover (Typst tags page furniture as artifacts);
 * tables as ``table`` with ``table.header`` (repeated on continuation pages, tagged as header
@@ -47,7 +48,7 @@ from strategy_docs.outputs.typst_tables import (
 from strategy_docs.sections import blocks, markup
 from strategy_docs.errors import RenderError
 from strategy_docs.i18n import N_, segments, strip_marks, translator
-from strategy_docs.outputs.html import STATUSES
+from strategy_docs.outputs.html import STATUSES, _have_your_say
 
 __all__ = ["TypstDocument", "typst_source", "FONT_FAMILY", "WIDE_TABLE_COLUMNS", "language_of"]
 
@@ -686,6 +687,28 @@ class _Writer:
         self.add(f"#pagebreak()\n#outline(title: [{text(t('Contents'))}], depth: 1)")
         self.section = "Contents"
 
+    def have_your_say(self) -> None:
+        """Drafts and consultation drafts with a consultation block end with how to respond, as the
+        HTML and the DOCX do (html._have_your_say): by when, how, where to write, other formats."""
+        t = self.t
+        h = _have_your_say(self.meta, t)
+        if not h:
+            return
+        heading = t("Have your say")
+        self.section_heading(1, text(heading), heading, "heading 'Have your say'")
+        closing = f"{text(t('This is a draft. Tell us what you think by'))} #strong[{text(h['closing_date'])}]."
+        self.add(closing, "closing date", "prose", prose_height_pt(closing))
+        self.html(str(h["how_to_respond"]), "how to respond")  # its ### under the section, as in the HTML
+        if h["email"]:
+            email = f"{text(t('Email:'))} #link({string(h['mailto'])})[{text(h['email'])}]"
+            self.add(email, "email", "prose", prose_height_pt(email))
+        if h["address"]:
+            address = f"{text(t('Write to:'))} {text(h['address'])}"
+            self.add(address, "address", "prose", prose_height_pt(address))
+        if h["other_formats"]:
+            formats = text(h["other_formats"])
+            self.add(formats, "other formats", "prose", prose_height_pt(formats))
+
     def about(self) -> None:
         """The end matter. The document control record is shown once: the strategy's own (Table N
         in its first section) when it has one, else the identity rows of the metadata."""
@@ -839,5 +862,6 @@ def typst_source(document_notebook, meta: Mapping[str, Any]) -> TypstDocument:
                 if block is None:
                     continue
                 writer.block(block)
+    writer.have_your_say()
     writer.about()
     return TypstDocument(preamble + "".join(writer.parts), writer.places)
