@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from pydantic import ValidationError as PydanticValidationError
 
 from strategy_docs.analysis import AnalysisInputs, Measure
 from strategy_docs.analysis.hypotheses import (
@@ -19,8 +20,8 @@ from strategy_docs.analysis.hypotheses import (
     CannotCompute,
     evaluate,
     evaluate_metric,
-    validate_test,
 )
+from strategy_docs.inputs.params import HypothesisTest
 
 
 def make_inputs() -> AnalysisInputs:
@@ -117,7 +118,7 @@ def test_catalogue_is_complete():
 
 
 def _t(metric, comparison, threshold, margin=0, **args):
-    return {"metric": metric, "args": args, "comparison": comparison, "threshold": threshold, "margin": margin}
+    return HypothesisTest(metric=metric, args=args, comparison=comparison, threshold=threshold, margin=margin)
 
 
 def test_verdicts(inputs):
@@ -195,25 +196,21 @@ def test_bad_tests_raise_value_error(inputs):
         evaluate(_t("capacity_gap", ">", 1, measure="falls"), inputs)
     with pytest.raises(ValueError, match="whole year"):
         evaluate(_t("need_change_percent", ">", 1, measure="dementia", to_year="soon"), inputs)
-    with pytest.raises(ValueError, match="Comparison"):
-        validate_test(_t("occupancy_percent", "=>", 1))
-    with pytest.raises(ValueError, match="threshold"):
-        validate_test(_t("occupancy_percent", ">", "high"))
-    with pytest.raises(ValueError, match="negative"):
-        validate_test(_t("occupancy_percent", ">", 1, margin=-1))
 
 
-def test_validate_test_normalises():
-    assert validate_test({"metric": "capacity_gap", "args": {"measure": "m", "year": "2030",
-                                                             "service_types": "Home care"},
-                          "comparison": "<", "threshold": 0}) == {
-        "metric": "capacity_gap", "args": {"measure": "m", "year": 2030, "service_types": ["Home care"]},
-        "comparison": "<", "threshold": 0.0, "margin": 0.0,
-    }
+
+@pytest.mark.parametrize("comparison, threshold, margin", [("=>", 1, 0), (">", "high", 0), (">", 1, -1),
+                                                           (">", float("nan"), 0), (">", float("inf"), 0)])
+def test_the_model_refuses_a_test_evaluate_could_not_decide(comparison, threshold, margin):
+    # comparison, threshold and margin are checked once, by the params model, and evaluate uses them as they are
+    with pytest.raises(PydanticValidationError):
+        _t("occupancy_percent", comparison, threshold, margin)
 
 
-def test_validate_test_accepts_params_model_dump():
-    # pydantic dumps give margin as a float and may give whole years as floats
-    out = validate_test({"metric": "need_change_percent", "args": {"measure": "m", "to_year": 2030.0},
-                         "comparison": ">", "threshold": 5, "margin": None})
-    assert out["args"] == {"measure": "m", "to_year": 2030} and out["margin"] == 0.0
+def test_evaluate_reads_the_models_args_as_the_plan_wrote_them(inputs):
+    # a year written as text or as a float, and one service type for the list: as in test_metric_values,
+    # 2040 need 720 (x1.5 of 480) and nursing 190 x 1.5 = 285 - 200 places = 85; need 480 -> 720 is +50%
+    gap = _t("capacity_gap", ">", 80, measure="dementia", year="2040", service_types="Nursing care")
+    assert evaluate(gap, inputs).value == pytest.approx(85.0)
+    change = _t("need_change_percent", ">", 49, measure="dementia", to_year=2040.0)
+    assert evaluate(change, inputs).value == pytest.approx(50.0)

@@ -99,3 +99,16 @@ def test_custom_labels():
     assert rag(10, 80, None, "higher", rules)[:2] == ("Red", "bad")
     with pytest.raises(ValueError, match="Unknown RAG rule"):
         rag(1, 2, None, "higher", {"amber": 3})
+
+
+def test_the_authoritys_rag_rules_model_is_taken_as_it_is():
+    from strategy_docs.analysis.indicators import RagRules
+    from strategy_docs.inputs.params import RagRules as RagRulesModel
+
+    model = RagRulesModel(amber_tolerance_percent=10, comparator_rescues=False)
+    assert RagRules.from_any(model) == RagRules(amber_tolerance_percent=10.0, comparator_rescues=False)
+    # 13.6 misses a target of 13 (lower is better) by 0.6, within 10% (1.3): At risk; the comparator
+    # 20 would rescue 14.5 (1.5 over) only if comparator_rescues were on
+    assert rag(13.6, 13, None, "lower", rules=model)[0] == "At risk"
+    assert rag(14.5, 13, 20, "lower", rules=model)[0] == "Off track"
+    assert rag(14.5, 13, 20, "lower", rules=RagRulesModel(amber_tolerance_percent=10))[0] == "At risk"

@@ -16,7 +16,7 @@ from strategy_docs.annual import changes, edition
 from strategy_docs.analysis.cycle import IPC_VOCABULARY, CycleVocabulary
 from strategy_docs.errors import ParamsError
 from strategy_docs.outputs.scroll_regions import SCROLL_REGION_SCRIPT
-from strategy_docs.inputs.params import Strategy, load_params
+from strategy_docs.inputs.params import RiskBand, Strategy, load_params
 
 try:
     from tests.conftest import edit_yaml, first_pair
@@ -277,7 +277,7 @@ def test_hypothesis_verdict_changes_are_found(workspace):
     from strategy_docs.analysis.hypotheses import evaluate
 
     tested = next((h for h in ctx.strategy.hypotheses if h.test is not None and h.id not in before
-                   and evaluate(h.test.model_dump(), curr_inputs).value is not None), None)
+                   and evaluate(h.test, curr_inputs).value is not None), None)
     if tested is None:
         pytest.skip("no tested hypothesis can be computed from the example data")
     comparison = {">": "<=", ">=": "<", "<": ">=", "<=": ">"}[tested.test.comparison]
@@ -473,8 +473,8 @@ def test_a_strategy_edition_carries_its_authority_settings(workspace):
     risk = ctx.strategy.risks[0]
     assert risk.residual is not None and risk.residual.score >= 2
     # bands where the risk's score is "High" in the current edition and "Low" in the previous one
-    high = [{"min": 1, "label": "Low", "tone": "good"}, {"min": risk.residual.score, "label": "High", "tone": "bad"}]
-    low = [{"min": 1, "label": "Low", "tone": "good"}]
+    high = [RiskBand(min_score=1, label="Low", tone="good"), RiskBand(min_score=risk.residual.score, label="High", tone="bad")]
+    low = [RiskBand(min_score=1, label="Low", tone="good")]
     before, after = ctx.strategy.model_copy(update={"risks": [risk]}), ctx.strategy.model_copy(update={"risks": []})
     removed = changes.compare(changes.StrategyEdition(before, risk_bands=low), changes.StrategyEdition(after, risk_bands=high))
     assert [(r.id, r.band) for r in removed.risks_removed] == [(risk.id, "Low")]  # scored in its own edition's bands
@@ -483,7 +483,7 @@ def test_a_strategy_edition_carries_its_authority_settings(workspace):
 
 
 def test_compare_takes_the_authoritys_settings_as_models(workspace):
-    from strategy_docs.inputs.params import RagRules, RiskBand
+    from strategy_docs.inputs.params import RagRules
 
     authority, group = _pair(workspace)
     old = _strategy(workspace, authority, group)
@@ -503,3 +503,25 @@ def test_compare_takes_the_authoritys_settings_as_models(workspace):
     gone = changes.compare(changes.StrategyEdition(old.model_copy(update={"risks": [risk]}), risk_bands=bands),
                            changes.StrategyEdition(old.model_copy(update={"risks": []})))
     assert [(r.id, r.band) for r in gone.risks_removed] == [(risk.id, "Raised")]
+
+
+def test_risk_moves_use_the_scores_the_models_give(workspace):
+    """A move is read from each edition's Risk.residual.score, never worked out again from likelihood x impact."""
+    from strategy_docs.inputs.params import Risk, Score
+
+    class Weighted(Score):  # a score the model works out differently (1 x 1 + 10 = 11)
+        @property
+        def score(self) -> int:
+            return self.likelihood * self.impact + 10
+
+    old = _strategy(workspace, *_pair(workspace))
+    then = Risk(id="RX", title="Market exit", residual=Score(likelihood=1, impact=1))      # 1: Low
+    now = Risk(id="RX", title="Market exit", residual=Weighted(likelihood=1, impact=1))    # 11: High
+    result = changes.compare(changes.StrategyEdition(old.model_copy(update={"risks": [then]})),
+                             changes.StrategyEdition(old.model_copy(update={"risks": [now]})))
+    [move] = result.risks_up
+    assert (move.id, move.previous_score, move.current_score, move.previous_band, move.current_band) == (
+        "RX", 1, 11, "Low", "High")
+    added = changes.compare(changes.StrategyEdition(old.model_copy(update={"risks": []})),
+                            changes.StrategyEdition(old.model_copy(update={"risks": [now]})))
+    assert [(r.id, r.score, r.band) for r in added.risks_added] == [("RX", 11, "High")]

@@ -62,8 +62,8 @@ def documents(params, data):
         ctx = StrategyContext(WORKSPACE, params.project, a, params.authorities[a], g, params.client_groups[g],
                               strategy, data[a].for_client_group(g))
         inputs = analysis_inputs(ctx, AnalysisInputs)
-        verdicts = {h.id: evaluate(h.test.model_dump(), inputs) for h in strategy.hypotheses if h.test is not None}
-        rules = ctx.authority.rag_rules.model_dump()
+        verdicts = {h.id: evaluate(h.test, inputs) for h in strategy.hypotheses if h.test is not None}
+        rules = ctx.authority.rag_rules
         ratings = {ind.id: indicator_status(ctx.data.indicators, ind.id, ind.polarity, ind.target, rules)
                    for ind in strategy.indicators}
         out[(a, g)] = {"ctx": ctx, "inputs": inputs, "verdicts": verdicts, "ratings": ratings}
@@ -188,8 +188,7 @@ def test_workspace_wide_variety(params):
 
 def test_risk_scores_spread_across_bands(params):
     for (a, g), s in params.strategies.items():
-        bands = [b.model_dump() for b in params.authorities[a].risk_bands]
-        bands = [{"min": b["min_score"], "label": b["label"], "tone": b["tone"]} for b in bands]
+        bands = params.authorities[a].risk_bands
         used = {risk_band(r.inherent.score, bands).label for r in s.risks}
         used |= {risk_band(r.residual.score, bands).label for r in s.risks}
         assert len(used) >= 3, (a, g, used)

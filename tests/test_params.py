@@ -208,6 +208,18 @@ def test_a_test_missing_a_required_argument_is_an_error_not_a_failed_section(wor
     assert "needs the argument 'measure'" in problem.message and "leave out 'test'" in problem.fix
 
 
+def test_a_test_year_that_is_not_a_year_is_an_error_not_a_failed_section(workspace):
+    # the params model lets any text through as an argument; evaluating the test needs a whole year
+    authority, group = first_pair(workspace)
+    path = workspace / "params" / "strategies" / authority / f"{group}.yaml"
+    data = yaml.safe_load(path.read_text())
+    index = next(i for i, h in enumerate(data["hypotheses"]) if (h.get("test") or {}).get("metric") == "need_change_percent")
+    edit_yaml(path, lambda d: d["hypotheses"][index]["test"]["args"].update(to_year="soon"))
+    [problem] = [p for p in problems_of(workspace) if p.field == f"hypotheses[{data['hypotheses'][index]['id']}].test.args"]
+    assert problem.message == "metric 'need_change_percent': arg 'to_year' must be a whole year, got 'soon'."
+    assert "2030" in problem.fix
+
+
 def test_gap_uptake_rate_must_name_a_service_and_be_a_percentage(workspace):
     authority, group = first_pair(workspace)
     path = workspace / "params" / "strategies" / authority / f"{group}.yaml"

@@ -20,6 +20,7 @@ import pytest
 from strategy_docs.analysis import formatting as fmt
 from strategy_docs.analysis import hypotheses, indicators, resources
 from strategy_docs.annual.changes import indicator_change
+from strategy_docs.inputs.params import HypothesisTest
 from strategy_docs.wording import as_sentence, join_items
 
 # ---------------------------------------------------------------- reading a published page
@@ -328,13 +329,13 @@ def test_indicator_hypothesis_names_the_indicator_and_keeps_its_unit():
                       {"client_group": "ld", "indicator_id": "ascof-1e", "period": "2024/25", "value": 5.9,
                        "comparator_average": 5.0}])
     labels = {"ascof-1e": hypotheses.IndicatorLabel("Adults with a learning disability in paid work", "percent")}
-    test = {"metric": "indicator_latest", "args": {"indicator_id": "ascof-1e"}, "comparison": ">=", "threshold": 6}
+    test = HypothesisTest(metric="indicator_latest", args={"indicator_id": "ascof-1e"}, comparison=">=", threshold=6)
     result = hypotheses.evaluate(test, inputs, labels)
     assert result.verdict == "refuted"
     assert result.evidence == (
         "Adults with a learning disability in paid work: 5.9% in 2024/25. The latest value is 5.9%, which is "
         "not at least 6.0%, so the evidence does not support the hypothesis.")
-    test = {"metric": "indicator_change", "args": {"indicator_id": "ascof-1e"}, "comparison": ">", "threshold": 0}
+    test = HypothesisTest(metric="indicator_change", args={"indicator_id": "ascof-1e"}, comparison=">", threshold=0)
     result = hypotheses.evaluate(test, inputs, labels, variant=2)
     # 5.9 - 5.2 = 0.7 percentage points
     assert result.evidence == (
@@ -346,7 +347,7 @@ def test_indicator_hypothesis_names_the_indicator_and_keeps_its_unit():
 def test_neighbouring_hypotheses_are_worded_differently():
     inputs = _inputs([{"client_group": "ld", "indicator_id": "x", "period": "2024/25", "value": 10.0,
                        "comparator_average": None}])
-    test = {"metric": "indicator_latest", "args": {"indicator_id": "x"}, "comparison": ">", "threshold": 5}
+    test = HypothesisTest(metric="indicator_latest", args={"indicator_id": "x"}, comparison=">", threshold=5)
     labels = {"x": hypotheses.IndicatorLabel("Shared Lives carers", "count")}
     sentences = {hypotheses.evaluate(test, inputs, labels, variant=i).evidence for i in range(3)}
     assert len(sentences) == 3

@@ -18,13 +18,14 @@ import pandas as pd
 class Measure:
     """A need to estimate: prevalence rates by age band/sex, and the services that meet it.
 
-    ``rates`` are dicts ``{age_band, sex: 'all'|'female'|'male', rate_percent}``;
+    ``rates``: the client group's validated prevalence rates (``params.PrevalenceRate``), or dicts
+    ``{age_band, sex: 'all'|'female'|'male', rate_percent}``;
     ``service_types`` link the need to supply (providers/service_users ``service_type``).
     """
 
     id: str
     label: str
-    rates: list[dict[str, Any]]
+    rates: list[Any]
     service_types: list[str] = field(default_factory=list)
 
 
@@ -74,7 +75,7 @@ from strategy_docs.analysis.formatting import (  # noqa: E402
     round_half_up,
 )
 from strategy_docs.analysis.gaps import ComputedGap, capacity_gap, computed_gaps, gap_warnings, service_gap  # noqa: E402
-from strategy_docs.analysis.hypotheses import METRICS, Evaluation, evaluate, evaluate_metric, validate_test  # noqa: E402
+from strategy_docs.analysis.hypotheses import METRICS, Evaluation, evaluate, evaluate_metric  # noqa: E402
 from strategy_docs.analysis.indicators import IndicatorStatus, RagRules, indicator_series, indicator_status  # noqa: E402
 from strategy_docs.analysis.market import (  # noqa: E402
     concentration,
@@ -92,7 +93,7 @@ from strategy_docs.analysis.resources import (  # noqa: E402
     spend_share,
     unit_cost_comparison,
 )
-from strategy_docs.analysis.risks import DEFAULT_BANDS, heat_map, risk_band, risk_register, risk_score  # noqa: E402
+from strategy_docs.analysis.risks import DEFAULT_BANDS, RiskBand, heat_map, risk_band, risk_register  # noqa: E402
 
 __all__ = [
     "AnalysisInputs",
@@ -123,7 +124,6 @@ __all__ = [
     "Evaluation",
     "evaluate",
     "evaluate_metric",
-    "validate_test",
     "IndicatorStatus",
     "RagRules",
     "indicator_series",
@@ -148,5 +148,5 @@ __all__ = [
     "heat_map",
     "risk_band",
     "risk_register",
-    "risk_score",
+    "RiskBand",
 ]

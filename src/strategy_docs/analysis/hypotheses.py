@@ -32,6 +32,7 @@ from strategy_docs.wording import plural
 
 if TYPE_CHECKING:  # pragma: no cover
     from strategy_docs.analysis import AnalysisInputs
+    from strategy_docs.inputs.params import HypothesisTest
 
 COMPARISONS = {">": "more than", ">=": "at least", "<": "less than", "<=": "at most"}
 VERDICTS = ("accepted", "refuted", "inconclusive")
@@ -191,8 +192,10 @@ def _list_metrics() -> str:
     return ", ".join(sorted(METRICS))
 
 
-def _check_args(metric: str, args: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Validate names and types of a metric's args; raise ValueError listing valid ones."""
+def check_args(metric: str, args: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Validate names and types of a metric's args; raise ValueError listing valid ones.
+
+    Validating the plan calls this too, so a test that passes `validate` is never refused here."""
     if metric not in METRICS:
         raise ValueError(f"Unknown metric '{metric}'. Valid metrics: {_list_metrics()}.")
     spec = METRICS[metric]["args"]
@@ -228,31 +231,6 @@ def _check_args(metric: str, args: Mapping[str, Any] | None) -> dict[str, Any]:
             raise ValueError(f"Metric '{metric}': arg '{key}' must be text, got {value!r}.")
         clean[key] = value
     return clean
-
-
-def validate_test(test: Mapping[str, Any]) -> dict[str, Any]:
-    """Check a test's shape without data; returns it normalised or raises ValueError."""
-    if not isinstance(test, Mapping):
-        raise ValueError("A hypothesis test must be a mapping with metric, comparison and threshold.")
-    allowed = {"metric", "args", "comparison", "threshold", "margin"}
-    extra = sorted(set(test) - allowed)
-    if extra:
-        raise ValueError(f"Unknown test field(s) {', '.join(extra)}; allowed: {', '.join(sorted(allowed))}.")
-    metric = test.get("metric")
-    args = _check_args(str(metric), test.get("args"))
-    comparison = test.get("comparison")
-    if comparison not in COMPARISONS:
-        raise ValueError(f"Comparison {comparison!r} must be one of: {', '.join(COMPARISONS)}.")
-    out = {"metric": metric, "args": args, "comparison": comparison}
-    for key, default in (("threshold", None), ("margin", 0)):
-        value = test.get(key)
-        value = default if value is None else value
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-            raise ValueError(f"Test {key} must be a number, got {value!r}.")
-        out[key] = float(value)
-    if out["margin"] < 0:
-        raise ValueError("Test margin cannot be negative.")
-    return out
 
 
 # --- metric implementations -------------------------------------------------------------
@@ -509,9 +487,14 @@ def evaluate_metric(
     """Compute one metric. Raises ValueError for an unknown metric, bad args or an unknown
     measure id; raises CannotCompute when the data cannot give a value. ``labels`` names the
     plan's indicators (id -> name and unit) for the indicator metrics."""
-    clean = _check_args(metric, args)
+    return _compute(metric, check_args(metric, args), inputs, labels)
+
+
+def _compute(metric: str, clean: dict[str, Any], inputs: "AnalysisInputs",
+             labels: Mapping[str, IndicatorLabel] | None) -> MetricValue:
+    """One metric from args already checked by :func:`check_args`."""
     if metric.startswith("indicator_"):
-        clean["labels"] = dict(labels or {})
+        clean = {**clean, "labels": dict(labels or {})}
     try:
         return _IMPLEMENTATIONS[metric](inputs, **clean)
     except CannotCompute:
@@ -595,34 +578,37 @@ WITH_DETAIL = "{detail}. {sentence}"
 
 
 def evaluate(
-    test: Mapping[str, Any], inputs: "AnalysisInputs",
+    test: "HypothesisTest", inputs: "AnalysisInputs",
     labels: Mapping[str, IndicatorLabel] | None = None, variant: int = 0,
 ) -> Evaluation:
     """Accept, refute or leave inconclusive one hypothesis test.
 
-    Accepted if the comparison holds by more than the margin, refuted if it fails by more
-    than the margin; inconclusive if the value is within the margin of the threshold or
-    cannot be computed from the data. ``variant`` picks the wording (the hypothesis's
-    position, so neighbouring rows read differently); ``labels`` names indicators.
+    ``test``: the plan's validated test (:class:`strategy_docs.inputs.params.HypothesisTest`), whose
+    comparison, threshold and margin are used as the model checked them. Accepted if the comparison
+    holds by more than the margin, refuted if it fails by more than the margin; inconclusive if the
+    value is within the margin of the threshold or cannot be computed from the data. ``variant``
+    picks the wording (the hypothesis's position, so neighbouring rows read differently);
+    ``labels`` names indicators. Raises ValueError for an unknown metric, bad args or an unknown
+    measure id (which validating the plan reports first).
     """
-    t = validate_test(test)
-    subject = SUBJECTS[t["metric"]]
-    words = {"subject": subject, "Subject": _capital(subject), "comparison": COMPARISONS[t["comparison"]]}
+    args = check_args(test.metric, test.args)
+    subject = SUBJECTS[test.metric]
+    words = {"subject": subject, "Subject": _capital(subject), "comparison": COMPARISONS[test.comparison]}
     try:
-        mv = evaluate_metric(t["metric"], t["args"], inputs, labels)
+        mv = _compute(test.metric, args, inputs, labels)
     except CannotCompute as exc:
         return Evaluation(None, "inconclusive", NOT_COMPUTED.format(reason=exc, **words))
     value = float(mv.value)
     if math.isnan(value):
         return Evaluation(None, "inconclusive", NO_VALUE.format(**words))
-    threshold, margin = t["threshold"], t["margin"]
+    threshold, margin = test.threshold, test.margin
     diff = round(value - threshold, 9)
     words["value"], words["threshold"] = _format_pair(value, threshold, mv.unit, mv.value_unit)
     words["margin"] = _margin_text(margin, mv.unit, mv.value_unit)
     if margin > 0 and abs(diff) <= margin:
         verdict, wordings = "inconclusive", WITHIN_MARGIN
     else:
-        holds = {">": diff > 0, ">=": diff >= 0, "<": diff < 0, "<=": diff <= 0}[t["comparison"]]
+        holds = {">": diff > 0, ">=": diff >= 0, "<": diff < 0, "<=": diff <= 0}[test.comparison]
         verdict, wordings = ("accepted", ACCEPTED) if holds else ("refuted", REFUTED)
     sentence = wordings[variant % len(wordings)].format(**words)
     if margin > 0 and verdict != "inconclusive":

@@ -85,8 +85,9 @@ class RagRules:
             return cls()
         if isinstance(rules, RagRules):
             return rules
-        if hasattr(rules, "model_dump"):  # the authority's validated rag_rules (params.RagRules)
-            rules = rules.model_dump()
+        if not isinstance(rules, Mapping):  # the authority's validated rag_rules (params.RagRules), as it checked them
+            return cls(amber_tolerance_percent=rules.amber_tolerance_percent,
+                       comparator_rescues=rules.comparator_rescues)
         base, changes = cls(), {}
         for key, value in dict(rules).items():
             if key not in base.__dataclass_fields__:

@@ -241,11 +241,11 @@ def _compare_intentions(previous, current, vocabulary, previous_vocabulary, out:
         out.intentions_moved.append(IntentionMove(i.id, i.title, p_text, c_text, direction))
 
 
-def _band(score: int, bands) -> str:
-    try:
-        return risk_band(score, bands).label
-    except ValueError:
-        return ""
+def _residual(risk, bands) -> tuple[int | None, str]:
+    """A risk's score after mitigation, as the model scored it, and its band ("" when unscored)."""
+    if risk.residual is None:
+        return None, ""
+    return risk.residual.score, risk_band(risk.residual.score, bands).label
 
 
 def _compare_risks(previous, current, bands, previous_bands, out: Changes) -> None:
@@ -254,18 +254,17 @@ def _compare_risks(previous, current, bands, previous_bands, out: Changes) -> No
     score = (lambda r: r.residual.score if r.residual is not None else None)
     for r in current.risks:
         if r.id not in prev:
-            out.risks_added.append(RiskItem(r.id, _risk_title(r), score(r), _band(score(r), bands) if score(r) else ""))
+            out.risks_added.append(RiskItem(r.id, _risk_title(r), *_residual(r, bands)))
     for r in previous.risks:
         if r.id not in curr:
-            out.risks_removed.append(RiskItem(r.id, _risk_title(r), score(r),
-                                              _band(score(r), previous_bands) if score(r) else ""))
+            out.risks_removed.append(RiskItem(r.id, _risk_title(r), *_residual(r, previous_bands)))
     for r in current.risks:
         before = prev.get(r.id)
         # a move needs a score in both editions: an unscored risk has no score to go up or down
         if before is None or score(before) is None or score(r) is None or score(before) == score(r):
             continue
-        move = RiskMove(r.id, _risk_title(r), before.residual.score, r.residual.score,
-                        _band(before.residual.score, previous_bands), _band(r.residual.score, bands))
+        (before_score, before_band), (after_score, after_band) = _residual(before, previous_bands), _residual(r, bands)
+        move = RiskMove(r.id, _risk_title(r), before_score, after_score, before_band, after_band)
         (out.risks_up if move.direction == "up" else out.risks_down).append(move)
 
 
@@ -334,7 +333,7 @@ def _verdict(hypothesis, inputs, strategy=None) -> tuple[str | None, str]:
         return None, ""
     labels = {i.id: IndicatorLabel(i.name, i.unit) for i in strategy.indicators} if strategy is not None else {}
     try:
-        result = evaluate(hypothesis.test.model_dump(), inputs, labels)
+        result = evaluate(hypothesis.test, inputs, labels)
     except ValueError as exc:  # a test the data cannot answer is inconclusive, not a crash
         return "inconclusive", str(exc)
     return result.verdict, result.evidence

@@ -162,26 +162,10 @@ def _check_budget_totals(params: Params, authority_id: str, group_id: str, data)
                         fix="correct the financial year or add the budget lines.")]
     problems = []
     for mismatch in check_stated_totals(budget, stated.groups, stated.net_total):
-        problems.append(Problem(file, _describe_mismatch(mismatch), field=_mismatch_field(mismatch),
+        field = f"budget_totals.groups.{mismatch.group}" if mismatch.group else "budget_totals.net_total"
+        problems.append(Problem(file, mismatch.message, field=field,
                                 fix=f"correct the stated total or the lines in data/{authority_id}/budget."))
     return problems
-
-
-def _mismatch_field(mismatch) -> str:
-    group = _get(mismatch, "group")
-    return f"budget_totals.groups.{group}" if group else "budget_totals.net_total"
-
-
-def _describe_mismatch(mismatch) -> str:
-    message = _get(mismatch, "message")
-    if message:
-        return str(message)
-    return (f"the stated total for {_get(mismatch, 'group') or 'the net budget'} is {_get(mismatch, 'stated')}, but the "
-            f"lines add up to {_get(mismatch, 'computed')}.")
-
-
-def _get(obj, name):
-    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
 
 
 def _data_signature(files: dict[str, Path], authority, params: Params, totals: list[str], authority_id: str = "") -> str:

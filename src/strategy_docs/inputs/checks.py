@@ -371,7 +371,7 @@ def _section_needs(params: "Params", authority_id: str, group_id: str, data: "Au
         usable = [y for y in years_needed if y in have_years]
         if len(problems) == before and usable:  # the bands line up: anything else needs.py refuses, said here first
             try:
-                needs.need_by_year(population, [r.model_dump() for r in measure.rates], years=usable)
+                needs.need_by_year(population, measure.rates, years=usable)
             except ValueError as exc:
                 problems.append(Problem(group_file, f"measure '{measure.id}': {exc}", field=f"measures[{i}].rates",
                                         fix="give each age band (and sex) one prevalence rate."))

@@ -24,7 +24,8 @@ from strategy_docs.inputs.languages import KIND_OF_MODEL, localise, translation_
 from strategy_docs.inputs.yamlio import LineMap, format_path, read_yaml
 from strategy_docs.wording import plural
 from strategy_docs.analysis.cycle import vocabulary_of
-from strategy_docs.analysis.hypotheses import METRICS
+from strategy_docs.analysis.hypotheses import METRICS, check_args
+from strategy_docs.analysis.risks import DEFAULT_BANDS
 from strategy_docs.inputs.workspace import link_problems
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -185,12 +186,8 @@ class RiskBand(Model):
     tone: Literal["good", "warning", "bad", "neutral"]
 
 
-DEFAULT_RISK_BANDS = [
-    {"min_score": 1, "label": "Low", "tone": "good"},
-    {"min_score": 5, "label": "Medium", "tone": "warning"},
-    {"min_score": 10, "label": "High", "tone": "bad"},
-    {"min_score": 15, "label": "Very high", "tone": "bad"},
-]
+# The analysis's default bands (one list of them): Low / Medium / High / Very high.
+DEFAULT_RISK_BANDS = [{"min_score": b.min_score, "label": b.label, "tone": b.tone} for b in DEFAULT_BANDS]
 
 
 class RagRules(Model):
@@ -369,7 +366,7 @@ class HypothesisTest(Model):
     metric: Ident
     args: dict[str, str | int | float | list[str]] = {}
     comparison: Literal[">", ">=", "<", "<="]
-    threshold: float
+    threshold: float = Field(allow_inf_nan=False)
     margin: float = Field(default=0.0, ge=0)
 
 
@@ -1326,6 +1323,7 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
                     f"use one of: {', '.join(sorted(METRICS))}.")
             continue
         allowed = set(_metric_args(spec))
+        before = len(problems)
         required = {name for name, arg in (spec.get("args") or {}).items() if isinstance(arg, dict) and arg.get("required")}
         for arg in sorted(required - set(h.test.args)):
             problem(("hypotheses", i, "test", "args"), f"the metric '{h.test.metric}' needs the argument '{arg}'.",
@@ -1349,6 +1347,12 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
             elif arg == "indicator_id" and value not in {ind.id for ind in strategy.indicators}:
                 problem(("hypotheses", i, "test", "args", arg), f"unknown indicator '{value}'.",
                         "use the id of one of this strategy's indicators.")
+        if len(problems) == before:  # the shape evaluating the test needs (a year a whole number, a name text)
+            try:
+                check_args(h.test.metric, h.test.args)
+            except ValueError as exc:
+                problem(("hypotheses", i, "test", "args"), str(exc)[:1].lower() + str(exc)[1:],
+                        "write a year as a number such as 2030, and a name as text.")
 
     for i, gap in enumerate(strategy.gap_analysis):
         for j, hid in enumerate(gap.hypotheses):

@@ -102,7 +102,7 @@ class Document:
             h.test is not None and h.test.metric.startswith("indicator_") for h in self.ctx.strategy.hypotheses) else {}
         for position, h in enumerate(self.ctx.strategy.hypotheses):
             if h.test is not None:
-                evaluation = hypothesis_tests.evaluate(h.test.model_dump(), self.inputs, labels, variant=position)
+                evaluation = hypothesis_tests.evaluate(h.test, self.inputs, labels, variant=position)
                 results.append((h, evaluation.verdict, evaluation.evidence, evaluation.value))
             elif h.verdict is not None:
                 results.append((h, h.verdict, f"Recorded verdict: {h.reason}", None))
@@ -139,8 +139,7 @@ class Document:
                         if self.ctx.base_year <= y <= self.ctx.look_ahead_year})
         out = {}
         for measure in self.ctx.client_group.measures:
-            rates = [r.model_dump() for r in measure.rates]
-            out[measure.id] = needs.need_by_year(self.inputs.population, rates, years=years)
+            out[measure.id] = needs.need_by_year(self.inputs.population, measure.rates, years=years)
         return out
 
     @property
@@ -879,10 +878,6 @@ def intention_contracts(doc: Document) -> list[dict]:
 # ---------------------------------------------------------------- 07 risks
 
 
-def _bands(doc: Document) -> list[dict]:
-    return [{"min": b.min_score, "label": b.label, "tone": b.tone} for b in doc.ctx.authority.risk_bands]
-
-
 def _scored_risks(doc: Document) -> list:
     """Risks whose plan gives a score after mitigation (the heat map and the bands need one)."""
     return [r for r in doc.ctx.strategy.risks if r.residual is not None]
@@ -902,7 +897,7 @@ def risk_heat_map(doc: Document) -> list[dict]:
     if not scored:
         return []
     t = doc.t
-    heat = risks.heat_map([_risk_scores(r) for r in scored], _bands(doc), which="residual")
+    heat = risks.heat_map(scored, doc.ctx.authority.risk_bands, which="residual")
     rows = []
     impacts = {impact: t("Impact {score}").format(score=impact) for impact in heat.counts.columns}
     for likelihood in heat.counts.index:
@@ -924,14 +919,6 @@ def risk_heat_map(doc: Document) -> list[dict]:
                                  "times impact."), t=t)]
 
 
-def _risk_scores(risk) -> dict:
-    """A risk for the scoring functions: the inherent score stands in only where the plan gives it."""
-    data = risk.model_dump()
-    if data.get("inherent") is None:
-        data["inherent"] = data["residual"]
-    return data
-
-
 def _score_text(score) -> str:
     return f"{score.likelihood} x {score.impact} = {score.score}" if score is not None else ""
 
@@ -945,8 +932,7 @@ def risk_register(doc: Document) -> list[dict]:
     order = []
     bands: dict[str, tuple] = {}
     if scored:
-        plain = [_risk_scores(r) if r.residual is not None else r.model_dump() for r in scored.values()]
-        register = risks.risk_register(plain, _bands(doc))
+        register = risks.risk_register(scored.values(), doc.ctx.authority.risk_bands)
         for record in register.to_dict("records"):
             order.append(record["id"])
             if scored[record["id"]].residual is not None:
@@ -978,7 +964,7 @@ def risk_register(doc: Document) -> list[dict]:
 
 
 def indicator_statuses(doc: Document) -> list[tuple]:
-    rules = doc.ctx.authority.rag_rules.model_dump()
+    rules = doc.ctx.authority.rag_rules
     out = []
     for position, ind in enumerate(doc.ctx.strategy.indicators):  # position: neighbouring rows worded differently
         try:

@@ -169,7 +169,7 @@ def analysis_inputs(ctx: StrategyContext, cls):
     """Build the analysis package's plain inputs from the typed params and checked data."""
     data = unwrap(ctx.data)
     measures = {
-        m.id: Measure(id=m.id, label=m.label, rates=[r.model_dump() for r in m.rates], service_types=list(m.service_types))
+        m.id: Measure(id=m.id, label=m.label, rates=list(m.rates), service_types=list(m.service_types))
         for m in ctx.client_group.measures
     }
     area_codes = [loc.code for loc in ctx.authority.localities]
