@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -22,8 +21,6 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-import site
-import sys
 
 import nbformat
 from jupyter_client import AsyncKernelManager
@@ -37,6 +34,7 @@ from papermill.log import logger
 
 from strategy_docs.errors import RenderError, SectionError
 from strategy_docs.build.plan import DocumentJob
+from strategy_docs.build.local_paths import scrub_local_paths
 from strategy_docs.build.kernel_state import COLLECT_CODE, PRELOAD_CODE, RESET_CODE, SAVE_READS_CODE
 from strategy_docs.build.publish import KERNEL_FOLDER_PREFIX
 from strategy_docs.inputs.bundled import section_notebooks
@@ -392,58 +390,6 @@ def _scrubbed(value, scrub):
         for key in list(value):
             value[key] = _scrubbed(value[key], scrub)
     return value
-
-
-_PREFIXES: list[tuple[str, str]] = []
-
-
-def _local_prefixes() -> list[tuple[str, str]]:
-    if _PREFIXES:
-        return _PREFIXES
-
-    places = {"<python>": [sys.prefix, sys.base_prefix, sys.exec_prefix, *site.getsitepackages(), site.getusersitepackages()],
-              "<strategy-docs>": [str(Path(__file__).resolve().parents[2])],
-              "<home>": [os.path.expanduser("~")],
-              "<tmp>": [tempfile.gettempdir(), os.environ.get("TMPDIR", ""), "/tmp", "/var/tmp"]}
-    pairs = set()
-    for label, paths in places.items():
-        for path in paths:
-            for form in {path, os.path.realpath(path) if path else ""}:  # /tmp may be a link (macOS)
-                if form and len(form.rstrip("/")) > 1:
-                    pairs.add((form.rstrip("/"), label))
-    _PREFIXES.extend(sorted(pairs, key=lambda pair: -len(pair[0])))
-    return _PREFIXES
-
-
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
-_PATTERNS: dict[str, re.Pattern] = {}
-
-
-def _place_pattern(path: str) -> re.Pattern:
-    """`path` as a whole folder: not part of a longer name (/tmp is not /tmpfiles), not inside a word."""
-    pattern = _PATTERNS.get(path)
-    if pattern is None:
-        pattern = _PATTERNS[path] = re.compile(r"(?<![\w.~/-])" + re.escape(path) + r"(?![\w.~-])")
-    return pattern
-
-
-def scrub_local_paths(text: str, workspace: str | Path | None = None) -> str:
-    """Replace this machine's folders (the workspace, Python, the package, home, temp) in outputs
-    such as warnings and tracebacks, with <workspace>, <python>, <strategy-docs>, <home>, <tmp>.
-
-    Colour codes go first: IPython colours tracebacks, and a code between a folder and its
-    slash would hide the folder from the match.
-    """
-    text = _ANSI.sub("", text)
-    places = list(_local_prefixes())
-    if workspace:
-        root = str(workspace).rstrip("/")
-        places += [(form, "<workspace>") for form in {root, os.path.realpath(root)} if len(form) > 1]
-        places.sort(key=lambda pair: -len(pair[0]))
-    for path, label in places:
-        if path in text:
-            text = _place_pattern(path).sub(label, text)
-    return text
 
 
 def _keep_partial(out_path: Path) -> int | None:

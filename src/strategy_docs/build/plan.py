@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from strategy_docs.digests import file_digest, notebook_digest, sha256_bytes
 from strategy_docs import __version__
 from strategy_docs.i18n import DEFAULT_LANGUAGE, LANGUAGES, document_name
 from strategy_docs.inputs.data import data_files
@@ -77,26 +78,6 @@ def record_key(record: dict) -> tuple[str, str, str]:
     """The job key of a build record or failure note (older ones hold no language: English)."""
     return (record["edition"], record["authority"],
             document_name(record["client_group"], record.get("language") or DEFAULT_LANGUAGE))
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_digest(path: Path) -> str:
-    return sha256_bytes(Path(path).read_bytes())
-
-
-def notebook_digest(path: Path) -> str:
-    """Hash what a notebook does (cell types and sources), not outputs or execution counts."""
-    nb = json.loads(Path(path).read_text(encoding="utf-8"))
-    cells = [(c.get("cell_type"), _source(c.get("source", "")), sorted(c.get("metadata", {}).get("tags", [])))
-             for c in nb.get("cells", [])]
-    return sha256_bytes(json.dumps(cells, sort_keys=True).encode("utf-8"))
-
-
-def _source(source) -> str:
-    return "".join(source) if isinstance(source, list) else source
 
 
 def tree_digest(folder: Path) -> str:

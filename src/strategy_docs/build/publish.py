@@ -22,6 +22,7 @@ from filelock import FileLock, Timeout
 
 from strategy_docs.atomic import atomic_write, stage
 from strategy_docs.errors import BuildLockedError, PublishError
+from strategy_docs.build.local_paths import scrub_local_paths
 from strategy_docs.build.plan import DocumentJob, record_key, reusable_sections, section_keys, sha256_bytes
 from strategy_docs.inputs.workspace import Workspace
 from strategy_docs.inputs.bundled import template_dir
@@ -326,8 +327,6 @@ def all_attempts(ws: Workspace) -> dict[tuple[str, str, str], dict]:
 
 
 def scrub_message(message: str, workspace: Path | None = None) -> str:
-    from strategy_docs.build.execute import scrub_local_paths  # lazy: execute imports publish (a circle)
-
     return scrub_local_paths(str(message), workspace)
 
 

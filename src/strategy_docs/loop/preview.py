@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
+from strategy_docs.build.local_paths import ANSI
 from strategy_docs.errors import BuildLockedError, Problem, StrategyDocsError, ValidationError
 from strategy_docs.sections.registry import INPUT_FOLDERS, SECTIONS
 from strategy_docs.inputs.workspace import Workspace
@@ -174,7 +175,6 @@ details summary { cursor: pointer; font-weight: 600; }
 :focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
 """
 
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def _page(title: str, body: str) -> str:
@@ -258,7 +258,7 @@ def _traceback_from(notebook: Path) -> str:
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                return _ANSI.sub("", "\n".join(output.get("traceback", [])))
+                return ANSI.sub("", "\n".join(output.get("traceback", [])))
     return ""
 
 

@@ -17,6 +17,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from strategy_docs.atomic import atomic_write
+from strategy_docs.digests import notebook_digest, sha256_bytes
 from strategy_docs.errors import Problem
 from strategy_docs.inputs.bundled import section_notebooks
 from strategy_docs.inputs.data import load_authority_data
@@ -90,8 +91,6 @@ def cached_left_out_notes(workspace: Path, state: Path, params, authority_id: st
                           data=None) -> list:
     """left_out_notes, remembered for exactly these inputs (data, params, notebooks, package) so a
     repeated `validate` need not read the data again."""
-    from strategy_docs.build.plan import notebook_digest, sha256_bytes  # lazy: build imports sections (a circle)
-
     parts = [data_signature, params.project.model_dump_json(exclude={"matrix"}),
              params.authorities[authority_id].model_dump_json()]
     for (a, g), strategy in sorted(params.strategies.items()):
