@@ -102,10 +102,11 @@ class Document:
             h.test is not None and h.test.metric.startswith("indicator_") for h in self.ctx.strategy.hypotheses) else {}
         for position, h in enumerate(self.ctx.strategy.hypotheses):
             if h.test is not None:
-                evaluation = hypothesis_tests.evaluate(h.test.model_dump(), self.inputs, labels, variant=position)
+                evaluation = hypothesis_tests.evaluate(h.test.model_dump(), self.inputs, labels, variant=position,
+                                                      t=self.t)
                 results.append((h, evaluation.verdict, evaluation.evidence, evaluation.value))
             elif h.verdict is not None:
-                results.append((h, h.verdict, f"Recorded verdict: {h.reason}", None))
+                results.append((h, h.verdict, self.t("Recorded verdict: {reason}").format(reason=h.reason), None))
             else:  # a statement of evidence with no test and no verdict: shown as it is
                 results.append((h, None, None, None))
         return results
@@ -376,7 +377,7 @@ def hypotheses_table(doc: Document) -> list[dict]:
         if wants_evidence:
             row[t("Evidence needed")] = h.evidence_needed or ""
         if judged:
-            row[t("What the evidence shows")] = _generated(doc, evidence or "")
+            row[t("What the evidence shows")] = evidence or ""
             row[verdict_word] = verdict or ""
         rows.append(row)
     tones = {v: (t(label), tone) for v, (label, tone) in VERDICT_TONES.items()}
@@ -580,7 +581,7 @@ def market_tables(doc: Document) -> list[dict]:
         count = int(ooa.out_of_area)
         people = t.ngettext("{n} person", "{n} people", count).format(n=fmt.fmt_int(count))
         detail = t(OUT_OF_AREA_ALL if every else OUT_OF_AREA_SOME).format(
-            people=people, year=ooa.year, services=_generated(doc, list_in_words(ooa.service_types)))
+            people=people, year=ooa.year, services=list_in_words([_data_word(doc, s) for s in ooa.service_types], t("and")))
         facts.append((t("Placed out of area"), fmt.fmt_percent(ooa.percent), detail))
     out.insert(0, blocks.facts(facts))
     return out + doc.provenance("providers", "service_users")
@@ -698,7 +699,7 @@ def _row_gaps(doc: Document, gap) -> tuple[list, list[str]]:
     """Per-service gaps for one Gap Analysis Template row (demand, not need, vs places)."""
     if not gap.measure or not _can_compute_gaps(doc):
         return [], []
-    return gap_analysis.computed_gaps(doc.inputs, gap.measure, gap.service_types or None, gap.uptake_rate)
+    return gap_analysis.computed_gaps(doc.inputs, gap.measure, gap.service_types or None, gap.uptake_rate, t=doc.t)
 
 
 @shown_when(lambda doc: bool(doc.ctx.strategy.gap_analysis))
@@ -713,9 +714,9 @@ def gap_template(doc: Document) -> list[dict]:
         rationale = gap.rationale.strip()
         found, missing = _row_gaps(doc, gap)
         for computed in found:
-            rationale += "\n\n" + _generated(doc, f"{computed.rationale} {computed.method}")
+            rationale += "\n\n" + f"{computed.rationale} {computed.method}"
         for sentence in missing:
-            rationale += "\n\n" + _generated(doc, sentence)
+            rationale += "\n\n" + sentence
         linked = [h for h in gap.hypotheses if verdicts.get(h) == "accepted"]
         if linked:
             rationale += "\n\n" + t.ngettext("Builds on accepted hypothesis {ids}.", "Builds on accepted hypotheses {ids}.",
@@ -752,7 +753,7 @@ def computed_gap_table(doc: Document) -> list[dict]:
     numbers = [t("People with the need"), t("Projected demand"), t("Current places"), t("Shortfall"), t("Spare capacity")]
     rows = [{t("Service"): _data_word(doc, g.service_type), t("Need"): g.label, t("Year"): str(g.year),
              **dict(zip(numbers, (g.need, g.demand, g.capacity, g.shortfall, g.spare_capacity))),
-             t("How demand is worked out"): _generated(doc, g.method)} for g in found]
+             t("How demand is worked out"): g.method} for g in found]
     return [blocks.table(pd.DataFrame(rows), caption=t("Projected demand against current places, by service"),
                          id="computed-gaps", numeric_columns=numbers, suppress_columns=[],
                          notes=t("Need, demand and places are kept apart. People with the need are estimated from "
@@ -983,10 +984,10 @@ def indicator_statuses(doc: Document) -> list[tuple]:
     for position, ind in enumerate(doc.ctx.strategy.indicators):  # position: neighbouring rows worded differently
         try:
             status = indicator_analysis.indicator_status(doc.ctx.data.indicators, ind.id, ind.polarity, ind.target, rules,
-                                                         unit=ind.unit, variant=position)
+                                                         unit=ind.unit, variant=position, t=doc.t)
         except ValueError:  # no rows at all for this indicator: report it as having no data
             status = indicator_analysis.indicator_status(_no_data_row(ind.id), ind.id, ind.polarity, ind.target, rules,
-                                                         unit=ind.unit, variant=position)
+                                                         unit=ind.unit, variant=position, t=doc.t)
         out.append((ind, status))
     return out
 
@@ -1041,7 +1042,7 @@ def _indicator_table(doc: Document, members: list, has_data: bool, id: str, grou
                t("Comparator average"): _value(status.comparator_average, ind.unit, t) if has_data else "",
                t("Direction of travel"): t(status.direction.capitalize()) if has_data and status.direction else "",
                rating: (t(status.label), status.tone) if status.label else "",
-               t("Action"): ind.action or _generated(doc, status.reason or "")}
+               t("Action"): ind.action or status.reason or ""}
         rows.append(row)
     columns = _present(rows, (t("Indicator"),))
     notes = " ".join(n for n in (group_notes.strip(), t(
