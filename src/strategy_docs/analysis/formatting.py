@@ -121,25 +121,30 @@ def percent_change(old: object, new: object) -> float:
     return (float(new) - float(old)) / abs(float(old)) * 100.0
 
 
-def fmt_change(old: object, new: object, dp: int = 1) -> str:
+CHANGE_SIZES = {("up", False): N_("up {size}"), ("down", False): N_("down {size}"),
+                ("up", True): N_("up less than {size}"), ("down", True): N_("down less than {size}")}
+
+
+def fmt_change(old: object, new: object, dp: int = 1, t=None) -> str:
     """Direction and size of a change in words: 'up 23.1%', 'down 4.0%', 'no change'.
 
     A change that rounds to 0.0% but is not zero reads 'up less than 0.1%' so the text never
-    contradicts the numbers next to it.
+    contradicts the numbers next to it. ``t`` (a Translator) writes the words in its language.
     """
+    t = t or _english
     if is_missing(old) or is_missing(new):
-        return "change not available"
+        return t(N_("change not available"))
     old_f, new_f = float(old), float(new)
     if new_f == old_f:
-        return "no change"
+        return t(N_("no change"))
     if old_f == 0:
-        return "up from zero" if new_f > old_f else "down from zero"
+        return t(N_("up from zero")) if new_f > old_f else t(N_("down from zero"))
     pct = percent_change(old_f, new_f)
     word = "up" if pct > 0 else "down"
     if round_half_up(abs(pct), dp) == 0:
         smallest = "1" if dp == 0 else f"0.{'0' * (dp - 1)}1"
-        return f"{word} less than {smallest}%"
-    return f"{word} {fmt_percent(abs(pct), dp)}"
+        return t(CHANGE_SIZES[(word, True)]).format(size=f"{smallest}%")
+    return t(CHANGE_SIZES[(word, False)]).format(size=fmt_percent(abs(pct), dp))
 
 
 def fmt_rate(x: object, dp: int = 1, missing: str = MISSING) -> str:

@@ -8,7 +8,6 @@ state numbers are generated from the same values the tables show.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import cached_property, wraps
 
@@ -430,24 +429,9 @@ def _needs_sentence(doc: Document, measure, base: int, later: int) -> str:
         change=_change(doc, before, after))
 
 
-_CHANGE = re.compile(r"^(?P<word>up|down) (?P<less>less than )?(?P<size>.+)$")
-CHANGE_WORDS = {"no change": N_("no change"), "change not available": N_("change not available"),
-                "up from zero": N_("up from zero"), "down from zero": N_("down from zero")}
-CHANGE_SIZES = {("up", False): N_("up {size}"), ("down", False): N_("down {size}"),
-                ("up", True): N_("up less than {size}"), ("down", True): N_("down less than {size}")}
-
-
 def _change(doc: Document, old, new) -> str:
     """'up 23.1%' (formatting.fmt_change) in the document's words."""
-    words = fmt.fmt_change(old, new)
-    if doc.t.language == "en":
-        return words
-    if words in CHANGE_WORDS:
-        return doc.t(CHANGE_WORDS[words])
-    found = _CHANGE.match(words)
-    if found is None:
-        return _generated(doc, words)
-    return doc.t(CHANGE_SIZES[(found["word"], bool(found["less"]))]).format(size=found["size"])
+    return fmt.fmt_change(old, new, t=doc.t)
 
 
 @shown_when(lambda doc: doc.has_needs)
