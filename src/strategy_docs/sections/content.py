@@ -48,9 +48,9 @@ SHOWN_WORDS = (N_("Draft"), N_("Consultation"), N_("Final"), N_("National"), N_(
                N_("Requires significant improvement"), N_("Inadequate"), N_("Not yet rated"), N_("Wales"), N_("England"))
 OUT_OF_AREA_ALL = N_("{people} at 31 March {year}")
 OUT_OF_AREA_SOME = N_("{people} at 31 March {year}, of those using {services}")
-UNIT_SUFFIX = {"percent": "%", "pounds": "£", "days": "days", "weeks": "weeks", "years": "years", "score": "score",
-               "ratio": "", "count": "", "rate per 100,000": "per 100,000", "rate per 10,000": "per 10,000",
-               "rate per 1,000": "per 1,000"}
+UNIT_SUFFIX = {"percent": "%", "pounds": "£", "days": N_("days"), "weeks": N_("weeks"), "years": N_("years"),
+               "score": N_("score"), "ratio": "", "count": "", "rate per 100,000": N_("per 100,000"),
+               "rate per 10,000": N_("per 10,000"), "rate per 1,000": N_("per 1,000")}
 
 
 # A section function says it has nothing to show by returning no blocks; its heading is then left
@@ -1047,8 +1047,14 @@ def _no_data_row(indicator_id: str) -> pd.DataFrame:
                           "comparator_average": None}])
 
 
+def _unit_suffix(t, unit: str | None) -> str:
+    """An indicator's unit as a chart writes it after its numbers ('%', 'per 1,000'), in the document's words."""
+    suffix = UNIT_SUFFIX.get(unit or "", "")
+    return t(suffix) if suffix not in ("", "%", "£") else suffix
+
+
 def _value(value, unit: str | None, t=None) -> str:
-    text = fmt.fmt_value(value, unit, missing="Not available")
+    text = fmt.fmt_value(value, unit, missing="Not available", t=t)
     return t(text) if t is not None and text == "Not available" else text
 
 
@@ -1059,7 +1065,7 @@ def performance_trends(doc: Document) -> list[dict]:
     for ind, status in _trend_candidates(doc):
         t = doc.t
         chart = charts.indicator_trend_chart(doc.ctx.data.indicators, ind.id, label=_indicator_label(ind),
-                                             target=ind.target, polarity=ind.polarity, unit=UNIT_SUFFIX.get(ind.unit, ""),
+                                             target=ind.target, polarity=ind.polarity, unit=_unit_suffix(t, ind.unit),
                                              chart_id=f"trend-{ind.id}", t=t,
                                              caption=t("{indicator}, trend against target and comparator ({rating})").format(
                                                  indicator=_indicator_label(ind), rating=t(status.label).lower()))
