@@ -292,6 +292,7 @@ NO_FIGURES = N_("there are no figures for {name}")
 NO_VALUE_FOR = N_("{name} has no value for {period}")
 NO_EARLIER_VALUE = N_("{name} has no earlier value to compare with")
 NONE = N_("none")
+NO_POPULATION = N_("there are no population figures for {years} (the figures cover {available})")
 
 # What the data shows, for the metrics whose sentence is not above.
 UNMET = N_("In {year} an estimated {need} {label} compare with {known} people known to {services}")
@@ -317,10 +318,21 @@ def _require_type(df, service_type: str | None, table: str, t: Translator) -> No
         raise CannotCompute(t(_TABLE_WORDS[table]).format(service=data_word(service_type, t), known=known))
 
 
+def _population_years(inputs, years, t: Translator) -> None:
+    """Population figures for each of ``years``, or the reason there are none."""
+    available = sorted(int(y) for y in inputs.population["year"].dropna().unique())
+    missing = [int(y) for y in dict.fromkeys(years) if int(y) not in available]
+    if missing:
+        raise CannotCompute(t(NO_POPULATION).format(
+            years=list_in_words([str(y) for y in missing], t("and")),
+            available=list_in_words([str(y) for y in available], t("and")) or t(NONE)))
+
+
 def _m_need_change(inputs, measure, from_year=None, to_year=None, t=None) -> MetricValue:
     m = _measure(inputs, measure)
     y0 = inputs.base_year if from_year is None else from_year
     y1 = inputs.end_year if to_year is None else to_year
+    _population_years(inputs, (y0, y1), t)
     totals = _needs.need_by_year(inputs.population, m.rates, years=[y0, y1])
     est = dict(zip(totals["year"], totals["estimate"]))
     rnd = dict(zip(totals["year"], totals["estimate_rounded"]))
@@ -338,6 +350,7 @@ def _m_unmet_need(inputs, measure, year=None, t=None) -> MetricValue:
     y = inputs.base_year if year is None else year
     if not m.service_types:
         raise CannotCompute(t(NO_SERVICES_LINKED).format(need=_gaps._lower_first(m.label)))
+    _population_years(inputs, (y,), t)
     need = _needs.need_by_year(inputs.population, m.rates, years=[y])["estimate"].iloc[0]
     result = _needs.unmet_need(need, inputs.service_users, m.service_types, inputs.client_group, y)
     if result.unmet_percent is None:
@@ -518,6 +531,7 @@ def _m_capacity_gap(inputs, measure, service_types=None, year=None, t=None) -> M
     y = inputs.end_year if year is None else year
     if not (service_types or m.service_types):
         raise CannotCompute(t(NO_SERVICES_LINKED).format(need=_gaps._lower_first(m.label)))
+    _population_years(inputs, (y,), t)
     try:
         difference, gaps = _gaps.capacity_gap(inputs, m, y, service_types, t=t)
     except ValueError as exc:
