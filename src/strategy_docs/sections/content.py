@@ -385,13 +385,6 @@ def hypotheses_table(doc: Document) -> list[dict]:
                          statuses={verdict_word: lambda v: tones.get(v)} if judged else None, t=t)]
 
 
-def _generated(doc: Document, sentence: str) -> str:
-    """A sentence the analysis writes in English: on a page in another language, marked as English."""
-    if not sentence or doc.t.language == "en":
-        return sentence
-    return mark(sentence, "en")
-
-
 @shown_when(lambda doc: any(h.implication.strip() for h in doc.ctx.strategy.hypotheses))
 def hypotheses_implications(doc: Document) -> list[dict]:
     t = doc.t
@@ -624,28 +617,9 @@ def unit_costs(doc: Document) -> list[dict]:
     return [blocks.prose(sentences)] + blocks.figure(chart, t=t) + doc.provenance("unit_costs")
 
 
-UNIT_COST_WORDS = {
-    "above": N_("{service} costs {cost} {unit}, {difference} ({percent}) above the comparator average of {comparator}."),
-    "below": N_("{service} costs {cost} {unit}, {difference} ({percent}) below the comparator average of {comparator}."),
-    "same": N_("{service} costs {cost} {unit}, the same as the comparator average."),
-    "no comparator": N_("{service} costs {cost} {unit}; no comparator average is available."),
-}
-
-
 def _unit_cost_sentence(doc: Document, row) -> str:
-    """The analysis's sentence in English; the same facts in the document's words otherwise."""
-    if doc.t.language == "en":
-        return resources.unit_cost_sentence(row)
-    t = doc.t
-    values = {"service": _data_word(doc, row["service_type"]), "cost": fmt.fmt_money_auto(row["unit_cost"]),
-              "unit": t(str(row["unit"])), "comparator": "", "difference": "", "percent": ""}
-    if row["position"] in ("above", "below"):
-        values.update(difference=fmt.fmt_money_auto(abs(row["difference"])),
-                      percent=fmt.fmt_percent(abs(row["difference_percent"])),
-                      comparator=fmt.fmt_money_auto(row["comparator_average"]))
-    if row["position"] not in UNIT_COST_WORDS:
-        return _generated(doc, resources.unit_cost_sentence(row))
-    return t(UNIT_COST_WORDS[row["position"]]).format(**values)
+    """The analysis's sentence in the document's words."""
+    return resources.unit_cost_sentence(row, t=doc.t)
 
 
 @shown_when(lambda doc: not doc.ctx.data.budget.empty and not doc.inputs.population.empty
