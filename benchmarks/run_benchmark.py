@@ -298,6 +298,11 @@ def main(argv: list[str] | None = None) -> int:
         snapshot = work / "src"
         shutil.rmtree(snapshot, ignore_errors=True)
         shutil.copytree(source, snapshot / "strategy_docs", ignore=shutil.ignore_patterns("__pycache__"))
+        checkout = source.parents[1]  # a checkout's package finds its notebooks and templates beside src/
+        for folder in ("notebooks", "templates"):
+            if (checkout / folder).is_dir() and not (source / "_bundled" / folder).is_dir():
+                shutil.rmtree(work / folder, ignore_errors=True)
+                shutil.copytree(checkout / folder, work / folder, ignore=shutil.ignore_patterns("__pycache__"))
         ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [str(snapshot), ENV.get("PYTHONPATH", "")]))
     results: dict = {"started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                      "machine": machine(), "settings": vars(args) | {"work": str(work), "output": str(args.output)},

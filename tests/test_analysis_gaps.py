@@ -13,6 +13,7 @@ from strategy_docs.analysis import AnalysisInputs, Measure
 from strategy_docs.analysis.gaps import (
     NoDemandEstimate, capacity_gap, computed_gaps, gap_warnings, gaps_table, service_gap,
 )
+from strategy_docs.i18n import Translator, mark
 
 EMPTY = pd.DataFrame()
 
@@ -206,3 +207,24 @@ def test_one_service_type_may_be_a_string():
     # 2028 residential care: 96 demand - 90 places = 6 (not split into letters)
     difference, parts = capacity_gap(inputs, inputs.measures["frail"], 2028, "Residential care")
     assert difference == 6 and [g.service_type for g in parts] == ["Residential care"]
+
+
+def test_gaps_in_welsh_are_the_same_figures_in_welsh_sentences():
+    t = Translator("cy")
+    gaps, missing = computed_gaps(_inputs(), "frail", ["Residential care", "Extra care", "Day care"], t=t)
+    english, _ = computed_gaps(_inputs(), "frail", ["Residential care", "Extra care", "Day care"])
+    assert [g.difference for g in gaps] == [g.difference for g in english]
+    residential, extra = mark("Residential care", "en"), mark("Extra care", "en")
+    assert gaps[1].rationale == (f"Erbyn 2040 (y flwyddyn edrych ymlaen), y galw a ragwelir am {residential} yw 160 o bobl, "
+                                 "o'i gymharu â 90 o leoedd presennol: prinder o 70 o leoedd.")
+    assert gaps[1].method == (
+        f"Y galw yw'r 80 o bobl a oedd yn defnyddio {residential} yn 2025, wedi cynyddu 100.0% yn unol â'r nifer "
+        "amcangyfrifedig (people aged 85 and over needing care: 100 yn 2025; 200 yn 2040). Mae'n tybio y bydd yr "
+        "un gyfran o'r bobl sydd â'r angen hwn yn defnyddio'r gwasanaeth ag sy'n gwneud nawr, ac y bydd nifer y "
+        "lleoedd yn aros fel y mae heddiw.")
+    assert gaps[2].rationale == (f"Erbyn 2028 (diwedd cyfnod y strategaeth), y galw a ragwelir am {extra} yw 36 o bobl, "
+                                 "o'i gymharu â 60 o leoedd presennol: capasiti sbâr o 24 o leoedd.")
+    assert gaps[3].rationale.endswith("mae nifer y lleoedd yn cyfateb i'r galw a ragwelir.")
+    assert missing == [f"Nid oes neb wedi'i gofnodi yn defnyddio {mark('Day care', 'en')} ac ni roddir cyfradd "
+                       "defnyddio, felly ni ellir amcangyfrif y galw am y gwasanaeth hwn."]
+    assert not t.missing

@@ -22,6 +22,7 @@ from strategy_docs.analysis.hypotheses import (
     evaluate_metric,
 )
 from strategy_docs.inputs.params import HypothesisTest
+from strategy_docs.i18n import Translator, mark, segments
 
 
 def make_inputs() -> AnalysisInputs:
@@ -214,3 +215,49 @@ def test_evaluate_reads_the_models_args_as_the_plan_wrote_them(inputs):
     assert evaluate(gap, inputs).value == pytest.approx(85.0)
     change = _t("need_change_percent", ">", 49, measure="dementia", to_year=2040.0)
     assert evaluate(change, inputs).value == pytest.approx(50.0)
+
+
+# Every metric, with cases that cannot be worked out, as the Welsh page shows it.
+WELSH_CASES = [
+    ("need_change_percent", {"measure": "dementia"}), ("need_change_percent", {"measure": "dementia", "to_year": 2031}),
+    ("unmet_need_percent", {"measure": "dementia"}), ("unmet_need_percent", {"measure": "unlinked"}),
+    ("occupancy_percent", {}), ("occupancy_percent", {"service_type": "Residential care"}),
+    ("occupancy_percent", {"service_type": "Day care"}),
+    ("good_or_better_percent", {}), ("good_or_better_percent", {"service_type": "Nursing care"}),
+    ("out_of_area_percent", {}), ("out_of_area_percent", {"service_type": "Residential care"}),
+    ("unit_cost_vs_comparator_percent", {"service_type": "Residential care"}),
+    ("unit_cost_vs_comparator_percent", {"service_type": "Home care"}),
+    ("spend_share_percent", {"group": "Residential care"}), ("spend_share_percent", {"group": "Day care"}),
+    ("indicator_latest", {"indicator_id": "i1"}), ("indicator_latest", {"indicator_id": "i2"}),
+    ("indicator_latest", {"indicator_id": "i9"}), ("indicator_change", {"indicator_id": "i1"}),
+    ("concentration_hhi", {}), ("concentration_hhi", {"service_type": "Nursing care"}),
+    ("capacity_gap", {"measure": "dementia"}), ("capacity_gap", {"measure": "dementia", "year": 2031}),
+    ("capacity_gap", {"measure": "unlinked"}),
+]
+DATA_NAMES = {"Residential care", "Nursing care", "Home care", "Day care", "Income"}
+
+
+@pytest.mark.parametrize("metric, args", WELSH_CASES)
+def test_evidence_in_welsh_comes_from_the_catalogue_and_only_the_datas_names_stay_english(inputs, metric, args):
+    for variant, (comparison, margin) in enumerate(((">", 0), ("<", 0), (">=", 0.5))):
+        t = Translator("cy")
+        evidence = evaluate(_t(metric, comparison, 1, margin, **args), inputs, variant=variant, t=t).evidence
+        assert t.missing == set(), evidence  # every sentence and word the code writes has its Welsh
+        english = {piece for language, piece in segments(evidence)[0] if language == "en"}
+        assert english <= DATA_NAMES, evidence  # service types and budget groups: the data's own English names
+
+
+def test_welsh_evidence_by_hand(inputs):
+    t = Translator("cy")
+    occupancy = evaluate(_t("occupancy_percent", ">", 90), inputs, t=t)
+    assert occupancy.verdict == "accepted"
+    assert occupancy.evidence == ("Mae 370 o'r 400 o leoedd yn llawn. Y gyfradd defnydd yw 92.5%, sy'n bodloni'r prawf "
+                                  "(mwy na 90.0%), felly mae'r dystiolaeth yn cefnogi'r ddamcaniaeth.")
+    hhi = evaluate(_t("concentration_hhi", "<", 5000, service_type="Nursing care"), inputs, variant=1, t=t)
+    assert hhi.evidence == (f"Mae'r capasiti yn {mark('Nursing care', 'en')} wedi'i grynhoi'n fawr: mae 1 darparwr yn dal "
+                            "pob un o'r 200 o leoedd. Y prawf yw llai na 5,000; nid yw 10,000 (mynegai Herfindahl-Hirschman) "
+                            "yn ei fodloni, felly mae'r ddamcaniaeth yn cael ei gwrthod.")
+    # the English is as it was
+    assert evaluate(_t("occupancy_percent", ">", 90), inputs).evidence == (
+        "370 of the 400 places are occupied. Occupancy is 92.5%, which is more than 90.0%, so the evidence supports "
+        "the hypothesis.")

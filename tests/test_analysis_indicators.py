@@ -11,6 +11,8 @@ from strategy_docs.analysis.indicators import (
     indicator_status,
     rag,
 )
+from strategy_docs.analysis.formatting import fmt_change
+from strategy_docs.i18n import Translator
 
 
 @pytest.fixture
@@ -112,3 +114,22 @@ def test_the_authoritys_rag_rules_model_is_taken_as_it_is():
     assert rag(13.6, 13, None, "lower", rules=model)[0] == "At risk"
     assert rag(14.5, 13, 20, "lower", rules=model)[0] == "Off track"
     assert rag(14.5, 13, 20, "lower", rules=RagRulesModel(amber_tolerance_percent=10))[0] == "At risk"
+
+
+def test_a_reason_in_welsh_has_welsh_words_and_units_and_the_english_is_unchanged():
+    t = Translator("cy")
+    label, tone, reason = rag(15.5, 14, None, "lower", period="2024/25", unit="days", t=t)
+    assert reason == "Y gwerth diweddaraf (2024/25) yw 15.5 diwrnod, sy'n methu'r targed o 14.0 diwrnod o 1.5 diwrnod."
+    assert (label, tone) == rag(15.5, 14, None, "lower", period="2024/25", unit="days")[:2]
+    assert rag(15.5, 14, None, "lower", period="2024/25", unit="days")[2] == (
+        "The latest value (2024/25) is 15.5 days, which misses the target of 14.0 days by 1.5 days.")
+    _, _, met = rag(82, 80, None, "higher", period="2023/24", unit="percent", variant=2, t=t)
+    assert met == "Mae'r targed o 80.0% wedi'i gyrraedd: y gwerth diweddaraf (2023/24) yw 82.0%."
+    assert not t.missing
+
+
+def test_a_change_in_words_in_welsh():
+    t = Translator("cy")
+    assert fmt_change(100, 123.1, t=t) == "i fyny 23.1%" and fmt_change(100, 123.1) == "up 23.1%"
+    assert fmt_change(5, 5) == "no change" and fmt_change(5, 5, t=t) == t("no change") != "no change"
+    assert not t.missing

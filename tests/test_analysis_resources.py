@@ -123,3 +123,18 @@ def test_spend_share(budget):
     assert t["group"].tolist() == ["Residential care", "Community support", "Income"]
     assert t["gross"].tolist() == [1_500_000, 500_000, 0]
     assert t["share_percent"].tolist() == pytest.approx([75.0, 25.0, 0.0])
+
+
+def test_unit_cost_sentences_in_welsh_say_a_tiny_difference_in_words_too():
+    from strategy_docs.analysis.resources import unit_cost_sentence
+    from strategy_docs.i18n import Translator, mark
+
+    t = Translator("cy")
+    row = {"service_type": "Reablement", "unit": "per hour", "unit_cost": 1120.50, "comparator_average": 1120.00,
+           "difference": 0.50, "difference_percent": 0.50 / 1120 * 100, "position": "above"}  # 0.045%: prints 0.0%
+    assert unit_cost_sentence(row, t=t) == (f"{mark('Reablement', 'en')}: £1,120.50 yr awr, £0.50 yn uwch na'r "
+                                            "cyfartaledd cymharol o £1,120 (llai na 0.1% yn fwy).")
+    row.update(position="no comparator")
+    assert unit_cost_sentence(row, t=t) == f"{mark('Reablement', 'en')}: £1,120.50 yr awr; nid oes cyfartaledd cymharol ar gael."
+    assert unit_cost_sentence(row) == "Reablement: £1,120.50 per hour; no comparator average is available."
+    assert not t.missing

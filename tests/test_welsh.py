@@ -12,6 +12,7 @@ import datetime as dt
 import importlib.util
 import re
 import zipfile
+from html import unescape
 
 import pytest
 
@@ -200,6 +201,52 @@ def test_the_welsh_page_is_in_welsh_and_links_to_the_english_one_and_back(built)
                      r'Read this document in English</a>', welsh)
     assert re.search(r'<p class="language-switch" lang="cy"><a href="carers.cy.html" hreflang="cy">'
                      r'Darllenwch y ddogfen hon yn Gymraeg</a>: <cite>Gofalu am ofalwyr', english)
+
+
+def _plans_english(root) -> set[str]:
+    """Every English text the plan gives: params strings (a plain string, or the English of a
+    version mapping) and the cells of the data tables, whose names are written in English."""
+    import csv
+
+    import yaml
+
+    found: set[str] = set()
+
+    def walk(value):
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for path in (root / "params").rglob("*.yaml"):
+        walk(yaml.safe_load(path.read_text(encoding="utf-8")))
+    for path in (root / "data").rglob("*.csv"):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle):
+                found.update(row)
+    return found
+
+
+def _english_passages(page: str) -> list[str]:
+    return [" ".join(unescape(re.sub(r"<[^>]+>", "", found)).split())
+            for found in re.findall(r'<span lang="en-GB">(.*?)</span>', page, flags=re.DOTALL)]
+
+
+@pytest.mark.slow
+def test_every_english_passage_on_the_welsh_page_is_the_plans_own_text(built):
+    """On a Welsh page English appears only where the plan itself gives no Welsh (a params text
+    with no `cy` version, a service or budget name from the data): every sentence, label and
+    reason the code writes comes from the catalogue."""
+    page = (built.build / "2026-27" / "glanmor" / "carers.cy.html").read_text(encoding="utf-8")
+    plans = [" ".join(text.split()) for text in _plans_english(built.root)]
+    passages = _english_passages(page)
+    assert passages, "Glanmor's plan has English-only names (its services), shown marked"
+    written_by_code = sorted({p for p in passages if p.strip() and not any(p.strip() in text for text in plans)})
+    assert written_by_code == []
 
 
 @pytest.mark.slow

@@ -27,7 +27,7 @@ from typing import Any
 
 __all__ = [
     "DEFAULT_LANGUAGE", "LANGUAGES", "Translator", "translator", "mark", "strip_marks", "segments",
-    "html_language_marks", "document_name", "hreflang", "N_",
+    "html_language_marks", "document_name", "hreflang", "N_", "data_word",
 ]
 
 DEFAULT_LANGUAGE = "en"
@@ -241,3 +241,10 @@ def translator(language: str | None = None) -> Translator:
 def N_(message: str) -> str:
     """Marks an English message kept in a constant for the catalogue; translate it where it is shown."""
     return message
+
+
+def data_word(text: Any, t: "Translator | None" = None) -> str:
+    """A name from the data tables (a service type, a budget group), which are written in English:
+    as it is on an English page, marked as English on a page in another language."""
+    text = str(text)
+    return text if t is None or t.language == DEFAULT_LANGUAGE else mark(text, DEFAULT_LANGUAGE)

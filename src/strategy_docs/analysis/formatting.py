@@ -11,6 +11,8 @@ import math
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from numbers import Real
 
+from strategy_docs.i18n import N_
+
 MISSING = "not available"
 
 
@@ -119,25 +121,30 @@ def percent_change(old: object, new: object) -> float:
     return (float(new) - float(old)) / abs(float(old)) * 100.0
 
 
-def fmt_change(old: object, new: object, dp: int = 1) -> str:
+CHANGE_SIZES = {("up", False): N_("up {size}"), ("down", False): N_("down {size}"),
+                ("up", True): N_("up less than {size}"), ("down", True): N_("down less than {size}")}
+
+
+def fmt_change(old: object, new: object, dp: int = 1, t=None) -> str:
     """Direction and size of a change in words: 'up 23.1%', 'down 4.0%', 'no change'.
 
     A change that rounds to 0.0% but is not zero reads 'up less than 0.1%' so the text never
-    contradicts the numbers next to it.
+    contradicts the numbers next to it. ``t`` (a Translator) writes the words in its language.
     """
+    t = t or _english
     if is_missing(old) or is_missing(new):
-        return "change not available"
+        return t(N_("change not available"))
     old_f, new_f = float(old), float(new)
     if new_f == old_f:
-        return "no change"
+        return t(N_("no change"))
     if old_f == 0:
-        return "up from zero" if new_f > old_f else "down from zero"
+        return t(N_("up from zero")) if new_f > old_f else t(N_("down from zero"))
     pct = percent_change(old_f, new_f)
     word = "up" if pct > 0 else "down"
     if round_half_up(abs(pct), dp) == 0:
         smallest = "1" if dp == 0 else f"0.{'0' * (dp - 1)}1"
-        return f"{word} less than {smallest}%"
-    return f"{word} {fmt_percent(abs(pct), dp)}"
+        return t(CHANGE_SIZES[(word, True)]).format(size=f"{smallest}%")
+    return t(CHANGE_SIZES[(word, False)]).format(size=fmt_percent(abs(pct), dp))
 
 
 def fmt_rate(x: object, dp: int = 1, missing: str = MISSING) -> str:
@@ -152,19 +159,20 @@ def fmt_rate(x: object, dp: int = 1, missing: str = MISSING) -> str:
 # How each indicator unit (params `indicators[].unit`) is written after its number.
 UNIT_WORDS = {
     "percent": "%", "pounds": "£", "count": "", "ratio": "", "score": "",
-    "rate per 100,000": "per 100,000", "rate per 10,000": "per 10,000", "rate per 1,000": "per 1,000",
-    "days": "days", "weeks": "weeks", "years": "years",
+    "rate per 100,000": N_("per 100,000"), "rate per 10,000": N_("per 10,000"), "rate per 1,000": N_("per 1,000"),
+    "days": N_("days"), "weeks": N_("weeks"), "years": N_("years"),
 }
 # Units whose values are whole things, written without decimals.
 WHOLE_UNITS = ("count",)
 
 
-def fmt_value(x: object, unit: str | None, missing: str = MISSING) -> str:
+def fmt_value(x: object, unit: str | None, missing: str = MISSING, t=None) -> str:
     """A value in its unit, the one way every indicator figure is written.
 
     counts whole with separators ('1,234'); money as pounds ('£1,234', '£18.45');
     percentages, rates, scores, ratios and durations to one decimal place with their unit
     ('80.0%', '312.4 per 100,000', '14.5 days'). No unit: a plain number, at most one decimal.
+    ``t`` (a Translator) writes the unit's words in its language.
     """
     if is_missing(x):
         return missing
@@ -177,14 +185,20 @@ def fmt_value(x: object, unit: str | None, missing: str = MISSING) -> str:
     if not unit:
         return fmt_number(x, 1)
     words = UNIT_WORDS.get(unit, "")
+    if words and t is not None:
+        words = t(words)
     return f"{fmt_rate(x)} {words}" if words else fmt_rate(x)
 
 
-def fmt_value_change(difference: object, unit: str | None) -> str:
+def fmt_value_change(difference: object, unit: str | None, t=None) -> str:
     """The size of a change between two values in their unit: percentages in percentage points."""
     if is_missing(difference):
         return MISSING
     size = abs(float(difference))
     if unit == "percent":
-        return f"{fmt_rate(size)} percentage points"
-    return fmt_value(size, unit)
+        return (t or _english)("{points} percentage points").format(points=fmt_rate(size))
+    return fmt_value(size, unit, t=t)
+
+
+def _english(message: str) -> str:
+    return message

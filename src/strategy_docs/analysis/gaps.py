@@ -22,6 +22,7 @@ import pandas as pd
 
 from strategy_docs.analysis.formatting import fmt_int, fmt_number, fmt_percent, round_half_up
 from strategy_docs.analysis.needs import need_by_year
+from strategy_docs.i18n import N_, Translator, data_word, translator
 
 if TYPE_CHECKING:  # pragma: no cover
     from strategy_docs.analysis import AnalysisInputs, Measure
@@ -29,6 +30,32 @@ if TYPE_CHECKING:  # pragma: no cover
 MAX_OBJECTIVES = 8
 
 FINDINGS = ("shortfall", "spare capacity", "balanced")
+
+# The sentences a computed gap is stated in: whole sentences with named placeholders.
+METHOD_UPTAKE = N_("Demand is {rate}% of the {need} {label} estimated for {year} (the uptake rate this strategy "
+                   "assumes for {service}). It assumes that share holds for the whole period and that places stay "
+                   "at today's level.")
+METHOD_CURRENT_USE = {
+    "grown": N_("Demand is the {users} people using {service} in {users_year}, grown by {change} in line with the "
+                "estimated number of {label} ({since}; {need} in {year}). It assumes the same share of people with "
+                "this need use the service as now, and that places stay at today's level."),
+    "reduced": N_("Demand is the {users} people using {service} in {users_year}, reduced by {change} in line with the "
+                  "estimated number of {label} ({since}; {need} in {year}). It assumes the same share of people with "
+                  "this need use the service as now, and that places stay at today's level."),
+    "kept": N_("Demand is the {users} people using {service} in {users_year}, kept in line with the estimated number "
+               "of {label} ({since}; {need} in {year}). It assumes the same share of people with this need use the "
+               "service as now, and that places stay at today's level."),
+}
+SINCE = N_("{need} in {year}")
+SINCE_FIRST = N_("{need} in {year}, the first year with population figures")
+NO_DEMAND = N_("No one is recorded using {service} and no uptake rate is given, so demand for it cannot be estimated.")
+BY_YEAR = N_("By {year}")
+BY_YEAR_HORIZON = N_("By {year} ({horizon})")
+RATIONALE = N_("{when} projected demand for {service} is {demand} people against {capacity} current places: {tail}")
+TAILS = {"balanced": N_("places match projected demand."), "shortfall": N_("a shortfall of {places}."),
+         "spare capacity": N_("spare capacity of {places}.")}
+ONE_PLACE, PLACES = N_("{count} place"), N_("{count} places")
+END_OF_PERIOD, LOOK_AHEAD = N_("end of the strategy period"), N_("look-ahead year")
 
 
 @dataclass(frozen=True)
@@ -108,18 +135,22 @@ def service_gap(
     year: int,
     horizon: str = "",
     uptake_rate: float | None = None,
+    t: Translator | None = None,
 ) -> ComputedGap:
     """Projected demand for ``service_type`` in ``year`` against its current places.
 
     ``uptake_rate`` (percent of people with the need who use the service) replaces the
-    current-use basis when given. Raises NoDemandEstimate when there is neither.
+    current-use basis when given. Raises NoDemandEstimate when there is neither. ``t`` writes
+    the method and the finding in its language (default English).
     """
+    t = t or translator()
     series = _need_series(inputs.population, measure)
     if int(year) not in series.index:
         raise ValueError(f"No population figures for {year} to estimate '{measure.id}'.")
     need_exact = float(series.loc[int(year), "estimate"])
     need = int(series.loc[int(year), "estimate_rounded"])
     label = _lower_first(measure.label)
+    service = data_word(service_type, t)
     part = inputs.providers[inputs.providers["service_type"].astype(str) == service_type]
     capacity = float(part["capacity"].sum())
     use = _current_use(inputs.service_users, service_type, inputs.base_year)
@@ -127,11 +158,8 @@ def service_gap(
     if uptake_rate is not None:
         basis = "uptake rate"
         demand = int(round_half_up(need * float(uptake_rate) / 100))
-        method = (
-            f"Demand is {fmt_number(uptake_rate, _dp(uptake_rate))}% of the {fmt_int(need)} {label} "
-            f"estimated for {year} (the uptake rate this strategy assumes for {service_type}). "
-            f"It assumes that share holds for the whole period and that places stay at today's level."
-        )
+        method = t(METHOD_UPTAKE).format(rate=fmt_number(uptake_rate, _dp(uptake_rate)), need=fmt_int(need),
+                                         label=label, year=year, service=service)
     elif use is not None:
         basis = "current use"
         users, users_year = use
@@ -142,35 +170,20 @@ def service_gap(
         demand = int(round_half_up(users * growth))
         change = (growth - 1) * 100
         moved = "grown" if change > 0 else "reduced" if change < 0 else "kept"
-        by = f" by {fmt_percent(abs(change))}" if change else ""
-        since = (
-            f"{fmt_int(ref_need)} in {ref_year}"
-            if ref_year == users_year
-            else f"{fmt_int(ref_need)} in {ref_year}, the first year with population figures"
-        )
-        method = (
-            f"Demand is the {fmt_int(users)} people using {service_type} in {users_year}, "
-            f"{moved}{by} in line with the estimated number of {label} ({since}; "
-            f"{fmt_int(need)} in {year}). It assumes the same share of people with this need "
-            f"use the service as now, and that places stay at today's level."
-        )
+        since = t(SINCE if ref_year == users_year else SINCE_FIRST).format(need=fmt_int(ref_need), year=ref_year)
+        method = t(METHOD_CURRENT_USE[moved]).format(
+            users=fmt_int(users), service=service, users_year=users_year, change=fmt_percent(abs(change)),
+            label=label, since=since, need=fmt_int(need), year=year)
     else:
-        raise NoDemandEstimate(
-            f"No one is recorded using {service_type} and no uptake rate is given, so demand "
-            f"for it cannot be estimated."
-        )
+        raise NoDemandEstimate(t(NO_DEMAND).format(service=service))
     difference = demand - capacity
     finding = "shortfall" if difference > 0 else "spare capacity" if difference < 0 else "balanced"
-    when = f"By {year}" + (f" ({horizon})" if horizon else "")
-    if finding == "balanced":
-        tail = "places match projected demand."
-    else:
-        places = f"{fmt_int(abs(difference))} place{'' if fmt_int(abs(difference)) == '1' else 's'}"
-        tail = f"{'a shortfall' if finding == 'shortfall' else 'spare capacity'} of {places}."
-    rationale = (
-        f"{when} projected demand for {service_type} is {fmt_int(demand)} people against "
-        f"{fmt_int(capacity)} current places: {tail}"
-    )
+    when = (t(BY_YEAR_HORIZON).format(year=year, horizon=t(horizon)) if horizon
+            else t(BY_YEAR).format(year=year))
+    count = fmt_int(abs(difference))
+    places = t(ONE_PLACE if count == "1" else PLACES).format(count=count)
+    rationale = t(RATIONALE).format(when=when, service=service, demand=fmt_int(demand), capacity=fmt_int(capacity),
+                                    tail=t(TAILS[finding]).format(places=places))
     return ComputedGap(
         measure_id=measure.id, label=measure.label, horizon=horizon, year=int(year),
         service_type=service_type, need=need, demand_basis=basis, current_users=users,
@@ -186,9 +199,9 @@ def _dp(x: float) -> int:
 
 def horizons(inputs: "AnalysisInputs") -> list[tuple[int, str]]:
     """End of the strategy period and the look-ahead year (once if they are equal)."""
-    out = [(inputs.end_year, "end of the strategy period")]
+    out = [(inputs.end_year, END_OF_PERIOD)]
     if inputs.look_ahead_year != inputs.end_year:
-        out.append((inputs.look_ahead_year, "look-ahead year"))
+        out.append((inputs.look_ahead_year, LOOK_AHEAD))
     return out
 
 
@@ -197,9 +210,10 @@ def computed_gaps(
     measure_id: str,
     service_types: Iterable[str] | None = None,
     uptake_rates: Mapping[str, float] | None = None,
+    t: Translator | None = None,
 ) -> tuple[list[ComputedGap], list[str]]:
     """Gaps per service type at each horizon, and sentences for services whose demand
-    cannot be estimated (stated, not guessed)."""
+    cannot be estimated (stated, not guessed), in ``t``'s language (default English)."""
     if measure_id not in inputs.measures:
         raise ValueError(
             f"Unknown measure '{measure_id}'; known measures: {', '.join(sorted(inputs.measures)) or 'none'}."
@@ -212,7 +226,7 @@ def computed_gaps(
     for service_type in types:
         for year, horizon in horizons(inputs):
             try:
-                found.append(service_gap(inputs, measure, service_type, year, horizon, rates.get(service_type)))
+                found.append(service_gap(inputs, measure, service_type, year, horizon, rates.get(service_type), t))
             except NoDemandEstimate as exc:
                 missing.append(str(exc))
                 break
@@ -225,6 +239,7 @@ def capacity_gap(
     year: int,
     service_types: Iterable[str] | None = None,
     uptake_rates: Mapping[str, float] | None = None,
+    t: Translator | None = None,
 ) -> tuple[float, list[ComputedGap]]:
     """Projected demand minus current places summed over the service types (the
     hypothesis metric), with the per-service gaps behind it. One service type may be a string."""
@@ -234,7 +249,7 @@ def capacity_gap(
     if not types:
         raise ValueError(f"Measure '{measure.id}' has no linked service types to compare with.")
     rates = dict(uptake_rates or {})
-    gaps = [service_gap(inputs, measure, t, year, "", rates.get(t)) for t in types]
+    gaps = [service_gap(inputs, measure, kind, year, "", rates.get(kind), t) for kind in types]
     return float(sum(g.difference for g in gaps)), gaps
 
 

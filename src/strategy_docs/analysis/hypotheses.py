@@ -28,13 +28,14 @@ from strategy_docs.analysis.formatting import (
     fmt_value,
     round_half_up,
 )
-from strategy_docs.wording import plural
+from strategy_docs.i18n import N_, Translator, data_word, translator
+from strategy_docs.wording import list_in_words
 
 if TYPE_CHECKING:  # pragma: no cover
     from strategy_docs.analysis import AnalysisInputs
     from strategy_docs.inputs.params import HypothesisTest
 
-COMPARISONS = {">": "more than", ">=": "at least", "<": "less than", "<=": "at most"}
+COMPARISONS = {">": N_("more than"), ">=": N_("at least"), "<": N_("less than"), "<=": N_("at most")}
 VERDICTS = ("accepted", "refuted", "inconclusive")
 
 
@@ -127,17 +128,17 @@ METRICS: dict[str, dict[str, Any]] = {
 
 # What each metric measures, as the subject of a sentence ("Occupancy is 97.1%, ...").
 SUBJECTS = {
-    "need_change_percent": "the change in estimated need",
-    "unmet_need_percent": "the share of estimated need not known to services",
-    "occupancy_percent": "occupancy",
-    "good_or_better_percent": "the share of rated services rated good or better",
-    "out_of_area_percent": "the share placed out of area",
-    "unit_cost_vs_comparator_percent": "the difference from the comparator average",
-    "spend_share_percent": "the share of gross expenditure",
-    "indicator_latest": "the latest value",
-    "indicator_change": "the change since the previous value",
-    "concentration_hhi": "the Herfindahl-Hirschman index",
-    "capacity_gap": "projected demand minus current places",
+    "need_change_percent": N_("the change in estimated need"),
+    "unmet_need_percent": N_("the share of estimated need not known to services"),
+    "occupancy_percent": N_("occupancy"),
+    "good_or_better_percent": N_("the share of rated services rated good or better"),
+    "out_of_area_percent": N_("the share placed out of area"),
+    "unit_cost_vs_comparator_percent": N_("the difference from the comparator average"),
+    "spend_share_percent": N_("the share of gross expenditure"),
+    "indicator_latest": N_("the latest value"),
+    "indicator_change": N_("the change since the previous value"),
+    "concentration_hhi": N_("the Herfindahl-Hirschman index"),
+    "capacity_gap": N_("projected demand minus current places"),
 }
 assert set(SUBJECTS) == set(METRICS)
 
@@ -152,17 +153,17 @@ class IndicatorLabel:
 
 # What the data shows, before the verdict: whole sentences with named placeholders. Indicator
 # names are noun phrases ("Carers assessed in the year"), so they take a colon, not a verb.
-NEED_RISES = ("The estimated number of {need} is projected to rise from {before} in {then} to {after} in {later} "
-              "(population projections × prevalence rates)")
-NEED_FALLS = ("The estimated number of {need} is projected to fall from {before} in {then} to {after} in {later} "
-              "(population projections × prevalence rates)")
-NEED_STEADY = ("The estimated number of {need} is projected to stay at {after} from {then} to {later} "
-               "(population projections × prevalence rates)")
-UNIT_COST = "The unit cost of {service} in {year} is {cost} {unit}, against a comparator average of {comparator}"
-INDICATOR_LATEST = "{name}: {value} in {period}"
-INDICATOR_SAME = "{name}: {after} in both {then} and {now}"
-INDICATOR_ABOUT_SAME = "{name}: about {after} in both {then} and {now}"
-INDICATOR_MOVED = "{name}: {before} in {then} and {after} in {now}"
+NEED_RISES = N_("The estimated number of {need} is projected to rise from {before} in {then} to {after} in {later} "
+                  "(population projections × prevalence rates)")
+NEED_FALLS = N_("The estimated number of {need} is projected to fall from {before} in {then} to {after} in {later} "
+                  "(population projections × prevalence rates)")
+NEED_STEADY = N_("The estimated number of {need} is projected to stay at {after} from {then} to {later} "
+                   "(population projections × prevalence rates)")
+UNIT_COST = N_("The unit cost of {service} in {year} is {cost} {unit}, against a comparator average of {comparator}")
+INDICATOR_LATEST = N_("{name}: {value} in {period}")
+INDICATOR_SAME = N_("{name}: {after} in both {then} and {now}")
+INDICATOR_ABOUT_SAME = N_("{name}: about {after} in both {then} and {now}")
+INDICATOR_MOVED = N_("{name}: {before} in {then} and {after} in {now}")
 
 
 class CannotCompute(Exception):
@@ -245,216 +246,272 @@ def _measure(inputs: "AnalysisInputs", measure_id: str):
     return inputs.measures[measure_id]
 
 
-def _scope(service_type: str | None) -> str:
-    return service_type if service_type else "all service types"
+def _scope(service_type: str | None, t: Translator) -> str:
+    return data_word(service_type, t) if service_type else t(ALL_SERVICE_TYPES)
 
 
-def _in(service_type: str | None) -> str:
-    return f" in {service_type}" if service_type else ""
+# Why a metric could not be worked out (the end of NOT_COMPUTED's sentence).
+ALL_SERVICE_TYPES = N_("all service types")
+_TABLE_WORDS = {"providers": N_("the provider figures have nothing for {service} (they cover: {known})"),
+                "service_users": N_("the figures on people known to services have nothing for {service} "
+                                    "(they cover: {known})"),
+                "unit_costs": N_("the unit cost figures have nothing for {service} (they cover: {known})")}
+NEED_IS_ZERO = N_("estimated need in {year} is zero")
+NO_SERVICES_LINKED = N_("no services are linked to {need}")
+NO_OCCUPANCY = N_("no capacity with occupancy is recorded for {scope}")
+NOT_RATED_YET = N_("no services in {scope} have a rating yet")
+NO_PEOPLE = N_("no people are recorded as known to {scope}")
+NO_UNIT_COST = N_("no {service} unit cost in {year}")
+SEVERAL_UNIT_COSTS = N_("{service} has {count} unit costs (different units)")
+NO_COMPARATOR = N_("no comparator average for {service}")
+NO_BUDGET_GROUP = N_("the {year} budget has no {group} group (its groups are {groups})")
+NO_EXPENDITURE = N_("the budget has no expenditure")
+NO_FIGURES = N_("there are no figures for {name}")
+NO_VALUE_FOR = N_("{name} has no value for {period}")
+NO_EARLIER_VALUE = N_("{name} has no earlier value to compare with")
+NONE = N_("none")
+NO_POPULATION = N_("there are no population figures for {years} (the figures cover {available})")
+
+# What the data shows, for the metrics whose sentence is not above.
+UNMET = N_("In {year} an estimated {need} {label} compare with {known} people known to {services}")
+OCCUPIED = N_("{occupied} of the {capacity} places are occupied")
+OCCUPIED_IN = N_("{occupied} of the {capacity} places in {service} are occupied")
+GOOD_OR_BETTER = N_("{good} of {rated} rated services are rated {ratings} by the {regulator}")
+GOOD_OR_BETTER_IN = N_("{good} of {rated} rated services in {service} are rated {ratings} by the {regulator}")
+OUT_OF_AREA = N_("At 31 March {year}, {placed} of {people} people known to services were placed outside the area")
+OUT_OF_AREA_IN = N_("At 31 March {year}, {placed} of {people} people known to {service} were placed outside the area")
+SPEND_SHARE = N_("{group} accounts for {gross} of the {total} gross expenditure in {year}")
+HHI_MANY = N_("Capacity is {band}: {providers} providers, the largest three holding {share} of places")
+HHI_MANY_IN = N_("Capacity in {service} is {band}: {providers} providers, the largest three holding {share} of places")
+HHI_ONE = N_("Capacity is {band}: 1 provider holds all {capacity} places")
+HHI_ONE_IN = N_("Capacity in {service} is {band}: 1 provider holds all {capacity} places")
+HHI_FEW = N_("Capacity is {band}: {providers} providers hold all {capacity} places")
+HHI_FEW_IN = N_("Capacity in {service} is {band}: {providers} providers hold all {capacity} places")
+THE_INDICATOR = N_("the indicator {id}")
 
 
-_TABLE_WORDS = {"providers": "the provider figures", "service_users": "the figures on people known to services",
-                "unit_costs": "the unit cost figures"}
-
-
-def _require_type(df, service_type: str | None, table: str) -> None:
+def _require_type(df, service_type: str | None, table: str, t: Translator) -> None:
     if service_type and not (df["service_type"].astype(str) == service_type).any():
-        known = ", ".join(sorted(df["service_type"].astype(str).unique())) or "none"
-        raise CannotCompute(f"{_TABLE_WORDS[table]} have nothing for {service_type} (they cover: {known})")
+        known = ", ".join(data_word(k, t) for k in sorted(df["service_type"].astype(str).unique())) or t(NONE)
+        raise CannotCompute(t(_TABLE_WORDS[table]).format(service=data_word(service_type, t), known=known))
 
 
-def _m_need_change(inputs, measure, from_year=None, to_year=None) -> MetricValue:
+def _population_years(inputs, years, t: Translator) -> None:
+    """Population figures for each of ``years``, or the reason there are none."""
+    available = sorted(int(y) for y in inputs.population["year"].dropna().unique())
+    missing = [int(y) for y in dict.fromkeys(years) if int(y) not in available]
+    if missing:
+        raise CannotCompute(t(NO_POPULATION).format(
+            years=list_in_words([str(y) for y in missing], t("and")),
+            available=list_in_words([str(y) for y in available], t("and")) or t(NONE)))
+
+
+def _m_need_change(inputs, measure, from_year=None, to_year=None, t=None) -> MetricValue:
     m = _measure(inputs, measure)
     y0 = inputs.base_year if from_year is None else from_year
     y1 = inputs.end_year if to_year is None else to_year
+    _population_years(inputs, (y0, y1), t)
     totals = _needs.need_by_year(inputs.population, m.rates, years=[y0, y1])
     est = dict(zip(totals["year"], totals["estimate"]))
     rnd = dict(zip(totals["year"], totals["estimate_rounded"]))
     if est[y0] == 0:
-        raise CannotCompute(f"estimated need in {y0} is zero")
+        raise CannotCompute(t(NEED_IS_ZERO).format(year=y0))
     value = (est[y1] - est[y0]) / est[y0] * 100.0
     words = {"need": _gaps._lower_first(m.label), "before": fmt_int(rnd[y0]), "after": fmt_int(rnd[y1]),
              "then": y0, "later": y1}
     wording = NEED_RISES if rnd[y1] > rnd[y0] else NEED_FALLS if rnd[y1] < rnd[y0] else NEED_STEADY
-    return MetricValue(value, "percent", wording.format(**words))
+    return MetricValue(value, "percent", t(wording).format(**words))
 
 
-def _m_unmet_need(inputs, measure, year=None) -> MetricValue:
+def _m_unmet_need(inputs, measure, year=None, t=None) -> MetricValue:
     m = _measure(inputs, measure)
     y = inputs.base_year if year is None else year
     if not m.service_types:
-        raise CannotCompute(f"no services are linked to {_gaps._lower_first(m.label)}")
+        raise CannotCompute(t(NO_SERVICES_LINKED).format(need=_gaps._lower_first(m.label)))
+    _population_years(inputs, (y,), t)
     need = _needs.need_by_year(inputs.population, m.rates, years=[y])["estimate"].iloc[0]
     result = _needs.unmet_need(need, inputs.service_users, m.service_types, inputs.client_group, y)
     if result.unmet_percent is None:
-        raise CannotCompute(f"estimated need in {y} is zero")
+        raise CannotCompute(t(NEED_IS_ZERO).format(year=y))
     return MetricValue(
         result.unmet_percent,
         "percent",
-        f"In {y} an estimated {fmt_int(need)} {_gaps._lower_first(m.label)} compare with "
-        f"{fmt_int(result.known)} people known to {_gaps._join(m.service_types)}",
+        t(UNMET).format(year=y, need=fmt_int(need), label=_gaps._lower_first(m.label), known=fmt_int(result.known),
+                        services=list_in_words([data_word(s, t) for s in m.service_types], t("and"))),
     )
 
 
-def _m_occupancy(inputs, service_type=None) -> MetricValue:
-    _require_type(inputs.providers, service_type, "providers")
+def _m_occupancy(inputs, service_type=None, t=None) -> MetricValue:
+    _require_type(inputs.providers, service_type, "providers", t)
     part = _market._filter_types(inputs.providers, service_type).dropna(subset=["capacity", "occupied"])
     value = _market.occupancy_percent(inputs.providers, service_type)
     if math.isnan(value):
-        raise CannotCompute(f"no capacity with occupancy is recorded for {_scope(service_type)}")
+        raise CannotCompute(t(NO_OCCUPANCY).format(scope=_scope(service_type, t)))
     return MetricValue(
         value,
         "percent",
-        f"{fmt_int(part['occupied'].sum())} of the {fmt_int(part['capacity'].sum())} places"
-        f"{_in(service_type)} are occupied",
+        t(OCCUPIED_IN if service_type else OCCUPIED).format(
+            occupied=fmt_int(part["occupied"].sum()), capacity=fmt_int(part["capacity"].sum()),
+            service=data_word(service_type, t)),
     )
 
 
-def _m_good_or_better(inputs, service_type=None) -> MetricValue:
-    _require_type(inputs.providers, service_type, "providers")
+def _m_good_or_better(inputs, service_type=None, t=None) -> MetricValue:
+    _require_type(inputs.providers, service_type, "providers", t)
     table = _market.quality_ratings(inputs.providers, inputs.nation, service_type)
     value = _market.good_or_better_percent(inputs.providers, inputs.nation, service_type)
     if math.isnan(value):
-        raise CannotCompute(f"no services in {_scope(service_type)} have a rating yet")
+        raise CannotCompute(t(NOT_RATED_YET).format(scope=_scope(service_type, t)))
     rated = int(table.loc[table["rating"] != _market.NOT_RATED, "services"].sum())
     nation = _market._nation(inputs.nation)
     good = int(table.loc[table["rating"].isin(_market.GOOD_OR_BETTER[nation]), "services"].sum())
     return MetricValue(
         value,
         "percent",
-        f"{fmt_int(good)} of {fmt_int(rated)} rated services{_in(service_type)} are rated "
-        f"{' or '.join(_market.GOOD_OR_BETTER[nation])} by the {_market.REGULATOR[nation]}",
+        t(GOOD_OR_BETTER_IN if service_type else GOOD_OR_BETTER).format(
+            good=fmt_int(good), rated=fmt_int(rated), service=data_word(service_type, t),
+            ratings=list_in_words([t(r) for r in _market.GOOD_OR_BETTER[nation]], t(OR)),
+            regulator=t(_market.REGULATOR[nation])),
     )
 
 
-def _m_out_of_area(inputs, service_type=None) -> MetricValue:
-    _require_type(inputs.service_users, service_type, "service_users")
+OR = N_("or")
+
+
+def _m_out_of_area(inputs, service_type=None, t=None) -> MetricValue:
+    _require_type(inputs.service_users, service_type, "service_users", t)
     ooa = _market.out_of_area(inputs.service_users, service_type)
     if math.isnan(ooa.percent):
-        raise CannotCompute(f"no people are recorded as known to {_scope(service_type)}")
+        raise CannotCompute(t(NO_PEOPLE).format(scope=_scope(service_type, t)))
     return MetricValue(
         ooa.percent,
         "percent",
-        f"At 31 March {ooa.year}, {fmt_int(ooa.out_of_area)} of {fmt_int(ooa.people)} people "
-        f"known to {service_type or 'services'} were placed outside the area",
+        t(OUT_OF_AREA_IN if service_type else OUT_OF_AREA).format(
+            year=ooa.year, placed=fmt_int(ooa.out_of_area), people=fmt_int(ooa.people),
+            service=data_word(service_type, t)),
     )
 
 
-def _m_unit_cost(inputs, service_type) -> MetricValue:
-    _require_type(inputs.unit_costs, service_type, "unit_costs")
+def _m_unit_cost(inputs, service_type, t=None) -> MetricValue:
+    _require_type(inputs.unit_costs, service_type, "unit_costs", t)
     table = _resources.unit_cost_comparison(inputs.unit_costs)
     rows = table[table["service_type"] == service_type]
+    service = data_word(service_type, t)
     if rows.empty:
-        raise CannotCompute(f"no {service_type} unit cost in {table['financial_year'].iloc[0]}")
+        raise CannotCompute(t(NO_UNIT_COST).format(service=service, year=table["financial_year"].iloc[0]))
     if len(rows) > 1:
-        raise CannotCompute(f"{service_type} has {len(rows)} unit costs (different units)")
+        raise CannotCompute(t(SEVERAL_UNIT_COSTS).format(service=service, count=len(rows)))
     row = rows.iloc[0]
     if row["position"] == "no comparator":
-        raise CannotCompute(f"no comparator average for {service_type}")
+        raise CannotCompute(t(NO_COMPARATOR).format(service=service))
     return MetricValue(
         row["difference_percent"],
         "signed percent",
-        UNIT_COST.format(service=service_type, cost=fmt_money_auto(row["unit_cost"]), unit=row["unit"],
-                         comparator=fmt_money_auto(row["comparator_average"]), year=row["financial_year"]),
+        t(UNIT_COST).format(service=service, cost=fmt_money_auto(row["unit_cost"]), unit=t(str(row["unit"])),
+                            comparator=fmt_money_auto(row["comparator_average"]), year=row["financial_year"]),
     )
 
 
-def _m_spend_share(inputs, group) -> MetricValue:
+def _m_spend_share(inputs, group, t=None) -> MetricValue:
     summary = _resources.budget_summary(inputs.budget)
     groups = summary.groups
     row = groups[groups["group"] == group]
     if row.empty:
-        raise CannotCompute(
-            f"the {summary.financial_year} budget has no {group} group (its groups are "
-            f"{', '.join(groups['group'])})"
-        )
+        raise CannotCompute(t(NO_BUDGET_GROUP).format(
+            year=summary.financial_year, group=data_word(group, t),
+            groups=", ".join(data_word(g, t) for g in groups["group"])))
     if summary.gross_expenditure <= 0:
-        raise CannotCompute("the budget has no expenditure")
+        raise CannotCompute(t(NO_EXPENDITURE))
     return MetricValue(
         float(row["share_percent"].iloc[0]),
         "percent",
-        f"{group} accounts for {fmt_money_auto(row['gross'].iloc[0])} of the "
-        f"{fmt_money_auto(summary.gross_expenditure)} gross expenditure in "
-        f"{summary.financial_year}",
+        t(SPEND_SHARE).format(group=data_word(group, t), gross=fmt_money_auto(row["gross"].iloc[0]),
+                              total=fmt_money_auto(summary.gross_expenditure), year=summary.financial_year),
     )
 
 
-def _series(inputs, indicator_id, label: IndicatorLabel):
+def _series(inputs, indicator_id, label: IndicatorLabel, t: Translator):
     try:
         return _indicators.indicator_series(inputs.indicators, indicator_id)
     except ValueError as exc:
-        raise CannotCompute(f"there are no figures for {_gaps._lower_first(label.name)}") from exc
+        raise CannotCompute(t(NO_FIGURES).format(name=_gaps._lower_first(label.name))) from exc
 
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _label(labels, indicator_id) -> IndicatorLabel:
+def _label(labels, indicator_id, t: Translator) -> IndicatorLabel:
     """The plan's name for an indicator; an indicator the plan does not list is named by the data's
     own identifier, the only name there is."""
-    return labels.get(indicator_id) or IndicatorLabel(f"the indicator {indicator_id}")
+    return labels.get(indicator_id) or IndicatorLabel(t(THE_INDICATOR).format(id=indicator_id))
 
 
-def _m_indicator_latest(inputs, indicator_id, labels=None) -> MetricValue:
-    label = _label(labels or {}, indicator_id)
-    series = _series(inputs, indicator_id, label)
+def _m_indicator_latest(inputs, indicator_id, labels=None, t=None) -> MetricValue:
+    label = _label(labels or {}, indicator_id, t)
+    series = _series(inputs, indicator_id, label, t)
     last = series.iloc[-1]
     if math.isnan(last["value"]):
-        raise CannotCompute(f"{_gaps._lower_first(label.name)} has no value for {last['period']}")
+        raise CannotCompute(t(NO_VALUE_FOR).format(name=_gaps._lower_first(label.name), period=last["period"]))
     return MetricValue(
         float(last["value"]),
         "value",
-        INDICATOR_LATEST.format(name=_capital(label.name), value=fmt_value(last["value"], label.unit),
-                                period=last["period"]),
+        t(INDICATOR_LATEST).format(name=_capital(label.name), value=fmt_value(last["value"], label.unit, t=t),
+                                   period=last["period"]),
         label.unit,
     )
 
 
-def _m_indicator_change(inputs, indicator_id, labels=None) -> MetricValue:
-    label = _label(labels or {}, indicator_id)
-    series = _series(inputs, indicator_id, label)
+def _m_indicator_change(inputs, indicator_id, labels=None, t=None) -> MetricValue:
+    label = _label(labels or {}, indicator_id, t)
+    series = _series(inputs, indicator_id, label, t)
     last = series.iloc[-1]
     if math.isnan(last["value"]):
-        raise CannotCompute(f"{_gaps._lower_first(label.name)} has no value for {last['period']}")
+        raise CannotCompute(t(NO_VALUE_FOR).format(name=_gaps._lower_first(label.name), period=last["period"]))
     earlier = series.iloc[:-1].dropna(subset=["value"])
     if earlier.empty:
-        raise CannotCompute(f"{_gaps._lower_first(label.name)} has no earlier value to compare with")
+        raise CannotCompute(t(NO_EARLIER_VALUE).format(name=_gaps._lower_first(label.name)))
     prev = earlier.iloc[-1]
-    values = {"name": _capital(label.name), "before": fmt_value(prev["value"], label.unit),
-              "after": fmt_value(last["value"], label.unit), "then": prev["period"], "now": last["period"]}
+    values = {"name": _capital(label.name), "before": fmt_value(prev["value"], label.unit, t=t),
+              "after": fmt_value(last["value"], label.unit, t=t), "then": prev["period"], "now": last["period"]}
     if float(prev["value"]) == float(last["value"]):
-        detail = INDICATOR_SAME.format(**values)
+        detail = t(INDICATOR_SAME).format(**values)
     elif values["before"] == values["after"]:  # a change too small to show at this precision
-        detail = INDICATOR_ABOUT_SAME.format(**values)
+        detail = t(INDICATOR_ABOUT_SAME).format(**values)
     else:
-        detail = INDICATOR_MOVED.format(**values)
+        detail = t(INDICATOR_MOVED).format(**values)
     return MetricValue(float(last["value"]) - float(prev["value"]), "signed value", detail, label.unit)
 
 
-def _m_hhi(inputs, service_type=None) -> MetricValue:
-    _require_type(inputs.providers, service_type, "providers")
+def _m_hhi(inputs, service_type=None, t=None) -> MetricValue:
+    _require_type(inputs.providers, service_type, "providers", t)
     try:
         c = _market.concentration(inputs.providers, service_type)
     except ValueError as exc:
         raise CannotCompute(str(exc).rstrip(".")) from exc
+    if c.providers > 3:
+        wording = HHI_MANY_IN if service_type else HHI_MANY
+    elif c.providers == 1:
+        wording = HHI_ONE_IN if service_type else HHI_ONE
+    else:
+        wording = HHI_FEW_IN if service_type else HHI_FEW
+    band = _gaps._lower_first(t(c.band[:1].upper() + c.band[1:]))  # the table's word ('Highly concentrated')
     return MetricValue(
         c.hhi,
         "index",
-        (f"Capacity{_in(service_type)} is {c.band}: {plural(c.providers, 'provider')}, the largest "
-         f"three holding {fmt_percent(c.top3_share_percent)} of places") if c.providers > 3 else
-        (f"Capacity{_in(service_type)} is {c.band}: {plural(c.providers, 'provider')} "
-         f"{'holds' if c.providers == 1 else 'hold'} all {fmt_int(c.capacity)} places"),
+        t(wording).format(service=data_word(service_type, t), band=band, providers=f"{c.providers:,}",
+                          share=fmt_percent(c.top3_share_percent), capacity=fmt_int(c.capacity)),
     )
 
 
-def _m_capacity_gap(inputs, measure, service_types=None, year=None) -> MetricValue:
+def _m_capacity_gap(inputs, measure, service_types=None, year=None, t=None) -> MetricValue:
     m = _measure(inputs, measure)
     y = inputs.end_year if year is None else year
     if not (service_types or m.service_types):
-        raise CannotCompute(f"no services are linked to {_gaps._lower_first(m.label)}")
+        raise CannotCompute(t(NO_SERVICES_LINKED).format(need=_gaps._lower_first(m.label)))
+    _population_years(inputs, (y,), t)
     try:
-        difference, gaps = _gaps.capacity_gap(inputs, m, y, service_types)
+        difference, gaps = _gaps.capacity_gap(inputs, m, y, service_types, t=t)
     except ValueError as exc:
         raise CannotCompute(str(exc).rstrip(".")) from exc
     return MetricValue(
@@ -482,17 +539,19 @@ assert set(_IMPLEMENTATIONS) == set(METRICS)
 
 def evaluate_metric(
     metric: str, args: Mapping[str, Any] | None, inputs: "AnalysisInputs",
-    labels: Mapping[str, IndicatorLabel] | None = None,
+    labels: Mapping[str, IndicatorLabel] | None = None, t: Translator | None = None,
 ) -> MetricValue:
     """Compute one metric. Raises ValueError for an unknown metric, bad args or an unknown
     measure id; raises CannotCompute when the data cannot give a value. ``labels`` names the
-    plan's indicators (id -> name and unit) for the indicator metrics."""
-    return _compute(metric, check_args(metric, args), inputs, labels)
+    plan's indicators (id -> name and unit) for the indicator metrics; ``t`` writes the sentences
+    in its language (default English)."""
+    return _compute(metric, check_args(metric, args), inputs, labels, t)
 
 
 def _compute(metric: str, clean: dict[str, Any], inputs: "AnalysisInputs",
-             labels: Mapping[str, IndicatorLabel] | None) -> MetricValue:
+             labels: Mapping[str, IndicatorLabel] | None, t: Translator | None = None) -> MetricValue:
     """One metric from args already checked by :func:`check_args`."""
+    clean = {**clean, "t": t or translator()}
     if metric.startswith("indicator_"):
         clean = {**clean, "labels": dict(labels or {})}
     try:
@@ -505,7 +564,8 @@ def _compute(metric: str, clean: dict[str, Any], inputs: "AnalysisInputs",
         raise CannotCompute(str(exc).rstrip(".")) from exc
 
 
-def _format(value: float, unit: str, dp: int, value_unit: str | None = None) -> str:
+def _format(value: float, unit: str, dp: int, value_unit: str | None = None, t: Translator | None = None) -> str:
+    t = t or translator()
     signed = unit.startswith("signed")
     if unit.endswith("percent"):
         text = fmt_percent(value, dp)
@@ -514,10 +574,10 @@ def _format(value: float, unit: str, dp: int, value_unit: str | None = None) -> 
     elif value_unit == "pounds":
         text = fmt_money_auto(value, brackets_for_negative=False)
     elif value_unit == "percent":
-        text = f"{fmt_rate(value, dp)} percentage points" if signed else fmt_percent(value, dp)
+        text = t(POINTS).format(points=fmt_rate(value, dp)) if signed else fmt_percent(value, dp)
     else:
         words = UNIT_WORDS.get(value_unit or "", "")
-        text = fmt_rate(value, dp) + (f" {words}" if words else "")
+        text = fmt_rate(value, dp) + (f" {t(words)}" if words else "")
     if signed and round_half_up(value, dp) > 0:
         text = "+" + text
     return text
@@ -530,56 +590,64 @@ def _first_dp(unit: str, value_unit: str | None) -> int:
     return 1
 
 
-def _format_pair(value: float, threshold: float, unit: str, value_unit: str | None = None) -> tuple[str, str]:
+POINTS = N_("{points} percentage points")
+ONE_PLACE, PLACES = N_("{count} place"), N_("{count} places")
+
+
+def _format_pair(value: float, threshold: float, unit: str, value_unit: str | None = None,
+                 t: Translator | None = None) -> tuple[str, str]:
     """Show enough decimals that a value just over a threshold does not print equal to it."""
     start = _first_dp(unit, value_unit)
     # never round the user's own threshold: 92.55 must not print as 92.6%
     exact = next((d for d in range(4) if float(round_half_up(threshold, d)) == threshold), 3)
     for dp in range(max(start, exact), 4):
-        v, t = _format(value, unit, dp, value_unit), _format(threshold, unit, dp, value_unit)
-        if v != t or value == threshold:
-            return v, t
-    return v, t
+        v, limit = _format(value, unit, dp, value_unit, t), _format(threshold, unit, dp, value_unit, t)
+        if v != limit or value == threshold:
+            return v, limit
+    return v, limit
 
 
-def _margin_text(margin: float, unit: str, value_unit: str | None = None) -> str:
+def _margin_text(margin: float, unit: str, value_unit: str | None = None, t: Translator | None = None) -> str:
+    t = t or translator()
     if margin == 0:
         return ""
     if unit.endswith("percent") or value_unit == "percent":
-        return f"{fmt_number(margin, 2)} percentage points"
+        return t(POINTS).format(points=fmt_number(margin, 2))
     if unit.endswith("places"):
-        return f"{fmt_number(margin, 2)} place{'' if margin == 1 else 's'}"
-    return _format(margin, "value", 2, value_unit) if value_unit else fmt_number(margin, 2)
+        return t(ONE_PLACE if margin == 1 else PLACES).format(count=fmt_number(margin, 2))
+    return _format(margin, "value", 2, value_unit, t) if value_unit else fmt_number(margin, 2)
 
 
 # Each sentence is one whole format string with named placeholders (so that it can be
 # translated as a whole). Consecutive hypotheses take consecutive wordings, so a table of
 # results does not repeat one sentence row after row.
 ACCEPTED = (
-    "{Subject} is {value}, which is {comparison} {threshold}, so the evidence supports the hypothesis.",
-    "The test asks for {comparison} {threshold}; at {value}, {subject} meets it and the hypothesis is accepted.",
-    "With {subject} at {value} against a test of {comparison} {threshold}, we accept the hypothesis.",
+    N_("{Subject} is {value}, which is {comparison} {threshold}, so the evidence supports the hypothesis."),
+    N_("The test asks for {comparison} {threshold}; at {value}, {subject} meets it and the hypothesis is accepted."),
+    N_("With {subject} at {value} against a test of {comparison} {threshold}, we accept the hypothesis."),
 )
 REFUTED = (
-    "{Subject} is {value}, which is not {comparison} {threshold}, so the evidence does not support the hypothesis.",
-    "The test asks for {comparison} {threshold}; at {value}, {subject} does not meet it and the hypothesis is refuted.",
-    "With {subject} at {value} against a test of {comparison} {threshold}, we reject the hypothesis.",
+    N_("{Subject} is {value}, which is not {comparison} {threshold}, so the evidence does not support the "
+       "hypothesis."),
+    N_("The test asks for {comparison} {threshold}; at {value}, {subject} does not meet it and the hypothesis is "
+       "refuted."),
+    N_("With {subject} at {value} against a test of {comparison} {threshold}, we reject the hypothesis."),
 )
 WITHIN_MARGIN = (
-    "{Subject} is {value}, within {margin} of the test of {comparison} {threshold}, so the evidence is "
-    "inconclusive.",
-    "At {value}, {subject} is too close to the test of {comparison} {threshold} (within {margin}) to decide, "
-    "so the hypothesis stays open.",
+    N_("{Subject} is {value}, within {margin} of the test of {comparison} {threshold}, so the evidence is "
+       "inconclusive."),
+    N_("At {value}, {subject} is too close to the test of {comparison} {threshold} (within {margin}) to decide, "
+       "so the hypothesis stays open."),
 )
-MARGIN_CLEARED = "The difference is larger than the margin of {margin} that the test allows."
-NOT_COMPUTED = "{Subject} could not be worked out because {reason}, so the evidence is inconclusive."
-NO_VALUE = "{Subject} has no value, so the evidence is inconclusive."
-WITH_DETAIL = "{detail}. {sentence}"
+MARGIN_CLEARED = N_("The difference is larger than the margin of {margin} that the test allows.")
+NOT_COMPUTED = N_("{Subject} could not be worked out because {reason}, so the evidence is inconclusive.")
+NO_VALUE = N_("{Subject} has no value, so the evidence is inconclusive.")
+WITH_DETAIL = N_("{detail}. {sentence}")
 
 
 def evaluate(
     test: "HypothesisTest", inputs: "AnalysisInputs",
-    labels: Mapping[str, IndicatorLabel] | None = None, variant: int = 0,
+    labels: Mapping[str, IndicatorLabel] | None = None, variant: int = 0, t: Translator | None = None,
 ) -> Evaluation:
     """Accept, refute or leave inconclusive one hypothesis test.
 
@@ -588,29 +656,31 @@ def evaluate(
     holds by more than the margin, refuted if it fails by more than the margin; inconclusive if the
     value is within the margin of the threshold or cannot be computed from the data. ``variant``
     picks the wording (the hypothesis's position, so neighbouring rows read differently);
-    ``labels`` names indicators. Raises ValueError for an unknown metric, bad args or an unknown
-    measure id (which validating the plan reports first).
+    ``labels`` names indicators; ``t`` writes the evidence in its language (default English).
+    Raises ValueError for an unknown metric, bad args or an unknown measure id (which validating
+    the plan reports first).
     """
+    t = t or translator()
     args = check_args(test.metric, test.args)
-    subject = SUBJECTS[test.metric]
-    words = {"subject": subject, "Subject": _capital(subject), "comparison": COMPARISONS[test.comparison]}
+    subject = t(SUBJECTS[test.metric])
+    words = {"subject": subject, "Subject": _capital(subject), "comparison": t(COMPARISONS[test.comparison])}
     try:
-        mv = _compute(test.metric, args, inputs, labels)
+        mv = _compute(test.metric, args, inputs, labels, t)
     except CannotCompute as exc:
-        return Evaluation(None, "inconclusive", NOT_COMPUTED.format(reason=exc, **words))
+        return Evaluation(None, "inconclusive", t(NOT_COMPUTED).format(reason=exc, **words))
     value = float(mv.value)
     if math.isnan(value):
-        return Evaluation(None, "inconclusive", NO_VALUE.format(**words))
+        return Evaluation(None, "inconclusive", t(NO_VALUE).format(**words))
     threshold, margin = test.threshold, test.margin
     diff = round(value - threshold, 9)
-    words["value"], words["threshold"] = _format_pair(value, threshold, mv.unit, mv.value_unit)
-    words["margin"] = _margin_text(margin, mv.unit, mv.value_unit)
+    words["value"], words["threshold"] = _format_pair(value, threshold, mv.unit, mv.value_unit, t)
+    words["margin"] = _margin_text(margin, mv.unit, mv.value_unit, t)
     if margin > 0 and abs(diff) <= margin:
         verdict, wordings = "inconclusive", WITHIN_MARGIN
     else:
         holds = {">": diff > 0, ">=": diff >= 0, "<": diff < 0, "<=": diff <= 0}[test.comparison]
         verdict, wordings = ("accepted", ACCEPTED) if holds else ("refuted", REFUTED)
-    sentence = wordings[variant % len(wordings)].format(**words)
+    sentence = t(wordings[variant % len(wordings)]).format(**words)
     if margin > 0 and verdict != "inconclusive":
-        sentence += " " + MARGIN_CLEARED.format(**words)
-    return Evaluation(value, verdict, WITH_DETAIL.format(detail=mv.detail, sentence=sentence))
+        sentence += " " + t(MARGIN_CLEARED).format(**words)
+    return Evaluation(value, verdict, t(WITH_DETAIL).format(detail=mv.detail, sentence=sentence))

@@ -15,6 +15,7 @@ from typing import Mapping
 import pandas as pd
 
 from strategy_docs.analysis.formatting import fmt_percent, fmt_value, fmt_value_change, is_missing
+from strategy_docs.i18n import N_, Translator, translator
 
 POLARITIES = ("higher", "lower")
 
@@ -106,18 +107,18 @@ class RagRules:
 # reason with several wordings takes them in turn down a table (``variant``), so that rows do
 # not repeat one sentence.
 REASONS = {
-    "no data": "No value is available for the latest period{when}.",
-    "no target": "The latest value{when} is {latest}; no target has been set.",
-    "meets": ("The latest value{when} is {latest}, which meets the target of {target}.",
-              "At {latest}{when}, the latest value meets the target of {target}.",
-              "The target of {target} is met: the latest value{when} is {latest}."),
-    "within tolerance": "The latest value{when} is {latest}, which misses the target of {target} by {gap}, "
-                        "within the tolerance of {tolerance} of the target ({allowed}).",
-    "better than comparator": "The latest value{when} is {latest}, which misses the target of {target} by {gap}, "
-                              "but is better than the comparator average of {comparator}.",
-    "not better than comparator": "The latest value{when} is {latest}, which misses the target of {target} by "
-                                  "{gap} and is not better than the comparator average of {comparator}.",
-    "misses": "The latest value{when} is {latest}, which misses the target of {target} by {gap}.",
+    "no data": N_("No value is available for the latest period{when}."),
+    "no target": N_("The latest value{when} is {latest}; no target has been set."),
+    "meets": (N_("The latest value{when} is {latest}, which meets the target of {target}."),
+              N_("At {latest}{when}, the latest value meets the target of {target}."),
+              N_("The target of {target} is met: the latest value{when} is {latest}.")),
+    "within tolerance": N_("The latest value{when} is {latest}, which misses the target of {target} by {gap}, "
+                           "within the tolerance of {tolerance} of the target ({allowed})."),
+    "better than comparator": N_("The latest value{when} is {latest}, which misses the target of {target} by {gap}, "
+                                 "but is better than the comparator average of {comparator}."),
+    "not better than comparator": N_("The latest value{when} is {latest}, which misses the target of {target} by "
+                                     "{gap} and is not better than the comparator average of {comparator}."),
+    "misses": N_("The latest value{when} is {latest}, which misses the target of {target} by {gap}."),
 }
 
 
@@ -130,15 +131,17 @@ def rag(
     period: str | None = None,
     unit: str | None = None,
     variant: int = 0,
+    t: Translator | None = None,
 ) -> tuple[str, str, str]:
     """(label, tone, reason) for the latest value against target and comparator; figures in the
     reason are written in the indicator's ``unit`` (params ``indicators[].unit``); ``variant``
-    picks among a reason's wordings."""
+    picks among a reason's wordings; ``t`` writes the reason in its language (default English)."""
     r = RagRules.from_any(rules)
+    t = t or translator()
 
     def reason(key: str) -> str:
         wordings = REASONS[key] if isinstance(REASONS[key], tuple) else (REASONS[key],)
-        return wordings[variant % len(wordings)].format(**words)
+        return t(wordings[variant % len(wordings)]).format(**words)
 
     pol = _polarity(polarity)
     words = {"when": f" ({period})" if period else ""}
@@ -146,25 +149,25 @@ def rag(
         label, tone = r.no_data
         return label, tone, reason("no data")
     latest = float(latest)
-    words["latest"] = fmt_value(latest, unit)
+    words["latest"] = fmt_value(latest, unit, t=t)
     if is_missing(target):
         label, tone = r.no_target
         return label, tone, reason("no target")
     target = float(target)
-    words["target"] = fmt_value(target, unit)
+    words["target"] = fmt_value(target, unit, t=t)
     if latest == target or is_better(latest, target, pol):
         label, tone = r.on_track
         return label, tone, reason("meets")
     gap = abs(latest - target)
     allowed = abs(target) * r.amber_tolerance_percent / 100.0
-    words.update(gap=fmt_value_change(gap, unit), allowed=fmt_value_change(allowed, unit),
+    words.update(gap=fmt_value_change(gap, unit, t=t), allowed=fmt_value_change(allowed, unit, t=t),
                  tolerance=fmt_percent(r.amber_tolerance_percent))
     if gap <= allowed + 1e-9:
         label, tone = r.at_risk
         return label, tone, reason("within tolerance")
     has_comp = not is_missing(comparator)
     if has_comp:
-        words["comparator"] = fmt_value(comparator, unit)
+        words["comparator"] = fmt_value(comparator, unit, t=t)
     if has_comp and r.comparator_rescues and is_better(latest, float(comparator), pol):
         label, tone = r.at_risk
         return label, tone, reason("better than comparator")
@@ -207,6 +210,7 @@ def indicator_status(
     rules: RagRules | Mapping | None = None,
     unit: str | None = None,
     variant: int = 0,
+    t: Translator | None = None,
 ) -> IndicatorStatus:
     """Latest period (even if its value is blank, which gives 'No data'), the previous
     period with a value, direction of travel, and the RAG judgement.
@@ -227,7 +231,7 @@ def indicator_status(
     previous_value = None if prev is None else _none(prev["value"])
     comparator = _none(last["comparator_average"])
     label, tone, reason = rag(
-        latest_value, _none(target), comparator, pol, rules, period=str(last["period"]), unit=unit, variant=variant
+        latest_value, _none(target), comparator, pol, rules, period=str(last["period"]), unit=unit, variant=variant, t=t
     )
     return IndicatorStatus(
         indicator_id=str(indicator_id),

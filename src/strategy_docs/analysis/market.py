@@ -12,6 +12,7 @@ from typing import Iterable
 import pandas as pd
 
 from strategy_docs.analysis.formatting import fmt_int, fmt_percent
+from strategy_docs.i18n import N_
 
 SECTORS = ("in-house", "private", "voluntary", "nhs")
 SECTOR_LABELS = {"in-house": "In-house", "private": "Private", "voluntary": "Voluntary", "nhs": "NHS"}
@@ -28,7 +29,7 @@ RATINGS = {
     ),
 }
 GOOD_OR_BETTER = {"england": ("Outstanding", "Good"), "wales": ("Excellent", "Good")}
-REGULATOR = {"england": "CQC", "wales": "CIW"}
+REGULATOR = {"england": N_("CQC"), "wales": N_("CIW")}
 NOT_RATED = "Not yet rated"
 
 HHI_BANDS = ((2500, "highly concentrated"), (1500, "moderately concentrated"))

@@ -15,6 +15,7 @@ import pandas as pd
 
 from strategy_docs.analysis.formatting import fmt_int, fmt_money, fmt_money_auto, fmt_percent, percent_change
 from strategy_docs.analysis.needs import AgeBand, describe_age_range, population_bands_in_range
+from strategy_docs.i18n import N_, Translator, data_word
 
 
 def _fy_key(fy: str) -> tuple:
@@ -192,30 +193,33 @@ def unit_cost_comparison(unit_costs: pd.DataFrame, financial_year: str | None = 
 
 # "{service}: ..." as a list item, so a plural service name ("Carers' short breaks") reads as well as a singular one.
 UNIT_COST_SENTENCES = {
-    "above": "{service}: {cost} {unit}, {difference} ({percent}) above the comparator average of {comparator}.",
-    "below": "{service}: {cost} {unit}, {difference} ({percent}) below the comparator average of {comparator}.",
-    "same": "{service}: {cost} {unit}, the same as the comparator average.",
-    "no comparator": "{service}: {cost} {unit}; no comparator average is available.",
+    "above": N_("{service}: {cost} {unit}, {difference} ({percent}) above the comparator average of {comparator}."),
+    "below": N_("{service}: {cost} {unit}, {difference} ({percent}) below the comparator average of {comparator}."),
+    "same": N_("{service}: {cost} {unit}, the same as the comparator average."),
+    "no comparator": N_("{service}: {cost} {unit}; no comparator average is available."),
 }
 # A difference of less than 0.05% prints as 0.0%: the sentence then says so in words.
 UNIT_COST_SMALL = {
-    "above": "{service}: {cost} {unit}, {difference} above the comparator average of {comparator} "
-             "(less than 0.1% more).",
-    "below": "{service}: {cost} {unit}, {difference} below the comparator average of {comparator} "
-             "(less than 0.1% less).",
+    "above": N_("{service}: {cost} {unit}, {difference} above the comparator average of {comparator} "
+                "(less than 0.1% more)."),
+    "below": N_("{service}: {cost} {unit}, {difference} below the comparator average of {comparator} "
+                "(less than 0.1% less)."),
 }
 
 
-def unit_cost_sentence(row: Mapping) -> str:
-    """'Residential care: £712 per week, £42 (6.3%) above the comparator average of £670.'"""
+def unit_cost_sentence(row: Mapping, t: Translator | None = None) -> str:
+    """'Residential care: £712 per week, £42 (6.3%) above the comparator average of £670.'; in ``t``'s
+    language (a Translator; default English), the service's name from the data marked as English."""
+    words = t or (lambda message: message)
     position = row["position"]
-    values = {"service": row["service_type"], "cost": fmt_money_auto(row["unit_cost"]), "unit": row["unit"]}
+    values = {"service": data_word(row["service_type"], t), "cost": fmt_money_auto(row["unit_cost"]),
+              "unit": words(str(row["unit"]))}
     if position in ("same", "no comparator"):
-        return UNIT_COST_SENTENCES[position].format(**values)
+        return words(UNIT_COST_SENTENCES[position]).format(**values)
     values.update(difference=fmt_money_auto(abs(row["difference"])), percent=fmt_percent(abs(row["difference_percent"])),
                   comparator=fmt_money_auto(row["comparator_average"]))
     small = fmt_percent(abs(row["difference_percent"])) == fmt_percent(0)
-    return (UNIT_COST_SMALL if small else UNIT_COST_SENTENCES)[position].format(**values)
+    return words((UNIT_COST_SMALL if small else UNIT_COST_SENTENCES)[position]).format(**values)
 
 
 @dataclass(frozen=True)

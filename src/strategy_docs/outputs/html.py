@@ -305,12 +305,11 @@ def document_terms(cells: list) -> list:
 
 def glossary_cells(cells: list, t: Translator) -> list:
     """A closing 'Glossary' section listing the abbreviations and terms the document's text uses
-    (none used: no section), in the document's language; meanings the catalogue lacks stay in
-    English, marked as English."""
+    (none used: no section), in the document's language (every meaning is in the catalogue)."""
     terms = document_terms(cells)
     if not terms:
         return []
-    rows = [{t("Term"): row["Term"], t("Meaning"): t(row["Meaning"])} for row in glossary.glossary_rows(terms)]
+    rows = [{t("Term"): row["Term"], t("Meaning"): row["Meaning"]} for row in glossary.glossary_rows(terms, t)]
     table = blocks.table(pd.DataFrame(rows), caption=t("Abbreviations and terms used in this document"),
                          id=glossary.TABLE_ID, numeric_columns=[], t=t)
     code = nbformat.v4.new_code_cell(source="")
@@ -607,4 +606,4 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
         finally:
             _RENDERING["language"] = DEFAULT_LANGUAGE
     # each abbreviation explained where it is first used (the glossary lists them all)
-    return glossary.mark_first_use(html_language_marks(html), document_terms(notebook.cells))
+    return glossary.mark_first_use(html_language_marks(html), document_terms(notebook.cells), translator(m["language"]))

@@ -241,7 +241,7 @@ def need_projection_chart(
         p = part.dropna().sort_values(year)
         y0, y1 = int(p[year].iloc[0]), int(p[year].iloc[-1])
         v0, v1 = p[col].iloc[0], p[col].iloc[-1]
-        words = dict(who=_lower_first(label), v0=fmt_int(v0), v1=fmt_int(v1), y0=y0, y1=y1, change=fmt_change(v0, v1))
+        words = dict(who=_lower_first(label), v0=fmt_int(v0), v1=fmt_int(v1), y0=y0, y1=y1, change=fmt_change(v0, v1, t=t))
         if v0 == v1:
             sentences.append(t("the estimated number of {who} stays at {v0} from {y0} to {y1}").format(**words))
         elif v1 > v0:

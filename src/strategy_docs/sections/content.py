@@ -8,7 +8,6 @@ state numbers are generated from the same values the tables show.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import cached_property, wraps
 
@@ -49,9 +48,9 @@ SHOWN_WORDS = (N_("Draft"), N_("Consultation"), N_("Final"), N_("National"), N_(
                N_("Requires significant improvement"), N_("Inadequate"), N_("Not yet rated"), N_("Wales"), N_("England"))
 OUT_OF_AREA_ALL = N_("{people} at 31 March {year}")
 OUT_OF_AREA_SOME = N_("{people} at 31 March {year}, of those using {services}")
-UNIT_SUFFIX = {"percent": "%", "pounds": "£", "days": "days", "weeks": "weeks", "years": "years", "score": "score",
-               "ratio": "", "count": "", "rate per 100,000": "per 100,000", "rate per 10,000": "per 10,000",
-               "rate per 1,000": "per 1,000"}
+UNIT_SUFFIX = {"percent": "%", "pounds": "£", "days": N_("days"), "weeks": N_("weeks"), "years": N_("years"),
+               "score": N_("score"), "ratio": "", "count": "", "rate per 100,000": N_("per 100,000"),
+               "rate per 10,000": N_("per 10,000"), "rate per 1,000": N_("per 1,000")}
 
 
 # A section function says it has nothing to show by returning no blocks; its heading is then left
@@ -102,10 +101,10 @@ class Document:
             h.test is not None and h.test.metric.startswith("indicator_") for h in self.ctx.strategy.hypotheses) else {}
         for position, h in enumerate(self.ctx.strategy.hypotheses):
             if h.test is not None:
-                evaluation = hypothesis_tests.evaluate(h.test, self.inputs, labels, variant=position)
+                evaluation = hypothesis_tests.evaluate(h.test, self.inputs, labels, variant=position, t=self.t)
                 results.append((h, evaluation.verdict, evaluation.evidence, evaluation.value))
             elif h.verdict is not None:
-                results.append((h, h.verdict, f"Recorded verdict: {h.reason}", None))
+                results.append((h, h.verdict, self.t("Recorded verdict: {reason}").format(reason=h.reason), None))
             else:  # a statement of evidence with no test and no verdict: shown as it is
                 results.append((h, None, None, None))
         return results
@@ -375,20 +374,13 @@ def hypotheses_table(doc: Document) -> list[dict]:
         if wants_evidence:
             row[t("Evidence needed")] = h.evidence_needed or ""
         if judged:
-            row[t("What the evidence shows")] = _generated(doc, evidence or "")
+            row[t("What the evidence shows")] = evidence or ""
             row[verdict_word] = verdict or ""
         rows.append(row)
     tones = {v: (t(label), tone) for v, (label, tone) in VERDICT_TONES.items()}
     caption = t("Hypotheses and the evidence tested against them") if judged else t("Hypotheses")
     return [blocks.table(pd.DataFrame(rows), caption=caption, id="hypotheses",
                          statuses={verdict_word: lambda v: tones.get(v)} if judged else None, t=t)]
-
-
-def _generated(doc: Document, sentence: str) -> str:
-    """A sentence the analysis writes in English: on a page in another language, marked as English."""
-    if not sentence or doc.t.language == "en":
-        return sentence
-    return mark(sentence, "en")
 
 
 @shown_when(lambda doc: any(h.implication.strip() for h in doc.ctx.strategy.hypotheses))
@@ -428,24 +420,9 @@ def _needs_sentence(doc: Document, measure, base: int, later: int) -> str:
         change=_change(doc, before, after))
 
 
-_CHANGE = re.compile(r"^(?P<word>up|down) (?P<less>less than )?(?P<size>.+)$")
-CHANGE_WORDS = {"no change": N_("no change"), "change not available": N_("change not available"),
-                "up from zero": N_("up from zero"), "down from zero": N_("down from zero")}
-CHANGE_SIZES = {("up", False): N_("up {size}"), ("down", False): N_("down {size}"),
-                ("up", True): N_("up less than {size}"), ("down", True): N_("down less than {size}")}
-
-
 def _change(doc: Document, old, new) -> str:
     """'up 23.1%' (formatting.fmt_change) in the document's words."""
-    words = fmt.fmt_change(old, new)
-    if doc.t.language == "en":
-        return words
-    if words in CHANGE_WORDS:
-        return doc.t(CHANGE_WORDS[words])
-    found = _CHANGE.match(words)
-    if found is None:
-        return _generated(doc, words)
-    return doc.t(CHANGE_SIZES[(found["word"], bool(found["less"]))]).format(size=found["size"])
+    return fmt.fmt_change(old, new, t=doc.t)
 
 
 @shown_when(lambda doc: doc.has_needs)
@@ -579,7 +556,7 @@ def market_tables(doc: Document) -> list[dict]:
         count = int(ooa.out_of_area)
         people = t.ngettext("{n} person", "{n} people", count).format(n=fmt.fmt_int(count))
         detail = t(OUT_OF_AREA_ALL if every else OUT_OF_AREA_SOME).format(
-            people=people, year=ooa.year, services=_generated(doc, list_in_words(ooa.service_types)))
+            people=people, year=ooa.year, services=list_in_words([_data_word(doc, s) for s in ooa.service_types], t("and")))
         facts.append((t("Placed out of area"), fmt.fmt_percent(ooa.percent), detail))
     out.insert(0, blocks.facts(facts))
     return out + doc.provenance("providers", "service_users")
@@ -638,28 +615,9 @@ def unit_costs(doc: Document) -> list[dict]:
     return [blocks.prose(sentences)] + blocks.figure(chart, t=t) + doc.provenance("unit_costs")
 
 
-UNIT_COST_WORDS = {
-    "above": N_("{service} costs {cost} {unit}, {difference} ({percent}) above the comparator average of {comparator}."),
-    "below": N_("{service} costs {cost} {unit}, {difference} ({percent}) below the comparator average of {comparator}."),
-    "same": N_("{service} costs {cost} {unit}, the same as the comparator average."),
-    "no comparator": N_("{service} costs {cost} {unit}; no comparator average is available."),
-}
-
-
 def _unit_cost_sentence(doc: Document, row) -> str:
-    """The analysis's sentence in English; the same facts in the document's words otherwise."""
-    if doc.t.language == "en":
-        return resources.unit_cost_sentence(row)
-    t = doc.t
-    values = {"service": _data_word(doc, row["service_type"]), "cost": fmt.fmt_money_auto(row["unit_cost"]),
-              "unit": t(str(row["unit"])), "comparator": "", "difference": "", "percent": ""}
-    if row["position"] in ("above", "below"):
-        values.update(difference=fmt.fmt_money_auto(abs(row["difference"])),
-                      percent=fmt.fmt_percent(abs(row["difference_percent"])),
-                      comparator=fmt.fmt_money_auto(row["comparator_average"]))
-    if row["position"] not in UNIT_COST_WORDS:
-        return _generated(doc, resources.unit_cost_sentence(row))
-    return t(UNIT_COST_WORDS[row["position"]]).format(**values)
+    """The analysis's sentence in the document's words."""
+    return resources.unit_cost_sentence(row, t=doc.t)
 
 
 @shown_when(lambda doc: not doc.ctx.data.budget.empty and not doc.inputs.population.empty
@@ -697,7 +655,7 @@ def _row_gaps(doc: Document, gap) -> tuple[list, list[str]]:
     """Per-service gaps for one Gap Analysis Template row (demand, not need, vs places)."""
     if not gap.measure or not _can_compute_gaps(doc):
         return [], []
-    return gap_analysis.computed_gaps(doc.inputs, gap.measure, gap.service_types or None, gap.uptake_rate)
+    return gap_analysis.computed_gaps(doc.inputs, gap.measure, gap.service_types or None, gap.uptake_rate, t=doc.t)
 
 
 @shown_when(lambda doc: bool(doc.ctx.strategy.gap_analysis))
@@ -712,9 +670,9 @@ def gap_template(doc: Document) -> list[dict]:
         rationale = gap.rationale.strip()
         found, missing = _row_gaps(doc, gap)
         for computed in found:
-            rationale += "\n\n" + _generated(doc, f"{computed.rationale} {computed.method}")
+            rationale += "\n\n" + f"{computed.rationale} {computed.method}"
         for sentence in missing:
-            rationale += "\n\n" + _generated(doc, sentence)
+            rationale += "\n\n" + sentence
         linked = [h for h in gap.hypotheses if verdicts.get(h) == "accepted"]
         if linked:
             rationale += "\n\n" + t.ngettext("Builds on accepted hypothesis {ids}.", "Builds on accepted hypotheses {ids}.",
@@ -751,7 +709,7 @@ def computed_gap_table(doc: Document) -> list[dict]:
     numbers = [t("People with the need"), t("Projected demand"), t("Current places"), t("Shortfall"), t("Spare capacity")]
     rows = [{t("Service"): _data_word(doc, g.service_type), t("Need"): g.label, t("Year"): str(g.year),
              **dict(zip(numbers, (g.need, g.demand, g.capacity, g.shortfall, g.spare_capacity))),
-             t("How demand is worked out"): _generated(doc, g.method)} for g in found]
+             t("How demand is worked out"): g.method} for g in found]
     return [blocks.table(pd.DataFrame(rows), caption=t("Projected demand against current places, by service"),
                          id="computed-gaps", numeric_columns=numbers, suppress_columns=[],
                          notes=t("Need, demand and places are kept apart. People with the need are estimated from "
@@ -969,10 +927,10 @@ def indicator_statuses(doc: Document) -> list[tuple]:
     for position, ind in enumerate(doc.ctx.strategy.indicators):  # position: neighbouring rows worded differently
         try:
             status = indicator_analysis.indicator_status(doc.ctx.data.indicators, ind.id, ind.polarity, ind.target, rules,
-                                                         unit=ind.unit, variant=position)
+                                                         unit=ind.unit, variant=position, t=doc.t)
         except ValueError:  # no rows at all for this indicator: report it as having no data
             status = indicator_analysis.indicator_status(_no_data_row(ind.id), ind.id, ind.polarity, ind.target, rules,
-                                                         unit=ind.unit, variant=position)
+                                                         unit=ind.unit, variant=position, t=doc.t)
         out.append((ind, status))
     return out
 
@@ -1027,7 +985,7 @@ def _indicator_table(doc: Document, members: list, has_data: bool, id: str, grou
                t("Comparator average"): _value(status.comparator_average, ind.unit, t) if has_data else "",
                t("Direction of travel"): t(status.direction.capitalize()) if has_data and status.direction else "",
                rating: (t(status.label), status.tone) if status.label else "",
-               t("Action"): ind.action or _generated(doc, status.reason or "")}
+               t("Action"): ind.action or status.reason or ""}
         rows.append(row)
     columns = _present(rows, (t("Indicator"),))
     notes = " ".join(n for n in (group_notes.strip(), t(
@@ -1048,8 +1006,14 @@ def _no_data_row(indicator_id: str) -> pd.DataFrame:
                           "comparator_average": None}])
 
 
+def _unit_suffix(t, unit: str | None) -> str:
+    """An indicator's unit as a chart writes it after its numbers ('%', 'per 1,000'), in the document's words."""
+    suffix = UNIT_SUFFIX.get(unit or "", "")
+    return t(suffix) if suffix not in ("", "%", "£") else suffix
+
+
 def _value(value, unit: str | None, t=None) -> str:
-    text = fmt.fmt_value(value, unit, missing="Not available")
+    text = fmt.fmt_value(value, unit, missing="Not available", t=t)
     return t(text) if t is not None and text == "Not available" else text
 
 
@@ -1060,7 +1024,7 @@ def performance_trends(doc: Document) -> list[dict]:
     for ind, status in _trend_candidates(doc):
         t = doc.t
         chart = charts.indicator_trend_chart(doc.ctx.data.indicators, ind.id, label=_indicator_label(ind),
-                                             target=ind.target, polarity=ind.polarity, unit=UNIT_SUFFIX.get(ind.unit, ""),
+                                             target=ind.target, polarity=ind.polarity, unit=_unit_suffix(t, ind.unit),
                                              chart_id=f"trend-{ind.id}", t=t,
                                              caption=t("{indicator}, trend against target and comparator ({rating})").format(
                                                  indicator=_indicator_label(ind), rating=t(status.label).lower()))

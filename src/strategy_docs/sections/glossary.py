@@ -36,43 +36,43 @@ class Term:
 
 
 TERMS: tuple[Term, ...] = (
-    Term("A&E", "accident and emergency", "A hospital's emergency department."),
-    Term("AMHP", "approved mental health professional",
-         "A professional approved to organise and take part in assessments under the Mental Health Act 1983."),
-    Term("ASCOF", "Adult Social Care Outcomes Framework",
-         "The national measures of how well adult social care in England achieves the outcomes that matter to people."),
-    Term("BSL", "British Sign Language"),
-    Term("CIW", "Care Inspectorate Wales", "The regulator and inspector of social care in Wales."),
-    Term("CQC", "Care Quality Commission", "The regulator of health and adult social care in England."),
-    Term("GP", "general practitioner", "A family doctor.", also=("GPs",)),
-    Term("HHI", "Herfindahl-Hirschman index",
-         "A measure of how concentrated a market is: the sum of the squares of each provider's percentage share "
-         "of places, from close to 0 (many small providers) to 10,000 (a single provider). Below 1,500 is "
-         "unconcentrated, 1,500 to 2,500 moderately concentrated and above 2,500 highly concentrated."),
-    Term("ICB", "integrated care board", "The NHS body that plans and pays for health services for an area of England."),
-    Term("IPS", "Individual Placement and Support",
-         "Employment support that helps people with mental health problems find and keep paid work."),
-    Term("MHA", "Mental Health Act", "The Mental Health Act 1983."),
-    Term("MHSDS", "Mental Health Services Data Set",
-         "The national NHS data on people in contact with secondary mental health services in England."),
-    Term("NHS", "National Health Service"),
-    Term("ONS", "Office for National Statistics"),
-    Term("PANSI", "Projecting Adult Needs and Service Information",
-         "Projections of the number of adults aged 18 to 64 likely to have particular needs, from national "
-         "prevalence rates and population projections."),
-    Term("POPPI", "Projecting Older People Population Information",
-         "Projections of the number of people aged 65 and over likely to have particular needs, from national "
-         "prevalence rates and population projections."),
-    Term("SEND", "special educational needs and disabilities"),
-    Term("SMI", "severe mental illness"),
-    Term("WAG", "Welsh Assembly Government", "The name of the Welsh Government until 2011."),
-    Term("section 33", "section 33 of the National Health Service (Wales) Act 2006",
-         "Lets councils and NHS bodies in Wales pool budgets and arrange services for each other."),
-    Term("section 75", "section 75 of the National Health Service Act 2006",
-         "Lets councils and NHS bodies in England pool budgets and arrange services for each other."),
-    Term("section 117", "section 117 of the Mental Health Act 1983",
-         "The duty on councils and the NHS to provide free aftercare for people who have been detained under "
-         "certain sections of the Act."),
+    Term("A&E", N_("accident and emergency"), N_("A hospital's emergency department.")),
+    Term("AMHP", N_("approved mental health professional"),
+         N_("A professional approved to organise and take part in assessments under the Mental Health Act 1983.")),
+    Term("ASCOF", N_("Adult Social Care Outcomes Framework"),
+         N_("The national measures of how well adult social care in England achieves the outcomes that matter to people.")),
+    Term("BSL", N_("British Sign Language")),
+    Term("CIW", N_("Care Inspectorate Wales"), N_("The regulator and inspector of social care in Wales.")),
+    Term("CQC", N_("Care Quality Commission"), N_("The regulator of health and adult social care in England.")),
+    Term("GP", N_("general practitioner"), N_("A family doctor."), also=("GPs",)),
+    Term("HHI", N_("Herfindahl-Hirschman index"),
+         N_("A measure of how concentrated a market is: the sum of the squares of each provider's percentage share "
+            "of places, from close to 0 (many small providers) to 10,000 (a single provider). Below 1,500 is "
+            "unconcentrated, 1,500 to 2,500 moderately concentrated and above 2,500 highly concentrated.")),
+    Term("ICB", N_("integrated care board"), N_("The NHS body that plans and pays for health services for an area of England.")),
+    Term("IPS", N_("Individual Placement and Support"),
+         N_("Employment support that helps people with mental health problems find and keep paid work.")),
+    Term("MHA", N_("Mental Health Act"), N_("The Mental Health Act 1983.")),
+    Term("MHSDS", N_("Mental Health Services Data Set"),
+         N_("The national NHS data on people in contact with secondary mental health services in England.")),
+    Term("NHS", N_("National Health Service")),
+    Term("ONS", N_("Office for National Statistics")),
+    Term("PANSI", N_("Projecting Adult Needs and Service Information"),
+         N_("Projections of the number of adults aged 18 to 64 likely to have particular needs, from national "
+         "prevalence rates and population projections.")),
+    Term("POPPI", N_("Projecting Older People Population Information"),
+         N_("Projections of the number of people aged 65 and over likely to have particular needs, from national "
+         "prevalence rates and population projections.")),
+    Term("SEND", N_("special educational needs and disabilities")),
+    Term("SMI", N_("severe mental illness")),
+    Term("WAG", N_("Welsh Assembly Government"), N_("The name of the Welsh Government until 2011.")),
+    Term("section 33", N_("section 33 of the National Health Service (Wales) Act 2006"),
+         N_("Lets councils and NHS bodies in Wales pool budgets and arrange services for each other.")),
+    Term("section 75", N_("section 75 of the National Health Service Act 2006"),
+         N_("Lets councils and NHS bodies in England pool budgets and arrange services for each other.")),
+    Term("section 117", N_("section 117 of the Mental Health Act 1983"),
+         N_("The duty on councils and the NHS to provide free aftercare for people who have been detained under "
+         "certain sections of the Act.")),
 )
 
 
@@ -96,17 +96,20 @@ def block_texts(value) -> list[str]:
     return []
 
 
-def glossary_rows(terms: list[Term]) -> list[dict]:
-    """Rows of the glossary table: the term and what it means."""
+def glossary_rows(terms: list[Term], t=None) -> list[dict]:
+    """Rows of the glossary table: the term and what it means, in ``t``'s language (a Translator;
+    default English)."""
     rows = []
-    for t in terms:
-        if t.term == t.expansion or not t.expansion:
-            meaning = t.meaning
-        elif t.meaning:
-            meaning = f"{t.expansion[:1].upper()}{t.expansion[1:]}. {t.meaning}"
+    words = t or (lambda message: message)
+    for term in terms:
+        expansion, meaning = words(term.expansion) if term.expansion else "", words(term.meaning) if term.meaning else ""
+        if term.term == term.expansion or not term.expansion:
+            said = meaning
+        elif term.meaning:
+            said = f"{expansion[:1].upper()}{expansion[1:]}. {meaning}"
         else:
-            meaning = f"{t.expansion[:1].upper()}{t.expansion[1:]}."
-        rows.append({"Term": t.term, "Meaning": meaning})
+            said = f"{expansion[:1].upper()}{expansion[1:]}."
+        rows.append({"Term": term.term, "Meaning": said})
     return rows
 
 
@@ -120,8 +123,9 @@ class _FirstUse(HTMLParser):
     """Re-writes an HTML page unchanged except that, inside <main>, the first use of each term
     in running text is wrapped in <abbr title="...">."""
 
-    def __init__(self, terms: list[Term]):
+    def __init__(self, terms: list[Term], t=None):
         super().__init__(convert_charrefs=True)
+        self.words = t or (lambda message: message)
         self.out: list[str] = []
         self.terms = list(terms)
         self.done: set[str] = set()
@@ -176,7 +180,7 @@ class _FirstUse(HTMLParser):
             return escape(data, quote=False)
         term, found = best
         self.done.add(term.term)
-        title = escape(term.expansion)
+        title = escape(self.words(term.expansion))
         return (escape(data[:found.start()], quote=False) + f'<abbr title="{title}">{escape(found.group(0), quote=False)}</abbr>'
                 + self._mark(data[found.end():]))
 
@@ -193,11 +197,12 @@ class _FirstUse(HTMLParser):
         self.out.append(f"<![{data}]>")
 
 
-def mark_first_use(html: str, terms: list[Term]) -> str:
-    """The page with each term's first use in <main> marked up as an abbreviation."""
+def mark_first_use(html: str, terms: list[Term], t=None) -> str:
+    """The page with each term's first use in <main> marked up as an abbreviation (its expansion in
+    ``t``'s language, a Translator; default English)."""
     if not terms:
         return html
-    parser = _FirstUse(terms)
+    parser = _FirstUse(terms, t)
     parser.feed(html)
     parser.close()
     return "".join(parser.out)
