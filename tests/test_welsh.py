@@ -169,6 +169,28 @@ def test_a_bilingual_authority_has_a_document_per_language_keyed_apart(workspace
     assert plan_documents(load_params(workspace), ["northshire"], ["carers"])[0].key[2] == "carers"  # English only
 
 
+def test_the_english_and_welsh_versions_run_in_folders_of_their_own(workspace, tmp_path, monkeypatch):
+    """Two workers build carers and carers.cy side by side: each executes its notebooks in its own
+    folder (sharing one, a worker could render the other language's notebooks, or fail)."""
+    from strategy_docs.build import execute
+
+    folders = {}
+
+    def record(job, workspace_, workdir, result, reuse=None):
+        folders[job.language] = workdir
+        (workdir / "01-context.ipynb").write_text(job.language, encoding="utf-8")
+        result.failure = execute.Failure("01-context", "stopped here by the test")
+        return []
+
+    monkeypatch.setattr(execute, "execute_sections", record)
+    english, welsh = plan_documents(load_params(workspace), ["glanmor"], ["carers"])
+    for job in (english, welsh):
+        execute.build_document(job, workspace, tmp_path)
+    assert folders["en"] == tmp_path / "2026-27" / "glanmor" / "carers"
+    assert folders["cy"] == tmp_path / "2026-27" / "glanmor" / "carers.cy"
+    assert (folders["en"] / "01-context.ipynb").read_text(encoding="utf-8") == "en"
+
+
 # ---------------------------------------------------------------- the built documents
 
 

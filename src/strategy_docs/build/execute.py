@@ -451,7 +451,8 @@ def build_document(job: DocumentJob, workspace: Path, scratch: Path, executed_no
     """Execute the sections not given in `executed_notebooks`, then render. Never raises."""
     result = DocumentResult(job)
     workspace = Path(workspace).resolve()
-    workdir = Path(scratch) / job.edition / job.authority / job.client_group
+    # one folder per document: a client group's English and Welsh versions run side by side
+    workdir = Path(scratch).joinpath(*job.key)
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         notebooks = execute_sections(job, workspace, workdir, result, reuse=executed_notebooks)
