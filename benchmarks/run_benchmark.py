@@ -142,29 +142,16 @@ TEMPLATE_DIR = Path({template_dir!r})
 
 class StrategyResources(Preprocessor):
     def preprocess(self, nb, resources):
-        meta = render.normalise_meta(nb.metadata.pop("strategy_docs_meta"))
-        nb, toc = render._prepare_notebook(nb)
-        toc.append({{"id": render.ABOUT_ID, "text": "About this document"}})
-        screen_css, paged_css = render._read_css(str(TEMPLATE_DIR))
-        label, message = render.STATUSES[meta["status"]]
-        resources["strategy"] = {{
-            "meta": meta, "toc": toc,
-            "css": screen_css + "\n" + f":root {{{{ --accent: {{meta['accent_colour']}}; }}}}\n",
-            "print_css": paged_css,
-            "page_title": f"{{meta['title']}} – {{meta['authority_name']}}",
-            "description": f"{{meta['title']}}: {{meta['authority_name']}}, {{meta['client_group_name']}}, {{meta['edition_label']}}.",
-            "status_label": label, "status_message": message,
-            "publication_date": render._format_date(meta["publication_date"]),
-            "build_date": render._format_date(meta["build_date"]), "created": render._w3c_date(meta["build_date"]),
-            "about_id": render.ABOUT_ID,
-        }}
+        meta = nb.metadata.pop("strategy_docs_meta")
+        nb, ours = render.page_resources(nb, meta, TEMPLATE_DIR)  # what render_html hands nbconvert
+        resources.update(ours)
         return nb, resources
 
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 c.HTMLExporter.preprocessors = [StrategyResources]
 c.TemplateExporter.filters = {{
-    "strategy_block": functools.partial(render._block_filter, str(TEMPLATE_DIR)),
+    "strategy_block": functools.partial(render._block_filter, str(TEMPLATE_DIR), render.template_digest(TEMPLATE_DIR)),
     "strategy_markdown": render._markdown_filter,
 }}
 '''

@@ -552,11 +552,10 @@ def _have_your_say(m: Mapping[str, Any], t: Translator) -> dict | None:
     }
 
 
-def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: str | Path) -> str:
-    """Render an assembled notebook to a complete, self-contained HTML document."""
+def page_resources(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: str | Path) -> tuple[NotebookNode, dict]:
+    """The notebook as the page template reads it and the template's resources (contents, words,
+    stylesheets, metadata): what :func:`render_html` hands nbconvert (also the benchmark's naive loop)."""
     template_dir = Path(template_dir).resolve()
-    if not (template_dir / "index.html.j2").is_file():
-        raise RenderError(f"no index.html.j2 in template folder {template_dir}")
     m = normalise_meta(meta)
     t = translator(m["language"])
     nb, toc, document_control = _prepare_notebook(notebook)
@@ -596,6 +595,16 @@ def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: s
             "scroll_script_hash": scroll_script_hash(),
         }
     }
+    return nb, resources
+
+
+def render_html(notebook: NotebookNode, meta: Mapping[str, Any], template_dir: str | Path) -> str:
+    """Render an assembled notebook to a complete, self-contained HTML document."""
+    template_dir = Path(template_dir).resolve()
+    if not (template_dir / "index.html.j2").is_file():
+        raise RenderError(f"no index.html.j2 in template folder {template_dir}")
+    nb, resources = page_resources(notebook, meta, template_dir)
+    m = resources["strategy"]["meta"]
     exporter = _exporter(template_dir)
     with _EXPORT_LOCK:
         _RENDERING["language"] = m["language"]  # the blocks' words (the filter is shared by every document)
