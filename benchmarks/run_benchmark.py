@@ -39,6 +39,8 @@ import threading
 import time
 from pathlib import Path
 
+from strategy_docs.inputs.workspace import Workspace
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 RESULTS = HERE / "results"
@@ -322,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
                        "peak_processes": cold["peak_processes"], "per_document_wall": cold["wall"] / total,
                        "load": [cold["load_before"], cold["load_after"]]}
     print(f"cold build: {total} documents in {cold['wall']:.1f} s, peak {fmt_mb(cold['peak_rss'])}", flush=True)
-    records = list((ws / "build" / ".state" / "records").rglob("*.json"))
+    records = list((Workspace(ws).work / "records").rglob("*.json"))  # where the build keeps them
     timings: dict[str, list[float]] = {}
     for record in records:
         for key, value in json.loads(record.read_text()).get("timings", {}).items():
