@@ -256,24 +256,22 @@ def _left_border(paragraph, colour: str) -> None:
     p_pr.append(borders)
 
 
+def _child(parent, tag: str, first: bool = False):
+    """`parent`'s `tag` element, made (as its first or last child) if it has none."""
+    element = parent.find(qn(tag))
+    if element is None:
+        element = OxmlElement(tag)
+        if first:
+            parent.insert(0, element)
+        else:
+            parent.append(element)
+    return element
+
+
 def _set_language(document, language: str) -> None:
-    styles = document.styles.element
-    doc_defaults = styles.find(qn("w:docDefaults"))
-    if doc_defaults is None:
-        doc_defaults = OxmlElement("w:docDefaults")
-        styles.insert(0, doc_defaults)
-    rpr_default = doc_defaults.find(qn("w:rPrDefault"))
-    if rpr_default is None:
-        rpr_default = OxmlElement("w:rPrDefault")
-        doc_defaults.insert(0, rpr_default)
-    rpr = rpr_default.find(qn("w:rPr"))
-    if rpr is None:
-        rpr = OxmlElement("w:rPr")
-        rpr_default.append(rpr)
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)
+    doc_defaults = _child(document.styles.element, "w:docDefaults", first=True)
+    rpr = _child(_child(doc_defaults, "w:rPrDefault", first=True), "w:rPr")
+    lang = _child(rpr, "w:lang")
     lang.set(qn("w:val"), language)
     lang.set(qn("w:eastAsia"), language)
     lang.set(qn("w:bidi"), "ar-SA")
@@ -1025,15 +1023,7 @@ def _language_runs(document) -> None:
 
 
 def _run_language(run, tag: str) -> None:
-    rpr = run.find(qn("w:rPr"))
-    if rpr is None:
-        rpr = OxmlElement("w:rPr")
-        run.insert(0, rpr)
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.append(lang)
-    lang.set(qn("w:val"), tag)
+    _child(_child(run, "w:rPr", first=True), "w:lang").set(qn("w:val"), tag)
 
 
 def _block_of(output: Mapping[str, Any]) -> dict | None:
