@@ -862,7 +862,8 @@ class _Writer:
             paragraph = doc.add_paragraph()
             _left_border(paragraph, "505A5F")
             paragraph.add_run(t("This document uses synthetic example data.") + " ").bold = True
-            paragraph.add_run(t("The numbers describe no real place or person."))
+            paragraph.add_run(t("The figures are made up to show how the document works; they do not describe real people, "
+                                "services or spending."))
         for other in meta.get("alternates") or []:  # the other language's version, in its own words
             paragraph = doc.add_paragraph()
             paragraph.add_run(mark(translator(other["language"])("Read this document in English")
