@@ -50,15 +50,21 @@ def first_pair(ws: Path) -> tuple[str, str]:
     return authority, group
 
 
-@pytest.fixture(scope="session")
-def example_build(tmp_path_factory):
-    """The whole bundled example (15 documents), built once per session as a user would (HTML)."""
+def build_example(folder: Path, fmt: str) -> tuple[Path, str]:
+    """A copy of the whole bundled example in `folder`, built in one format as a user would
+    (`strategy-docs build --format <fmt> --jobs 2`): the workspace and what the build printed."""
     from click.testing import CliRunner
 
     from strategy_docs.cli.app import main
 
-    ws = copy_workspace(tmp_path_factory.mktemp("example") / "ws")
-    result = CliRunner().invoke(main, ["build", "--format", "html", "--jobs", "2", "--workspace", str(ws)],
+    ws = copy_workspace(folder / "ws")
+    result = CliRunner().invoke(main, ["build", "--format", fmt, "--jobs", "2", "--workspace", str(ws)],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return ws, result.output
+
+
+@pytest.fixture(scope="session")
+def example_build(tmp_path_factory):
+    """The whole bundled example (21 documents with the Welsh versions), built once per session (HTML)."""
+    return build_example(tmp_path_factory.mktemp("example"), "html")

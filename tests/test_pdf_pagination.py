@@ -15,15 +15,13 @@ import pandas as pd
 import pypdf
 import pytest
 import typst
-from click.testing import CliRunner
 
 from strategy_docs.i18n import translator
-from strategy_docs.cli.app import main
 from strategy_docs.outputs import html as render, pdf
 from strategy_docs.outputs.typst_markup import typst_source
 from strategy_docs.sections import blocks
 
-from .conftest import copy_workspace
+from .conftest import build_example
 from .pdf_layout import pagination_problems, read_layout
 
 try:
@@ -134,10 +132,7 @@ def test_a_tall_chart_is_scaled_to_fit_a_page_and_names_its_data_table():
 
 @pytest.fixture(scope="module")
 def example_pdfs(tmp_path_factory):
-    ws = copy_workspace(tmp_path_factory.mktemp("example-pdf") / "ws")
-    result = CliRunner().invoke(main, ["build", "--format", "pdf", "--jobs", "2", "--workspace", str(ws)],
-                                catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+    ws, _ = build_example(tmp_path_factory.mktemp("example-pdf"), "pdf")
     return sorted((ws / "build").glob("*/*/*.pdf"))
 
 
