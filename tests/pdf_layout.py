@@ -1,7 +1,7 @@
 """Read a PDF's pages back as a printer's proof reader would: how full each page is, where each
 section starts, which rows of which table fall on which page, and the outline.
 
-Page fill comes from the rendered page (``pdftoppm``, poppler): the lowest ink inside the text
+Page fill comes from the rendered page (PDFium, ``pypdfium2``): the lowest ink inside the text
 block, as a fraction of the text block's height. Tables, sections and headings come from the
 tagged structure (every PDF is PDF/UA-1): a ``/TR`` is on the pages its marked content is on.
 """
@@ -9,10 +9,7 @@ tagged structure (every PDF is PDF/UA-1): a ``/TR`` is on the pages its marked c
 from __future__ import annotations
 
 import io
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pypdf
 from pypdf.generic import ArrayObject, DictionaryObject
@@ -131,32 +128,33 @@ def _outline(reader: pypdf.PdfReader, items, depth: int, out: list) -> list:
 
 
 def page_fill(data: bytes, sizes: list[tuple[float, float]]) -> list[float]:
-    """How far down its text block each page is inked (0 empty, 1 full), from pdftoppm's rendering."""
-    from PIL import Image
+    """How far down its text block each page is inked (0 empty, 1 full), from PDFium's rendering."""
+    import pypdfium2
 
-    with tempfile.TemporaryDirectory() as folder:
-        source = Path(folder) / "doc.pdf"
-        source.write_bytes(data)
-        subprocess.run(["pdftoppm", "-r", str(RESOLUTION), "-gray", str(source), str(Path(folder) / "p")],
-                       check=True, capture_output=True)
-        images = sorted(Path(folder).glob("p-*.pgm"), key=lambda p: int(p.stem.split("-")[-1]))
-        fills = []
-        for image_path, (width_pt, height_pt) in zip(images, sizes):
-            image = Image.open(image_path)
+    document = pypdfium2.PdfDocument(data)
+    fills = []
+    try:
+        for index, (width_pt, height_pt) in enumerate(sizes):
+            image = document[index].render(scale=RESOLUTION / 72, grayscale=True).to_pil().convert("L")
             scale = image.height / height_pt
             top, bottom = int(BODY_TOP_PT * scale), int((height_pt - BODY_BOTTOM_PT) * scale)
             band = image.crop((0, top, image.width, bottom))
             box = band.point(lambda value: 255 if value < 200 else 0).getbbox()  # where anything darker is
             fills.append(box[3] / band.height if box else 0.0)
+    finally:
+        document.close()
     return fills
 
 
 def page_texts(data: bytes) -> list[str]:
-    with tempfile.TemporaryDirectory() as folder:
-        source = Path(folder) / "doc.pdf"
-        source.write_bytes(data)
-        out = subprocess.run(["pdftotext", "-q", str(source), "-"], check=True, capture_output=True).stdout
-    return out.decode("utf-8").split("\f")
+    """Each page's text as PDFium reads it (in reading order, lines as laid out)."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    try:
+        return [page.get_textpage().get_text_range() for page in document]
+    finally:
+        document.close()
 
 
 def read_layout(data: bytes) -> Layout:
@@ -210,3 +208,54 @@ def pagination_problems(layout: Layout, wide_columns: int = 10, min_fill: float 
     if layout.outline != headings:
         problems.append(f"the outline {layout.outline} is not the headings {headings}")
     return problems
+
+
+def tag_coverage(data: bytes) -> dict:
+    """What the structure tree of a tagged PDF covers: every marked-content id in the pages'
+    content (``marked``) against those the structure tree points at (``tagged``), elements whose
+    /P or /Pg is wrong (``problems``), and how many elements of each kind (``counts``)."""
+    import pikepdf
+    from pikepdf import Array, Dictionary, Name
+
+    pdf = pikepdf.open(io.BytesIO(data))
+    pages = {page.objgen: index for index, page in enumerate(pdf.pages)}
+    tagged, problems, counts = set(), [], {}
+
+    def walk(element, parent, page) -> None:
+        if isinstance(element, int):
+            tagged.add((page, element))
+            return
+        if not isinstance(element, Dictionary) or element.get("/Type") == Name.OBJR:
+            return
+        if element.get("/Type") == Name.MCR:
+            tagged.add((pages.get(element.Pg.objgen) if "/Pg" in element else page, int(element.MCID)))
+            return
+        kind = str(element.get("/S"))
+        counts[kind] = counts.get(kind, 0) + 1
+        if parent is not None and element.get("/P") is not None and element.P.objgen != parent.objgen:
+            problems.append(f"{kind}: its /P is not its parent")
+        if "/Pg" in element:
+            if element.Pg.objgen not in pages:
+                problems.append(f"{kind}: its /Pg is not a page of the document")
+            page = pages.get(element.Pg.objgen)
+        kids = element.get("/K")
+        for kid in kids if isinstance(kids, Array) else [kids] if kids is not None else []:
+            walk(kid, element, page)
+
+    root = pdf.Root.StructTreeRoot
+    for element in root.K if isinstance(root.K, Array) else [root.K]:
+        walk(element, None, None)
+    marked = set()
+    for index, page in enumerate(pdf.pages):
+        for operands, operator in pikepdf.parse_content_stream(page):
+            if str(operator) == "BDC" and isinstance(operands[1], Dictionary) and "/MCID" in operands[1]:
+                marked.add((index, int(operands[1].MCID)))
+    nums = root.ParentTree.get("/Nums", [])
+    keys = {int(nums[i]) for i in range(0, len(nums), 2)}
+    for index, page in enumerate(pdf.pages):
+        if "/StructParents" in page.obj and int(page.obj.StructParents) not in keys:
+            problems.append(f"page {index + 1}: its /StructParents is not in the parent tree")
+        for annotation in page.obj.get("/Annots", []):
+            if "/StructParent" in annotation and int(annotation.StructParent) not in keys:
+                problems.append(f"page {index + 1}: a link's /StructParent is not in the parent tree")
+    return {"marked": marked, "tagged": tagged, "problems": problems, "counts": counts}

@@ -17,7 +17,7 @@ import functools
 import hashlib
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ import matplotlib
 import typst
 
 from strategy_docs.errors import RenderError
+from strategy_docs.outputs import pdf_parts
 from strategy_docs.outputs.typst_markup import TypstDocument, typst_source
 from strategy_docs.outputs.html import normalise_meta
 
@@ -66,44 +67,56 @@ def pdf_document(document_notebook, meta: Mapping[str, Any]) -> TypstDocument:
 def pdf_source_digest(document: TypstDocument) -> str:
     """What the PDF is made from: equal digests, equal PDFs (the fonts are the pinned DejaVu files).
 
-    The Typst source, the PDF standard, the typst version and this module's source.
+    The Typst source, the PDF standard, the typst version and the source of this module and of pdf_parts.
     """
     h = hashlib.sha256()
-    for part in (document.source, PDF_STANDARD, _version(), Path(__file__).read_text(encoding="utf-8")):
+    for part in (document.source, PDF_STANDARD, _version(), Path(__file__).read_text(encoding="utf-8"),
+                 Path(pdf_parts.__file__).read_text(encoding="utf-8")):
         h.update(part.encode("utf-8"))
         h.update(b"\0")
     return h.hexdigest()
 
 
-def _explain(exc: Exception, document: TypstDocument) -> str:
+def _explain(exc: Exception, where: Callable[[int], str]) -> str:
     message = str(getattr(exc, "message", "") or exc).strip()
     diagnostic = str(getattr(exc, "diagnostic", "") or "")
     hints = [h for h in (getattr(exc, "hints", None) or []) if h]
     found = _LINE.search(diagnostic)
-    where = document.where(int(found.group(1))) if found else ""
+    place = where(int(found.group(1))) if found else ""
     text = f"PDF not made: {message}"
-    if where:
-        text += f" in {where}"
+    if place:
+        text += f" in {place}"
     if hints:
         text += f" (fix: {'; '.join(hints)})"
     return text
 
 
 def render_pdf(document: TypstDocument) -> bytes:
-    """Compile the document to PDF/UA-1 bytes; raise RenderError naming what breaks PDF/UA-1."""
+    """Compile the document to PDF/UA-1 bytes; raise RenderError naming what breaks PDF/UA-1.
+
+    A very long document is compiled in parts and put together (:mod:`strategy_docs.outputs.pdf_parts`):
+    Typst holds every page it lays out in memory.
+    """
     if not isinstance(document, TypstDocument) or not document.source.strip():
         raise RenderError("render_pdf needs the Typst document made by pdf_document")
     compiler = _compiler()
+    with _LOCK:  # one compiler per process: documents in threads take turns
+        if pdf_parts.needs_parts(document):
+            return _render_in_parts(compiler, document)
+        return _compile(compiler, document.source, document.where)
+
+
+def _compile(compiler, source: str, where: Callable[[int], str], standard: bool = True) -> bytes:
+    """One Typst compilation to PDF (PDF/UA-1 checked unless ``standard`` is false), its layouts dropped after."""
     try:
-        with _LOCK:  # one compiler per process: documents in threads take turns
-            try:
-                data, warnings = compiler.compile_with_warnings(
-                    input=document.source.encode("utf-8"), format="pdf", pdf_standards=[PDF_STANDARD],
-                    timestamp=0)
-            finally:
-                _forget_layouts(compiler)
+        try:
+            data, warnings = compiler.compile_with_warnings(
+                input=source.encode("utf-8"), format="pdf", pdf_standards=[PDF_STANDARD] if standard else [],
+                timestamp=0)
+        finally:
+            _forget_layouts(compiler)
     except typst.TypstError as exc:
-        raise RenderError(_explain(exc, document)) from exc
+        raise RenderError(_explain(exc, where)) from exc
     except Exception as exc:  # noqa: BLE001 - anything else from the compiler is a failed PDF too
         raise RenderError(f"PDF not made: {type(exc).__name__}: {exc}") from exc
     if not isinstance(data, bytes) or not data.startswith(b"%PDF"):
@@ -114,6 +127,38 @@ def render_pdf(document: TypstDocument) -> bytes:
                           f"({getattr(unsettled[0], 'message', unsettled[0])}); this is a bug in strategy-docs' "
                           "PDF layout, please report it")
     return data
+
+
+def _render_in_parts(compiler, document: TypstDocument) -> bytes:
+    """The cover and contents, then each part of the body in turn, then the footers; put together.
+
+    The contents is compiled twice: first with blank page numbers, for how many pages it takes
+    (where the body's page numbers start), then with the pages the parts' sections landed on.
+    """
+    front, parts = pdf_parts.plan_parts(document)
+    titles = pdf_parts.section_titles(parts)
+    numbers = pdf_parts.table_numbers(parts)
+    front_pages = pdf_parts.page_count(_compile(
+        compiler, pdf_parts.contents_source(document, front, [(title, "") for title in titles]), lambda _: "the contents"))
+    page, compiled, section_pages = front_pages + 1, [], []
+    for part in parts:
+        data = _compile(compiler, pdf_parts.part_source(document, part, page, numbers),
+                        lambda line, part=part: document.where(pdf_parts.part_line(document, part, line)),
+                        standard=part.level == 1)
+        section_pages += [page + index for index in pdf_parts.section_pages(data, part.level)]
+        page += pdf_parts.page_count(data)
+        compiled.append(data)
+    if len(section_pages) != len(titles):
+        raise RenderError(f"PDF not made: {len(titles)} sections but {len(section_pages)} section bookmarks in "
+                          "its parts (a bug in strategy-docs' PDF parts, please report it)")
+    front_pdf = _compile(compiler, pdf_parts.contents_source(document, front, list(zip(titles, section_pages))),
+                         lambda _: "the contents")
+    if pdf_parts.page_count(front_pdf) != front_pages:
+        raise RenderError("PDF not made: the contents changed length once its page numbers were filled in "
+                          "(a bug in strategy-docs' PDF parts, please report it)")
+    sizes = pdf_parts.page_sizes([front_pdf, *compiled])[1:]
+    footers = _compile(compiler, pdf_parts.footer_source(document, sizes), lambda _: "the page footers", standard=False)
+    return pdf_parts.merge(front_pdf, compiled, [part.level for part in parts], footers)
 
 
 CACHE_AGE = 10  # typst-py drops layouts not used in the last 10 compilations (comemo::evict(10))

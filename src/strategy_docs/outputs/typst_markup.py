@@ -293,10 +293,7 @@ PREAMBLE = """\
       }}
     }}
   }},
-  footer: context if counter(page).get().first() > 1 {{
-    set text(8pt, fill: luma(50))
-    align(right)[{page_word} #counter(page).display() {of_word} #counter(page).final().first()]
-  }},
+  footer: {footer},
 )
 #set heading(numbering: none)
 #show heading: set text(fill: accent)
@@ -319,14 +316,37 @@ PREAMBLE = """\
 #show table: set par(justify: false)
 #show outline.entry.where(level: 1): set block(above: 0.8em)
 """
+FOOTER = """context if counter(page).get().first() > 1 {{
+    set text(8pt, fill: luma(50))
+    align(right)[{page_word} #counter(page).display() {of_word} {total}]
+  }}"""
+KEEP_ANCHOR = "#block(height: 0pt, above: 0pt, below: 0pt)[#metadata(none) <keep-"
+
+
+@dataclass
+class Piece:
+    """One piece of a document's body, for a PDF made in parts (:mod:`strategy_docs.outputs.pdf_parts`)."""
+
+    markup: str
+    opens: int = 0  # 1 or 2: a part may start here, with a heading of that level; 0: it may not
+    numbered: str | None = None  # "table" or "image": it holds a numbered figure of that kind
+    height: float = 0.0  # roughly how tall it is set on a portrait page, in points
 
 
 @dataclass
 class TypstDocument:
-    """The Typst source of one document and which element starts on which line."""
+    """The Typst source of one document and which element starts on which line.
+
+    ``pieces`` are the same source cut where a part of a very long document's PDF may start: the
+    preamble (``part_preamble``: without the "Page X of Y" footer, which is drawn on the merged
+    PDF), the cover, the contents, then the body (see :mod:`strategy_docs.outputs.pdf_parts`).
+    """
 
     source: str
     places: list[tuple[int, str]] = field(default_factory=list)
+    pieces: list[Piece] = field(default_factory=list)
+    part_preamble: str = ""
+    words: dict[str, str] = field(default_factory=dict)  # "Contents", "Table", "Page", "of" as markup
 
     def where(self, line: int | None) -> str:
         """'section "Needs", figure "population-chart"' for a 1-based source line, or ''."""
@@ -341,6 +361,8 @@ class _Part:
     kind: str  # "section" (holds a section's heading), "heading", "prose", "table" or "other"
     height: float  # roughly how tall it is set on a portrait page, in points
     element: str | None  # what the reader calls it (TypstDocument.places), None for layout only
+    numbered: str | None = None  # "table" or "image": it holds a numbered figure of that kind
+    depth: int = 0  # inside how many landscape constructs (a part of a PDF made in parts cannot start there)
 
 
 class _Writer:
@@ -354,13 +376,15 @@ class _Writer:
         self.section = "the cover"
         self.tables = 0  # tables that may run over pages
         self.labels: dict[str, str] = {}  # table block id -> Typst label
+        self.depth = 0  # landscape constructs open
 
-    def add(self, markup_text: str, element: str | None = None, kind: str = "other", height: float = 0.0) -> None:
+    def add(self, markup_text: str, element: str | None = None, kind: str = "other", height: float = 0.0,
+            numbered: str | None = None) -> None:
         if element is not None:
             self.places.append((self.lines, f"section {self.section!r}, {element}"))
         chunk = markup_text.rstrip("\n") + "\n\n"
         self.parts.append(chunk)
-        self.about_parts.append(_Part(kind, height, element))
+        self.about_parts.append(_Part(kind, height, element, numbered, self.depth))
         self.lines += chunk.count("\n")
 
     def take_back(self, count: int) -> list[tuple[str, _Part]]:
@@ -378,6 +402,7 @@ class _Writer:
         for chunk, part in taken:
             if part.element is not None:
                 self.places.append((self.lines, f"section {self.section!r}, {part.element}"))
+            part.depth = self.depth
             self.parts.append(chunk)
             self.about_parts.append(part)
             self.lines += chunk.count("\n")
@@ -584,7 +609,7 @@ class _Writer:
             if breakable:
                 self.add(keep(intro, TEXT_WIDTH_PT))
             self.put_back(intro)
-            self.add(figure, element, "table", height)
+            self.add(figure, element, "table", height, numbered="table")
             return
         lead, opens_section = self._landscape_lead()
         count = 0
@@ -595,11 +620,13 @@ class _Writer:
         check = f"{keep(headings, LANDSCAPE_TEXT_WIDTH_PT)}\n" if breakable else ""
         if not opens_section:
             self.add("#page(flipped: true)[", None)
+            self.depth += 1
             self.put_back(lead)
             if check:
                 self.add(check)
             self.put_back(headings)
-            self.add(f"{figure}\n]", element, "table")
+            self.depth -= 1
+            self.add(f"{figure}\n]", element, "table", numbered="table")
             return
         # The section so far goes on the landscape page too if it would fill under a third of a
         # portrait page; measured by Typst, the section's page break left out (it cannot be measured).
@@ -607,13 +634,16 @@ class _Writer:
         name = f"lead-{self.tables}"
         lead[0] = (lead[0][0].replace(SECTION_BREAK, "", 1), lead[0][1])
         self.add(f"#let {name} = [", None)
+        self.depth += 1
         self.put_back(lead)
         self.add(f"]\n#let {name}-table = [{check}", None)
         self.put_back(headings)
+        self.depth -= 1
         self.add(f"{figure}]\n"
                  f"#context if measure(width: {TEXT_WIDTH_PT}pt, {name}).height < {PORTRAIT_BODY_PT / 3:.1f}pt "
                  f"{{ page(flipped: true)[#{name}\n#{name}-table] }} else "
-                 f"{{ pagebreak(weak: true); {name}; page(flipped: true, {name}-table) }}", element, "table")
+                 f"{{ pagebreak(weak: true); {name}; page(flipped: true, {name}-table) }}", element, "table",
+                 numbered="table")
 
     def figure(self, block: Mapping[str, Any]) -> None:
         natural_width, natural_height = _svg_size_pt(block["svg"])
@@ -629,7 +659,7 @@ class _Writer:
             f"#figure(image(bytes({string(block['svg'])}), format: \"svg\", width: {width:.1f}pt{alt_arg}),\n"
             f"  caption: [{text(block['caption'])} \\ #text(8.5pt, weight: \"regular\", style: \"italic\")"
             f"[The numbers in this chart are {where}.]])",
-            f"figure {block.get('id', '')!r}",
+            f"figure {block.get('id', '')!r}", numbered="image",
         )
 
     def facts(self, block: Mapping[str, Any]) -> None:
@@ -739,7 +769,7 @@ class _Writer:
             body = ",\n".join(f"  [#strong[{text(k)}]], [{text(v)}]" for k, v in rows)
             self.add(f"#figure(kind: table, supplement: [{text(t('Table'))}], caption: [{text(t('Document control'))}],\n"
                      f"table(columns: (auto, 1fr), table.header([#strong[{text(t('Field'))}]], [#strong[{text(t('Value'))}]]),\n{body}))",
-                     "document control table")
+                     "document control table", numbered="table")
         if m.get("synthetic"):
             self.add(text(t("This document uses synthetic example data.")))
         statement = m.get("accessibility_statement") or {}
@@ -752,7 +782,8 @@ class _Writer:
                     contact=text(statement["contact"]))
             self.add(line, "accessibility statement")
 
-    def preamble(self) -> str:
+    def preamble(self, footer: bool = True) -> str:
+        """The preamble; without the footer for the parts of a PDF made in parts (pdf_parts draws it)."""
         m = self.meta
         lang, region = language_of(m)
         status = m["status"]
@@ -771,8 +802,30 @@ class _Writer:
             accent=string(m["accent_colour"]),
             running=string(f"{m['authority_name']} – {m['client_group_name']} – {m['edition_label']}"),
             status=string(self.t(STATUS_LABELS[status]) if status in STATUS_LABELS else status),
-            page_word=text(self.t("Page")), of_word=text(self.t("of")), continued=text(self.t("(continued)")),
+            continued=text(self.t("(continued)")),
+            footer=FOOTER.format(page_word=text(self.t("Page")), of_word=text(self.t("of")),
+                                 total="#counter(page).final().first()") if footer else "none",
         )
+
+    def pieces(self) -> list[Piece]:
+        """The body as pieces, each marked with whether a part of the PDF may start there: at a
+        section's or a level-2 heading (with the keep anchor just before it), never inside a
+        landscape construct."""
+        pieces = []
+        for index, (chunk, part) in enumerate(zip(self.parts, self.about_parts)):
+            opens = 0
+            if part.depth == 0:
+                if chunk.startswith(SECTION_BREAK + "= "):
+                    opens = 1
+                elif chunk.startswith("== "):
+                    opens = 2
+                elif chunk.startswith("#let lead-") and index + 1 < len(self.parts) and \
+                        self.about_parts[index + 1].kind == "section":
+                    opens = 1  # a short section set on the landscape page of its wide table
+            if opens and pieces and pieces[-1].markup.startswith(KEEP_ANCHOR):
+                pieces[-1].opens, opens = opens, 0  # the keep test travels with the heading it measures
+            pieces.append(Piece(chunk, opens, part.numbered, part.height))
+        return pieces
 
 
 def _svg_length_pt(svg: str, name: str) -> float | None:
@@ -864,4 +917,8 @@ def typst_source(document_notebook, meta: Mapping[str, Any]) -> TypstDocument:
                 writer.block(block)
     writer.have_your_say()
     writer.about()
-    return TypstDocument(preamble + "".join(writer.parts), writer.places)
+    t = writer.t
+    words = {"Contents": text(t("Contents")), "Table": text(t("Table")),
+             "Page": text(t("Page")), "of": text(t("of"))}
+    return TypstDocument(preamble + "".join(writer.parts), writer.places, writer.pieces(),
+                         writer.preamble(footer=False), words)
