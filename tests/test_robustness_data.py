@@ -670,3 +670,11 @@ def test_a_totals_row_made_by_a_sum_formula_is_refused(ws):
     found = [p for p in problems_of(ws) if p.file == f"{FOLDER}/providers.xlsx"]
     assert {p.field for p in found} >= {"capacity", "occupied"} and all(p.line == last for p in found)
     assert "=SUM(G2:G5)" in next(p.message for p in found if p.field == "capacity")
+
+
+@pytest.mark.parametrize("column", ["unit_cost", "comparator_average"])
+def test_a_unit_cost_of_zero_is_refused(ws, column):
+    # a comparator of £0 printed "£868.40 (not available) above the comparator average of £0"
+    line = set_cell(ws, "unit_costs", 2, column, "0")
+    problem = one(problems_of(ws), "unit_costs", column)
+    assert problem.line == line and "is 0" in problem.message and "empty" in problem.fix

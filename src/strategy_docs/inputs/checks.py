@@ -69,7 +69,10 @@ def source_problems(root: Path) -> list[Problem]:
 
 
 # A label that names a total: "Total", "Sub-total", "Grand total", "Net total expenditure", "All services".
-_TOTAL_LABEL = re.compile(r"(?i)\b(?:sub[-\s]?)?totals?\b|^\s*all(?:\s+[\w-]+){0,2}\s*$")
+# A whole nation or an average stands for every row too: "England", "Wales average", "Overall", "Mean".
+_TOTAL_LABEL = re.compile(r"(?i)\b(?:sub[-\s]?)?totals?\b|^\s*all(?:\s+[\w-]+){0,2}\s*$"
+                          r"|^\s*(?:england|wales|scotland|northern ireland|united kingdom|uk|great britain|"
+                          r"england and wales)(?:\s+(?:average|mean|overall))?\s*$|^\s*(?:average|mean|overall|sum)\s*$")
 # Free-text columns where a totals row shows itself by its label (the rest have fixed vocabularies).
 _LABEL_COLUMNS = {
     "budget": ("group", "line"),
@@ -121,7 +124,10 @@ def data_problems(params: "Params", authority_id: str, data: "AuthorityData") ->
                               for i in (getattr(s, "indicators", None) or [])}}
     totals_rows = _totals_rows(data, at, known)
     _unknown_ids(params, authority_id, data, at, totals_rows)
+    _spellings(data, at, totals_rows)
     _indicator_ranges(params, authority_id, data, at)
+    _future_years(params, data, at)
+    _population_coverage(params, authority_id, data, at)
     for table in collectors:
         problems += collectors[table].finish()
     for group in groups:
@@ -144,6 +150,10 @@ def _totals_rows(data: "AuthorityData", at, known: dict[str, set[str]]) -> dict[
     """Rows that are totals of other rows: by their label, or (budget) by their amount."""
     found: dict[str, set[int]] = {}
     fix = "remove the row; totals are computed from the lines (and stated totals go in budget_totals in the strategy file)."
+    fixes = {"budget": fix, "providers": "remove the row; totals are computed from the providers' rows.",
+             "service_users": "remove the row; totals are computed from the rows.",
+             "unit_costs": "remove the row; comparator averages go in comparator_average, on each service's row.",
+             "indicators": "remove the row; comparator averages go in comparator_average, on each indicator's row."}
     for table, columns in _LABEL_COLUMNS.items():
         frame = _frame(data, table)
         if frame is None:
@@ -155,7 +165,7 @@ def _totals_rows(data: "AuthorityData", at, known: dict[str, set[str]]) -> dict[
                 if isinstance(value, str) and _TOTAL_LABEL.search(value) and index not in found.get(table, set()):
                     found.setdefault(table, set()).add(index)
                     at(table).add("totals rows", index, column, f"{value!r} looks like a total or subtotal row, "
-                                  "which would be counted twice.", fix + " If it is a real line, reword its label.")
+                                  "which would be counted twice.", fixes[table] + " If it is a real line, reword its label.")
     budget = _frame(data, "budget")
     if budget is not None:
         for index, what, others in _sum_rows(budget):
@@ -176,12 +186,36 @@ def _totals_rows(data: "AuthorityData", at, known: dict[str, set[str]]) -> dict[
                                                      line=rows.row(index), severity="warning",
                                                      fix="if it is a total, remove the row; if the figures are real, "
                                                          "nothing to do."))
+    providers = _frame(data, "providers")
+    if providers is not None:
+        for index, others in _provider_sum_rows(providers):
+            if index not in found.get("providers", set()):
+                found.setdefault("providers", set()).add(index)
+                at("providers").add("totals rows", index, "capacity",
+                                    f"capacity and occupied equal the sums of the other {others} rows of the service "
+                                    "type, so the row looks like a total.", fixes["providers"])
     return found
+
+
+def _provider_sum_rows(providers: "pd.DataFrame") -> list[tuple[int, int]]:
+    """(row, how many other rows) for providers rows whose capacity and occupied places are both the sums of
+    at least two other rows of their client group and service type: two coincidences at once are not chance."""
+    out = []
+    for _, part in providers.groupby(["client_group", "service_type"], sort=False):
+        if len(part) < 3:
+            continue
+        capacity, occupied = part["capacity"].astype(float), part["occupied"].astype(float)
+        cap_total, occ_total = float(capacity.sum()), float(occupied.sum())
+        for index, cap, occ in zip(part.index, capacity, occupied):
+            if cap > 0 and cap == cap_total - cap and occ == occ_total - occ:
+                out.append((int(index), len(part) - 1))
+    return out
 
 
 def _sum_rows(budget: "pd.DataFrame") -> list[tuple[int, str, int]]:
     """(row, where, how many other lines) for budget lines whose amount is the sum of at least two
-    other lines of their group, or of their year."""
+    other lines of their group, or of their year: of all of them (a net total), of the other spending
+    lines (a gross expenditure row) or of the other income lines (a total income row)."""
     out = []
     for keys, what in ((["financial_year", "client_group", "group"], "in its group"),
                        (["financial_year", "client_group"], "for the year")):
@@ -190,9 +224,15 @@ def _sum_rows(budget: "pd.DataFrame") -> list[tuple[int, str, int]]:
                 continue
             amounts = part["amount"].astype(float)
             total = float(amounts.sum())
+            gross, income = float(amounts[amounts > 0].sum()), float(amounts[amounts < 0].sum())
+            spending, incomes = int((amounts > 0).sum()), int((amounts < 0).sum())
             for index, amount in zip(part.index, amounts):
                 if amount != 0 and math.isclose(amount, total - amount, abs_tol=0.5):
                     out.append((int(index), what, len(part) - 1))
+                elif amount > 0 and spending >= 3 and math.isclose(amount, gross - amount, abs_tol=0.5):
+                    out.append((int(index), what + " that are spending", spending - 1))
+                elif amount < 0 and incomes >= 3 and math.isclose(amount, income - amount, abs_tol=0.5):
+                    out.append((int(index), what + " that are income", incomes - 1))
     best: dict[int, tuple[int, str, int]] = {}
     for found in out:  # a row found in its group and its year: report the surer finding
         if found[0] not in best or found[2] > best[found[0]][2]:
@@ -231,15 +271,108 @@ def _unknown_ids(params: "Params", authority_id: str, data: "AuthorityData", at,
                           f"params/client-groups/{group}.yaml ({', '.join(known)}), or add it there.")
 
 
+def _folded(text: object) -> str:
+    return re.sub(r"\s+", " ", str(text)).strip().casefold()
+
+
+# Free-text labels that group rows, with the columns inside which two spellings would split one group in two.
+_SPELT = (("budget", "group", ("financial_year", "client_group")),
+          ("budget", "line", ("financial_year", "client_group", "group")),
+          ("providers", "provider_id", ()))
+
+
+def _spellings(data: "AuthorityData", at, skip: dict[str, set[int]]) -> None:
+    """Labels written two ways ('Home care' and 'home care', or with two spaces): shown as two groups or two
+    providers, each with part of the figures."""
+    for table, column, within in _SPELT:
+        frame = _frame(data, table)
+        if frame is None:
+            continue
+        first: dict[tuple, tuple[str, int]] = {}
+        scopes = zip(*(frame[c].tolist() for c in within)) if within else ((),) * len(frame)
+        for index, (scope, value) in enumerate(zip(scopes, frame[column].tolist())):
+            if index in skip.get(table, set()) or not isinstance(value, str):
+                continue
+            key = (tuple(_folded(v) if c == "group" else v for c, v in zip(within, scope)), _folded(value))
+            seen = first.setdefault(key, (value, index))
+            if seen[0] != value:
+                at(table).add("labels spelt two ways", index, column,
+                              f"{value!r} is written differently from {seen[0]!r} (row {at(table).rows.row(seen[1])}) "
+                              "only in capitals or spaces, so they would be shown as two.",
+                              f"write it the same way in every row ({seen[0]!r}).")
+
+
+def _future_years(params: "Params", data: "AuthorityData", at) -> None:
+    """Counts and indicator values for years that have not happened: at 31 March after the strategy starts,
+    or for a financial year after its first."""
+    start = params.project.edition.start_year
+    first = f"{start}/{(start + 1) % 100:02d}"
+    service_users = _frame(data, "service_users")
+    if service_users is not None:
+        for index, year in enumerate(service_users["year"].tolist()):
+            if int(year) > start:
+                at("service_users").add("future years", index, "year",
+                                        f"the year {int(year)} is after the start of the strategy ({first}): people known "
+                                        f"to services are counted at 31 March, so a count for 31 March {int(year)} has "
+                                        "not been made yet.",
+                                        f"check the year (the latest count is at 31 March {start} at most); projections "
+                                        "of need come from the population table.")
+    indicators = _frame(data, "indicators")
+    if indicators is not None:
+        for index, period in enumerate(indicators["period"].tolist()):
+            if int(str(period)[:4]) > start:
+                at("indicators").add("future years", index, "period",
+                                     f"the period {period} is after the first year of the strategy ({first}), so its "
+                                     "values cannot have been measured yet.",
+                                     "check the period; targets for later years belong in the strategy file.")
+
+
+def _population_coverage(params: "Params", authority_id: str, data: "AuthorityData", at) -> None:
+    """Every locality, age band and sex in every year of the population table: a missing row is people left
+    out of the authority's figures (a locality missing from one year reads as a fall in need)."""
+    population = _frame(data, "population")
+    authority = params.authorities.get(authority_id)
+    if population is None or authority is None:
+        return
+    localities = {loc.code: loc.name for loc in getattr(authority, "localities", None) or []}
+    bands = sorted(set(population["age_band"]), key=lambda b: needs.parse_age_band(b)[0])
+    years = sorted(set(int(y) for y in population["year"]))
+    present: dict[tuple[str, int], set[tuple[str, str]]] = {}
+    for code, year, band, sex in zip(population["area_code"], population["year"], population["age_band"], population["sex"]):
+        present.setdefault((code, int(year)), set()).add((band, sex))
+    cells = [(band, sex) for band in bands for sex in ("female", "male")]
+    fix = ("add the missing rows (write 0 where there really are no people): a locality, age band or sex left out is "
+           "left out of the authority's figures without a word.")
+    for code, name in localities.items():
+        held = [y for y in years if (code, y) in present]
+        if not held:
+            at("population").add("missing population", None, "area_code",
+                                 f"has no rows for the locality {code} ({name}), so the authority's population and "
+                                 "every need estimate would leave its people out.", fix)
+            continue
+        for year in years:
+            missing = [c for c in cells if c not in present.get((code, year), set())]
+            if not missing:
+                continue
+            what = (f"has no rows for {code} ({name}) in {year}" if len(missing) == len(cells) else
+                    f"has no rows for {code} ({name}) in {year} for "
+                    + ", ".join(f"{band} {sex}" for band, sex in missing[:6]) + (" ..." if len(missing) > 6 else ""))
+            at("population").add("missing population", None, "area_code",
+                                 f"{what}, so the {year} figures would leave those people out.", fix)
+
+
 def _indicator_ranges(params: "Params", authority_id: str, data: "AuthorityData", at) -> None:
     indicators = _frame(data, "indicators")
     if indicators is None:
         return
-    units = {}
+    units, stated = {}, {}
     for (a, g), strategy in params.strategies.items():
         if a == authority_id:
             for ind in getattr(strategy, "indicators", None) or []:
                 units[(g, ind.id)] = ind.unit
+                stated[(g, ind.id)] = [v for v in (getattr(ind, "target", None), getattr(ind, "baseline", None))
+                                       if isinstance(v, (int, float)) and math.isfinite(v)]
+    _percent_fractions(indicators, units, stated, at)
     for column in ("value", "comparator_average"):
         for index, (group, ident, value) in enumerate(zip(indicators["client_group"], indicators["indicator_id"],
                                                           indicators[column])):
@@ -254,6 +387,27 @@ def _indicator_ranges(params: "Params", authority_id: str, data: "AuthorityData"
                 at("indicators").add("values out of range", index, column,
                                      f"{ident} is measured in {unit}, which cannot be negative, but its {column} is {value:g}.",
                                      "correct the sign of the value.")
+
+
+def _percent_fractions(indicators: "pd.DataFrame", units: dict, stated: dict, at) -> None:
+    """A percentage written as a fraction (0.83 for 83%): in range, so not refused by the 0-100 check, but a
+    hundredth of the target, the comparator or the indicator's other values, and rated against them."""
+    series: dict[tuple, list[float]] = {}
+    for group, ident, value, comparator in zip(indicators["client_group"], indicators["indicator_id"],
+                                               indicators["value"], indicators["comparator_average"]):
+        series.setdefault((group, ident), []).extend(v for v in (value, comparator) if v == v and v is not None)
+    for column in ("value", "comparator_average"):
+        for index, (group, ident, value) in enumerate(zip(indicators["client_group"], indicators["indicator_id"],
+                                                          indicators[column])):
+            if units.get((group, ident)) != "percent" or value is None or value != value or not 0 < value <= 1:
+                continue
+            others = [v for v in series.get((group, ident), []) + stated.get((group, ident), []) if v > 1]
+            if others and max(others) >= 20 * value:
+                at("indicators").add("percentages written as fractions", index, column,
+                                     f"{ident} is a percentage, but its {column} {value:g} is a small fraction of its "
+                                     f"other figures (up to {max(others):g}), so it looks like a fraction "
+                                     f"({value * 100:g}%).",
+                                     f"write percentages from 0 to 100 ({value * 100:g} for {value * 100:g}%).")
 
 
 def params_problems(params: "Params") -> list[Problem]:

@@ -711,6 +711,13 @@ def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str]
                     if isinstance(cap, (int, float)) and isinstance(occ, (int, float)) and occ > cap:
                         bad(i, "occupied", f"row {row_number(frame, i)}: occupied ({occ}) is more than capacity ({cap}).",
                             "check both figures.")
+            if table == "unit_costs":
+                for column in ("unit_cost", "comparator_average"):
+                    for i, cost in enumerate(frame[column]):
+                        if cost == 0:
+                            bad(i, column, f"row {row_number(frame, i)}: '{column}' is 0, and a service costs something.",
+                                "give the cost; leave comparator_average empty where there is no comparator, and "
+                                "remove the row for a service not bought.")
             if table == "service_users":
                 for i, (people, away) in enumerate(zip(frame["people"], frame["out_of_area"])):
                     if isinstance(people, (int, float)) and isinstance(away, (int, float)) and away > people:
