@@ -539,3 +539,29 @@ def test_small_real_percentages_are_not_taken_for_fractions(ws):
     rows[index][3] = "0.9"  # a real fall, a quarter of the target: not a fraction
     write(ws, "indicators", rows)
     validate(Workspace(ws))
+
+
+# ---------------------------------------------------------------- files named almost like a table
+
+
+@pytest.mark.parametrize("name", ["Budget.csv", "budget.CSV", "budgets.csv", "budget (1).csv", "budget.xls", "unit-costs.csv"])
+def test_a_table_file_named_almost_right_is_named_not_left_out(ws, name):
+    # without stated totals, the budget (or unit costs) section was left out without a word
+    _without_stated_totals(ws)
+    table = "unit_costs" if "unit" in name else "budget"
+    (ws / FOLDER / f"{table}.csv").rename(ws / FOLDER / name)
+    [problem] = mine(problems(ws), f"{FOLDER}/{name}")
+    assert "is not read" in problem.message and f"{table}.csv or {table}.xlsx" in problem.message
+    assert (f"save it as {table}.xlsx" if name.endswith(".xls") else f"rename it {table}.csv") in problem.fix
+
+
+def test_a_data_folder_named_almost_like_its_authority_is_named(ws):
+    (ws / "data" / AUTHORITY).rename(ws / "data" / AUTHORITY.capitalize())
+    found = mine(problems(ws), f"data/{AUTHORITY.capitalize()}")
+    assert len(found) == 1 and f"rename the folder to data/{AUTHORITY}" in found[0].fix
+
+
+def test_other_files_beside_the_tables_are_not_questioned(ws):
+    for name in ("README.md", "budget_2019_archive.csv", "notes.txt", "~$budget.xlsx"):
+        (ws / FOLDER / name).write_text("x\n", encoding="utf-8")
+    validate(Workspace(ws))

@@ -59,9 +59,50 @@ def source_problems(root: Path) -> list[Problem]:
             problems += duplicate_sources(folder, root, YAML_SUFFIXES, "strategy file")
     data = root / "data"
     if data.is_dir():
+        authorities = {p.stem for p in (params / "authorities").glob("*.y*ml")} if (params / "authorities").is_dir() else set()
         for folder in sorted(p for p in data.iterdir() if p.is_dir()):
             found = duplicate_sources(folder, root, TABLE_SUFFIXES + (".xls", ".xlsm", ".ods", ".tsv"), "data table")
             problems += [p for p in found if Path(p.file).stem.lower() in TABLES]
+            problems += _unread_tables(folder, root)
+            if folder.name not in authorities:
+                meant = [a for a in authorities if a.casefold() == folder.name.casefold() and not (data / a).is_dir()]
+                meant = meant or [a for a in difflib.get_close_matches(folder.name, sorted(authorities), n=1, cutoff=0.8)
+                                  if not (data / a).is_dir()]
+                if meant:
+                    problems.append(Problem(folder.relative_to(root).as_posix(), f"is not read: the data of the authority "
+                                            f"'{meant[0]}' is read from data/{meant[0]}/ (names are exact, capitals "
+                                            "included).", fix=f"rename the folder to data/{meant[0]}."))
+    return problems
+
+
+_TABLE_FILE = re.compile(r"(?i)^(?P<stem>.+?)(?:\s*\(\d+\)|\s*-\s*copy|\s+copy)?(?P<suffix>(?:\.[a-z]{2,4}){1,2})$")
+_SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm", ".ods", ".tsv", ".txt")
+
+
+def _unread_tables(folder: Path, root: Path) -> list[Problem]:
+    """Files named almost like a table (Budget.csv, budgets.csv, budget.xls, budget (1).csv): only
+    budget.csv or budget.xlsx is read, so the table would be left out, and its sections with it, silently."""
+    exact = {f"{t}{s}" for t in TABLES for s in TABLE_SUFFIXES}
+    problems = []
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.name in exact or path.name.startswith((".", "~$")):
+            continue
+        match = _TABLE_FILE.match(path.name)
+        if match is None or not match["suffix"].lower().endswith(_SPREADSHEET_SUFFIXES):
+            continue
+        stem = re.sub(r"[\s-]+", "_", match["stem"].strip().lower())
+        table = stem if stem in TABLES else next(iter(difflib.get_close_matches(stem, sorted(TABLES), n=1, cutoff=0.85)), None)
+        if table is None:
+            continue
+        suffix = match["suffix"].lower()
+        how = (f"rename it {table}.csv" if suffix.endswith((".csv", ".txt", ".tsv")) else
+               f"rename it {table}.xlsx" if suffix.endswith(".xlsx") else
+               f"save it as {table}.xlsx (or {table}.csv) from the spreadsheet program")
+        problems.append(Problem(path.relative_to(root).as_posix(), f"is not read: the {table} table is read only from "
+                                f"{table}.csv or {table}.xlsx (names are exact, capitals included), so its sections "
+                                "would be left out.", fix=how + (", and delete the other copy." if
+                                                                 any((folder / n).is_file() for n in
+                                                                     (f"{table}.csv", f"{table}.xlsx")) else ".")))
     return problems
 
 
