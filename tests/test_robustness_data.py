@@ -678,3 +678,31 @@ def test_a_unit_cost_of_zero_is_refused(ws, column):
     line = set_cell(ws, "unit_costs", 2, column, "0")
     problem = one(problems_of(ws), "unit_costs", column)
     assert problem.line == line and "is 0" in problem.message and "empty" in problem.fix
+
+
+def test_a_totals_row_refused_by_its_year_or_age_band_is_called_one(ws):
+    data = rows(ws, "population") + [["CAS", "2025", "All ages", "female", "123456", "estimate"]]
+    write_rows(ws, "population", data)
+    problem = one(problems_of(ws), "population", "age_band")
+    assert "totals row" in problem.fix and "use one of: 0-17" in problem.fix
+    data = rows(ws, "service_users") + [["Total", "", "", "", "8123", ""]]
+    write_rows(ws, "service_users", data)
+    problem = one(problems_of(ws), "service_users", "year")
+    assert problem.line == len(data) and "totals row" in problem.fix
+
+
+def test_an_excel_table_totals_row_is_refused(ws):
+    from openpyxl import load_workbook
+
+    data = rows(ws, "providers")
+    path = _workbook(ws, "providers", {"providers": data})
+    book = load_workbook(path)
+    sheet = book.active
+    last = sheet.max_row + 1
+    for column, value in enumerate(["NS-9999", "Homes", *data[1][2:6], "=SUBTOTAL(109,Table1[capacity])",
+                                    "=SUBTOTAL(109,Table1[occupied])", "Good"], start=1):
+        sheet.cell(row=last, column=column, value=value)
+    book.save(path)
+    _save_results(path, {f"G{last}": 1000, f"H{last}": 900})
+    found = [p for p in problems_of(ws) if p.file == f"{FOLDER}/providers.xlsx"]
+    assert {p.field for p in found} == {"capacity", "occupied"} and "adds up other rows" in found[0].message

@@ -249,6 +249,9 @@ _CELL_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
 
 def _adds_up_its_column(formula: str, column: str, row: int) -> bool:
     """True when the formula reads at least two other rows of the cell's own column (a total of the rows)."""
+    text = formula.upper()
+    if "SUBTOTAL(" in text or "AGGREGATE(" in text or re.search(r"SUM\([^)]*\[", text):
+        return True  # an Excel table's totals row (=SUBTOTAL(109,Table1[capacity])), or a sum of a table's column
     rows: set[int] = set()
     for first_col, first_row, last_col, last_row in _CELL_REF.findall(formula.upper()):
         last_col, last_row = last_col or first_col, last_row or first_row
@@ -345,9 +348,15 @@ MAX_COUNT = 10_000_000  # people, places or population in one row: more than any
 YEARS = (1950, 2100)  # a calendar year; 25 or 45382 (a spreadsheet date's serial number) is not one
 
 
+_LOOKS_TOTAL = re.compile(r"(?i)\b(?:sub[-\s]?|grand\s+)?totals?\b|^\s*all(?:\s+[\w-]+){0,2}\s*$")
+TOTAL_ROW_FIX = "the row looks like a totals row: remove it (totals are computed from the rows)."
+
+
 def _number_fix(value: object) -> str:
     """How to write a cell that is not a number, in the words of what it looks like."""
     text = str(value).strip().lower()
+    if _LOOKS_TOTAL.search(text):
+        return TOTAL_ROW_FIX
     if text in SUPPRESSION_MARKERS or re.fullmatch(r"[<>]\s*\d+", text):
         return (f"{str(value).strip()!r} marks a suppressed or unavailable figure in published statistics; give the "
                 "figure, or leave the cell empty where the column allows it (an empty cell is shown as not "
@@ -511,7 +520,8 @@ def _validate_frame(frame: pd.DataFrame, schema: Table, file: str, problems: lis
                         text = match[0]
                     else:
                         bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is {text!r}, which is not allowed.",
-                            f"use one of: {', '.join(column.allowed)}.")
+                            (TOTAL_ROW_FIX + " Otherwise u" if _LOOKS_TOTAL.search(text) else "u")
+                            + f"se one of: {', '.join(column.allowed)}.")
                 if column.pattern and not re.match(column.pattern, text):
                     bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is {text!r}, which is not in the expected form.",
                         "write financial years as 2026/27." if column.pattern == FINANCIAL_YEAR else f"match {column.pattern}.")
