@@ -462,13 +462,18 @@ def test_a_50_mb_population_table_validates_in_under_500_mb(ws):
 
     from .robust_support import cli_env
 
+    from .conftest import edit_yaml
+
+    # 700 more localities, so 50 MB is reached in real years (1990 to about 2070), not years like 10500
+    edit_yaml(ws / "params" / "authorities" / f"{AUTHORITY}.yaml", lambda d: d["localities"].extend(
+        {"code": f"L{i:03d}", "name": f"Locality {i}"} for i in range(700)))
     codes = [loc["code"] for loc in __import__("yaml").safe_load(
         (ws / "params" / "authorities" / f"{AUTHORITY}.yaml").read_text())["localities"]]
     bands = TABLES["population"].columns[2].allowed
     path = ws / FOLDER / "population.csv"
     with path.open("w", encoding="utf-8") as out:
         out.write("area_code,year,age_band,sex,population,basis\n")
-        year, size = 2020, 0
+        year, size = 1990, 0
         while size < 50 * 2**20:
             for code in codes:
                 for band in bands:

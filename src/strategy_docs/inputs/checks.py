@@ -378,20 +378,29 @@ def _population_coverage(params: "Params", authority_id: str, data: "AuthorityDa
     localities = {loc.code: loc.name for loc in getattr(authority, "localities", None) or []}
     bands = sorted(set(population["age_band"]), key=lambda b: needs.parse_age_band(b)[0])
     years = sorted(set(int(y) for y in population["year"]))
-    present: dict[tuple[str, int], set[tuple[str, str]]] = {}
-    for code, year, band, sex in zip(population["area_code"], population["year"], population["age_band"], population["sex"]):
-        present.setdefault((code, int(year)), set()).add((band, sex))
     cells = [(band, sex) for band in bands for sex in ("female", "male")]
+    # Keys are unique and bands and sexes from fixed lists (data.py), so a locality's year is whole when it has
+    # as many rows as there are cells; only the others are looked at cell by cell (a big table stays cheap).
+    sizes = population.groupby(["area_code", "year"], sort=False).size()
+    whole = {(code, int(year)) for (code, year), n in sizes.items() if n == len(cells)}
+    present: dict[tuple[str, int], set[tuple[str, str]]] = {(code, int(year)): set() for code, year in sizes.index
+                                                            if (code, int(year)) not in whole}
+    if present:
+        part = population[[(c, int(y)) in present for c, y in zip(population["area_code"], population["year"])]]
+        for code, year, band, sex in zip(part["area_code"], part["year"], part["age_band"], part["sex"]):
+            present[(code, int(year))].add((band, sex))
     fix = ("add the missing rows (write 0 where there really are no people): a locality, age band or sex left out is "
            "left out of the authority's figures without a word.")
     for code, name in localities.items():
-        held = [y for y in years if (code, y) in present]
+        held = [y for y in years if (code, y) in present or (code, y) in whole]
         if not held:
             at("population").add("missing population", None, "area_code",
                                  f"has no rows for the locality {code} ({name}), so the authority's population and "
                                  "every need estimate would leave its people out.", fix)
             continue
         for year in years:
+            if (code, year) in whole:
+                continue
             missing = [c for c in cells if c not in present.get((code, year), set())]
             if not missing:
                 continue
