@@ -565,3 +565,11 @@ def test_other_files_beside_the_tables_are_not_questioned(ws):
     for name in ("README.md", "budget_2019_archive.csv", "notes.txt", "~$budget.xlsx"):
         (ws / FOLDER / name).write_text("x\n", encoding="utf-8")
     validate(Workspace(ws))
+
+
+def test_a_linked_service_type_missing_from_the_latest_year_is_refused(ws):
+    # known to services at 31 March 2025 counted residential care only, and unmet need grew by the nursing care users
+    rows = read(ws, "service_users")
+    write(ws, "service_users", [r for r in rows if not (r[0] == "2025" and r[1] == GROUP and r[2] == "Nursing care")])
+    [problem] = mine(problems(ws), f"{FOLDER}/service_users.csv", "service_type")
+    assert "in 2025" in problem.message and "Nursing care" in problem.message and "for 2024" in problem.message

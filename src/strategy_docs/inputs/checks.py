@@ -582,6 +582,16 @@ def _section_needs(params: "Params", authority_id: str, group_id: str, data: "Au
         if service_users is not None and measure.service_types:
             latest = int(service_users["year"].max())
             linked = service_users[(service_users["year"] == latest) & service_users["service_type"].isin(measure.service_types)]
+            stopped = [t for t in measure.service_types if t not in set(linked["service_type"])
+                       and t in set(service_users["service_type"])]
+            if stopped and not linked.empty:
+                earlier = int(service_users[service_users["service_type"].isin(stopped)]["year"].max())
+                problems.append(Problem(data_file["service_users"], f"has no {group_id} rows in {latest} (the latest year) "
+                                                                    f"for {', '.join(stopped)}, though it has them for "
+                                                                    f"{earlier}, so the people known to services for "
+                                                                    f"measure '{measure.id}' would leave them out.",
+                                        field="service_type", fix=f"add the {latest} rows (0 people where there were "
+                                                                  "none), or remove the older rows."))
             if linked.empty:
                 problems.append(Problem(data_file["service_users"], f"has no {group_id} rows in {latest} (the latest year) for "
                                                                     f"{', '.join(measure.service_types)}, the service types of "
