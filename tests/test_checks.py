@@ -406,3 +406,170 @@ def test_a_measure_linking_an_unknown_service_type_suggests_the_right_one(ws):
     [problem] = [p for p in problems(ws) if p.field == f"measures[{index}].service_types[0]"]
     assert problem.file == f"params/client-groups/{GROUP}.yaml" and problem.line is not None
     assert f"did you mean {right!r}?" in problem.fix
+
+
+# ---------------------------------------------------------------- totals the labels do not give away
+
+
+def _without_stated_totals(ws: Path) -> None:
+    """The stated totals catch most budget damage; these checks must catch it without them."""
+    edit_yaml(ws / "params" / "strategies" / AUTHORITY / f"{GROUP}.yaml", lambda d: d.pop("budget_totals", None))
+
+
+def test_a_gross_expenditure_row_is_refused(ws):
+    # income lines make the gross figure differ from the sum of all the other lines, so it was not seen
+    _without_stated_totals(ws)
+    rows = read(ws, "budget")
+    spending = [float(r[4]) for r in rows[1:] if r[0] == "2026/27" and r[1] == GROUP and float(r[4]) > 0]
+    assert any(float(r[4]) < 0 for r in rows[1:] if r[0] == "2026/27" and r[1] == GROUP)
+    rows.append(["2026/27", GROUP, "Summary", "Gross expenditure", str(sum(spending))])
+    write(ws, "budget", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/budget.csv", "amount")
+    assert problem.line == len(rows) and f"other {len(spending)} lines for the year that are spending" in problem.message
+
+
+def test_a_total_income_row_is_refused(ws):
+    _without_stated_totals(ws)
+    rows = read(ws, "budget")
+    income = [float(r[4]) for r in rows[1:] if r[0] == "2026/27" and r[1] == GROUP and float(r[4]) < 0]
+    rows.append(["2026/27", GROUP, "Funding", "Income from all sources", str(sum(income))])
+    write(ws, "budget", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/budget.csv", "amount")
+    assert problem.line == len(rows) and "that are income" in problem.message
+
+
+def test_a_providers_row_adding_up_the_others_is_refused(ws):
+    rows = read(ws, "providers")
+    part = [r for r in rows[1:] if r[2] == GROUP and r[3] == "Residential care"]
+    rows.append(["NS-9999", "Northshire care homes", GROUP, "Residential care", "private", part[0][5],
+                 str(sum(int(r[6]) for r in part)), str(sum(int(r[7]) for r in part)), "Good"])
+    write(ws, "providers", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/providers.csv")
+    assert problem.line == len(rows) and f"sums of the other {len(part)} rows" in problem.message
+
+
+@pytest.mark.parametrize("label", ["England", "Wales average", "Overall"])
+def test_a_nation_or_an_average_is_a_totals_row(ws, label):
+    rows = read(ws, "providers")
+    rows.append(["NS-9998", label, *rows[1][2:]])
+    write(ws, "providers", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/providers.csv", "provider_name")
+    assert problem.line == len(rows) and "total" in problem.message and "budget_totals" not in problem.fix
+
+
+# ---------------------------------------------------------------- one label written two ways
+
+
+def test_a_budget_group_written_two_ways_is_refused(ws):
+    _without_stated_totals(ws)  # the group was shown twice, each with part of its lines and a subtotal of them
+    rows = read(ws, "budget")
+    index = next(i for i, r in enumerate(rows) if r[0] == "2026/27" and r[1] == GROUP)
+    original = rows[index][2]
+    rows[index][2] = original.lower().replace(" ", "  ", 1)
+    write(ws, "budget", rows)
+    found = mine(problems(ws), f"{FOLDER}/budget.csv", "group")
+    assert found and found[0].line == index + 2 and repr(rows[index][2]) in found[0].message
+    assert all(original in p.message for p in found)
+
+
+def test_a_provider_id_written_two_ways_is_refused(ws):
+    rows = read(ws, "providers")
+    ids = [r[0] for r in rows[1:]]
+    index = next(i for i, r in enumerate(rows) if i and ids.count(r[0]) > 1 and r[0] != r[0].lower())
+    later = next(i for i in range(index + 1, len(rows)) if rows[i][0] == rows[index][0])
+    rows[later][0] = rows[later][0].lower()  # one firm counted as two in the concentration measure
+    write(ws, "providers", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/providers.csv", "provider_id")
+    assert problem.line == later + 1 and f"(row {index + 1})" in problem.message
+
+
+# ---------------------------------------------------------------- years that have not happened, people left out
+
+
+def test_a_count_of_people_for_a_future_year_is_refused(ws):
+    rows = read(ws, "service_users")
+    rows.append(["2031", *next(r for r in rows[1:] if r[1] == GROUP)[1:]])
+    write(ws, "service_users", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/service_users.csv", "year")
+    assert problem.line == len(rows) and "31 March 2031" in problem.message
+
+
+def test_an_indicator_value_for_a_future_year_is_refused(ws):
+    rows = read(ws, "indicators")
+    rows.append([*next(r for r in rows[1:] if r[0] == GROUP)[:2], "2030/31", "50", ""])
+    write(ws, "indicators", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/indicators.csv", "period")
+    assert problem.line == len(rows) and "2030/31" in problem.message
+
+
+def test_a_locality_missing_from_the_population_is_refused(ws):
+    rows = read(ws, "population")
+    write(ws, "population", [rows[0]] + [r for r in rows[1:] if r[0] != "CAS"])  # need was 17% lower, without a word
+    [problem] = mine(problems(ws), f"{FOLDER}/population.csv")
+    assert "locality CAS" in problem.message and problem.fix
+
+
+def test_an_age_band_missing_from_one_year_of_the_population_is_refused(ws):
+    rows = read(ws, "population")
+    write(ws, "population", [rows[0]] + [r for r in rows[1:] if not (r[0] == "KIN" and r[1] == "2028" and r[2] == "85+")])
+    [problem] = mine(problems(ws), f"{FOLDER}/population.csv")
+    assert "KIN" in problem.message and "2028" in problem.message and "85+ female, 85+ male" in problem.message
+
+
+# ---------------------------------------------------------------- percentages written as fractions
+
+
+def test_a_percentage_written_as_a_fraction_is_refused(ws):
+    strategy = yaml.safe_load((ws / "params" / "strategies" / AUTHORITY / f"{GROUP}.yaml").read_text())
+    ident = next(i["id"] for i in strategy["indicators"] if i["unit"] == "percent" and (i.get("target") or 0) > 10)
+    rows = read(ws, "indicators")
+    index = max(i for i, r in enumerate(rows) if r[0] == GROUP and r[1] == ident)
+    value = float(rows[index][3])
+    rows[index][3] = str(value / 100)  # 0.83 for 83%: in range, and rated against a target of 83
+    write(ws, "indicators", rows)
+    [problem] = mine(problems(ws), f"{FOLDER}/indicators.csv", "value")
+    assert problem.line == index + 1 and "fraction" in problem.message and f"{value:g} for {value:g}%" in problem.fix
+
+
+def test_small_real_percentages_are_not_taken_for_fractions(ws):
+    strategy = yaml.safe_load((ws / "params" / "strategies" / AUTHORITY / f"{GROUP}.yaml").read_text())
+    ident = next(i["id"] for i in strategy["indicators"] if i["unit"] == "percent" and (i.get("target") or 99) < 10)
+    rows = read(ws, "indicators")
+    index = max(i for i, r in enumerate(rows) if r[0] == GROUP and r[1] == ident)
+    rows[index][3] = "0.9"  # a real fall, a quarter of the target: not a fraction
+    write(ws, "indicators", rows)
+    validate(Workspace(ws))
+
+
+# ---------------------------------------------------------------- files named almost like a table
+
+
+@pytest.mark.parametrize("name", ["Budget.csv", "budget.CSV", "budgets.csv", "budget (1).csv", "budget.xls", "unit-costs.csv"])
+def test_a_table_file_named_almost_right_is_named_not_left_out(ws, name):
+    # without stated totals, the budget (or unit costs) section was left out without a word
+    _without_stated_totals(ws)
+    table = "unit_costs" if "unit" in name else "budget"
+    (ws / FOLDER / f"{table}.csv").rename(ws / FOLDER / name)
+    [problem] = mine(problems(ws), f"{FOLDER}/{name}")
+    assert "is not read" in problem.message and f"{table}.csv or {table}.xlsx" in problem.message
+    assert (f"save it as {table}.xlsx" if name.endswith(".xls") else f"rename it {table}.csv") in problem.fix
+
+
+def test_a_data_folder_named_almost_like_its_authority_is_named(ws):
+    (ws / "data" / AUTHORITY).rename(ws / "data" / AUTHORITY.capitalize())
+    found = mine(problems(ws), f"data/{AUTHORITY.capitalize()}")
+    assert len(found) == 1 and f"rename the folder to data/{AUTHORITY}" in found[0].fix
+
+
+def test_other_files_beside_the_tables_are_not_questioned(ws):
+    for name in ("README.md", "budget_2019_archive.csv", "notes.txt", "~$budget.xlsx"):
+        (ws / FOLDER / name).write_text("x\n", encoding="utf-8")
+    validate(Workspace(ws))
+
+
+def test_a_linked_service_type_missing_from_the_latest_year_is_refused(ws):
+    # known to services at 31 March 2025 counted residential care only, and unmet need grew by the nursing care users
+    rows = read(ws, "service_users")
+    write(ws, "service_users", [r for r in rows if not (r[0] == "2025" and r[1] == GROUP and r[2] == "Nursing care")])
+    [problem] = mine(problems(ws), f"{FOLDER}/service_users.csv", "service_type")
+    assert "in 2025" in problem.message and "Nursing care" in problem.message and "for 2024" in problem.message

@@ -462,13 +462,18 @@ def test_a_50_mb_population_table_validates_in_under_500_mb(ws):
 
     from .robust_support import cli_env
 
+    from .conftest import edit_yaml
+
+    # 700 more localities, so 50 MB is reached in real years (1990 to about 2070), not years like 10500
+    edit_yaml(ws / "params" / "authorities" / f"{AUTHORITY}.yaml", lambda d: d["localities"].extend(
+        {"code": f"L{i:03d}", "name": f"Locality {i}"} for i in range(700)))
     codes = [loc["code"] for loc in __import__("yaml").safe_load(
         (ws / "params" / "authorities" / f"{AUTHORITY}.yaml").read_text())["localities"]]
     bands = TABLES["population"].columns[2].allowed
     path = ws / FOLDER / "population.csv"
     with path.open("w", encoding="utf-8") as out:
         out.write("area_code,year,age_band,sex,population,basis\n")
-        year, size = 2020, 0
+        year, size = 1990, 0
         while size < 50 * 2**20:
             for code in codes:
                 for band in bands:
@@ -503,3 +508,206 @@ def test_a_formula_without_a_saved_result_is_not_called_empty(ws):
     [problem] = [p for p in problems_of(ws) if p.file == f"{FOLDER}/unit_costs.xlsx" and p.field == "unit_cost"]
     assert problem.line == 3 and "=B2*2" in problem.message and "never saved" in problem.message
     assert "no value" not in problem.message
+
+
+# ---------------------------------------------------------------- values that read as something else
+
+
+def test_a_financial_year_whose_second_year_does_not_follow_the_first_is_refused(ws):
+    # '2025/27' matched the pattern, became the "latest" year and the unit costs showed its one row alone
+    line = set_cell(ws, "unit_costs", 3, "financial_year", "2025/27")
+    problem = one(problems_of(ws), "unit_costs", "financial_year")
+    assert problem.line == line and "'2025/27'" in problem.message and "2025/26" in problem.message
+
+
+@pytest.mark.parametrize("year", ["21", "45382", "1066"])
+def test_a_year_that_is_not_a_calendar_year_is_refused(ws, year):
+    line = set_cell(ws, "service_users", 4, "year", year)
+    problem = one(problems_of(ws), "service_users", "year")
+    assert problem.line == line and "not a year" in problem.message and "four-digit" in problem.fix
+
+
+def test_spaces_in_a_number_are_thousands_separators_only_in_groups_of_three(ws):
+    before = load(ws).budget["amount"].iloc[2]
+    data = rows(ws, "budget")
+    amount = data[0].index("amount")
+    data[3][amount] = f"{int(before):,}".replace(",", "\u00a0")  # '67 211 000' as Excel in French or a web page writes it
+    data[4][amount] = "672 11000"  # a typo, not a number
+    write_rows(ws, "budget", data)
+    problem = one(problems_of(ws), "budget", "amount")
+    assert problem.line == 5 and "'672 11000'" in problem.message
+
+
+@pytest.mark.parametrize("marker", ["[c]", "*", "<5", "~"])
+def test_a_suppression_marker_is_refused_and_named_as_one(ws, marker):
+    line = set_cell(ws, "service_users", 2, "people", marker)
+    problem = one(problems_of(ws), "service_users", "people")
+    assert problem.line == line and "suppressed" in problem.fix and "never as 0" in problem.fix
+
+
+def test_a_percent_sign_in_a_number_says_to_drop_it(ws):
+    set_cell(ws, "indicators", 2, "value", "45%")
+    assert "45 for 45%" in one(problems_of(ws), "indicators", "value").fix
+
+
+def test_an_implausibly_large_count_is_refused(ws):
+    line = set_cell(ws, "population", 1, "population", "900000000000")
+    problem = one(problems_of(ws), "population", "population")
+    assert problem.line == line and "900,000,000,000" in problem.message
+
+
+def test_a_zero_width_space_does_not_make_a_second_budget_group(ws):
+    before = load(ws).budget
+    data = rows(ws, "budget")
+    group = data[0].index("group")
+    data[1][group] += "\u200b"  # pasted from a web page: looks the same, and split the group in two
+    data[2][group] = "\u200b" + data[2][group]
+    write_rows(ws, "budget", data)
+    pd.testing.assert_frame_equal(load(ws).budget, before)
+
+
+# ---------------------------------------------------------------- workbooks: which sheet, and what it shows
+
+
+def _workbook(ws: Path, table: str, sheets: dict[str, list[list]], hidden: tuple[str, ...] = ()) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for title, data in sheets.items():
+        sheet = book.create_sheet(title)
+        for values in data:
+            sheet.append([_cell(v) for v in values])
+        if title in hidden:
+            sheet.sheet_state = "hidden"
+    path = ws / FOLDER / f"{table}.xlsx"
+    book.save(path)
+    (ws / FOLDER / f"{table}.csv").unlink(missing_ok=True)
+    return path
+
+
+def _cell(value: str):
+    if re.fullmatch(r"-?\d+", value):
+        return int(value)
+    if re.fullmatch(r"-?\d+\.\d+", value):
+        return float(value)
+    return value or None
+
+
+def test_the_table_is_read_from_the_sheet_with_its_header_not_the_first(ws):
+    before = load(ws).unit_costs
+    data = rows(ws, "unit_costs")
+    _workbook(ws, "unit_costs", {"Notes": [["About this file"], ["Unit costs from the finance system"]], "Empty": [],
+                                 "unit_costs": data})
+    pd.testing.assert_frame_equal(load(ws).unit_costs, before)
+
+
+def test_two_sheets_with_the_table_are_refused_not_guessed_between(ws):
+    data = rows(ws, "unit_costs")
+    _workbook(ws, "unit_costs", {"2023 archive": data, "current": data})
+    [problem] = [p for p in problems_of(ws) if p.file == f"{FOLDER}/unit_costs.xlsx"]
+    assert "'2023 archive'" in problem.message and "'current'" in problem.message and problem.fix
+
+
+def test_a_hidden_sheet_is_not_read_instead_of_the_visible_one(ws):
+    data = rows(ws, "unit_costs")
+    old = [data[0]] + [r[:4] + [str(float(r[4]) / 2)] + r[5:] for r in data[1:]]
+    before = load(ws).unit_costs
+    _workbook(ws, "unit_costs", {"old": old, "unit_costs": data}, hidden=("old",))
+    pd.testing.assert_frame_equal(load(ws).unit_costs, before)
+    _workbook(ws, "unit_costs", {"old": old, "notes": [["nothing here"]]}, hidden=("old",))
+    [problem] = [p for p in problems_of(ws) if p.file == f"{FOLDER}/unit_costs.xlsx"]
+    assert "hidden sheet 'old'" in problem.message and "unhide" in problem.fix
+
+
+def test_hidden_rows_are_refused_with_their_row_numbers(ws):
+    from openpyxl import load_workbook
+
+    path = _workbook(ws, "unit_costs", {"unit_costs": rows(ws, "unit_costs")})
+    book = load_workbook(path)
+    for row in (4, 5):
+        book.active.row_dimensions[row].hidden = True  # as a filter leaves them
+    book.save(path)
+    [problem] = [p for p in problems_of(ws) if p.file == f"{FOLDER}/unit_costs.xlsx"]
+    assert problem.line == 4 and "rows 4, 5" in problem.message and "hidden" in problem.message
+
+
+def test_a_cell_formatted_as_a_percentage_is_refused(ws):
+    from openpyxl import load_workbook
+
+    path = _workbook(ws, "indicators", {"indicators": rows(ws, "indicators")})
+    book = load_workbook(path)
+    cell = book.active.cell(row=3, column=4)
+    cell.value, cell.number_format = 0.45, "0%"  # the sheet shows 45%, the cell holds 0.45
+    book.save(path)
+    [problem] = [p for p in problems_of(ws) if p.file == f"{FOLDER}/indicators.xlsx"]
+    assert problem.line == 3 and problem.field == "value" and "45%" in problem.message and "0.45" in problem.message
+
+
+def _save_results(path: Path, results: dict[str, float]) -> None:
+    """Store formula results in the file, as Excel does on saving (openpyxl writes formulas without them)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as book:
+        parts = {name: book.read(name) for name in book.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for ref, value in results.items():
+        sheet = re.sub(rf'(<c r="{ref}"[^>]*>)<f>([^<]*)</f><v\s*/?>(?:</v>)?', rf"\1<f>\2</f><v>{value}</v>", sheet)
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as book:
+        for name, content in parts.items():
+            book.writestr(name, content)
+
+
+def test_a_totals_row_made_by_a_sum_formula_is_refused(ws):
+    from openpyxl import load_workbook
+
+    data = rows(ws, "providers")
+    path = _workbook(ws, "providers", {"providers": data})
+    book = load_workbook(path)
+    sheet = book.active
+    last = sheet.max_row + 1
+    for column, value in enumerate(["NS-9999", "All homes", *data[1][2:6], "=SUM(G2:G5)", "=H2+H3+H4", "Good"], start=1):
+        sheet.cell(row=last, column=column, value=value)
+    book.save(path)
+    capacity = sum(int(r[6]) for r in data[1:5])
+    _save_results(path, {f"G{last}": capacity, f"H{last}": sum(int(r[7]) for r in data[1:4])})
+    found = [p for p in problems_of(ws) if p.file == f"{FOLDER}/providers.xlsx"]
+    assert {p.field for p in found} >= {"capacity", "occupied"} and all(p.line == last for p in found)
+    assert "=SUM(G2:G5)" in next(p.message for p in found if p.field == "capacity")
+
+
+@pytest.mark.parametrize("column", ["unit_cost", "comparator_average"])
+def test_a_unit_cost_of_zero_is_refused(ws, column):
+    # a comparator of £0 printed "£868.40 (not available) above the comparator average of £0"
+    line = set_cell(ws, "unit_costs", 2, column, "0")
+    problem = one(problems_of(ws), "unit_costs", column)
+    assert problem.line == line and "is 0" in problem.message and "empty" in problem.fix
+
+
+def test_a_totals_row_refused_by_its_year_or_age_band_is_called_one(ws):
+    data = rows(ws, "population") + [["CAS", "2025", "All ages", "female", "123456", "estimate"]]
+    write_rows(ws, "population", data)
+    problem = one(problems_of(ws), "population", "age_band")
+    assert "totals row" in problem.fix and "use one of: 0-17" in problem.fix
+    data = rows(ws, "service_users") + [["Total", "", "", "", "8123", ""]]
+    write_rows(ws, "service_users", data)
+    problem = one(problems_of(ws), "service_users", "year")
+    assert problem.line == len(data) and "totals row" in problem.fix
+
+
+def test_an_excel_table_totals_row_is_refused(ws):
+    from openpyxl import load_workbook
+
+    data = rows(ws, "providers")
+    path = _workbook(ws, "providers", {"providers": data})
+    book = load_workbook(path)
+    sheet = book.active
+    last = sheet.max_row + 1
+    for column, value in enumerate(["NS-9999", "Homes", *data[1][2:6], "=SUBTOTAL(109,Table1[capacity])",
+                                    "=SUBTOTAL(109,Table1[occupied])", "Good"], start=1):
+        sheet.cell(row=last, column=column, value=value)
+    book.save(path)
+    _save_results(path, {f"G{last}": 1000, f"H{last}": 900})
+    found = [p for p in problems_of(ws) if p.file == f"{FOLDER}/providers.xlsx"]
+    assert {p.field for p in found} == {"capacity", "occupied"} and "adds up other rows" in found[0].message

@@ -77,3 +77,34 @@ def test_intentions_show_cycle_positions_for_every_intention(doc):
 def test_hypotheses_have_accepted_and_refuted(doc):
     verdicts = {v for _, v, _, _ in doc.hypothesis_results}
     assert {"accepted", "refuted"} <= verdicts
+
+
+def _dementia_need(population, year: int) -> float:
+    rates = {("65-69", "male"): 1.5, ("65-69", "female"): 1.8, ("70-74", "male"): 3.1, ("70-74", "female"): 2.9,
+             ("75-79", "male"): 5.1, ("75-79", "female"): 6.6, ("80-84", "male"): 10.2, ("80-84", "female"): 12.9,
+             ("85+", "male"): 20.5, ("85+", "female"): 27.4}  # params/client-groups/older-people.yaml
+    part = population[population["year"] == year]
+    return sum(p * rates.get((b, s), 0) / 100 for b, s, p in zip(part["age_band"], part["sex"], part["population"]))
+
+
+def test_unmet_need_compares_need_and_people_known_in_one_year(doc):
+    # it put the 2026 need (14,224) beside the people known at 31 March 2025, under the caption '2025'
+    [table] = [b for b in sections.unmet_need_table(doc) if b.get("id") == "unmet-need"]
+    assert table["caption"].endswith(", 2025")
+    need, known = table_rows(table)[0][1:3]
+    assert need == f"{round(_dementia_need(doc.inputs.population, 2025)):,}" == "13,880"
+    assert known == "2,200"  # residential and nursing care, 31 March 2025, data/northshire/service_users.csv
+
+
+def test_unmet_need_names_both_years_when_the_population_has_not_the_count_year(tmp_path):
+    from .conftest import copy_workspace
+    from .robust_support import prune
+
+    ws = prune(copy_workspace(tmp_path / "ws"))
+    path = ws / "data" / "northshire" / "service_users.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([lines[0]] + [line for line in lines[1:] if line.startswith("2021,")]) + "\n", encoding="utf-8")
+    doc = sections.load_document(ws, "northshire", "older-people")
+    [table] = [b for b in sections.unmet_need_table(doc) if b.get("id") == "unmet-need"]
+    assert table["caption"] == "Estimated need in 2026 compared with people known to services at 31 March 2021"
+    assert table_rows(table)[0][1] == f"{round(_dementia_need(doc.inputs.population, 2026)):,}"

@@ -59,9 +59,50 @@ def source_problems(root: Path) -> list[Problem]:
             problems += duplicate_sources(folder, root, YAML_SUFFIXES, "strategy file")
     data = root / "data"
     if data.is_dir():
+        authorities = {p.stem for p in (params / "authorities").glob("*.y*ml")} if (params / "authorities").is_dir() else set()
         for folder in sorted(p for p in data.iterdir() if p.is_dir()):
             found = duplicate_sources(folder, root, TABLE_SUFFIXES + (".xls", ".xlsm", ".ods", ".tsv"), "data table")
             problems += [p for p in found if Path(p.file).stem.lower() in TABLES]
+            problems += _unread_tables(folder, root)
+            if folder.name not in authorities:
+                meant = [a for a in authorities if a.casefold() == folder.name.casefold() and not (data / a).is_dir()]
+                meant = meant or [a for a in difflib.get_close_matches(folder.name, sorted(authorities), n=1, cutoff=0.8)
+                                  if not (data / a).is_dir()]
+                if meant:
+                    problems.append(Problem(folder.relative_to(root).as_posix(), f"is not read: the data of the authority "
+                                            f"'{meant[0]}' is read from data/{meant[0]}/ (names are exact, capitals "
+                                            "included).", fix=f"rename the folder to data/{meant[0]}."))
+    return problems
+
+
+_TABLE_FILE = re.compile(r"(?i)^(?P<stem>.+?)(?:\s*\(\d+\)|\s*-\s*copy|\s+copy)?(?P<suffix>(?:\.[a-z]{2,4}){1,2})$")
+_SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm", ".ods", ".tsv", ".txt")
+
+
+def _unread_tables(folder: Path, root: Path) -> list[Problem]:
+    """Files named almost like a table (Budget.csv, budgets.csv, budget.xls, budget (1).csv): only
+    budget.csv or budget.xlsx is read, so the table would be left out, and its sections with it, silently."""
+    exact = {f"{t}{s}" for t in TABLES for s in TABLE_SUFFIXES}
+    problems = []
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.name in exact or path.name.startswith((".", "~$")):
+            continue
+        match = _TABLE_FILE.match(path.name)
+        if match is None or not match["suffix"].lower().endswith(_SPREADSHEET_SUFFIXES):
+            continue
+        stem = re.sub(r"[\s-]+", "_", match["stem"].strip().lower())
+        table = stem if stem in TABLES else next(iter(difflib.get_close_matches(stem, sorted(TABLES), n=1, cutoff=0.85)), None)
+        if table is None:
+            continue
+        suffix = match["suffix"].lower()
+        how = (f"rename it {table}.csv" if suffix.endswith((".csv", ".txt", ".tsv")) else
+               f"rename it {table}.xlsx" if suffix.endswith(".xlsx") else
+               f"save it as {table}.xlsx (or {table}.csv) from the spreadsheet program")
+        problems.append(Problem(path.relative_to(root).as_posix(), f"is not read: the {table} table is read only from "
+                                f"{table}.csv or {table}.xlsx (names are exact, capitals included), so its sections "
+                                "would be left out.", fix=how + (", and delete the other copy." if
+                                                                 any((folder / n).is_file() for n in
+                                                                     (f"{table}.csv", f"{table}.xlsx")) else ".")))
     return problems
 
 
@@ -69,7 +110,10 @@ def source_problems(root: Path) -> list[Problem]:
 
 
 # A label that names a total: "Total", "Sub-total", "Grand total", "Net total expenditure", "All services".
-_TOTAL_LABEL = re.compile(r"(?i)\b(?:sub[-\s]?)?totals?\b|^\s*all(?:\s+[\w-]+){0,2}\s*$")
+# A whole nation or an average stands for every row too: "England", "Wales average", "Overall", "Mean".
+_TOTAL_LABEL = re.compile(r"(?i)\b(?:sub[-\s]?)?totals?\b|^\s*all(?:\s+[\w-]+){0,2}\s*$"
+                          r"|^\s*(?:england|wales|scotland|northern ireland|united kingdom|uk|great britain|"
+                          r"england and wales)(?:\s+(?:average|mean|overall))?\s*$|^\s*(?:average|mean|overall|sum)\s*$")
 # Free-text columns where a totals row shows itself by its label (the rest have fixed vocabularies).
 _LABEL_COLUMNS = {
     "budget": ("group", "line"),
@@ -121,7 +165,10 @@ def data_problems(params: "Params", authority_id: str, data: "AuthorityData") ->
                               for i in (getattr(s, "indicators", None) or [])}}
     totals_rows = _totals_rows(data, at, known)
     _unknown_ids(params, authority_id, data, at, totals_rows)
+    _spellings(data, at, totals_rows)
     _indicator_ranges(params, authority_id, data, at)
+    _future_years(params, data, at)
+    _population_coverage(params, authority_id, data, at)
     for table in collectors:
         problems += collectors[table].finish()
     for group in groups:
@@ -144,6 +191,10 @@ def _totals_rows(data: "AuthorityData", at, known: dict[str, set[str]]) -> dict[
     """Rows that are totals of other rows: by their label, or (budget) by their amount."""
     found: dict[str, set[int]] = {}
     fix = "remove the row; totals are computed from the lines (and stated totals go in budget_totals in the strategy file)."
+    fixes = {"budget": fix, "providers": "remove the row; totals are computed from the providers' rows.",
+             "service_users": "remove the row; totals are computed from the rows.",
+             "unit_costs": "remove the row; comparator averages go in comparator_average, on each service's row.",
+             "indicators": "remove the row; comparator averages go in comparator_average, on each indicator's row."}
     for table, columns in _LABEL_COLUMNS.items():
         frame = _frame(data, table)
         if frame is None:
@@ -155,7 +206,7 @@ def _totals_rows(data: "AuthorityData", at, known: dict[str, set[str]]) -> dict[
                 if isinstance(value, str) and _TOTAL_LABEL.search(value) and index not in found.get(table, set()):
                     found.setdefault(table, set()).add(index)
                     at(table).add("totals rows", index, column, f"{value!r} looks like a total or subtotal row, "
-                                  "which would be counted twice.", fix + " If it is a real line, reword its label.")
+                                  "which would be counted twice.", fixes[table] + " If it is a real line, reword its label.")
     budget = _frame(data, "budget")
     if budget is not None:
         for index, what, others in _sum_rows(budget):
@@ -176,12 +227,36 @@ def _totals_rows(data: "AuthorityData", at, known: dict[str, set[str]]) -> dict[
                                                      line=rows.row(index), severity="warning",
                                                      fix="if it is a total, remove the row; if the figures are real, "
                                                          "nothing to do."))
+    providers = _frame(data, "providers")
+    if providers is not None:
+        for index, others in _provider_sum_rows(providers):
+            if index not in found.get("providers", set()):
+                found.setdefault("providers", set()).add(index)
+                at("providers").add("totals rows", index, "capacity",
+                                    f"capacity and occupied equal the sums of the other {others} rows of the service "
+                                    "type, so the row looks like a total.", fixes["providers"])
     return found
+
+
+def _provider_sum_rows(providers: "pd.DataFrame") -> list[tuple[int, int]]:
+    """(row, how many other rows) for providers rows whose capacity and occupied places are both the sums of
+    at least two other rows of their client group and service type: two coincidences at once are not chance."""
+    out = []
+    for _, part in providers.groupby(["client_group", "service_type"], sort=False):
+        if len(part) < 3:
+            continue
+        capacity, occupied = part["capacity"].astype(float), part["occupied"].astype(float)
+        cap_total, occ_total = float(capacity.sum()), float(occupied.sum())
+        for index, cap, occ in zip(part.index, capacity, occupied):
+            if cap > 0 and cap == cap_total - cap and occ == occ_total - occ:
+                out.append((int(index), len(part) - 1))
+    return out
 
 
 def _sum_rows(budget: "pd.DataFrame") -> list[tuple[int, str, int]]:
     """(row, where, how many other lines) for budget lines whose amount is the sum of at least two
-    other lines of their group, or of their year."""
+    other lines of their group, or of their year: of all of them (a net total), of the other spending
+    lines (a gross expenditure row) or of the other income lines (a total income row)."""
     out = []
     for keys, what in ((["financial_year", "client_group", "group"], "in its group"),
                        (["financial_year", "client_group"], "for the year")):
@@ -190,9 +265,15 @@ def _sum_rows(budget: "pd.DataFrame") -> list[tuple[int, str, int]]:
                 continue
             amounts = part["amount"].astype(float)
             total = float(amounts.sum())
+            gross, income = float(amounts[amounts > 0].sum()), float(amounts[amounts < 0].sum())
+            spending, incomes = int((amounts > 0).sum()), int((amounts < 0).sum())
             for index, amount in zip(part.index, amounts):
                 if amount != 0 and math.isclose(amount, total - amount, abs_tol=0.5):
                     out.append((int(index), what, len(part) - 1))
+                elif amount > 0 and spending >= 3 and math.isclose(amount, gross - amount, abs_tol=0.5):
+                    out.append((int(index), what + " that are spending", spending - 1))
+                elif amount < 0 and incomes >= 3 and math.isclose(amount, income - amount, abs_tol=0.5):
+                    out.append((int(index), what + " that are income", incomes - 1))
     best: dict[int, tuple[int, str, int]] = {}
     for found in out:  # a row found in its group and its year: report the surer finding
         if found[0] not in best or found[2] > best[found[0]][2]:
@@ -231,15 +312,117 @@ def _unknown_ids(params: "Params", authority_id: str, data: "AuthorityData", at,
                           f"params/client-groups/{group}.yaml ({', '.join(known)}), or add it there.")
 
 
+def _folded(text: object) -> str:
+    return re.sub(r"\s+", " ", str(text)).strip().casefold()
+
+
+# Free-text labels that group rows, with the columns inside which two spellings would split one group in two.
+_SPELT = (("budget", "group", ("financial_year", "client_group")),
+          ("budget", "line", ("financial_year", "client_group", "group")),
+          ("providers", "provider_id", ()))
+
+
+def _spellings(data: "AuthorityData", at, skip: dict[str, set[int]]) -> None:
+    """Labels written two ways ('Home care' and 'home care', or with two spaces): shown as two groups or two
+    providers, each with part of the figures."""
+    for table, column, within in _SPELT:
+        frame = _frame(data, table)
+        if frame is None:
+            continue
+        first: dict[tuple, tuple[str, int]] = {}
+        scopes = zip(*(frame[c].tolist() for c in within)) if within else ((),) * len(frame)
+        for index, (scope, value) in enumerate(zip(scopes, frame[column].tolist())):
+            if index in skip.get(table, set()) or not isinstance(value, str):
+                continue
+            key = (tuple(_folded(v) if c == "group" else v for c, v in zip(within, scope)), _folded(value))
+            seen = first.setdefault(key, (value, index))
+            if seen[0] != value:
+                at(table).add("labels spelt two ways", index, column,
+                              f"{value!r} is written differently from {seen[0]!r} (row {at(table).rows.row(seen[1])}) "
+                              "only in capitals or spaces, so they would be shown as two.",
+                              f"write it the same way in every row ({seen[0]!r}).")
+
+
+def _future_years(params: "Params", data: "AuthorityData", at) -> None:
+    """Counts and indicator values for years that have not happened: at 31 March after the strategy starts,
+    or for a financial year after its first."""
+    start = params.project.edition.start_year
+    first = f"{start}/{(start + 1) % 100:02d}"
+    service_users = _frame(data, "service_users")
+    if service_users is not None:
+        for index, year in enumerate(service_users["year"].tolist()):
+            if int(year) > start:
+                at("service_users").add("future years", index, "year",
+                                        f"the year {int(year)} is after the start of the strategy ({first}): people known "
+                                        f"to services are counted at 31 March, so a count for 31 March {int(year)} has "
+                                        "not been made yet.",
+                                        f"check the year (the latest count is at 31 March {start} at most); projections "
+                                        "of need come from the population table.")
+    indicators = _frame(data, "indicators")
+    if indicators is not None:
+        for index, period in enumerate(indicators["period"].tolist()):
+            if int(str(period)[:4]) > start:
+                at("indicators").add("future years", index, "period",
+                                     f"the period {period} is after the first year of the strategy ({first}), so its "
+                                     "values cannot have been measured yet.",
+                                     "check the period; targets for later years belong in the strategy file.")
+
+
+def _population_coverage(params: "Params", authority_id: str, data: "AuthorityData", at) -> None:
+    """Every locality, age band and sex in every year of the population table: a missing row is people left
+    out of the authority's figures (a locality missing from one year reads as a fall in need)."""
+    population = _frame(data, "population")
+    authority = params.authorities.get(authority_id)
+    if population is None or authority is None:
+        return
+    localities = {loc.code: loc.name for loc in getattr(authority, "localities", None) or []}
+    bands = sorted(set(population["age_band"]), key=lambda b: needs.parse_age_band(b)[0])
+    years = sorted(set(int(y) for y in population["year"]))
+    cells = [(band, sex) for band in bands for sex in ("female", "male")]
+    # Keys are unique and bands and sexes from fixed lists (data.py), so a locality's year is whole when it has
+    # as many rows as there are cells; only the others are looked at cell by cell (a big table stays cheap).
+    sizes = population.groupby(["area_code", "year"], sort=False).size()
+    whole = {(code, int(year)) for (code, year), n in sizes.items() if n == len(cells)}
+    present: dict[tuple[str, int], set[tuple[str, str]]] = {(code, int(year)): set() for code, year in sizes.index
+                                                            if (code, int(year)) not in whole}
+    if present:
+        part = population[[(c, int(y)) in present for c, y in zip(population["area_code"], population["year"])]]
+        for code, year, band, sex in zip(part["area_code"], part["year"], part["age_band"], part["sex"]):
+            present[(code, int(year))].add((band, sex))
+    fix = ("add the missing rows (write 0 where there really are no people): a locality, age band or sex left out is "
+           "left out of the authority's figures without a word.")
+    for code, name in localities.items():
+        held = [y for y in years if (code, y) in present or (code, y) in whole]
+        if not held:
+            at("population").add("missing population", None, "area_code",
+                                 f"has no rows for the locality {code} ({name}), so the authority's population and "
+                                 "every need estimate would leave its people out.", fix)
+            continue
+        for year in years:
+            if (code, year) in whole:
+                continue
+            missing = [c for c in cells if c not in present.get((code, year), set())]
+            if not missing:
+                continue
+            what = (f"has no rows for {code} ({name}) in {year}" if len(missing) == len(cells) else
+                    f"has no rows for {code} ({name}) in {year} for "
+                    + ", ".join(f"{band} {sex}" for band, sex in missing[:6]) + (" ..." if len(missing) > 6 else ""))
+            at("population").add("missing population", None, "area_code",
+                                 f"{what}, so the {year} figures would leave those people out.", fix)
+
+
 def _indicator_ranges(params: "Params", authority_id: str, data: "AuthorityData", at) -> None:
     indicators = _frame(data, "indicators")
     if indicators is None:
         return
-    units = {}
+    units, stated = {}, {}
     for (a, g), strategy in params.strategies.items():
         if a == authority_id:
             for ind in getattr(strategy, "indicators", None) or []:
                 units[(g, ind.id)] = ind.unit
+                stated[(g, ind.id)] = [v for v in (getattr(ind, "target", None), getattr(ind, "baseline", None))
+                                       if isinstance(v, (int, float)) and math.isfinite(v)]
+    _percent_fractions(indicators, units, stated, at)
     for column in ("value", "comparator_average"):
         for index, (group, ident, value) in enumerate(zip(indicators["client_group"], indicators["indicator_id"],
                                                           indicators[column])):
@@ -254,6 +437,27 @@ def _indicator_ranges(params: "Params", authority_id: str, data: "AuthorityData"
                 at("indicators").add("values out of range", index, column,
                                      f"{ident} is measured in {unit}, which cannot be negative, but its {column} is {value:g}.",
                                      "correct the sign of the value.")
+
+
+def _percent_fractions(indicators: "pd.DataFrame", units: dict, stated: dict, at) -> None:
+    """A percentage written as a fraction (0.83 for 83%): in range, so not refused by the 0-100 check, but a
+    hundredth of the target, the comparator or the indicator's other values, and rated against them."""
+    series: dict[tuple, list[float]] = {}
+    for group, ident, value, comparator in zip(indicators["client_group"], indicators["indicator_id"],
+                                               indicators["value"], indicators["comparator_average"]):
+        series.setdefault((group, ident), []).extend(v for v in (value, comparator) if v == v and v is not None)
+    for column in ("value", "comparator_average"):
+        for index, (group, ident, value) in enumerate(zip(indicators["client_group"], indicators["indicator_id"],
+                                                          indicators[column])):
+            if units.get((group, ident)) != "percent" or value is None or value != value or not 0 < value <= 1:
+                continue
+            others = [v for v in series.get((group, ident), []) + stated.get((group, ident), []) if v > 1]
+            if others and max(others) >= 20 * value:
+                at("indicators").add("percentages written as fractions", index, column,
+                                     f"{ident} is a percentage, but its {column} {value:g} is a small fraction of its "
+                                     f"other figures (up to {max(others):g}), so it looks like a fraction "
+                                     f"({value * 100:g}%).",
+                                     f"write percentages from 0 to 100 ({value * 100:g} for {value * 100:g}%).")
 
 
 def params_problems(params: "Params") -> list[Problem]:
@@ -378,6 +582,16 @@ def _section_needs(params: "Params", authority_id: str, group_id: str, data: "Au
         if service_users is not None and measure.service_types:
             latest = int(service_users["year"].max())
             linked = service_users[(service_users["year"] == latest) & service_users["service_type"].isin(measure.service_types)]
+            stopped = [t for t in measure.service_types if t not in set(linked["service_type"])
+                       and t in set(service_users["service_type"])]
+            if stopped and not linked.empty:
+                earlier = int(service_users[service_users["service_type"].isin(stopped)]["year"].max())
+                problems.append(Problem(data_file["service_users"], f"has no {group_id} rows in {latest} (the latest year) "
+                                                                    f"for {', '.join(stopped)}, though it has them for "
+                                                                    f"{earlier}, so the people known to services for "
+                                                                    f"measure '{measure.id}' would leave them out.",
+                                        field="service_type", fix=f"add the {latest} rows (0 people where there were "
+                                                                  "none), or remove the older rows."))
             if linked.empty:
                 problems.append(Problem(data_file["service_users"], f"has no {group_id} rows in {latest} (the latest year) for "
                                                                     f"{', '.join(measure.service_types)}, the service types of "

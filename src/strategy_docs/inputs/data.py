@@ -140,10 +140,45 @@ def row_number(frame: pd.DataFrame, index: int) -> int:
 
 
 def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
+    """Read the one sheet of a workbook that holds the table (by its header row).
+
+    A workbook often has more than one sheet: notes, an archive of last year's figures, a pivot.
+    The table is the visible sheet whose header row names the expected columns; two such sheets,
+    or only a hidden one, are refused rather than guessed between. Rows or columns hidden in the
+    sheet, cells formatted as percentages and formulas adding up other rows are marked, so the
+    checks can name them: each would be read as something other than what the sheet shows.
+    """
     from openpyxl import load_workbook  # lazy: only .xlsx tables need it, and it is slow to import
 
     workbook = load_workbook(path, read_only=False, data_only=True)
-    sheet = workbook.worksheets[0]
+    wanted = {e.lower() for e in expected}
+
+    def header_at(sheet) -> int | None:
+        for i, row in enumerate(sheet.iter_rows(max_row=15, values_only=True)):
+            names = {str(v).strip().lower().replace(" ", "_") for v in row if v is not None}
+            if len(names & wanted) >= max(1, len(wanted) // 2):
+                return i
+        return None
+
+    found = [(sheet, header_at(sheet)) for sheet in workbook.worksheets]
+    visible = [(s, h) for s, h in found if h is not None and s.sheet_state == "visible"]
+    hidden = [(s, h) for s, h in found if h is not None and s.sheet_state != "visible"]
+    if len(visible) > 1:
+        names = ", ".join(repr(s.title) for s, _ in visible)
+        workbook.close()
+        raise SheetProblem(f"has {len(visible)} sheets with this table's columns ({names}), so which one holds "
+                           "the figures is not clear.",
+                           "keep the table on one sheet and delete the other copies (or move them to another file).")
+    if not visible and hidden:
+        workbook.close()
+        raise SheetProblem(f"holds the table only on the hidden sheet {hidden[0][0].title!r}.",
+                           "unhide the sheet (or copy the table to a visible sheet), so what is read is what is seen.")
+    if visible:
+        sheet, header_index = visible[0]
+    else:  # no sheet has the header: the first sheet with anything on it shows what was found instead
+        sheet = next((s for s in workbook.worksheets if s.max_row > 1 or s.cell(1, 1).value is not None),
+                     workbook.worksheets[0])
+        header_index = 0
     # Merged cells: give every cell of a merged range the top-left value, as a reader would.
     for merged in list(sheet.merged_cells.ranges):
         value = sheet.cell(merged.min_row, merged.min_col).value
@@ -151,17 +186,24 @@ def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
         for row in range(merged.min_row, merged.max_row + 1):
             for col in range(merged.min_col, merged.max_col + 1):
                 sheet.cell(row, col).value = value
-    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    values = []
+    for cells in sheet.iter_rows():
+        row = []
+        for cell in cells:
+            value = cell.value
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in str(cell.number_format or ""):
+                value = PercentCell(value)  # shown as 45%, stored as 0.45
+            row.append(value)
+        values.append(row)
+    hidden_rows = {i for i, dimension in sheet.row_dimensions.items() if dimension.hidden}
+    hidden_columns = set()
+    for dimension in sheet.column_dimensions.values():
+        if dimension.hidden and dimension.min is not None:
+            hidden_columns.update(range(dimension.min, (dimension.max or dimension.min) + 1))
+    title = sheet.title
+    several = len(workbook.worksheets) > 1
     workbook.close()
-    if any(v is None for row in values for v in row):
-        _mark_unsaved_formulas(path, values)
-    wanted = {e.lower() for e in expected}
-    header_index = 0
-    for i, row in enumerate(values[:15]):
-        names = {str(v).strip().lower() for v in row if v is not None}
-        if len(names & wanted) >= max(1, len(wanted) // 2):
-            header_index = i
-            break
+    _mark_formulas(path, title, values)
     if not values:
         return pd.DataFrame()
     header = [str(v).strip() if v is not None else "" for v in values[header_index]]
@@ -171,7 +213,19 @@ def _read_xlsx(path: Path, expected: list[str]) -> pd.DataFrame:
     frame = frame.loc[:, [h for h in header if h]] if any(header) else frame
     _set_row_numbers(frame, header_index + 1, [line for line, _ in numbered])
     frame.attrs["extra_cells"] = []
+    frame.attrs["hidden_rows"] = [i for i, (line, _) in enumerate(numbered) if line in hidden_rows]
+    frame.attrs["hidden_columns"] = [h for j, h in enumerate(header, start=1) if h and j in hidden_columns]
+    if several:
+        frame.attrs["sheet"] = title
     return frame
+
+
+class SheetProblem(Exception):
+    """A workbook whose table cannot be found with confidence: the message and the fix."""
+
+    def __init__(self, message: str, fix: str):
+        super().__init__(message)
+        self.message, self.fix = message, fix
 
 
 class UnsavedFormula(str):
@@ -179,17 +233,53 @@ class UnsavedFormula(str):
     calculate): not an empty cell, and not a value we could compute ourselves."""
 
 
-def _mark_unsaved_formulas(path: Path, values: list[list]) -> None:
+class TotalFormula(float):
+    """A formula's saved result, where the formula adds up other rows of its own column (=SUM(G2:G40)):
+    a totals row, which would be counted twice."""
+
+    formula: str = ""
+
+
+class PercentCell(float):
+    """A number in a cell formatted as a percentage: the sheet shows 45% for the stored 0.45."""
+
+
+_CELL_REF = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
+
+
+def _adds_up_its_column(formula: str, column: str, row: int) -> bool:
+    """True when the formula reads at least two other rows of the cell's own column (a total of the rows)."""
+    text = formula.upper()
+    if "SUBTOTAL(" in text or "AGGREGATE(" in text or re.search(r"SUM\([^)]*\[", text):
+        return True  # an Excel table's totals row (=SUBTOTAL(109,Table1[capacity])), or a sum of a table's column
+    rows: set[int] = set()
+    for first_col, first_row, last_col, last_row in _CELL_REF.findall(formula.upper()):
+        last_col, last_row = last_col or first_col, last_row or first_row
+        if first_col == column == last_col:
+            low, high = sorted((int(first_row), int(last_row)))
+            rows.update(r for r in range(low, min(high, low + 3) + 1) if r != row)
+    return len(rows) >= 2
+
+
+def _mark_formulas(path: Path, title: str, values: list[list]) -> None:
+    """Formulas, from the same sheet read a second time: unsaved results, and totals of other rows."""
     from openpyxl import load_workbook  # lazy: only .xlsx tables need it, and it is slow to import
+    from openpyxl.utils import get_column_letter
 
     workbook = load_workbook(path, read_only=True, data_only=False)
     try:
-        for i, row in enumerate(workbook.worksheets[0].iter_rows(values_only=True)):
+        for i, row in enumerate(workbook[title].iter_rows(values_only=True)):
             if i >= len(values):
                 break
             for j, formula in enumerate(row):
-                if j < len(values[i]) and values[i][j] is None and isinstance(formula, str) and formula.startswith("="):
+                if j >= len(values[i]) or not (isinstance(formula, str) and formula.startswith("=")):
+                    continue
+                if values[i][j] is None:
                     values[i][j] = UnsavedFormula(formula)
+                elif isinstance(values[i][j], (int, float)) and _adds_up_its_column(formula, get_column_letter(j + 1), i + 1):
+                    total = TotalFormula(values[i][j])
+                    total.formula = formula
+                    values[i][j] = total
     finally:
         workbook.close()
 
@@ -200,8 +290,10 @@ def _mark_unsaved_formulas(path: Path, values: list[list]) -> None:
 # who typed them; every other C0 control, and the non-characters U+FFFE/U+FFFF, are invisible
 # damage that XML (DOCX) and PDF text refuse, so they are refused with their place named.
 _LINE_BREAKS = str.maketrans({"\v": "\n", "\f": "\n"})
-_SPECIAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
-_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_SPECIAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\u200b\u2060\ufeff\u202a-\u202e\u2066-\u2069\ufffe\uffff\ud800-\udfff]")
+# Bidi controls, and the zero-width space, word joiner and stray byte-order mark: invisible, meaningless in these
+# labels, and they make two labels that look the same differ ('Home care' and 'Home care\u200b' would be two groups).
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -218,6 +310,11 @@ def clean_text(text: str) -> tuple[str, str | None]:
 
 
 _THOUSANDS = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_SPACES = re.compile(r"[ \u00a0\u2009\u202f]")  # a space, a non-breaking space, a thin space
+_SPACED_THOUSANDS = re.compile(r"^[-+(]?\d{1,3}([ \u00a0\u2009\u202f]\d{3})+(\.\d+)?\)?$")
+# What published statistics write instead of a figure: suppressed ([c], *, <5), not available, not applicable.
+SUPPRESSION_MARKERS = {"*", "**", "c", "[c]", "x", "[x]", "z", "[z]", "u", "[u]", "w", "[w]", "~", "..", ":", "-", "\u2013",
+                       "n/a", "na", "[low]", "[h]", "#n/a", "suppressed", "s", "[s]"}
 
 
 def _to_number(value: object) -> float | None:
@@ -230,9 +327,13 @@ def _to_number(value: object) -> float | None:
         if value != value:  # NaN
             return None
         return _plausible(float(value))
-    text = str(value).strip().replace("\u00a3", "").replace("\u00a0", "").replace(" ", "")
+    text = str(value).strip().replace("\u00a3", "").strip()
     if text in ("", "-", "..", "n/a", "N/A", "NA", "[x]", "[z]"):
         return None
+    if _SPACES.search(text):  # '1 234' is a thousands separator; '12 34' is two numbers or a typo
+        if not _SPACED_THOUSANDS.match(text):
+            raise ValueError("spaces inside a number")
+        text = _SPACES.sub("", text)
     negative = text.startswith("(") and text.endswith(")")
     if negative:
         text = text[1:-1]
@@ -243,6 +344,32 @@ def _to_number(value: object) -> float | None:
 
 
 MAX_MAGNITUDE = 1e15  # beyond any count or amount of money in these tables, and exact as a float
+MAX_COUNT = 10_000_000  # people, places or population in one row: more than any authority's residents
+YEARS = (1950, 2100)  # a calendar year; 25 or 45382 (a spreadsheet date's serial number) is not one
+
+
+_LOOKS_TOTAL = re.compile(r"(?i)\b(?:sub[-\s]?|grand\s+)?totals?\b|^\s*all(?:\s+[\w-]+){0,2}\s*$")
+TOTAL_ROW_FIX = "the row looks like a totals row: remove it (totals are computed from the rows)."
+
+
+def _number_fix(value: object) -> str:
+    """How to write a cell that is not a number, in the words of what it looks like."""
+    text = str(value).strip().lower()
+    if _LOOKS_TOTAL.search(text):
+        return TOTAL_ROW_FIX
+    if text in SUPPRESSION_MARKERS or re.fullmatch(r"[<>]\s*\d+", text):
+        return (f"{str(value).strip()!r} marks a suppressed or unavailable figure in published statistics; give the "
+                "figure, or leave the cell empty where the column allows it (an empty cell is shown as not "
+                "available, never as 0).")
+    if text.endswith("%"):
+        return "write the number without the % sign (45 for 45%)."
+    if re.fullmatch(r"[-+]?[\d.,]+\s*(k|m|bn)", text):
+        return "write the whole number (1200 for 1.2k)."
+    if text.startswith("#"):
+        return "the cell holds a spreadsheet error; correct the formula or type the figure."
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}( 00:00:00)?", text):
+        return "the cell is a date; format it as a number and type the year (e.g. 2025)."
+    return "write digits only, e.g. 1234 or 1,234 (or 1 234)."
 
 
 def _plausible(number: float) -> float:
@@ -300,6 +427,18 @@ def _validate_frame(frame: pd.DataFrame, schema: Table, file: str, problems: lis
     for index in frame.attrs.get("extra_cells", []):
         bad(index, "", f"row {row_number(frame, index)} has more cells than the header row.",
             "check for a stray separator or an unquoted comma (write 1234, not 1,234 without quotes).")
+    sheet = f" of the sheet {frame.attrs['sheet']!r}" if frame.attrs.get("sheet") else ""
+    hidden = frame.attrs.get("hidden_rows", [])
+    if hidden:  # hidden by hand or by a filter: read all the same, so the sheet shows less than is read
+        shown = ", ".join(str(row_number(frame, i)) for i in hidden[:10]) + (" ..." if len(hidden) > 10 else "")
+        bad(hidden[0], "", f"row{'s' if len(hidden) > 1 else ''} {shown}{sheet} {'are' if len(hidden) > 1 else 'is'} "
+            "hidden, but would be read like every other row.",
+            "unhide the rows (or clear the filter) and delete any that should not count.")
+    for name in frame.attrs.get("hidden_columns", []):
+        if str(name).strip().lower().replace(" ", "_") in schema.column_names:
+            problems.append(Problem(file, f"the column '{name}'{sheet} is hidden, but would be read.", field=str(name),
+                                    line=header_row, fix="unhide the column and check its figures."))
+            error_count += 1
 
     # Take the cells out of the frame and free it (in place: the caller holds it too), so a big
     # table's cells are held once while they are checked; the checked frame is built from the columns.
@@ -326,11 +465,24 @@ def _validate_frame(frame: pd.DataFrame, schema: Table, file: str, problems: lis
                 cleaned.append(None)
                 continue
             if column.kind in ("int", "float"):
+                if isinstance(value, TotalFormula):
+                    bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is the formula {value.formula[:60]!r}, "
+                        "which adds up other rows, so the row looks like a total and would be counted twice.",
+                        "remove the totals row: totals are computed from the rows.")
+                    cleaned.append(None)
+                    continue
+                if isinstance(value, PercentCell):
+                    bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is formatted as a percentage, so the "
+                        f"sheet shows {value * 100:g}% but the cell holds {value:g}.",
+                        f"format the column as a number and type the figure as it should be read ({value * 100:g} "
+                        "for a percentage).")
+                    cleaned.append(None)
+                    continue
                 try:
                     number = _to_number(value)
                 except ValueError:
                     bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' should be a number but is {str(value)!r}.",
-                        "write digits only, e.g. 1234 or 1,234.")
+                        _number_fix(value))
                     cleaned.append(None)
                     continue
                 if number is None:
@@ -344,12 +496,19 @@ def _validate_frame(frame: pd.DataFrame, schema: Table, file: str, problems: lis
                 if column.non_negative and number < 0:
                     bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' cannot be negative ({value!r}).",
                         "counts and costs are zero or more; income belongs in the budget table as a negative amount.")
+                elif column.meaning == "year" and not YEARS[0] <= number <= YEARS[1]:
+                    bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is {value!r}, which is not a year.",
+                        "write the four-digit calendar year, e.g. 2025 (a spreadsheet date shows as a number like 45382).")
+                elif column.meaning == "count" and number > MAX_COUNT:
+                    bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is {number:,.0f}, more people or places "
+                        "than any authority has.", "check the figure (a total or a figure in the wrong units?).")
                 cleaned.append(int(number) if column.kind == "int" else number)
             else:
                 text = str(value).strip()
                 if column.kind == "text" and isinstance(value, float) and value == int(value):
                     text = str(int(value))
                 text, control = clean_text(text)
+                text = text.strip()  # again: an invisible character may have stood after a space
                 if control is not None:
                     bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' holds the control character {control}.",
                         "delete it (it is invisible in a spreadsheet; retype the text around it if unsure).")
@@ -361,10 +520,15 @@ def _validate_frame(frame: pd.DataFrame, schema: Table, file: str, problems: lis
                         text = match[0]
                     else:
                         bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is {text!r}, which is not allowed.",
-                            f"use one of: {', '.join(column.allowed)}.")
+                            (TOTAL_ROW_FIX + " Otherwise u" if _LOOKS_TOTAL.search(text) else "u")
+                            + f"se one of: {', '.join(column.allowed)}.")
                 if column.pattern and not re.match(column.pattern, text):
                     bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is {text!r}, which is not in the expected form.",
                         "write financial years as 2026/27." if column.pattern == FINANCIAL_YEAR else f"match {column.pattern}.")
+                elif column.pattern == FINANCIAL_YEAR and int(text[5:7]) != (int(text[:4]) + 1) % 100:
+                    bad(i, column.name, f"row {row_number(frame, i)}: '{column.name}' is {text!r}, which is not a financial "
+                        f"year ({text[:4]}/{(int(text[:4]) + 1) % 100:02d} is the year from April {text[:4]}).",
+                        "write the two years of the financial year, the second one after the first (2026/27).")
                 cleaned.append(text)
         if column.kind == "int" and None not in cleaned:
             checked[column.name] = np.array(cleaned, dtype="int64")  # not a column of Python ints: 4 times smaller
@@ -431,6 +595,9 @@ def read_table(path: Path, table: str, display_name: str, problems: list[Problem
             frame = _read_xlsx(path, schema.column_names)
         else:
             frame = _read_csv(path, schema.column_names)
+    except SheetProblem as exc:
+        problems.append(Problem(display_name, exc.message, fix=exc.fix))
+        return None
     except Exception as exc:  # noqa: BLE001 - any unreadable file becomes one clear problem
         reason = str(exc).replace(str(path), display_name).replace(str(path.parent), "") or type(exc).__name__
         problems.append(Problem(display_name, f"cannot be read as {'a spreadsheet' if path.suffix.lower() == '.xlsx' else 'CSV'} ({reason}).",
@@ -554,6 +721,13 @@ def load_authority_data(workspace: Path, authority_id: str, area_codes: set[str]
                     if isinstance(cap, (int, float)) and isinstance(occ, (int, float)) and occ > cap:
                         bad(i, "occupied", f"row {row_number(frame, i)}: occupied ({occ}) is more than capacity ({cap}).",
                             "check both figures.")
+            if table == "unit_costs":
+                for column in ("unit_cost", "comparator_average"):
+                    for i, cost in enumerate(frame[column]):
+                        if cost == 0:
+                            bad(i, column, f"row {row_number(frame, i)}: '{column}' is 0, and a service costs something.",
+                                "give the cost; leave comparator_average empty where there is no comparator, and "
+                                "remove the row for a service not bought.")
             if table == "service_users":
                 for i, (people, away) in enumerate(zip(frame["people"], frame["out_of_area"])):
                     if isinstance(people, (int, float)) and isinstance(away, (int, float)) and away > people:

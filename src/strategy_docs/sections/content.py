@@ -467,20 +467,27 @@ def unmet_need_table(doc: Document) -> list[dict]:
     if not doc.has_needs or not ctx.data.has("service_users"):
         return []
     year = int(ctx.data.service_users["year"].max()) if not ctx.data.service_users.empty else ctx.base_year
+    # Need in the year of the count when the population has that year (an estimate), so both figures are for one
+    # year; otherwise the base year's, and the caption says the two years.
+    same_year = year in set(int(y) for y in doc.inputs.population["year"].unique())
+    need_year = year if same_year else ctx.base_year
     rows = []
     for measure in ctx.client_group.measures:
         if not measure.service_types:
             continue
-        need_year = year if year in set(doc.need_series[measure.id]["year"]) else ctx.base_year
-        result = needs.unmet_need(doc.need_in(measure.id, need_year), ctx.data.service_users, measure.service_types,
+        need = (needs.need_by_year(doc.inputs.population, measure.rates, years=[year])["estimate_rounded"].iloc[0]
+                if same_year else doc.need_in(measure.id, need_year))
+        result = needs.unmet_need(need, ctx.data.service_users, measure.service_types,
                                   None, year)  # ctx.data holds this group's rows (or its covered groups', summed)
         rows.append({t("Measure"): measure.label, t("Estimated need"): result.need, t("Known to services"): result.known,
                      t("Estimated unmet need"): result.unmet,
                      t("Unmet need (%)"): None if result.unmet_percent is None else round(result.unmet_percent, 1)})
     if not rows:
         return []
-    return [blocks.table(pd.DataFrame(rows), caption=t("Estimated need compared with people known to services, {year}")
-                         .format(year=year),
+    caption = (t("Estimated need compared with people known to services, {year}").format(year=year) if same_year else
+               t("Estimated need in {need_year} compared with people known to services at 31 March {year}")
+               .format(need_year=need_year, year=year))
+    return [blocks.table(pd.DataFrame(rows), caption=caption,
                          id="unmet-need", suppress_below=doc.suppress_below, suppress_columns=[t("Known to services")],
                          notes=t("Unmet need is estimated need minus people known to the linked services; it is never "
                                  "below zero. Prevalence counts overstate demand for services, so treat it as an upper "
