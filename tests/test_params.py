@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import yaml
 
@@ -233,3 +235,52 @@ def test_gap_uptake_rate_must_name_a_service_and_be_a_percentage(workspace):
     [i] = {f.split("]")[0].split("[")[1] for f in messages if ".uptake_rate" in f}
     assert "unknown service type 'No such service'" in messages[f"gap_analysis[{i}].uptake_rate.No such service"]
     assert "not a percentage" in " ".join(m for f, m in messages.items() if ".uptake_rate" in f)
+
+
+# ---------------------------------------------------------------- cross-checks within one plan (check_strategy)
+
+def _plan_problems(**fields) -> list:
+    """Errors check_strategy finds in the minimal plan (two themes, three intentions) with `fields` changed."""
+    from strategy_docs.inputs.params import Authority, ClientGroup, Strategy, check_strategy
+    from strategy_docs.inputs.yamlio import LineMap
+
+    from .test_minimal_plan import STRATEGY
+
+    plan = Strategy.model_validate({**copy.deepcopy(STRATEGY), **fields})
+    authority = Authority.model_validate({"name": "Wolds Borough Council", "nation": "england"})
+    return [p for p in check_strategy(plan, authority, ClientGroup(name="Older people"), "s.yaml", LineMap())
+            if p.severity == "error"]
+
+
+def test_the_minimal_plan_has_no_cross_check_errors():
+    assert _plan_problems() == []
+
+
+def test_two_sections_with_one_number_are_an_error():
+    [problem] = _plan_problems(sections=[{"id": "context", "number": "1"}, {"id": "intentions", "number": "1"}])
+    assert problem.field == "sections[intentions].number"
+    assert problem.message == "the number '1' is also given to sections[0]."
+
+
+def test_a_theme_with_no_intentions_is_an_error_not_silently_dropped():
+    from .test_minimal_plan import STRATEGY
+
+    themes = STRATEGY["themes"] + [{"id": "housing", "name": "Housing with care", "summary": "More extra care."}]
+    [problem] = _plan_problems(themes=themes)
+    assert problem.field == "themes[housing]" and "has no intentions" in problem.message
+    assert "theme: housing" in problem.fix
+
+
+def test_an_unknown_theme_in_a_plan_with_no_themes_says_how_to_add_one():
+    found = _plan_problems(themes=[])
+    assert [p.field for p in found] == ["intentions[1.1].theme", "intentions[1.2].theme", "intentions[2.1].theme"]
+    assert found[0].fix == "add the theme under 'themes' (- id: home, with its name)."  # not "use one of: ."
+
+
+def test_an_unknown_cycle_stage_has_a_fix():
+    from .test_minimal_plan import INTENTIONS
+
+    intentions = copy.deepcopy(INTENTIONS)
+    intentions[1]["cycle"] = {"current": "Implementing"}
+    [problem] = _plan_problems(intentions=intentions)
+    assert problem.field == "intentions[1.2].cycle.current" and "cycle.synonyms" in problem.fix

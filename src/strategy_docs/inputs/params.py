@@ -1411,10 +1411,17 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
                 problem(("intentions", i, "cycle", "same_as"),
                         f"'{intention.id}' and '{same_as}' refer to each other's cycle position, so neither states one.",
                         "give the 'current' stage of one of them.")
+    used_themes = {intention.theme for intention in strategy.intentions}
+    for i, theme in enumerate(strategy.themes):
+        if theme.id not in used_themes:  # the document shows a theme as the heading of its intentions
+            problem(("themes", i), f"the theme '{theme.id}' has no intentions, so it would not be shown (nor its "
+                                   "summary or outcomes).",
+                    f"give it intentions ('theme: {theme.id}' in an intention), or remove the theme.")
     for i, intention in enumerate(strategy.intentions):
         if intention.theme not in theme_ids:
             problem(("intentions", i, "theme"), f"refers to theme '{intention.theme}', which is not defined.",
-                    f"use one of: {', '.join(sorted(theme_ids))}.")
+                    f"use one of: {', '.join(sorted(theme_ids))}." if theme_ids else
+                    f"add the theme under 'themes' (- id: {intention.theme}, with its name).")
         for j, code in enumerate(intention.outcomes):
             if code not in all_codes:
                 problem(("intentions", i, "outcomes", j), f"refers to outcome '{code}', which is not defined.",
@@ -1426,7 +1433,9 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
                 try:
                     vocabulary.parse(getattr(intention.cycle, key))
                 except ValueError as exc:
-                    problem(("intentions", i, "cycle", key), str(exc))
+                    problem(("intentions", i, "cycle", key), str(exc),
+                            "use one of the stages, or map the plan's word to a stage under cycle.synonyms in "
+                            "the authority's file (e.g. 'Implementation: Do').")
             if intention.cycle.expected is not None:
                 try:
                     cur = vocabulary.parse(intention.cycle.current)
@@ -1465,7 +1474,13 @@ def _check_skeleton(strategy: Strategy, problem) -> None:
 
     known = ", ".join(short_id(s) for s in DEFAULT_ORDER)
     placed: dict[str, int] = {}
+    numbered: dict[str, int] = {}
     for i, entry in enumerate(strategy.sections):
+        if entry.number is not None:
+            if entry.number in numbered:
+                problem(("sections", i, "number"), f"the number '{entry.number}' is also given to sections[{numbered[entry.number]}].",
+                        "give each section its own number, as the plan numbers them.")
+            numbered.setdefault(entry.number, i)
         if entry.narrative:
             name = entry.id or slugify(entry.title)
             if resolve(name) is not None:
