@@ -284,3 +284,39 @@ def test_an_unknown_cycle_stage_has_a_fix():
     intentions[1]["cycle"] = {"current": "Implementing"}
     [problem] = _plan_problems(intentions=intentions)
     assert problem.field == "intentions[1.2].cycle.current" and "cycle.synonyms" in problem.fix
+
+
+def _minimal_ws(tmp_path):
+    from .test_minimal_plan import minimal_workspace
+
+    return minimal_workspace(tmp_path / "ws")
+
+
+def test_a_welsh_strategy_file_is_not_silently_ignored(tmp_path):
+    ws = _minimal_ws(tmp_path)
+    folder = ws / "params" / "strategies" / "wolds"
+    (folder / "older-people.cy.yaml").write_text((folder / "older-people.yaml").read_text())
+    [problem] = problems_of(ws)
+    assert problem.file == "params/strategies/wolds/older-people.cy.yaml" and "never read" in problem.message
+    assert "{en: ..., cy: ...}" in problem.fix
+
+
+def test_a_welsh_authority_file_is_one_problem_with_the_fix(tmp_path):
+    ws = _minimal_ws(tmp_path)
+    folder = ws / "params" / "authorities"
+    (folder / "wolds.cy.yaml").write_text((folder / "wolds.yaml").read_text())
+    [problem] = problems_of(ws)  # not also "params/strategies/wolds.cy/older-people.yaml is missing"
+    assert problem.file == "params/authorities/wolds.cy.yaml" and "wolds.yaml" in problem.fix
+
+
+def test_strategy_files_no_document_reads_are_errors(tmp_path):
+    ws = _minimal_ws(tmp_path)
+    strategies = ws / "params" / "strategies"
+    text = (strategies / "wolds" / "older-people.yaml").read_text()
+    (strategies / "wolds" / "older-peple.yaml").write_text(text)
+    (strategies / "wold").mkdir()
+    (strategies / "wold" / "older-people.yaml").write_text(text)
+    found = {p.file: p for p in problems_of(ws)}
+    assert set(found) == {"params/strategies/wolds/older-peple.yaml", "params/strategies/wold/"}
+    assert found["params/strategies/wolds/older-peple.yaml"].fix.startswith("did you mean 'older-people'?")
+    assert found["params/strategies/wold/"].fix.startswith("did you mean 'wolds'?")

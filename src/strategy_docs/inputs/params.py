@@ -1048,6 +1048,12 @@ def is_inside(path: Path, root: Path) -> bool:
 def _check_id_from_filename(path: Path, workspace: Path, problems: list[Problem]) -> bool:
     if re.match(SLUG_PATTERN, path.stem):
         return True
+    if path.stem.endswith(".cy") and re.match(SLUG_PATTERN, path.stem[:-3]):
+        problems.append(Problem(path.relative_to(workspace).as_posix(),
+                                "is not read: there are no separate Welsh parameter files.",
+                                fix=f"write the Welsh texts in {path.stem[:-3]}{path.suffix}, each as {{en: ..., cy: ...}} "
+                                    "(docs/params.md, 'Welsh and English'), and delete this file."))
+        return False
     problems.append(Problem(path.relative_to(workspace).as_posix(),
                             f"the file name '{path.stem}' is not a valid identifier.",
                             fix="rename the file using lower-case letters, digits and hyphens (e.g. 'older-people.yaml')."))
@@ -1084,8 +1090,10 @@ def load_params(workspace: Path, pairs_filter=None, language: str = DEFAULT_LANG
     problems.extend(_check_covers(client_groups, group_lines))
     summaries, _ = _load_folder(params_dir / "summaries", Summary, "summary", workspace, files, problems)
 
-    all_authority_ids = {p.stem for p in (params_dir / "authorities").glob("*.y*ml")}
-    all_group_ids = {p.stem for p in (params_dir / "client-groups").glob("*.y*ml")}
+    # A file whose name is not an identifier is reported by _load_folder, and is no authority or group.
+    all_authority_ids = {p.stem for p in (params_dir / "authorities").glob("*.y*ml") if re.match(SLUG_PATTERN, p.stem)}
+    all_group_ids = {p.stem for p in (params_dir / "client-groups").glob("*.y*ml") if re.match(SLUG_PATTERN, p.stem)}
+    problems.extend(_stray_strategies(params_dir, workspace, all_authority_ids, all_group_ids))
     if not all_authority_ids:
         problems.append(Problem("params/authorities/", "has no authority files.",
                                 fix="run 'strategy-docs new authority ID' (ID in lower-case letters, digits and "
@@ -1144,6 +1152,44 @@ def load_params(workspace: Path, pairs_filter=None, language: str = DEFAULT_LANG
         raise ParamsError(problems)
     return Params(workspace, project, authorities, client_groups, strategies, files,
                   warnings=[p for p in problems if p.severity != "error"], summaries=summaries)
+
+
+def _stray_strategies(params_dir: Path, workspace: Path, authority_ids: set[str], group_ids: set[str]) -> list[Problem]:
+    """Strategy files no document reads: a folder that is no authority, a file that is no client group
+    (a Welsh `older-people.cy.yaml` most often: Welsh goes in the English file), a `.yml` file."""
+    from strategy_docs.inputs.checks import did_you_mean  # lazy: checks reads data, which params need not
+
+    problems: list[Problem] = []
+    folder = params_dir / "strategies"
+    if not folder.is_dir():
+        return problems
+    welsh = ("Welsh texts go in the strategy's own file, each written as {en: ..., cy: ...} (docs/params.md, "
+             "'Welsh and English'); move them there and delete this file.")
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        files = sorted(p for p in sub.iterdir() if p.suffix in (".yaml", ".yml"))
+        display = sub.relative_to(workspace).as_posix() + "/"
+        if files and sub.name not in authority_ids:
+            problems.append(Problem(display, f"is a folder of strategies for '{sub.name}', which is not an authority "
+                                             f"(no params/authorities/{sub.name}.yaml), so none of them is built.",
+                                    fix=did_you_mean(sub.name, authority_ids) +
+                                        "rename the folder to an authority's identifier, or add that authority's file."))
+            continue
+        for path in files:
+            display = path.relative_to(workspace).as_posix()
+            stem = path.stem
+            if path.suffix == ".yml":
+                if path.with_suffix(".yaml").exists():
+                    continue  # two files for one strategy: source_problems names both
+                problems.append(Problem(display, "is never read: strategy files end in '.yaml'.",
+                                        fix=f"rename it to {stem}.yaml (or delete it if that file exists)."))
+            elif stem.endswith(".cy") and stem[:-3] in group_ids:
+                problems.append(Problem(display, "is never read: there are no separate Welsh strategy files.", fix=welsh))
+            elif stem not in group_ids:
+                problems.append(Problem(display, f"is never read: '{stem}' is not a client group (no "
+                                                 f"params/client-groups/{stem}.yaml).",
+                                        fix=did_you_mean(stem, group_ids) +
+                                            "name the file after a client group, or add that client group's file."))
+    return problems
 
 
 def _translation_warnings(authorities: dict[str, Authority], strategies: dict, raw: dict) -> list[Problem]:
