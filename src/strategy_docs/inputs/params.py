@@ -1462,7 +1462,8 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
         if theme.id not in used_themes:  # the document shows a theme as the heading of its intentions
             problem(("themes", i), f"the theme '{theme.id}' has no intentions, so it would not be shown (nor its "
                                    "summary or outcomes).",
-                    f"give it intentions ('theme: {theme.id}' in an intention), or remove the theme.")
+                    f"give it intentions ('theme: {theme.id}' in an intention), or remove the theme.",
+                    severity="warning")  # a warning: the last intention of a theme is often done and removed
     for i, intention in enumerate(strategy.intentions):
         if intention.theme not in theme_ids:
             problem(("intentions", i, "theme"), f"refers to theme '{intention.theme}', which is not defined.",
