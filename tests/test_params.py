@@ -321,3 +321,29 @@ def test_strategy_files_no_document_reads_are_errors(tmp_path):
     assert set(found) == {"params/strategies/wolds/older-peple.yaml", "params/strategies/wold/"}
     assert found["params/strategies/wolds/older-peple.yaml"].fix.startswith("did you mean 'older-people'?")
     assert found["params/strategies/wold/"].fix.startswith("did you mean 'wolds'?")
+
+
+def test_a_plan_published_after_its_period_ends_is_an_error(tmp_path):
+    from .test_minimal_plan import STRATEGY, minimal_workspace
+
+    plan = copy.deepcopy(STRATEGY)
+    plan["document_control"]["publication_date"] = "2017-04-01"  # the 2014/15 to 2016/17 period ends 31 March 2017
+    [problem] = problems_of(minimal_workspace(tmp_path / "ws", plan))
+    assert problem.field == "document_control.publication_date" and problem.line == 3
+    assert "after the end of the strategy period (2014/15 to 2016/17, 1 April 2014 to 31 March 2017)" in problem.message
+
+
+def test_a_plan_valid_until_before_its_period_starts_is_an_error(tmp_path):
+    from .test_minimal_plan import STRATEGY, minimal_workspace
+
+    plan = copy.deepcopy(STRATEGY)
+    plan["document_control"].update(publication_date="2013-01-10", valid_until="2014-03-31")
+    [problem] = problems_of(minimal_workspace(tmp_path / "ws", plan))
+    assert problem.field == "document_control.valid_until" and "before the start" in problem.message
+
+
+def test_a_previous_edition_that_is_not_earlier_is_an_error(workspace):
+    edit_yaml(workspace / "params" / "project.yaml", lambda d: d.update(previous_edition=Edition.model_validate(
+        d["edition"]).slug))
+    [problem] = [p for p in problems_of(workspace) if p.file == "params/project.yaml"]
+    assert "is not before this edition" in problem.message

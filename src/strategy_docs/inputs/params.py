@@ -107,6 +107,13 @@ class Project(Model):
     build: BuildSettings = BuildSettings()
     previous_edition: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")] | None = None
 
+    @model_validator(mode="after")
+    def _previous_before_this(self) -> "Project":
+        if self.previous_edition is not None and int(self.previous_edition[:4]) >= self.edition.start_year:
+            raise ValueError(f"previous_edition {self.previous_edition} is not before this edition "
+                             f"({self.edition.slug}); name the edition before it, or leave previous_edition out")
+        return self
+
     @field_validator("formats")
     @classmethod
     def _formats_need_html(cls, value: list[str]) -> list[str]:
@@ -1141,6 +1148,8 @@ def load_params(workspace: Path, pairs_filter=None, language: str = DEFAULT_LANG
             group = client_groups.get(group_id)
             if authority is not None and group is not None:
                 problems.extend(check_strategy(model, authority, group, path.relative_to(workspace).as_posix(), lines))
+            if project is not None:
+                problems.extend(_check_dates(model, project.edition, path.relative_to(workspace).as_posix(), lines))
 
     for authority_id, authority in authorities.items():
         problems.extend(_check_authority(authority, authority_id, workspace, auth_lines[authority_id]))
@@ -1510,6 +1519,26 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
         if risk.residual is not None and risk.inherent is not None and risk.residual.score > risk.inherent.score:
             problem(("risks", i, "residual"), "the residual score is higher than the score before mitigation.",
                     "check likelihood and impact after mitigation.", severity="warning")
+    return problems
+
+
+def _check_dates(strategy: Strategy, edition: Edition, file: str, lines: LineMap) -> list[Problem]:
+    """The plan's dates against its period (1 April of the start year to 31 March after the end year)."""
+    start, end = dt.date(edition.start_year, 4, 1), dt.date(edition.end_year + 1, 3, 31)
+    period = f"the strategy period ({edition.label}, {start:%-d %B %Y} to {end:%-d %B %Y})"
+    control = strategy.document_control
+    problems: list[Problem] = []
+
+    def problem(path: tuple, message: str, fix: str) -> None:
+        problems.append(Problem(file, message, field=format_path(path), line=lines.line_for(path), fix=fix))
+
+    published = control.publication_date
+    if published is not None and published > end:
+        problem(("document_control", "publication_date"), f"the plan is published on {published}, after the end of {period}.",
+                "check the date, or the edition's start_year and years in params/project.yaml.")
+    if control.valid_until is not None and control.valid_until < start:
+        problem(("document_control", "valid_until"), f"the plan is valid until {control.valid_until}, before the start of "
+                                                     f"{period}.", "check the date, or the edition in params/project.yaml.")
     return problems
 
 
