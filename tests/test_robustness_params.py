@@ -522,6 +522,14 @@ def test_yes_where_a_number_is_expected_is_an_error_not_one(tmp_path):
     problems = problems_of(_minimal(tmp_path, plan))
     [problem] = [p for p in problems if p.field == "risks[R1].inherent.likelihood"]
     assert problem.line == 23 and "'yes'" in problem.message
+    assert problem.fix.startswith("write a plain number such as 3 or 2.5")
+
+
+def test_an_unquoted_date_in_a_text_field_says_to_quote_it(tmp_path):
+    plan = PLAIN_PLAN.replace("    title: Extend telecare\n", "    title: Extend telecare\n    timescale: 2015-03-31\n")
+    [problem] = problems_of(_minimal(tmp_path, plan))
+    assert problem.field == "intentions[1.10].timescale" and problem.line == 16
+    assert problem.fix.startswith("YAML reads an unquoted date as a date: put the text in quotes")
 
 
 def test_yes_no_still_answer_yes_no_fields_and_numbers_stay_numbers(tmp_path):

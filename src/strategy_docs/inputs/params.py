@@ -933,6 +933,11 @@ def _pydantic_problems(exc: PydanticValidationError, file: str, lines: LineMap, 
                 msg = msg[len("Value error, "):]
             message = f"{msg} (got {_shown(err.get('input'))})." if kind != "value_error" else msg + "."
             fix = ""
+            if kind == "string_type" and isinstance(err.get("input"), (dt.date, dt.datetime)):
+                fix = "YAML reads an unquoted date as a date: put the text in quotes (e.g. '2026-03-31')."
+            elif kind in ("int_parsing", "float_parsing", "int_from_float") and isinstance(err.get("input"), str):
+                fix = "write a plain number such as 3 or 2.5 (no %, £ or words such as yes)." if kind != "int_from_float" \
+                    else "write a whole number."
         if kind != "extra_forbidden":
             fix = (fix + " " if fix else "") + _leave_out_fix(loc)
         problems.append(Problem(file=file, line=lines.line_for(loc), field=path, message=message, fix=fix))
