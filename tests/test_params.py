@@ -347,3 +347,13 @@ def test_a_previous_edition_that_is_not_earlier_is_an_error(workspace):
         d["edition"]).slug))
     [problem] = [p for p in problems_of(workspace) if p.file == "params/project.yaml"]
     assert "is not before this edition" in problem.message
+
+
+def test_a_target_worse_than_its_baseline_is_a_warning():
+    indicators = [{"id": "i1", "name": "Delayed discharges", "polarity": "lower", "baseline": 12, "target": 15},
+                  {"id": "i2", "name": "Reablement", "polarity": "higher", "baseline": 80, "target": 80},
+                  {"id": "i3", "name": "Home care hours", "polarity": "higher", "baseline": 80, "target": 85}]
+    found = _plan_problems(severity="warning", indicators=indicators)
+    assert [(p.field, p.message) for p in found] == [
+        ("indicators[i1].target", "the target 15 is worse than the baseline 12, although lower is better (polarity: lower)."),
+        ("indicators[i2].target", "the target 80 is the same as the baseline 80, although higher is better (polarity: higher).")]

@@ -1520,6 +1520,16 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
                 problem(("case_examples", i, "themes", j), f"refers to theme '{theme}', which is not defined.",
                         f"use one of: {', '.join(sorted(theme_ids)) or 'none yet (add themes)'}.")
 
+    for i, ind in enumerate(strategy.indicators):
+        if ind.polarity is None or ind.target is None or ind.baseline is None:
+            continue
+        worse = ind.target < ind.baseline if ind.polarity == "higher" else ind.target > ind.baseline
+        if worse or ind.target == ind.baseline:
+            better = "higher" if ind.polarity == "higher" else "lower"
+            problem(("indicators", i, "target"),
+                    f"the target {ind.target:g} is {'worse than' if worse else 'the same as'} the baseline {ind.baseline:g}, "
+                    f"although {better} is better (polarity: {ind.polarity}).",
+                    "check the target, the baseline and the polarity.", severity="warning")
     for i, risk in enumerate(strategy.risks):
         if risk.residual is not None and risk.inherent is not None and risk.residual.score > risk.inherent.score:
             problem(("risks", i, "residual"), "the residual score is higher than the score before mitigation.",
