@@ -87,9 +87,10 @@ def test_a_line_equal_to_the_sum_of_its_group_is_refused(ws):
 
 def test_a_line_that_happens_to_equal_two_others_is_only_a_warning(ws):
     rows = read(ws, "budget")
-    rows.append(["2030/31", GROUP, "Carers", "Respite", "50000"])
-    rows.append(["2030/31", GROUP, "Carers", "Sitting service", "50000"])
-    rows.append(["2030/31", GROUP, "Carers", "Carers' centre", "100000"])
+    year = min(r[0] for r in rows[1:])  # an earlier year: a later one would leave the plan's spend tests no group
+    rows.append([year, GROUP, "Carers", "Respite", "50000"])
+    rows.append([year, GROUP, "Carers", "Sitting service", "50000"])
+    rows.append([year, GROUP, "Carers", "Carers' centre", "100000"])
     write(ws, "budget", rows)
     params = validate(Workspace(ws))
     [warning] = [p for p in params.warnings if p.file == f"{FOLDER}/budget.csv"]
@@ -573,3 +574,56 @@ def test_a_linked_service_type_missing_from_the_latest_year_is_refused(ws):
     write(ws, "service_users", [r for r in rows if not (r[0] == "2025" and r[1] == GROUP and r[2] == "Nursing care")])
     [problem] = mine(problems(ws), f"{FOLDER}/service_users.csv", "service_type")
     assert "in 2025" in problem.message and "Nursing care" in problem.message and "for 2024" in problem.message
+
+
+# ---------------------------------------------------------------- hypothesis tests against the data
+
+
+def _test_of(ws: Path, hypothesis_id: str, **test) -> None:
+    def change(d):
+        [h] = [h for h in d["hypotheses"] if h["id"] == hypothesis_id]
+        h["test"].update(test)
+    edit_yaml(ws / STRATEGY_FILE, change)
+
+
+STRATEGY_FILE = f"params/strategies/{AUTHORITY}/{GROUP}.yaml"
+
+
+def test_a_misspelt_budget_group_in_a_test_is_an_error_not_an_inconclusive_verdict(ws):
+    _test_of(ws, "H6", args={"group": "Residential and nursing"})
+    [p] = mine(problems(ws), STRATEGY_FILE, "hypotheses[H6].test.args.group")
+    assert p.message == "the budget has no group 'Residential and nursing'." and p.line is not None
+    assert p.fix.startswith("did you mean 'Residential and nursing care'?")
+
+
+def test_a_test_year_outside_the_population_data_is_an_error(ws):
+    _test_of(ws, "H1", args={"measure": "dementia", "from_year": 2026, "to_year": 2060})
+    [p] = mine(problems(ws), STRATEGY_FILE, "hypotheses[H1].test.args.to_year")
+    assert p.message == "asks for 2060, but the population data covers 2025 to 2045."
+
+
+def test_a_change_over_no_time_is_an_error(ws):
+    _test_of(ws, "H1", args={"measure": "dementia", "from_year": 2030, "to_year": 2030})
+    [p] = mine(problems(ws), STRATEGY_FILE, "hypotheses[H1].test.args.to_year")
+    assert "from 2030 to 2030" in p.message and "after from_year" in p.fix
+
+
+def test_a_test_of_an_indicator_with_no_figures_is_an_error(ws):
+    def change(d):
+        d["indicators"].append({"id": "new-measure", "name": "A measure with no figures yet"})
+        [h] = [h for h in d["hypotheses"] if h["id"] == "H6"]
+        h["test"] = {"metric": "indicator_latest", "args": {"indicator_id": "new-measure"}, "comparison": ">",
+                     "threshold": 5}
+    edit_yaml(ws / STRATEGY_FILE, change)
+    [p] = mine(problems(ws), STRATEGY_FILE, "hypotheses[H6].test.args.indicator_id")
+    assert "'new-measure' has no figures" in p.message
+
+
+def test_a_test_whose_table_is_not_supplied_is_an_error(tmp_path):
+    from .test_minimal_plan import STRATEGY, minimal_workspace
+
+    plan = {**STRATEGY, "hypotheses": [{"id": "H1", "statement": "Homes are full.",
+                                        "test": {"metric": "occupancy_percent", "comparison": ">", "threshold": 90}}]}
+    [p] = [p for p in problems(minimal_workspace(tmp_path / "ws", plan)) if p.severity == "error"]
+    assert p.field == "hypotheses[H1].test.metric"
+    assert p.message == "the metric 'occupancy_percent' is worked out from data/wolds/providers.csv, which is not supplied."

@@ -285,3 +285,27 @@ def test_every_strategy_field_is_an_input_of_some_section():
     covered = {name.removeprefix("strategy.") for s in registry.SECTIONS for name in s.inputs if name.startswith("strategy.")}
     covered |= set(registry.RENDERED_FROM_METADATA)
     assert set(Strategy.model_fields) <= covered, set(Strategy.model_fields) - covered
+
+
+# ---------------------------------------------------------------- outcomes' commissioning layers, intentions' outcomes
+
+
+def test_commissioning_layers_the_plan_does_not_give_are_not_shown_as_none(base):
+    from strategy_docs.inputs.params import Outcomes
+
+    framework = Outcomes.model_validate({"items": [{"code": "IH", "name": "Improved health", "commissioning": {
+        "strategic": ["Jointly commission a dementia service"], "decommissioning": []}}]})
+    [table] = sections.outcomes(variant(base, outcomes=framework))
+    # local and individual are not given: no row; decommissioning is given as none: "None", as the plan says
+    assert cells(table) == [["Strategic commissioning", "Jointly commission a dementia service"],
+                            ["Decommissioning", "None"]]
+
+
+def test_an_intention_without_outcomes_has_an_empty_cell_not_none_listed(base):
+    intentions = [Intention(id="1.1", theme="T1", title="Review home care", outcomes=["IH"]),
+                  Intention(id="1.2", theme="T1", title="Extend telecare")]
+    themes = [base.ctx.strategy.themes[0].model_copy(update={"id": "T1", "outcomes": []})]
+    doc = variant(base, intentions=intentions, themes=themes)
+    [table] = [b for b in sections.intentions_by_theme(doc) if b["kind"] == "table"]
+    column = labels(table).index("Outcomes")
+    assert [row[column] for row in cells(table)] == ["IH", ""]

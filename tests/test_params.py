@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import yaml
 
@@ -233,3 +235,125 @@ def test_gap_uptake_rate_must_name_a_service_and_be_a_percentage(workspace):
     [i] = {f.split("]")[0].split("[")[1] for f in messages if ".uptake_rate" in f}
     assert "unknown service type 'No such service'" in messages[f"gap_analysis[{i}].uptake_rate.No such service"]
     assert "not a percentage" in " ".join(m for f, m in messages.items() if ".uptake_rate" in f)
+
+
+# ---------------------------------------------------------------- cross-checks within one plan (check_strategy)
+
+def _plan_problems(severity: str = "error", **fields) -> list:
+    """Errors check_strategy finds in the minimal plan (two themes, three intentions) with `fields` changed."""
+    from strategy_docs.inputs.params import Authority, ClientGroup, Strategy, check_strategy
+    from strategy_docs.inputs.yamlio import LineMap
+
+    from .test_minimal_plan import STRATEGY
+
+    plan = Strategy.model_validate({**copy.deepcopy(STRATEGY), **fields})
+    authority = Authority.model_validate({"name": "Wolds Borough Council", "nation": "england"})
+    return [p for p in check_strategy(plan, authority, ClientGroup(name="Older people"), "s.yaml", LineMap())
+            if p.severity == severity]
+
+
+def test_the_minimal_plan_has_no_cross_check_errors():
+    assert _plan_problems() == []
+
+
+def test_two_sections_with_one_number_are_an_error():
+    [problem] = _plan_problems(sections=[{"id": "context", "number": "1"}, {"id": "intentions", "number": "1"}])
+    assert problem.field == "sections[intentions].number"
+    assert problem.message == "the number '1' is also given to sections[0]."
+
+
+def test_a_theme_with_no_intentions_is_a_warning_not_silently_dropped():
+    from .test_minimal_plan import STRATEGY
+
+    themes = STRATEGY["themes"] + [{"id": "housing", "name": "Housing with care", "summary": "More extra care."}]
+    assert _plan_problems(themes=themes) == []  # not an error: a theme's last intention may be done and removed
+    [problem] = _plan_problems(themes=themes, severity="warning")
+    assert problem.field == "themes[housing]" and "has no intentions" in problem.message
+    assert "theme: housing" in problem.fix
+
+
+def test_an_unknown_theme_in_a_plan_with_no_themes_says_how_to_add_one():
+    found = _plan_problems(themes=[])
+    assert [p.field for p in found] == ["intentions[1.1].theme", "intentions[1.2].theme", "intentions[2.1].theme"]
+    assert found[0].fix == "add the theme under 'themes' (- id: home, with its name)."  # not "use one of: ."
+
+
+def test_an_unknown_cycle_stage_has_a_fix():
+    from .test_minimal_plan import INTENTIONS
+
+    intentions = copy.deepcopy(INTENTIONS)
+    intentions[1]["cycle"] = {"current": "Implementing"}
+    [problem] = _plan_problems(intentions=intentions)
+    assert problem.field == "intentions[1.2].cycle.current" and "cycle.synonyms" in problem.fix
+
+
+def _minimal_ws(tmp_path):
+    from .test_minimal_plan import minimal_workspace
+
+    return minimal_workspace(tmp_path / "ws")
+
+
+def test_a_welsh_strategy_file_is_not_silently_ignored(tmp_path):
+    ws = _minimal_ws(tmp_path)
+    folder = ws / "params" / "strategies" / "wolds"
+    (folder / "older-people.cy.yaml").write_text((folder / "older-people.yaml").read_text())
+    [problem] = problems_of(ws)
+    assert problem.file == "params/strategies/wolds/older-people.cy.yaml" and "never read" in problem.message
+    assert "{en: ..., cy: ...}" in problem.fix
+
+
+def test_a_welsh_authority_file_is_one_problem_with_the_fix(tmp_path):
+    ws = _minimal_ws(tmp_path)
+    folder = ws / "params" / "authorities"
+    (folder / "wolds.cy.yaml").write_text((folder / "wolds.yaml").read_text())
+    [problem] = problems_of(ws)  # not also "params/strategies/wolds.cy/older-people.yaml is missing"
+    assert problem.file == "params/authorities/wolds.cy.yaml" and "wolds.yaml" in problem.fix
+
+
+def test_strategy_files_no_document_reads_are_errors(tmp_path):
+    ws = _minimal_ws(tmp_path)
+    strategies = ws / "params" / "strategies"
+    text = (strategies / "wolds" / "older-people.yaml").read_text()
+    (strategies / "wolds" / "older-peple.yaml").write_text(text)
+    (strategies / "wold").mkdir()
+    (strategies / "wold" / "older-people.yaml").write_text(text)
+    found = {p.file: p for p in problems_of(ws)}
+    assert set(found) == {"params/strategies/wolds/older-peple.yaml", "params/strategies/wold/"}
+    assert found["params/strategies/wolds/older-peple.yaml"].fix.startswith("did you mean 'older-people'?")
+    assert found["params/strategies/wold/"].fix.startswith("did you mean 'wolds'?")
+
+
+def test_a_plan_published_after_its_period_ends_is_an_error(tmp_path):
+    from .test_minimal_plan import STRATEGY, minimal_workspace
+
+    plan = copy.deepcopy(STRATEGY)
+    plan["document_control"]["publication_date"] = "2017-04-01"  # the 2014/15 to 2016/17 period ends 31 March 2017
+    [problem] = problems_of(minimal_workspace(tmp_path / "ws", plan))
+    assert problem.field == "document_control.publication_date" and problem.line == 3
+    assert "after the end of the strategy period (2014/15 to 2016/17, 1 April 2014 to 31 March 2017)" in problem.message
+
+
+def test_a_plan_valid_until_before_its_period_starts_is_an_error(tmp_path):
+    from .test_minimal_plan import STRATEGY, minimal_workspace
+
+    plan = copy.deepcopy(STRATEGY)
+    plan["document_control"].update(publication_date="2013-01-10", valid_until="2014-03-31")
+    [problem] = problems_of(minimal_workspace(tmp_path / "ws", plan))
+    assert problem.field == "document_control.valid_until" and "before the start" in problem.message
+
+
+def test_a_previous_edition_that_is_not_earlier_is_an_error(workspace):
+    edit_yaml(workspace / "params" / "project.yaml", lambda d: d.update(previous_edition=Edition.model_validate(
+        d["edition"]).slug))
+    [problem] = [p for p in problems_of(workspace) if p.file == "params/project.yaml"]
+    assert "is not before this edition" in problem.message
+
+
+def test_a_target_worse_than_its_baseline_is_a_warning():
+    indicators = [{"id": "i1", "name": "Delayed discharges", "polarity": "lower", "baseline": 12, "target": 15},
+                  {"id": "i2", "name": "Reablement", "polarity": "higher", "baseline": 80, "target": 80},
+                  {"id": "i3", "name": "Home care hours", "polarity": "higher", "baseline": 80, "target": 85}]
+    found = _plan_problems(severity="warning", indicators=indicators)
+    assert [(p.field, p.message) for p in found] == [
+        ("indicators[i1].target", "the target 15 is worse than the baseline 12, although lower is better (polarity: lower)."),
+        ("indicators[i2].target", "the target 80 is the same as the baseline 80, although higher is better (polarity: higher).")]

@@ -326,3 +326,18 @@ def test_text_that_looks_like_a_formula_stays_text(workspace, tmp_path):
     assert wb["Risks"].cell(row=2, column=2).data_type == "s"
     result = registers.import_registers(workspace, book, authority, group)
     assert result.changed == []
+
+
+def test_true_in_a_score_cell_is_refused_not_read_as_one(workspace, tmp_path):
+    authority, group = _pair(workspace)
+    book = registers.export_registers(workspace, authority, group, tmp_path / "r.xlsx")
+    wb = openpyxl.load_workbook(book)
+    risks = wb["Risks"]
+    risks.cell(row=2, column=_column(risks, "Inherent likelihood")).value = True  # Excel's TRUE
+    indicators = wb["Indicators"]
+    indicators.cell(row=2, column=_column(indicators, "Target")).value = False
+    wb.save(book)
+    problems = _expect_problems(workspace, book, authority, group)
+    found = {(p.file, p.line, p.field): p for p in problems}
+    assert "'TRUE'" in found[("Risks", 2, "Inherent likelihood")].message
+    assert "'FALSE'" in found[("Indicators", 2, "Target")].message

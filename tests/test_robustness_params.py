@@ -467,3 +467,73 @@ def test_property_random_yaml_text_never_crashes(fuzz_ws, target, text):
 @given(st.sampled_from(TARGETS), st.binary(max_size=300))
 def test_property_random_bytes_never_crash(fuzz_ws, target, content):
     _with_file(fuzz_ws, target, content)
+
+
+# ---------------------------------------------------------------- YAML 1.1 reading what was typed as something else
+
+
+def _minimal(tmp_path: Path, text: str) -> Path:
+    """The minimal plan of test_minimal_plan with its strategy file written as `text`."""
+    from .test_minimal_plan import minimal_workspace
+
+    ws = minimal_workspace(tmp_path / "ws")
+    (ws / "params" / "strategies" / "wolds" / "older-people.yaml").write_text(text, encoding="utf-8")
+    return ws
+
+
+PLAIN_PLAN = """\
+document_control:
+  title: no
+  version_history:
+    - version: 1.10
+      date: 2014-01-10
+themes:
+  - id: home
+    name: yes
+intentions:
+  - id: 010
+    theme: home
+    title: Review the home care framework
+  - id: 1.10
+    theme: home
+    title: Extend telecare
+    cycle:
+      same_as: 010
+    drivers: [on]
+"""
+
+
+def test_yes_no_and_numbers_in_text_fields_are_the_text_typed(tmp_path):
+    # YAML 1.1 reads `no` as false, `1.10` as 1.1 and `010` as 8 (octal): the document must show
+    # what the plan says, and `same_as: 010` must find the intention 010, not one called 8.
+    params = load_params(_minimal(tmp_path, PLAIN_PLAN))
+    strategy = params.strategies[("wolds", "older-people")]
+    assert strategy.document_control.title == "no"
+    assert strategy.document_control.version_history[0].version == "1.10"
+    assert strategy.themes[0].name == "yes"
+    assert [i.id for i in strategy.intentions] == ["010", "1.10"]
+    assert strategy.intentions[1].cycle.same_as == "010" and strategy.intentions[1].drivers == ["on"]
+
+
+def test_yes_where_a_number_is_expected_is_an_error_not_one(tmp_path):
+    # `likelihood: yes` used to be read as true, and true as the score 1.
+    plan = PLAIN_PLAN + "risks:\n  - id: R1\n    title: Providers leave\n    inherent:\n      likelihood: yes\n" \
+                        "      impact: 3\n"
+    problems = problems_of(_minimal(tmp_path, plan))
+    [problem] = [p for p in problems if p.field == "risks[R1].inherent.likelihood"]
+    assert problem.line == 23 and "'yes'" in problem.message
+    assert problem.fix.startswith("write a plain number such as 3 or 2.5")
+
+
+def test_an_unquoted_date_in_a_text_field_says_to_quote_it(tmp_path):
+    plan = PLAIN_PLAN.replace("    title: Extend telecare\n", "    title: Extend telecare\n    timescale: 2015-03-31\n")
+    [problem] = problems_of(_minimal(tmp_path, plan))
+    assert problem.field == "intentions[1.10].timescale" and problem.line == 16
+    assert problem.fix.startswith("YAML reads an unquoted date as a date: put the text in quotes")
+
+
+def test_yes_no_still_answer_yes_no_fields_and_numbers_stay_numbers(tmp_path):
+    plan = PLAIN_PLAN + "risks:\n  - id: R1\n    title: Providers leave\n    review_flag: yes\n    inherent:\n" \
+                        "      likelihood: 04\n      impact: 3\n"
+    [risk] = load_params(_minimal(tmp_path, plan)).strategies[("wolds", "older-people")].risks
+    assert risk.review_flag is True and risk.inherent.likelihood == 4 and risk.inherent.score == 12

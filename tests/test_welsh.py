@@ -334,3 +334,16 @@ def test_the_excel_round_trip_keeps_the_welsh_of_unchanged_texts_and_drops_it_fr
     assert saved[1]["title"] == {"en": "Replacement care cannot grow", "cy": "Ni all gofal amgen dyfu"}
     [warning] = [w for w in load_params(workspace).warnings if w.file == CARERS]
     assert warning.field == "risks[R1].title"
+
+
+def test_versions_without_english_or_in_another_language_say_so():
+    from strategy_docs.inputs.languages import localise
+
+    data = {"document_control": {"title": {"cy": "Cynllun"}},
+            "themes": [{"id": "home", "name": {"en": "Home", "cy": "Cartref", "fr": "Maison"}}]}
+    localised, problems = localise(data, "strategy", "en", "s.yaml")
+    assert [(p.field, p.message, p.fix) for p in problems] == [
+        ("document_control.title", "a text given in several languages needs its English version.",
+         "add 'en: ...' beside cy."),
+        ("themes[0].name", "'fr' is not a language documents are published in.", "give the versions under en, cy only.")]
+    assert localised["themes"][0]["name"] == "Home"  # one problem each, not a second one from the model

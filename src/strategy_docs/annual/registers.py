@@ -183,6 +183,8 @@ def _from_cell(column: Column, value: Any) -> Any:
     """Convert a cell to what the model expects; leave odd values for the model to reject."""
     if column.kind in ("text", "markdown"):
         return _text_from_cell(value)
+    if column.kind in ("int", "float") and isinstance(value, bool):
+        return "TRUE" if value else "FALSE"  # as Excel shows it: refused as a number, never read as 1 or 0
     if column.kind == "int":
         if isinstance(value, float) and value.is_integer():
             return int(value)

@@ -176,7 +176,7 @@ def _data_signature(files: dict[str, Path], authority, params: Params, totals: l
     # checks.py reads these params against the data: a change to them must re-check the rows
     parts.append(params.project.edition.model_dump_json())
     parts.extend(g.model_dump_json() for _, g in sorted(params.client_groups.items()))
-    parts.extend(f"{key}:{s.model_dump_json(include={'indicators', 'budget_totals'})}"
+    parts.extend(f"{key}:{s.model_dump_json(include={'indicators', 'budget_totals', 'hypotheses'})}"
                  for key, s in sorted(params.strategies.items()) if key[0] == authority_id)
     parts.append(package_digest())
     return sha256_bytes("|".join(parts).encode())

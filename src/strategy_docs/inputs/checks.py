@@ -173,6 +173,105 @@ def data_problems(params: "Params", authority_id: str, data: "AuthorityData") ->
         problems += collectors[table].finish()
     for group in groups:
         problems += _section_needs(params, authority_id, group, data)
+        problems += _hypothesis_tests(params, authority_id, group, data)
+    return problems
+
+
+# ---------------------------------------------------------------- hypothesis tests against the data
+
+# The data tables each metric is worked out from.
+_METRIC_TABLES = {"need_change_percent": ("population",), "unmet_need_percent": ("population", "service_users"),
+                  "capacity_gap": ("population", "service_users", "providers"), "occupancy_percent": ("providers",),
+                  "good_or_better_percent": ("providers",), "concentration_hhi": ("providers",),
+                  "out_of_area_percent": ("service_users",), "unit_cost_vs_comparator_percent": ("unit_costs",),
+                  "spend_share_percent": ("budget",), "indicator_latest": ("indicators",),
+                  "indicator_change": ("indicators",)}
+# The table each metric's `service_type` is looked up in.
+_SERVICE_TABLE = {"occupancy_percent": "providers", "good_or_better_percent": "providers", "concentration_hhi": "providers",
+                  "unit_cost_vs_comparator_percent": "unit_costs", "out_of_area_percent": "service_users"}
+
+
+def _hypothesis_tests(params: "Params", authority_id: str, group_id: str, data: "AuthorityData") -> list[Problem]:
+    """Each hypothesis test worked out now, on the document's data. A test that names what the data
+    does not hold (a year, a budget group, an indicator or a service type without figures) is an
+    error: a slip would otherwise be published as "inconclusive". A test the data cannot settle for
+    another reason is a warning, and one that would fail the section is an error."""
+    from strategy_docs.analysis import hypotheses as tests
+    from strategy_docs.analysis import resources as money
+    from strategy_docs.sections.context import StrategyContext
+    from strategy_docs.sections.content import indicator_labels
+
+    strategy = params.strategies[(authority_id, group_id)]
+    tested = [(i, h) for i, h in enumerate(getattr(strategy, "hypotheses", None) or []) if h.test is not None]
+    group, authority = params.client_groups.get(group_id), params.authorities.get(authority_id)
+    if not tested or group is None or authority is None:
+        return []
+    file = f"params/strategies/{authority_id}/{group_id}.yaml"
+    path = params.files.get(f"strategy:{authority_id}/{group_id}")
+    lines = read_yaml(path, file)[1] if path is not None else None
+    problems: list[Problem] = []
+
+    def problem(i: int, where: tuple, message: str, fix: str, severity: str = "error") -> None:
+        loc = ("hypotheses", i, "test", *where)
+        problems.append(Problem(file, message, field=f"hypotheses[{strategy.hypotheses[i].id}].test" +
+                                "".join(f".{w}" for w in where), line=lines.line_for(loc) if lines else None,
+                                fix=fix, severity=severity))
+
+    part = data.for_client_group(group_id, getattr(group, "covers", None) or [])
+    ctx = StrategyContext(params.workspace, params.project, authority_id, authority, group_id, group, strategy, part)
+    inputs = ctx.analysis_inputs()
+    leave_out = "or leave out 'test' (the hypothesis is then shown without a verdict)."
+    years = sorted(int(y) for y in inputs.population["year"].dropna().unique()) if part.has("population") else []
+    labels = indicator_labels(strategy)
+    for i, h in tested:
+        metric, args = h.test.metric, h.test.args
+        missing = [t for t in _METRIC_TABLES.get(metric, ()) if not part.has(t)]
+        if missing:
+            problem(i, ("metric",), f"the metric '{metric}' is worked out from "
+                                    f"{' and '.join(f'data/{authority_id}/{t}.csv' for t in missing)}, which "
+                                    f"{'is' if len(missing) == 1 else 'are'} not supplied.",
+                    f"add the data, {leave_out}")
+            continue
+        before = len(problems)
+        for name in ("year", "from_year", "to_year"):
+            if name in args and int(args[name]) not in years:
+                problem(i, ("args", name), f"asks for {args[name]}, but the population data covers "
+                                           f"{years[0]} to {years[-1]}." if years else
+                        f"asks for {args[name]}, but the population data has no years.",
+                        f"use a year from {years[0]} to {years[-1]}, {leave_out}" if years else leave_out)
+        if "from_year" in args and "to_year" in args and int(args["from_year"]) >= int(args["to_year"]):
+            problem(i, ("args", "to_year"), f"the change from {args['from_year']} to {args['to_year']} runs "
+                                            "backwards or over no time.", f"give a to_year after from_year, {leave_out}")
+        if metric == "spend_share_percent":
+            known = [str(g) for g in money.budget_summary(inputs.budget).groups["group"]]
+            if str(args.get("group")) not in known:
+                problem(i, ("args", "group"), f"the budget has no group {args.get('group')!r}.",
+                        did_you_mean(args.get("group"), known) + f"use one of: {', '.join(known)}; {leave_out}")
+        if metric.startswith("indicator_"):
+            rows = inputs.indicators[inputs.indicators["indicator_id"] == args.get("indicator_id")]
+            if rows.empty:
+                problem(i, ("args", "indicator_id"), f"the indicator '{args.get('indicator_id')}' has no figures in "
+                                                     f"data/{authority_id}/indicators for {group_id}.",
+                        f"add its figures, test another indicator, {leave_out}")
+        table = _SERVICE_TABLE.get(metric)
+        if table is not None and "service_type" in args:
+            frame = getattr(inputs, table)
+            if not (frame["service_type"] == args["service_type"]).any():
+                problem(i, ("args", "service_type"), f"data/{authority_id}/{table} has no {group_id} rows for "
+                                                     f"{args['service_type']!r}.",
+                        f"add them, test another service type, {leave_out}")
+        if len(problems) > before:
+            continue
+        try:
+            tests.evaluate_metric(metric, args, inputs, labels)
+        except tests.CannotCompute as exc:
+            problem(i, ("metric",), f"the data cannot settle this test ({exc}), so the hypothesis would be shown as "
+                                    "inconclusive.", f"add the figures it needs, {leave_out}", severity="warning")
+        except ValueError:
+            pass  # an unknown metric, argument or measure: check_strategy has said so
+        except Exception as exc:  # noqa: BLE001 - whatever would fail the section is said here, before a build
+            problem(i, ("metric",), f"the test cannot be worked out on the data ({type(exc).__name__}: {exc}).",
+                    f"check the test's args, {leave_out}")
     return problems
 
 

@@ -113,6 +113,8 @@ def localise(data: Any, kind: str, language: str, file: str, lines=None) -> tupl
     def walk(value: Any, loc: tuple) -> Any:
         if _is_free_text(kind, loc) and (isinstance(value, str) or is_versions(value)):
             return _pick(value, language)
+        if _is_free_text(kind, loc) and isinstance(value, dict) and set(value) & set(LANGUAGES):
+            return _bad_versions(value, loc)
         if is_versions(value) and loc:
             problems.append(Problem(
                 file, "is one value in every language (the code or the data match on it), so it cannot be "
@@ -124,6 +126,23 @@ def localise(data: Any, kind: str, language: str, file: str, lines=None) -> tupl
         if isinstance(value, list):
             return [walk(item, (*loc, i)) for i, item in enumerate(value)]
         return value
+
+    def _bad_versions(value: dict, loc: tuple) -> Any:
+        """A text meant as versions that is not ({cy: ...} alone, a third language, a list per language)."""
+        unknown = [str(k) for k in value if k not in LANGUAGES]
+        if unknown:
+            message = f"{', '.join(repr(k) for k in unknown)} is not a language documents are published in."
+            fix = f"give the versions under {', '.join(LANGUAGES)} only."
+        elif DEFAULT_LANGUAGE not in value:
+            message = "a text given in several languages needs its English version."
+            fix = f"add 'en: ...' beside {', '.join(str(k) for k in value)}."
+        else:
+            message = "each language's version is one text."
+            fix = "write each version as text (a list or mapping cannot be translated version by version)."
+        problems.append(Problem(file, message, field=_dotted(loc), line=lines.line_for(loc) if lines else None, fix=fix))
+        texts = [v for v in value.values() if isinstance(v, str)]
+        english = value.get(DEFAULT_LANGUAGE)
+        return english if isinstance(english, str) else (texts[0] if texts else "")
 
     return walk(data, ()), problems
 

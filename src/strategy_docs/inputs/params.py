@@ -107,6 +107,13 @@ class Project(Model):
     build: BuildSettings = BuildSettings()
     previous_edition: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}$")] | None = None
 
+    @model_validator(mode="after")
+    def _previous_before_this(self) -> "Project":
+        if self.previous_edition is not None and int(self.previous_edition[:4]) >= self.edition.start_year:
+            raise ValueError(f"previous_edition {self.previous_edition} is not before this edition "
+                             f"({self.edition.slug}); name the edition before it, or leave previous_edition out")
+        return self
+
     @field_validator("formats")
     @classmethod
     def _formats_need_html(cls, value: list[str]) -> list[str]:
@@ -926,6 +933,11 @@ def _pydantic_problems(exc: PydanticValidationError, file: str, lines: LineMap, 
                 msg = msg[len("Value error, "):]
             message = f"{msg} (got {_shown(err.get('input'))})." if kind != "value_error" else msg + "."
             fix = ""
+            if kind == "string_type" and isinstance(err.get("input"), (dt.date, dt.datetime)):
+                fix = "YAML reads an unquoted date as a date: put the text in quotes (e.g. '2026-03-31')."
+            elif kind in ("int_parsing", "float_parsing", "int_from_float") and isinstance(err.get("input"), str):
+                fix = "write a plain number such as 3 or 2.5 (no %, £ or words such as yes)." if kind != "int_from_float" \
+                    else "write a whole number."
         if kind != "extra_forbidden":
             fix = (fix + " " if fix else "") + _leave_out_fix(loc)
         problems.append(Problem(file=file, line=lines.line_for(loc), field=path, message=message, fix=fix))
@@ -1048,6 +1060,12 @@ def is_inside(path: Path, root: Path) -> bool:
 def _check_id_from_filename(path: Path, workspace: Path, problems: list[Problem]) -> bool:
     if re.match(SLUG_PATTERN, path.stem):
         return True
+    if path.stem.endswith(".cy") and re.match(SLUG_PATTERN, path.stem[:-3]):
+        problems.append(Problem(path.relative_to(workspace).as_posix(),
+                                "is not read: there are no separate Welsh parameter files.",
+                                fix=f"write the Welsh texts in {path.stem[:-3]}{path.suffix}, each as {{en: ..., cy: ...}} "
+                                    "(docs/params.md, 'Welsh and English'), and delete this file."))
+        return False
     problems.append(Problem(path.relative_to(workspace).as_posix(),
                             f"the file name '{path.stem}' is not a valid identifier.",
                             fix="rename the file using lower-case letters, digits and hyphens (e.g. 'older-people.yaml')."))
@@ -1084,8 +1102,10 @@ def load_params(workspace: Path, pairs_filter=None, language: str = DEFAULT_LANG
     problems.extend(_check_covers(client_groups, group_lines))
     summaries, _ = _load_folder(params_dir / "summaries", Summary, "summary", workspace, files, problems)
 
-    all_authority_ids = {p.stem for p in (params_dir / "authorities").glob("*.y*ml")}
-    all_group_ids = {p.stem for p in (params_dir / "client-groups").glob("*.y*ml")}
+    # A file whose name is not an identifier is reported by _load_folder, and is no authority or group.
+    all_authority_ids = {p.stem for p in (params_dir / "authorities").glob("*.y*ml") if re.match(SLUG_PATTERN, p.stem)}
+    all_group_ids = {p.stem for p in (params_dir / "client-groups").glob("*.y*ml") if re.match(SLUG_PATTERN, p.stem)}
+    problems.extend(_stray_strategies(params_dir, workspace, all_authority_ids, all_group_ids))
     if not all_authority_ids:
         problems.append(Problem("params/authorities/", "has no authority files.",
                                 fix="run 'strategy-docs new authority ID' (ID in lower-case letters, digits and "
@@ -1133,6 +1153,8 @@ def load_params(workspace: Path, pairs_filter=None, language: str = DEFAULT_LANG
             group = client_groups.get(group_id)
             if authority is not None and group is not None:
                 problems.extend(check_strategy(model, authority, group, path.relative_to(workspace).as_posix(), lines))
+            if project is not None:
+                problems.extend(_check_dates(model, project.edition, path.relative_to(workspace).as_posix(), lines))
 
     for authority_id, authority in authorities.items():
         problems.extend(_check_authority(authority, authority_id, workspace, auth_lines[authority_id]))
@@ -1144,6 +1166,44 @@ def load_params(workspace: Path, pairs_filter=None, language: str = DEFAULT_LANG
         raise ParamsError(problems)
     return Params(workspace, project, authorities, client_groups, strategies, files,
                   warnings=[p for p in problems if p.severity != "error"], summaries=summaries)
+
+
+def _stray_strategies(params_dir: Path, workspace: Path, authority_ids: set[str], group_ids: set[str]) -> list[Problem]:
+    """Strategy files no document reads: a folder that is no authority, a file that is no client group
+    (a Welsh `older-people.cy.yaml` most often: Welsh goes in the English file), a `.yml` file."""
+    from strategy_docs.inputs.checks import did_you_mean  # lazy: checks reads data, which params need not
+
+    problems: list[Problem] = []
+    folder = params_dir / "strategies"
+    if not folder.is_dir():
+        return problems
+    welsh = ("Welsh texts go in the strategy's own file, each written as {en: ..., cy: ...} (docs/params.md, "
+             "'Welsh and English'); move them there and delete this file.")
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        files = sorted(p for p in sub.iterdir() if p.suffix in (".yaml", ".yml"))
+        display = sub.relative_to(workspace).as_posix() + "/"
+        if files and sub.name not in authority_ids:
+            problems.append(Problem(display, f"is a folder of strategies for '{sub.name}', which is not an authority "
+                                             f"(no params/authorities/{sub.name}.yaml), so none of them is built.",
+                                    fix=did_you_mean(sub.name, authority_ids) +
+                                        "rename the folder to an authority's identifier, or add that authority's file."))
+            continue
+        for path in files:
+            display = path.relative_to(workspace).as_posix()
+            stem = path.stem
+            if path.suffix == ".yml":
+                if path.with_suffix(".yaml").exists():
+                    continue  # two files for one strategy: source_problems names both
+                problems.append(Problem(display, "is never read: strategy files end in '.yaml'.",
+                                        fix=f"rename it to {stem}.yaml (or delete it if that file exists)."))
+            elif stem.endswith(".cy") and stem[:-3] in group_ids:
+                problems.append(Problem(display, "is never read: there are no separate Welsh strategy files.", fix=welsh))
+            elif stem not in group_ids:
+                problems.append(Problem(display, f"is never read: '{stem}' is not a client group (no "
+                                                 f"params/client-groups/{stem}.yaml).",
+                                        fix=did_you_mean(stem, group_ids) +
+                                            "name the file after a client group, or add that client group's file."))
+    return problems
 
 
 def _translation_warnings(authorities: dict[str, Authority], strategies: dict, raw: dict) -> list[Problem]:
@@ -1411,10 +1471,18 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
                 problem(("intentions", i, "cycle", "same_as"),
                         f"'{intention.id}' and '{same_as}' refer to each other's cycle position, so neither states one.",
                         "give the 'current' stage of one of them.")
+    used_themes = {intention.theme for intention in strategy.intentions}
+    for i, theme in enumerate(strategy.themes):
+        if theme.id not in used_themes:  # the document shows a theme as the heading of its intentions
+            problem(("themes", i), f"the theme '{theme.id}' has no intentions, so it would not be shown (nor its "
+                                   "summary or outcomes).",
+                    f"give it intentions ('theme: {theme.id}' in an intention), or remove the theme.",
+                    severity="warning")  # a warning: the last intention of a theme is often done and removed
     for i, intention in enumerate(strategy.intentions):
         if intention.theme not in theme_ids:
             problem(("intentions", i, "theme"), f"refers to theme '{intention.theme}', which is not defined.",
-                    f"use one of: {', '.join(sorted(theme_ids))}.")
+                    f"use one of: {', '.join(sorted(theme_ids))}." if theme_ids else
+                    f"add the theme under 'themes' (- id: {intention.theme}, with its name).")
         for j, code in enumerate(intention.outcomes):
             if code not in all_codes:
                 problem(("intentions", i, "outcomes", j), f"refers to outcome '{code}', which is not defined.",
@@ -1426,7 +1494,9 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
                 try:
                     vocabulary.parse(getattr(intention.cycle, key))
                 except ValueError as exc:
-                    problem(("intentions", i, "cycle", key), str(exc))
+                    problem(("intentions", i, "cycle", key), str(exc),
+                            "use one of the stages, or map the plan's word to a stage under cycle.synonyms in "
+                            "the authority's file (e.g. 'Implementation: Do').")
             if intention.cycle.expected is not None:
                 try:
                     cur = vocabulary.parse(intention.cycle.current)
@@ -1450,10 +1520,40 @@ def check_strategy(strategy: Strategy, authority: Authority, group: ClientGroup,
                 problem(("case_examples", i, "themes", j), f"refers to theme '{theme}', which is not defined.",
                         f"use one of: {', '.join(sorted(theme_ids)) or 'none yet (add themes)'}.")
 
+    for i, ind in enumerate(strategy.indicators):
+        if ind.polarity is None or ind.target is None or ind.baseline is None:
+            continue
+        worse = ind.target < ind.baseline if ind.polarity == "higher" else ind.target > ind.baseline
+        if worse or ind.target == ind.baseline:
+            better = "higher" if ind.polarity == "higher" else "lower"
+            problem(("indicators", i, "target"),
+                    f"the target {ind.target:g} is {'worse than' if worse else 'the same as'} the baseline {ind.baseline:g}, "
+                    f"although {better} is better (polarity: {ind.polarity}).",
+                    "check the target, the baseline and the polarity.", severity="warning")
     for i, risk in enumerate(strategy.risks):
         if risk.residual is not None and risk.inherent is not None and risk.residual.score > risk.inherent.score:
             problem(("risks", i, "residual"), "the residual score is higher than the score before mitigation.",
                     "check likelihood and impact after mitigation.", severity="warning")
+    return problems
+
+
+def _check_dates(strategy: Strategy, edition: Edition, file: str, lines: LineMap) -> list[Problem]:
+    """The plan's dates against its period (1 April of the start year to 31 March after the end year)."""
+    start, end = dt.date(edition.start_year, 4, 1), dt.date(edition.end_year + 1, 3, 31)
+    period = f"the strategy period ({edition.label}, {start:%-d %B %Y} to {end:%-d %B %Y})"
+    control = strategy.document_control
+    problems: list[Problem] = []
+
+    def problem(path: tuple, message: str, fix: str) -> None:
+        problems.append(Problem(file, message, field=format_path(path), line=lines.line_for(path), fix=fix))
+
+    published = control.publication_date
+    if published is not None and published > end:
+        problem(("document_control", "publication_date"), f"the plan is published on {published}, after the end of {period}.",
+                "check the date, or the edition's start_year and years in params/project.yaml.")
+    if control.valid_until is not None and control.valid_until < start:
+        problem(("document_control", "valid_until"), f"the plan is valid until {control.valid_until}, before the start of "
+                                                     f"{period}.", "check the date, or the edition in params/project.yaml.")
     return problems
 
 
@@ -1465,7 +1565,13 @@ def _check_skeleton(strategy: Strategy, problem) -> None:
 
     known = ", ".join(short_id(s) for s in DEFAULT_ORDER)
     placed: dict[str, int] = {}
+    numbered: dict[str, int] = {}
     for i, entry in enumerate(strategy.sections):
+        if entry.number is not None:
+            if entry.number in numbered:
+                problem(("sections", i, "number"), f"the number '{entry.number}' is also given to sections[{numbered[entry.number]}].",
+                        "give each section its own number, as the plan numbers them.")
+            numbered.setdefault(entry.number, i)
         if entry.narrative:
             name = entry.id or slugify(entry.title)
             if resolve(name) is not None:

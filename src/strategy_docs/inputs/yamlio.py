@@ -52,8 +52,16 @@ class _TooDeep(_TooBig):
     pass
 
 
+# Plain scalars YAML 1.1 reads as something other than what was typed: `no`, `yes`, `on` (false,
+# true, true), `1.10` (1.1), `007` (7), `010` (8, octal), `1:30` (90). Each is put back as the text
+# written (_as_written), which the models then read as the field's type: text keeps "1.10", a number
+# field reads 1.10 or 7, a yes/no field reads yes, and a number field given `yes` is an error.
+_READ_AS = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+
+
 def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[Problem], file: str,
-          budget: list[int] | None = None, seen_nodes: set[int] | None = None) -> None:
+          budget: list[int] | None = None, seen_nodes: set[int] | None = None,
+          written: dict[Path_, str] | None = None) -> None:
     # Only repeats count against the budget: values written out once are bounded by the file's size
     # (a plan with 10,000 intentions is fine), while aliases can multiply them without limit.
     budget = budget if budget is not None else [MAX_VALUES]
@@ -67,6 +75,8 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[
     if len(path) > MAX_DEPTH:
         raise _TooDeep(f"is nested more than {MAX_DEPTH} levels deep", node.start_mark.line + 1)
     lines.setdefault(path, node.start_mark.line + 1)
+    if written is not None and isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _READ_AS:
+        written[path] = node.value
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
@@ -84,11 +94,11 @@ def _walk(node: yaml.Node, path: Path_, lines: dict[Path_, int], problems: list[
                 )
             seen[key] = line
             lines[path + (key,)] = line
-            _walk(value_node, path + (key,), lines, problems, file, budget, seen_nodes)
+            _walk(value_node, path + (key,), lines, problems, file, budget, seen_nodes, written)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             lines[path + (index,)] = item.start_mark.line + 1
-            _walk(item, path + (index,), lines, problems, file, budget, seen_nodes)
+            _walk(item, path + (index,), lines, problems, file, budget, seen_nodes, written)
 
 
 def _unconstructable_scalar(node: yaml.Node) -> tuple[yaml.ScalarNode, str] | None:
@@ -200,9 +210,10 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, LineMap, list[Problem
     except yaml.YAMLError as exc:
         return None, LineMap(), [Problem(display_name, f"is not valid YAML: {exc}.")]
     lines: dict[Path_, int] = {}
+    written: dict[Path_, str] = {}
     if node is not None:
         try:
-            _walk(node, (), lines, problems, display_name)
+            _walk(node, (), lines, problems, display_name, written=written)
         except RecursionError:
             return None, LineMap(), [_too_deep(display_name, _nesting_beyond_limit(text))]
         except _TooDeep as exc:
@@ -211,8 +222,33 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, LineMap, list[Problem
             return None, LineMap(), [Problem(display_name, f"{exc}, which no parameters file needs.",
                                              fix="remove repeated anchors (&name) and aliases (*name).")]
     line_map = LineMap(lines)
+    data = _as_written(data, written)
     data = _clean_values(data, (), line_map, problems, display_name, set())
     return data, line_map, problems
+
+
+def _as_written(data: Any, written: dict[Path_, str]) -> Any:
+    """Each yes/no/on/off and each number whose value reads differently from what was typed (`1.10`,
+    `007`) put back as the text typed; other numbers stay numbers."""
+    for path, text in written.items():
+        if not path:
+            continue
+        parent = data
+        try:
+            for part in path[:-1]:
+                parent = parent[part]
+            value = parent[path[-1]]
+        except (KeyError, IndexError, TypeError):  # a key that is not text (`1: x`): left as YAML read it
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            continue  # `.nan`, `.inf`: refused by _clean_values in its own words
+        if isinstance(value, bool) or (isinstance(value, (int, float)) and _canonical(value) != text):
+            parent[path[-1]] = text
+    return data
+
+
+def _canonical(value: int | float) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def _clean_values(value: Any, path: Path_, lines: LineMap, problems: list[Problem], file: str, done: set[int]) -> Any:

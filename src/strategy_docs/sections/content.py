@@ -303,10 +303,13 @@ def outcomes(doc: Document) -> list[dict]:
         rows = [{code: s.code, sub: s.text} for s in outcome.sub_outcomes]
         layers = outcome.commissioning
         if layers is not None:
-            for label, items in ((t("Strategic commissioning"), layers.strategic), (t("Local commissioning"), layers.local),
-                                 (t("Individual commissioning"), layers.individual),
-                                 (t("Decommissioning"), layers.decommissioning)):
-                rows.append({code: label, sub: join_items(items) if items else t("None")})
+            for key, label in (("strategic", t("Strategic commissioning")), ("local", t("Local commissioning")),
+                               ("individual", t("Individual commissioning")), ("decommissioning", t("Decommissioning"))):
+                items = getattr(layers, key)
+                if items:
+                    rows.append({code: label, sub: join_items(items)})
+                elif key in layers.model_fields_set:  # the plan says there is none (`decommissioning: []`)
+                    rows.append({code: label, sub: t("None")})
         caption = f"{outcome.code}: {outcome.name or outcome.i_statement or outcome.aspiration}" + (
             f". {outcome.aspiration}" if outcome.aspiration and outcome.name else "")
         if rows:
@@ -773,12 +776,11 @@ def intentions_by_theme(doc: Document) -> list[dict]:
         if theme.outcomes:
             out.append(blocks.prose(f"**{t('Outcomes this theme serves:')}**\n\n" + "\n".join(
                 f"- {code}: {outcome_names.get(code) or code}" for code in theme.outcomes)))
-        any_outcomes = any(i.outcomes for i in members)
         intention, activity = t("Intention"), t("Activity this year")
         rows = [{t("ID"): i.id, intention: f"**{i.title}**" + (f"\n\n{i.details}" if i.details.strip() else ""),
                  t("Type"): t(TYPE_WORDS[i.type]) if i.type else "", t("Drivers"): join_items(i.drivers),
                  activity: i.activity, t("Owner"): i.owner or "", t("Timescale"): i.timescale or "",
-                 t("Outcomes"): ", ".join(i.outcomes) or (t("None listed") if any_outcomes else "")} for i in members]
+                 t("Outcomes"): ", ".join(i.outcomes)} for i in members]  # none given: an empty cell, not "None listed"
         columns = _present(rows, (t("ID"), intention))
         out.append(blocks.table(pd.DataFrame(rows)[columns],
                                 caption=t("Commissioning intentions: {theme}").format(theme=theme.name),
