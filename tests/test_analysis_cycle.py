@@ -91,3 +91,20 @@ def test_the_cycle_block_lights_only_the_stages_named():
     cells = re.findall(r'<td class="stage([^"]*)"', html)
     assert cells == [" is-now", "", " is-now", " is-now", " is-expected", ""]
     assert "Analyse, Preparation and Implementation" in html  # the source's own wording
+
+
+def test_stated_position_follows_references_the_same_through_a_list_or_intentions_by_id():
+    from types import SimpleNamespace as NS
+
+    from strategy_docs.analysis.cycle import intentions_by_id, stated_position
+
+    own = NS(id="1.1", cycle=NS(current="Plan", expected="Do", same_as=None))
+    refers = NS(id="1.2", cycle=NS(current=None, expected=None, same_as="1.3"))
+    chained = NS(id="1.3", cycle=NS(current=None, expected=None, same_as="1.1"))
+    unstated = NS(id="1.4", cycle=None)
+    plan = [own, refers, chained, unstated]
+    by_id = intentions_by_id(plan)
+    for intentions in (plan, by_id):
+        assert stated_position(own, intentions) == (own, own.cycle)
+        assert stated_position(refers, intentions) == (own, own.cycle)  # 1.2 -> 1.3 -> 1.1
+        assert stated_position(unstated, intentions) == (None, None)

@@ -129,3 +129,14 @@ def test_nothing_executable_gets_through(text):
     assert not re.search(r"<[a-z0-9]+[^>]*\son[a-z]+\s*=", html, re.IGNORECASE)
     for href in re.findall(r'href="([^"]*)"', html):
         assert re.match(r"^(https?://|mailto:|#)", href), href
+
+
+def test_markdown_without_ids_gives_the_same_html_each_time_and_ids_stay_unique():
+    markdown_to_html = markup.markdown_to_html
+    first = markdown_to_html("Tender in **quarter 1**.", min_heading_level=4)
+    assert first == "<p>Tender in <strong>quarter 1</strong>.</p>\n"
+    assert markdown_to_html("Tender in **quarter 1**.", min_heading_level=4) == first
+    assert markdown_to_html("# Title", min_heading_level=3) == "<h3>Title</h3>\n"
+    used: set[str] = set()
+    assert markdown_to_html("## Needs", heading_ids=True, used_ids=used) == '<h2 id="needs">Needs</h2>\n'
+    assert markdown_to_html("## Needs", heading_ids=True, used_ids=used) == '<h2 id="needs-2">Needs</h2>\n'

@@ -13,6 +13,7 @@ the code or the data match on stay one value in every language (a mapping there 
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -91,8 +92,14 @@ def _generic(loc: tuple) -> str:
 
 
 def _is_free_text(kind: str, loc: tuple) -> bool:
+    return _is_free_text_path(kind, _generic(loc))
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_free_text_path(kind: str, generic: str) -> bool:
+    # Asked once per value, for a few hundred distinct paths ("intentions[].title" for every
+    # intention): the wildcard patterns were 2 s of reading a 5,000-intention plan.
     paths = FREE_TEXT.get(kind, frozenset())
-    generic = _generic(loc)
     if generic in paths:
         return True
     # table_labels.<any table>.caption

@@ -20,7 +20,7 @@ from strategy_docs.analysis import gaps as gap_analysis
 from strategy_docs.analysis import hypotheses as hypothesis_tests
 from strategy_docs.analysis import indicators as indicator_analysis
 from strategy_docs.analysis import market, needs, resources, risks
-from strategy_docs.analysis.cycle import CycleVocabulary, stated_position, vocabulary_of
+from strategy_docs.analysis.cycle import CycleVocabulary, intentions_by_id, stated_position, vocabulary_of
 from strategy_docs.sections.context import StrategyContext
 from strategy_docs.i18n import N_, mark, translator
 from strategy_docs.inputs.params import fy
@@ -764,6 +764,7 @@ def intentions_by_theme(doc: Document) -> list[dict]:
     ctx, t = doc.ctx, doc.t
     outcome_names = {o.code: (o.i_statement or o.name or o.aspiration) for o in ctx.strategy.outcomes.items if o.code}
     outcome_names.update({s.code: s.text for o in ctx.strategy.outcomes.items for s in o.sub_outcomes})
+    by_id = intentions_by_id(ctx.strategy.intentions)
     out = []
     for theme in ctx.strategy.themes:
         members = [i for i in ctx.strategy.intentions if i.theme == theme.id]
@@ -786,17 +787,17 @@ def intentions_by_theme(doc: Document) -> list[dict]:
                                 caption=t("Commissioning intentions: {theme}").format(theme=theme.name),
                                 id=f"intentions-{theme.id}",
                                 markdown_columns=[c for c in (intention, activity) if c in columns], t=t))
-        cycle_rows = [row for row in (_cycle_row(doc, i) for i in members) if row is not None]
+        cycle_rows = [row for row in (_cycle_row(doc, i, by_id) for i in members) if row is not None]
         if cycle_rows:
             out.append(blocks.cycle([t(stage) for stage in doc.vocabulary.stages], cycle_rows))
     return out
 
 
-def _cycle_row(doc: Document, intention) -> dict | None:
+def _cycle_row(doc: Document, intention, by_id: dict) -> dict | None:
     """An intention's row of the cycle table: the stages named, as a set ("Prepare and Manage" lights
     two stages, not those between), in the plan's own words; "see intention 1.2" (`same_as`) shows
-    that intention's position and says so."""
-    source, cycle = stated_position(intention, doc.ctx.strategy.intentions)
+    that intention's position and says so (`by_id`: the plan's intentions_by_id)."""
+    source, cycle = stated_position(intention, by_id)
     if cycle is None:
         return None
     current = doc.vocabulary.parse(cycle.current)

@@ -8,6 +8,7 @@ document, and every link gets ``rel="noopener"``.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -195,9 +196,19 @@ def render_markdown(
 def markdown_to_html(text: str, *, heading_ids: bool = False, used_ids: set[str] | None = None,
                      min_heading_level: int = 2) -> str:
     """Render Markdown to sanitised HTML (block level: paragraphs, lists, tables...)."""
+    if not heading_ids:  # no ids to keep unique: the same text always gives the same HTML
+        return _html_without_ids(str(text or ""), min_heading_level)
     html, _ = render_markdown(
         text, heading_ids=heading_ids, used_ids=used_ids, min_heading_level=min_heading_level
     )
+    return html
+
+
+@functools.lru_cache(maxsize=4096)
+def _html_without_ids(text: str, min_heading_level: int) -> str:
+    # Plans repeat their words (an activity, an owner, "Yes"): a 5,000-intention plan's table
+    # cells are half repeats, and each rendering costs a Markdown parse and a sanitising pass.
+    html, _ = render_markdown(text, heading_ids=False, min_heading_level=min_heading_level)
     return html
 
 
