@@ -345,3 +345,14 @@ def test_the_executed_notebooks_switch_with_their_record(ws, monkeypatch):
     assert (folder / "01-context.ipynb").read_bytes() == b"{}"
     run(ws, monkeypatch, [newer], SECOND)
     assert (folder / "01-context.ipynb").read_bytes() == b'{"ran": "with the new inputs"}'
+
+
+def test_a_published_file_changed_in_place_is_not_up_to_date(ws, monkeypatch):
+    """Same size, other bytes (an edit by hand, a bad copy): the next build publishes it again, as a
+    forced build would, instead of listing it as current. The size alone used to be trusted."""
+    from strategy_docs.build.publish import is_up_to_date
+
+    run(ws, monkeypatch, [result(job(("html", "pdf")))], FIRST)
+    assert is_up_to_date(ws, job(("html", "pdf")))
+    document_paths(ws, job().key)["pdf"].write_bytes(b"pdf X")
+    assert not is_up_to_date(ws, job(("html", "pdf")))

@@ -9,6 +9,7 @@ good version. Records of what was built (and from which inputs) are the incremen
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -61,15 +62,15 @@ def read_record(ws: Workspace, job_key: tuple[str, str, str]) -> dict | None:
 
 
 def is_up_to_date(ws: Workspace, job: DocumentJob) -> bool:
-    """Nothing to do: same inputs, same templates, and every output still on disk, unchanged."""
+    """Nothing to do: same inputs, same templates, and every output still on disk, unchanged (its
+    size and sha256 as recorded: a file changed in place is published again, as a forced build would)."""
     record = read_record(ws, job.key)
     if not record or record.get("render_key") != job.render_key:
         return False
     paths = document_paths(ws, job.key)
     for fmt in job.formats:
         entry = record.get("files", {}).get(fmt)
-        path = paths[fmt]
-        if not entry or not path.is_file() or path.stat().st_size != entry.get("bytes"):
+        if not entry or not file_matches(paths[fmt], entry):
             return False
     return True
 
@@ -123,7 +124,7 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str, faile
     # A format this build did not make (an HTML-only build) stays listed while its file from an
     # earlier build is on disk, intact: the index shows it "from <date>" (docs/workspaces.md).
     carried = {fmt: entry for fmt, entry in previous.get("files", {}).items()
-               if fmt not in files and fmt not in failed_formats and _intact(ws.build / entry.get("path", ""), entry)}
+               if fmt not in files and fmt not in failed_formats and file_matches(ws.build / entry.get("path", ""), entry)}
     for entry in carried.values():
         entry.setdefault("built_at", previous.get("built_at"))
     record = {
@@ -299,11 +300,22 @@ def _kept_time(previous: dict, fmt: str, sha256: str) -> str | None:
     return None
 
 
-def _intact(path: Path, entry: dict) -> bool:
+def file_matches(path: Path, entry: dict) -> bool:
+    """The file is the one recorded: same size and, read back, the same sha256."""
     try:
-        return path.is_file() and path.stat().st_size == entry.get("bytes")
+        if not path.is_file() or path.stat().st_size != entry.get("bytes"):
+            return False
+        return file_sha256(path) == entry.get("sha256")
     except OSError:
         return False
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------- failed attempts
