@@ -356,3 +356,22 @@ def test_a_published_file_changed_in_place_is_not_up_to_date(ws, monkeypatch):
     assert is_up_to_date(ws, job(("html", "pdf")))
     document_paths(ws, job().key)["pdf"].write_bytes(b"pdf X")
     assert not is_up_to_date(ws, job(("html", "pdf")))
+
+
+@pytest.mark.slow  # a real kernel start: about 15 s on a busy machine
+def test_a_kernel_starts_under_a_long_tmpdir_and_leaves_nothing_there(tmp_path, monkeypatch):
+    """Its socket folder lives in $TMPDIR; a socket name past the system's limit (107 bytes on Linux)
+    made every kernel, so every document, fail with "ZMQError: File name too long"."""
+    import tempfile
+
+    from strategy_docs.build.execute import WarmKernel
+
+    long = tmp_path / ("t" * 80)
+    long.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long))
+    kernel = WarmKernel()
+    try:
+        kernel.run("x = 6 * 7")
+    finally:
+        kernel.shutdown()
+    assert list(long.iterdir()) == []
