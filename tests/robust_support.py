@@ -64,10 +64,10 @@ def cli_env() -> dict[str, str]:
     return env
 
 
-def cli(ws: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    """Run `python -m strategy_docs ARGS --workspace WS` in a subprocess, as a user would."""
+def cli(ws: Path, *args: str, timeout: float = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m strategy_docs ARGS --workspace WS` in a subprocess, as a user would (`env`: extra variables)."""
     return subprocess.run([sys.executable, "-m", "strategy_docs", *args, "--workspace", str(ws)], cwd=ws,
-                          capture_output=True, text=True, timeout=timeout, env=cli_env())
+                          capture_output=True, text=True, timeout=timeout, env=cli_env() | (env or {}))
 
 
 def start_cli(ws: Path, *args: str) -> subprocess.Popen:

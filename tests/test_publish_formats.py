@@ -67,10 +67,10 @@ def run(ws: Workspace, monkeypatch, results, at: str) -> build.BuildReport:
     return report
 
 
-def index_formats(ws: Workspace) -> dict[str, str]:
-    """Each format's list item in the index, as text."""
+def index_formats(ws: Workspace, authority: str = "northshire") -> dict[str, str]:
+    """Each format's list item in the index, as text (the authority's document)."""
     soup = BeautifulSoup((ws.build / "index.html").read_text(encoding="utf-8"), "html.parser")
-    items = soup.select("#documents tbody tr")[0].select("ul.formats li")
+    items = soup.select(f'#documents tbody tr[data-authority="{authority}"]')[0].select("ul.formats li")
     found = {}
     for item in items:
         text = re.sub(r"\s+", " ", item.get_text(" ", strip=True))
@@ -258,3 +258,120 @@ def test_kernel_folders_of_dead_workers_are_removed(tmp_path):
         (folder / "kernel.json").write_text("{}")
     assert remove_orphaned_kernel_folders(str(tmp_path)) == [dead.name]
     assert not dead.exists() and alive.exists() and other.exists()
+
+
+def stopped_after_first(monkeypatch, ws, results, at):
+    """A build stopped (Ctrl-C, SIGTERM, kill -9) once the first of `results` is published."""
+    def stop_after_first(tasks):
+        yield results[0]
+        raise Killed()
+
+    monkeypatch.setattr(executors, "make_executor", lambda *a, **k: Prepared(results))
+    monkeypatch.setattr(Prepared, "run", lambda self, tasks: stop_after_first(tasks))
+    monkeypatch.setattr(build, "now_iso", lambda: at)
+    with pytest.raises(Killed):
+        build._run(ws, build.BuildOptions(), [(r.job, None) for r in results], build.BuildReport(), None, "Strategies")
+
+
+def test_a_build_stopped_halfway_leaves_an_index_that_tells_the_truth(ws, monkeypatch):
+    """The index is rewritten with each document's step, as the manifest is: it used to wait for the
+    end of the build, so a stopped build left it linking a PDF its step had removed."""
+    run(ws, monkeypatch, [result(job(("html", "pdf")))], FIRST)
+    other = DocumentJob("2026-27", "eastshire", "older-people", ("html",), "e1", "r1", 60, 600, meta=META)
+    stopped_after_first(monkeypatch, ws, [result(job(("html", "pdf"), render_key="r2"), stamp="2",
+                                                 fail={"pdf": "PDF/UA-1: a figure has no alt text"}),
+                                          result(other)], SECOND)
+    assert not document_paths(ws, job().key)["pdf"].exists()  # a PDF of the old inputs never sits beside the new HTML
+    shown = index_formats(ws)
+    assert shown["PDF"] == "PDF failed (PDF/UA-1: a figure has no alt text); last good build 1 December 2026, 09:00"
+    soup = BeautifulSoup((ws.build / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert [a["href"] for a in soup.select("#documents a")] == ["2026-27/northshire/older-people.html"]
+    assert soup.select("#documents time")[0]["datetime"] == SECOND  # the date of the HTML now published
+
+
+def test_a_file_that_cannot_be_written_fails_its_document_only(ws, monkeypatch):
+    """A full disk (or a read-only folder) while staging a document's files: that document fails with a
+    message naming the file, nothing of it changes, no temporary is left, and the next one publishes."""
+    import errno
+
+    from strategy_docs.build import publish
+
+    run(ws, monkeypatch, [result(job(("html", "pdf")))], FIRST)
+    real = publish.stage
+
+    def stage(path, data):
+        if path.name == "older-people.pdf" and "northshire" in path.parts:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, data)
+
+    monkeypatch.setattr(publish, "stage", stage)
+    other = DocumentJob("2026-27", "eastshire", "older-people", ("html",), "e1", "r1", 60, 600, meta=META)
+    report = run(ws, monkeypatch, [result(job(("html", "pdf"), render_key="r2"), stamp="2"), result(other)], SECOND)
+    [failed] = report.failed
+    assert failed.job.key == job().key
+    assert failed.message == ("could not write build/2026-27/northshire/older-people.pdf (No space left on device); "
+                              "nothing of this document was replaced and its last good version is kept. Fix: free "
+                              "some disk space or make the folder writable, then build again.")
+    assert on_disk(ws) == {"html": b"html 1", "pdf": b"pdf 1"}
+    assert read_record(ws, job().key)["render_key"] == "r1"
+    assert not [p for p in ws.root.rglob(".*.tmp")], "a staged file was left behind"
+    assert document_paths(ws, other.key)["html"].read_bytes() == b"html 1"
+    assert index_formats(ws)["HTML"].endswith("out of date: the latest build of this format failed (section publish: "
+                                              + failed.message + "); this file is from 1 December 2026, 09:00")
+
+
+def test_the_executed_notebooks_switch_with_their_record(ws, monkeypatch):
+    """Killed before the commit: the notebooks are the old ones, as the record is. They used to be
+    replaced first, so a later build with the old inputs reused notebooks run with the new ones."""
+    from strategy_docs.build import publish
+
+    run(ws, monkeypatch, [result(job(("html",)))], FIRST)
+    folder = document_paths(ws, job().key)["notebooks"]
+    assert (folder / "01-context.ipynb").read_bytes() == b"{}"
+    newer = result(job(("html",), render_key="r2"), stamp="2")
+    newer.notebooks = {"01-context.ipynb": b'{"ran": "with the new inputs"}'}
+    real = publish.os.replace
+
+    def replace(a, b):
+        if Path(b).parent.name == "journal":
+            raise Killed()
+        return real(a, b)
+
+    monkeypatch.setattr(publish.os, "replace", replace)
+    with pytest.raises(Killed):
+        run(ws, monkeypatch, [newer], SECOND)
+    monkeypatch.setattr(publish.os, "replace", real)
+    assert read_record(ws, job().key)["render_key"] == "r1"
+    assert (folder / "01-context.ipynb").read_bytes() == b"{}"
+    run(ws, monkeypatch, [newer], SECOND)
+    assert (folder / "01-context.ipynb").read_bytes() == b'{"ran": "with the new inputs"}'
+
+
+def test_a_published_file_changed_in_place_is_not_up_to_date(ws, monkeypatch):
+    """Same size, other bytes (an edit by hand, a bad copy): the next build publishes it again, as a
+    forced build would, instead of listing it as current. The size alone used to be trusted."""
+    from strategy_docs.build.publish import is_up_to_date
+
+    run(ws, monkeypatch, [result(job(("html", "pdf")))], FIRST)
+    assert is_up_to_date(ws, job(("html", "pdf")))
+    document_paths(ws, job().key)["pdf"].write_bytes(b"pdf X")
+    assert not is_up_to_date(ws, job(("html", "pdf")))
+
+
+@pytest.mark.slow  # a real kernel start: about 15 s on a busy machine
+def test_a_kernel_starts_under_a_long_tmpdir_and_leaves_nothing_there(tmp_path, monkeypatch):
+    """Its socket folder lives in $TMPDIR; a socket name past the system's limit (107 bytes on Linux)
+    made every kernel, so every document, fail with "ZMQError: File name too long"."""
+    import tempfile
+
+    from strategy_docs.build.execute import WarmKernel
+
+    long = tmp_path / ("t" * 80)
+    long.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(long))
+    kernel = WarmKernel()
+    try:
+        kernel.run("x = 6 * 7")
+    finally:
+        kernel.shutdown()
+    assert list(long.iterdir()) == []

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import signal
+import tempfile
 import time
 from pathlib import Path
 
@@ -517,7 +518,10 @@ def test_sigterm_stops_like_ctrl_c_with_exit_143(ws, tmp_path, jobs, request):
     assert process.returncode == 143, out + err
     assert "Stopped by SIGTERM; published documents are intact" in err
     assert "Traceback" not in err and "leaked" not in err and str(tmp_path) not in err, err
-    assert snapshot(ws) == before
+    # The documents are as they were; the index is rewritten with each document's step, so it may
+    # now say the other document's PDF is from its earlier build (this one made HTML only).
+    assert documents(snapshot(ws)) == documents(before)
+    assert_safe(ws, before)
     assert_no_leftover_processes(ws)
     assert kernel_leftovers(tmpdir) == []
 
@@ -575,3 +579,28 @@ def test_a_failed_section_keeps_a_notebook_without_local_paths_and_no_kernel_fil
     result = build()
     assert result.returncode == 0, result.stdout + result.stderr
     assert kernel_leftovers(tmpdir) == []
+
+
+def test_a_worker_killed_by_its_document_fails_that_document_only(ws):
+    """The kernel's memory killer takes the worker (SIGKILL): Python then breaks the whole pool, which
+    used to fail every document in it. Only the one it was building fails, and says how it stopped."""
+    before = snapshot(ws)
+    sabotage(ws, "01-context.ipynb", f'import os, signal\nif authority == "{CLONE}":\n'
+                                     f'    os.kill(os.getppid(), signal.SIGKILL)')  # the kernel's parent: its worker
+    edit_yaml(strategy_file(ws), lambda d: d["document_control"].update(title="Built beside a dead worker"))
+    tmp = Path(tempfile.mkdtemp(prefix="sd-", dir="/tmp"))  # short: a kernel's socket path has a length limit
+    try:
+        result = cli(ws, "build", "--jobs", "2", "--format", "html", env={"TMPDIR": str(tmp)}, timeout=600)
+        left = list(tmp.iterdir())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    out, err = result.stdout, result.stderr
+    assert result.returncode == 1, out + err
+    assert "1 built" in out and "1 failed" in out, out + err
+    assert (f"FAILED {CLONE} / {GROUP}: section worker: the worker process building it stopped abruptly "
+            "(killed by SIGKILL); it may have run out of memory") in err, err
+    assert "Built beside a dead worker" in published(ws).read_text(encoding="utf-8")
+    after = snapshot(ws)
+    assert all(after[k] == v for k, v in before.items() if f"/{CLONE}/" in k), "the failed document lost its last version"
+    assert not left, "a dead worker's kernel left its socket folder or connection file"
+    assert_no_leftover_processes(ws)

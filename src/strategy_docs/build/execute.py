@@ -45,6 +45,7 @@ from strategy_docs.outputs import pdf
 from strategy_docs.sections.blocks import MIME_TYPE
 
 ENGINE_NAME = "strategy-docs-warm"
+MAX_SOCKET_PATH = 100  # bytes in a Unix socket's name: 107 on Linux, 103 on macOS, with room to spare
 RESTART_EVERY = 40  # documents; bounds memory growth from module-level caches in long builds
 
 
@@ -105,7 +106,14 @@ class WarmKernel:
         # Each kernel gets its own socket folder: IPC socket names are picked by probing for free
         # files, which races when several workers share a working folder.
         socket_dir = tempfile.mkdtemp(prefix=f"{KERNEL_FOLDER_PREFIX}{os.getpid()}-")
-        km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=os.path.join(socket_dir, "kernel"))
+        ip = os.path.join(socket_dir, "kernel")
+        if len(os.fsencode(ip)) + len("-65535") > MAX_SOCKET_PATH:
+            # A long $TMPDIR: socket names longer than the system allows made every kernel fail to
+            # start ("File name too long"). Local TCP instead (127.0.0.1 only, signed messages);
+            # the connection file stays in the folder, so the clean-up is the same.
+            km = AsyncKernelManager(kernel_name=self.kernel_name, transport="tcp", ip="127.0.0.1")
+        else:
+            km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc", ip=ip)
         # The connection file too (not the Jupyter runtime folder): removing the socket folder at
         # shutdown, or after a kill, leaves nothing of the kernel behind.
         km.connection_file = os.path.join(socket_dir, "kernel.json")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import hashlib
 import io
+import json
 import os
 import signal
 import tarfile
@@ -17,6 +18,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Iterator
 import multiprocessing
@@ -24,6 +26,7 @@ import shutil
 
 from strategy_docs.build.execute import DocumentResult, Failure, build_document, kill_kernel_now, shutdown_worker
 from strategy_docs.build.plan import DocumentJob, package_digest
+from strategy_docs.build.publish import remove_orphaned_kernel_folders
 from strategy_docs.sections.registry import INPUT_FOLDERS
 from strategy_docs import __version__
 from strategy_docs.inputs.workspace import WORK_FOLDER
@@ -40,6 +43,7 @@ def _init_local_worker(workspace: str, scratch: str) -> None:
     def stop(signum, frame):  # noqa: ARG001 - signal handler signature
         # Kill the kernel outright: the polite shutdown needs the event loop this handler may
         # have interrupted, and could then hang the whole build's exit.
+        _running_marker().unlink(missing_ok=True)  # stopped, not crashed: its document is not to blame
         kill_kernel_now()
         os._exit(128 + signum)
 
@@ -56,8 +60,24 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
+def _running_folder(scratch: Path) -> Path:
+    return Path(scratch) / "running"
+
+
+def _running_marker() -> Path:
+    return _running_folder(_WORKER["scratch"]) / f"{os.getpid()}.json"
+
+
 def _run_local(job: DocumentJob, cached: dict[str, bytes] | None) -> DocumentResult:
-    return build_document(job, _WORKER["workspace"], _WORKER["scratch"], cached)
+    # Which document this worker is building: if the worker dies (the kernel's memory killer, a
+    # crash in a native library), the parent knows whose fault it was (LocalPoolExecutor.run).
+    marker = _running_marker()
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(json.dumps(list(job.key)), encoding="utf-8")
+    try:
+        return build_document(job, _WORKER["workspace"], _WORKER["scratch"], cached)
+    finally:
+        marker.unlink(missing_ok=True)
 
 
 class SerialExecutor:
@@ -77,22 +97,74 @@ class SerialExecutor:
 
 
 class LocalPoolExecutor:
+    """A pool of worker processes. A worker that dies (out of memory, a crash) fails only the
+    document it was building: Python then breaks the whole pool, so the other documents it held
+    are given to a fresh pool."""
+
     def __init__(self, workspace: Path, scratch: Path, jobs: int):
-        self.pool = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_local_worker, initargs=(str(workspace), str(scratch)),
+        self.workspace, self.scratch, self.jobs = workspace, scratch, jobs
+        self.pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_local_worker, initargs=(str(self.workspace), str(self.scratch)),
         )
 
     def run(self, tasks: list[Task]) -> Iterator[DocumentResult]:
-        pending = {self.pool.submit(_run_local, job, cached): job for job, cached in tasks}
-        while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                job = pending.pop(future)
-                try:
-                    yield future.result()
-                except Exception as exc:  # noqa: BLE001 - e.g. a worker killed from outside
-                    yield DocumentResult(job, failure=Failure("worker", f"the worker process stopped: {exc}", kind="kernel-died"))
+        queue, broken_before = list(tasks), set()
+        while queue:
+            pending = {self.pool.submit(_run_local, job, cached): (job, cached) for job, cached in queue}
+            queue, broken = [], []
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    job, cached = pending.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        broken.append((job, cached))
+                    except Exception as exc:  # noqa: BLE001 - e.g. a worker killed from outside
+                        yield DocumentResult(job, failure=Failure("worker", f"the worker process stopped: {exc}",
+                                                                  kind="kernel-died"))
+            if not broken:
+                break
+            dead = self._dead_workers()
+            self.pool.shutdown(wait=True)
+            remove_orphaned_kernel_folders()  # the dead workers' kernels' sockets and connection files
+            for job, cached in broken:
+                why = dead.get(job.key)
+                if why is None and job.key not in broken_before:
+                    queue.append((job, cached))  # it was only beside the worker that died: build it again
+                    broken_before.add(job.key)
+                    continue
+                yield DocumentResult(job, failure=Failure(
+                    "worker", f"the worker process building it stopped abruptly ({why or 'twice'}); it may have run out "
+                              "of memory or crashed. Fix: look for a section that needs a lot of memory, or build with "
+                              "fewer --jobs.", kind="kernel-died"))
+            if queue:
+                self.pool = self._new_pool()
+
+    def _dead_workers(self) -> dict[tuple, str]:
+        """The documents whose worker died while building them (their marker is left), and how it died."""
+        processes = dict(getattr(self.pool, "_processes", None) or {})
+        for process in processes.values():
+            process.join(timeout=5)
+        blamed = {}
+        folder = _running_folder(self.scratch)
+        for marker in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            try:
+                pid, key = int(marker.stem), tuple(json.loads(marker.read_text(encoding="utf-8")))
+            except (OSError, ValueError, TypeError):
+                continue
+            process = processes.get(pid)
+            if process is None or process.is_alive():
+                continue
+            code = process.exitcode
+            blamed[key] = (f"killed by {signal.Signals(-code).name}" if code is not None and code < 0
+                           and -code in signal.valid_signals() else f"exit code {code}")
+            marker.unlink(missing_ok=True)
+        return blamed
 
     def close(self, cancel: bool = False) -> None:
         if cancel:

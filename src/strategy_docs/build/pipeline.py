@@ -233,7 +233,7 @@ def build(ws: Workspace, options: BuildOptions, on_planned: Callable[[int], None
         if on_planned:
             on_planned(len(tasks))
         if tasks:
-            _run(ws, options, tasks, report, on_result)
+            _run(ws, options, tasks, report, on_result, project_name)
         if not options.authorities and not options.client_groups:  # a filtered build is for those documents only
             _build_summaries(ws, options, report)
         _write_index_if_changed(ws, project_name)
@@ -279,7 +279,12 @@ def _write_index_if_changed(ws: Workspace, project_name: str) -> None:
             return
     except OSError:
         pass
-    write_manifest_and_index(ws, project_name, matrix)
+    try:
+        write_manifest_and_index(ws, project_name, matrix)
+    except OSError as exc:
+        where = exc.filename and os.path.relpath(exc.filename, ws.root)
+        raise PublishError(f"could not write {where or 'the index'} ({exc.strerror or exc}); the documents published "
+                           "are intact. Fix: free some disk space or make build/ writable, then build again.") from exc
     atomic_write(stamp_file, stamp.encode("utf-8"))
 
 
@@ -302,7 +307,7 @@ def published_pdf(ws: Workspace, job: DocumentJob) -> bytes:
     return document_paths(ws, job.key)["pdf"].read_bytes()
 
 
-def _publish_available_formats(ws: Workspace, result, built_at: str) -> tuple[str, ...]:
+def _publish_available_formats(ws: Workspace, result, built_at: str, project_name: str | None = None) -> tuple[str, ...]:
     """Some formats failed (a PDF/UA-1 check, python-docx refusing a character): publish the others,
     and no stale file of a failed format beside them. One path for every format.
 
@@ -316,25 +321,27 @@ def _publish_available_formats(ws: Workspace, result, built_at: str) -> tuple[st
     reasons = dict(result.format_failures) or {result.failure.kind: result.failure.message}
     try:  # the failed formats' old files go in the same step (no file of other inputs beside the new ones)
         publish_document(ws, dataclasses.replace(result, job=job, failure=None), built_at, failed_formats=failed,
-                         format_failures=reasons)
+                         format_failures=reasons, project_name=project_name)
     except (PublishError, OSError) as exc:
         result.failure.message += f" The other formats were not published either: {exc}"
         return ()
     return job.formats
 
 
-def _note_attempt(ws: Workspace, result, built_at: str, previous: dict | None) -> None:
+def _note_attempt(ws: Workspace, result, built_at: str, previous: dict | None, project_name: str | None = None) -> None:
     """A document that published nothing: every format it was to make is noted as failed, with why,
     so the index shows its earlier files as out of date (publish.record_attempt)."""
     where = "" if result.failure.section in FORMAT_SUFFIX else f"section {result.failure.section}: "
     failed = {fmt: f"{where}{result.failure.message}" for fmt in result.job.formats}
     try:
-        record_attempt(ws, result.job, failed, built_at, previous)
+        record_attempt(ws, result.job, failed, built_at, previous, project_name)
     except (OSError, StrategyDocsError):
         pass  # the summary still names the failure
 
 
-def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_result) -> None:
+def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_result, project_name: str | None = None) -> None:
+    """Build the tasks and publish each document as it comes; with `project_name` the index is rewritten
+    with each one, so a build stopped halfway (Ctrl-C, SIGTERM, kill -9) leaves an index that is true."""
     from strategy_docs.build.execute import Failure  # lazy: execute loads papermill and Jupyter; a no-op build needs neither
     from strategy_docs.build.executors import make_executor  # lazy: as above
 
@@ -356,12 +363,12 @@ def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_re
             previous = read_record(ws, result.job.key)
             published: tuple[str, ...] = ()
             if not result.ok and (result.format_failures or result.failure.kind in FORMAT_SUFFIX):
-                published = _publish_available_formats(ws, result, built_at)
+                published = _publish_available_formats(ws, result, built_at, project_name)
             if result.ok:
                 try:
-                    publish_document(ws, result, built_at)
+                    publish_document(ws, result, built_at, project_name=project_name)
                     (report.built if result.executed else report.rerendered).append(result.job)
-                except PublishError as exc:  # this document only: the others still publish
+                except (PublishError, OSError) as exc:  # this document only: the others still publish
                     result.failure = Failure("publish", str(exc), kind="publish")
                     report.failed.append(FailedDocument(result.job, "publish", str(exc), None, None))
             elif published:
@@ -372,13 +379,13 @@ def _run(ws: Workspace, options: BuildOptions, tasks, report: BuildReport, on_re
             else:
                 try:
                     kept = keep_failed_notebooks(ws, result)
-                except PublishError:
+                except (PublishError, OSError):
                     kept = None
                 failure = result.failure
                 report.failed.append(FailedDocument(result.job, failure.section, failure.message, failure.cell,
                                                     kept if failure.notebook else None))
             if not result.ok and not published:  # a published document's note switched with its files
-                _note_attempt(ws, result, built_at, previous)
+                _note_attempt(ws, result, built_at, previous, project_name)
             if on_result:
                 on_result(result)
             if not result.ok and options.fail_fast:

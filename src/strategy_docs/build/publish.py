@@ -9,6 +9,7 @@ good version. Records of what was built (and from which inputs) are the incremen
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -61,15 +62,15 @@ def read_record(ws: Workspace, job_key: tuple[str, str, str]) -> dict | None:
 
 
 def is_up_to_date(ws: Workspace, job: DocumentJob) -> bool:
-    """Nothing to do: same inputs, same templates, and every output still on disk, unchanged."""
+    """Nothing to do: same inputs, same templates, and every output still on disk, unchanged (its
+    size and sha256 as recorded: a file changed in place is published again, as a forced build would)."""
     record = read_record(ws, job.key)
     if not record or record.get("render_key") != job.render_key:
         return False
     paths = document_paths(ws, job.key)
     for fmt in job.formats:
         entry = record.get("files", {}).get(fmt)
-        path = paths[fmt]
-        if not entry or not path.is_file() or path.stat().st_size != entry.get("bytes"):
+        if not entry or not file_matches(paths[fmt], entry):
             return False
     return True
 
@@ -93,11 +94,12 @@ def cached_notebooks(ws: Workspace, job: DocumentJob) -> dict[str, bytes] | None
 
 
 def publish_document(ws: Workspace, result: DocumentResult, built_at: str, failed_formats: tuple[str, ...] = (),
-                     format_failures: dict[str, str] | None = None) -> dict:
+                     format_failures: dict[str, str] | None = None, project_name: str | None = None) -> dict:
     """Move a successful document's outputs into place and record how they were made, as one step.
 
     `failed_formats` were attempted and failed this time (`format_failures` says why): their
-    earlier files are removed, not carried, and the index says they failed.
+    earlier files are removed, not carried, and the index says they failed. With `project_name`
+    the index is rewritten in the same step as the manifests (see Switch).
     """
     job = result.job
     missing = [fmt for fmt in job.formats if fmt not in result.outputs]
@@ -106,9 +108,6 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str, faile
     paths = document_paths(ws, job.key)
     _refuse_links_out_of_build(ws, [paths[fmt] for fmt in job.formats] + [paths["notebooks"], record_path(ws, job.key),
                                                                           attempt_path(ws, job.key)])
-    # Notebooks first (they are provenance, not the publication), then the documents.
-    if result.executed_sections:
-        _replace_folder(paths["notebooks"], result.notebooks)
     previous = read_record(ws, job.key) or {}
     # "Built" (shown in the index) is when the published bytes last changed: a forced build
     # that publishes the same bytes keeps it, so the index too is what an incremental build gives.
@@ -125,7 +124,7 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str, faile
     # A format this build did not make (an HTML-only build) stays listed while its file from an
     # earlier build is on disk, intact: the index shows it "from <date>" (docs/workspaces.md).
     carried = {fmt: entry for fmt, entry in previous.get("files", {}).items()
-               if fmt not in files and fmt not in failed_formats and _intact(ws.build / entry.get("path", ""), entry)}
+               if fmt not in files and fmt not in failed_formats and file_matches(ws.build / entry.get("path", ""), entry)}
     for entry in carried.values():
         entry.setdefault("built_at", previous.get("built_at"))
     record = {
@@ -149,17 +148,22 @@ def publish_document(ws: Workspace, result: DocumentResult, built_at: str, faile
         "timings": {k: round(v, 3) for k, v in result.timings.items()},
     }
     # Every format, the record and the note of failed formats switch as one step (see commit_switch).
-    switch = Switch(ws)
-    for fmt in job.formats:
-        switch.put(paths[fmt], result.outputs[fmt])
-    for fmt in failed_formats:  # never a file of other inputs beside the new ones
-        switch.remove(paths[fmt])
-    switch.put(record_path(ws, job.key), json.dumps(record, indent=2, sort_keys=True).encode("utf-8"))
-    note = _attempt_note(job, dict(format_failures or {}), built_at, previous, read_attempt(ws, job.key), ws.root)
-    if note is None:
-        switch.remove(attempt_path(ws, job.key))
-    else:
-        switch.put(attempt_path(ws, job.key), note)
+    switch = Switch(ws, project_name)
+    with switch.staging():
+        # The executed notebooks switch with the record that says which inputs they were run with:
+        # a notebook newer than its record would be reused for the record's inputs (never stale).
+        if result.executed_sections:
+            switch.put_folder(paths["notebooks"], result.notebooks)
+        for fmt in job.formats:
+            switch.put(paths[fmt], result.outputs[fmt])
+        for fmt in failed_formats:  # never a file of other inputs beside the new ones
+            switch.remove(paths[fmt])
+        switch.put(record_path(ws, job.key), json.dumps(record, indent=2, sort_keys=True).encode("utf-8"))
+        note = _attempt_note(job, dict(format_failures or {}), built_at, previous, read_attempt(ws, job.key), ws.root)
+        if note is None:
+            switch.remove(attempt_path(ws, job.key))
+        else:
+            switch.put(attempt_path(ws, job.key), note)
     switch.commit(job.key)
     shutil.rmtree(failed_notebooks_dir(ws, job.key), ignore_errors=True)
     return record
@@ -173,34 +177,69 @@ class Switch:
 
     Each new file is first written in full beside its destination (a `.NAME.XXXXXXXX.tmp` file,
     flushed to disk). Then a journal naming every move and removal is written atomically: that
-    is the moment of commit. The moves follow, the manifests are rewritten from the records, and
-    the journal is deleted. A build killed before the journal leaves only temporaries (swept by
-    the next build); one killed after it is finished by the next build (`roll_forward`) before
-    anything else, so readers never keep a mixed pair and the manifest always matches the records.
+    is the moment of commit. The moves follow, the manifests and the index are rewritten from the
+    records, and the journal is deleted. A build killed before the journal leaves only temporaries
+    (swept by the next build); one killed after it is finished by the next build (`roll_forward`)
+    before anything else, so readers never keep a mixed pair and the manifest, the index and the
+    records always agree, even when a build is stopped halfway through.
     """
 
-    def __init__(self, ws: Workspace):
+    def __init__(self, ws: Workspace, project_name: str | None = None):
         self.ws = ws
+        self.project_name = project_name  # the index's title: with it, the index is rewritten in the step
         self.moves: list[tuple[Path, Path]] = []
         self.removals: list[Path] = []
 
     def put(self, path: Path, data: bytes) -> None:
         self.moves.append((stage(path, data), path))
 
+    def put_folder(self, folder: Path, files: dict[str, bytes]) -> None:
+        """`folder` to hold exactly `files` (its other files are removed in the same step)."""
+        for name, data in files.items():
+            self.put(folder / name, data)
+        if folder.is_dir():
+            self.removals.extend(p for p in sorted(folder.iterdir()) if p.is_file() and p.name not in files)
+
+    def move(self, path: Path, target: Path) -> None:
+        """An existing file moved elsewhere in the same step (a withdrawn document's)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self.moves.append((path, target))
+
     def remove(self, path: Path) -> None:
         self.removals.append(path)
+
+    @contextmanager
+    def staging(self):
+        """Stage the files; one that cannot be written (a full disk, a read-only folder) removes the
+        ones already staged and becomes a PublishError naming it: nothing of the document changes."""
+        try:
+            yield self
+        except OSError as exc:
+            self.discard()
+            where = Path(exc.filename).relative_to(self.ws.root).as_posix() if exc.filename and Path(
+                exc.filename).is_relative_to(self.ws.root) else (exc.filename or "a file")
+            raise PublishError(f"could not write {where} ({exc.strerror or exc}); nothing of this document "
+                               "was replaced and its last good version is kept. Fix: free some disk space or make "
+                               "the folder writable, then build again.") from exc
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        for staged, final in self.moves:
+            if staged.name.endswith(".tmp") and staged.name.startswith(f".{final.name}."):
+                staged.unlink(missing_ok=True)
+        self.moves = []
 
     def commit(self, job_key: tuple[str, str, str]) -> None:
         rel = self.ws.root
         journal = {"moves": [[a.relative_to(rel).as_posix(), b.relative_to(rel).as_posix()] for a, b in self.moves],
                    "removals": [p.relative_to(rel).as_posix() for p in self.removals]}
+        if self.project_name is not None:
+            journal["index"] = {"project_name": self.project_name}
         path = journal_folder(self.ws) / f"{'--'.join(job_key)}.json"
-        try:
+        with self.staging():
             atomic_write(path, json.dumps(journal, indent=1).encode("utf-8"))
-        except BaseException:
-            for staged, _ in self.moves:
-                staged.unlink(missing_ok=True)
-            raise
         _apply_journal(self.ws, path)
 
 
@@ -209,7 +248,8 @@ def journal_folder(ws: Workspace) -> Path:
 
 
 def _apply_journal(ws: Workspace, journal: Path) -> None:
-    """Finish one committed switch (again, if a kill stopped it): every move, every removal, the manifests."""
+    """Finish one committed switch (again, if a kill stopped it): every move, every removal, the
+    manifests and, when the journal names the index, the index."""
     try:
         steps = json.loads(journal.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -224,12 +264,19 @@ def _apply_journal(ws: Workspace, journal: Path) -> None:
     for staged, final in steps.get("moves", []):
         staged_path, final_path = place(staged), place(final)
         if staged_path is not None and final_path is not None and staged_path.is_file():
+            final_path.parent.mkdir(parents=True, exist_ok=True)
             os.replace(staged_path, final_path)
     for removal in steps.get("removals", []):
         path = place(removal)
         if path is not None:
             path.unlink(missing_ok=True)
-    write_manifests(ws)
+    entries = write_manifests(ws)
+    index = steps.get("index")
+    if isinstance(index, dict):
+        try:
+            write_index(ws, entries, str(index.get("project_name") or ""))
+        except OSError:  # the document is published; the end of the build writes the index again, or says why not
+            (ws.state / "index-stamp").unlink(missing_ok=True)
     journal.unlink(missing_ok=True)
 
 
@@ -253,11 +300,22 @@ def _kept_time(previous: dict, fmt: str, sha256: str) -> str | None:
     return None
 
 
-def _intact(path: Path, entry: dict) -> bool:
+def file_matches(path: Path, entry: dict) -> bool:
+    """The file is the one recorded: same size and, read back, the same sha256."""
     try:
-        return path.is_file() and path.stat().st_size == entry.get("bytes")
+        if not path.is_file() or path.stat().st_size != entry.get("bytes"):
+            return False
+        return file_sha256(path) == entry.get("sha256")
     except OSError:
         return False
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 # ---------------------------------------------------------------- failed attempts
@@ -276,19 +334,20 @@ def read_attempt(ws: Workspace, job_key: tuple[str, str, str]) -> dict | None:
 
 
 def record_attempt(ws: Workspace, job: DocumentJob, failed: dict[str, str], at: str,
-                   previous_record: dict | None = None) -> None:
+                   previous_record: dict | None = None, project_name: str | None = None) -> None:
     """Note which formats this build failed to publish, and why (a document that published nothing);
     the manifests are rewritten with it. An attempt with no failure clears the note."""
     path = attempt_path(ws, job.key)
     _refuse_links_out_of_build(ws, [path])
     note = _attempt_note(job, failed, at, previous_record, read_attempt(ws, job.key), ws.root)
-    switch = Switch(ws)
-    if note is None:
-        if not path.exists():
-            return
-        switch.remove(path)
-    else:
-        switch.put(path, note)
+    switch = Switch(ws, project_name)
+    with switch.staging():
+        if note is None:
+            if not path.exists():
+                return
+            switch.remove(path)
+        else:
+            switch.put(path, note)
     switch.commit(job.key)
 
 
@@ -419,16 +478,21 @@ def withdraw_documents(ws: Workspace, matrix: set[tuple[str, str]]) -> list[dict
         if record.get("kind") == "summary":  # not in the matrix: summary_doc.remove_unplanned withdraws these
             continue
         key = record_key(record)
+        # One step, as a publish is: a kill -9 halfway never leaves a record naming files that moved,
+        # nor files in build/ that no record names (the next build finishes the step).
+        switch = Switch(ws)
+        moved = []
         for info in record.get("files", {}).values():
             published = ws.build / info["path"]
             if published.is_file():
-                target = ws.work / "withdrawn" / info["path"]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(published, target)
-                _remove_empty_parents(published.parent, ws.build)
+                switch.move(published, ws.work / "withdrawn" / info["path"])
+                moved.append(published)
+        switch.remove(record_path(ws, key))
+        switch.remove(attempt_path(ws, key))
+        switch.commit(key)
+        for published in moved:
+            _remove_empty_parents(published.parent, ws.build)
         shutil.rmtree(document_paths(ws, key)["notebooks"], ignore_errors=True)
-        record_path(ws, key).unlink(missing_ok=True)
-        attempt_path(ws, key).unlink(missing_ok=True)
         withdrawn.append(record)
     for key, note in all_attempts(ws).items():  # failed before it was ever published
         if not _in_matrix(note, matrix):
@@ -456,15 +520,20 @@ def _remove_empty_parents(folder: Path, top: Path) -> None:
 def write_manifest_and_index(ws: Workspace, project_name: str, matrix: set[tuple[str, str]] | None = None) -> list[dict]:
     """Rewrite each edition's manifest (in the work folder) and build/index.html from the records
     of what exists; with `matrix`, documents outside it are withdrawn first."""
-    from strategy_docs.outputs import index as index_page  # lazy: Jinja loads only when the index changes
-
     if matrix is not None:
         withdraw_documents(ws, matrix)
     entries = write_manifests(ws)
+    write_index(ws, entries, project_name)
+    return entries
+
+
+def write_index(ws: Workspace, entries: list[dict], project_name: str) -> None:
+    """build/index.html from the manifests' entries (write_manifests)."""
+    from strategy_docs.outputs import index as index_page  # lazy: Jinja loads only when the index changes
+
     html = index_page.render_index(entries, project_name=project_name, build_date=now_iso()[:10], base_dir=ws.build,
                                    template_dir=template_dir(ws.root, "index"))
     atomic_write(ws.build / "index.html", html.encode("utf-8"))
-    return entries
 
 
 def write_manifests(ws: Workspace) -> list[dict]:

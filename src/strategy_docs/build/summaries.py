@@ -25,7 +25,7 @@ from strategy_docs.analysis.needs import describe_age_range, parse_age_band
 from strategy_docs.analysis.summary import population_in_band, rate_summary, total_note
 from strategy_docs.atomic import atomic_write
 from strategy_docs.build.plan import file_digest, input_stamp, package_digest, sha256_bytes, tree_digest
-from strategy_docs.build.publish import FORMAT_SUFFIX, document_paths, now_iso, read_record, record_path
+from strategy_docs.build.publish import FORMAT_SUFFIX, Switch, document_paths, file_matches, now_iso, read_record, record_path
 from strategy_docs.inputs.bundled import template_dir
 from strategy_docs.inputs.data import find_table_file, read_table, row_number
 from strategy_docs.inputs.params import load_params
@@ -301,22 +301,25 @@ def build_summaries(ws: Workspace, jobs: list[SummaryJob], force: bool = False) 
         record = read_record(ws, job.key) or {}
         files = record.get("files", {})
         if not force and record.get("render_key") == job.render_key and all(
-                paths[f].is_file() and paths[f].stat().st_size == files.get(f, {}).get("bytes") for f in job.formats):
+                file_matches(paths[f], files.get(f, {})) for f in job.formats):
             current.append(job)
             continue
         outputs = render(job, ws.root)
-        for fmt in job.formats:
-            atomic_write(paths[fmt], outputs[fmt])
         published = {fmt: {"path": paths[fmt].relative_to(ws.build).as_posix(), "bytes": len(outputs[fmt]),
                            "sha256": sha256_bytes(outputs[fmt])} for fmt in job.formats}
         same = record.get("built_at") and all(files.get(f, {}).get("sha256") == published[f]["sha256"] for f in job.formats)
         when = record["built_at"] if same else now_iso()  # as for documents: when the bytes last changed
-        atomic_write(record_path(ws, job.key), json.dumps({
-            "edition": job.edition, "authority": FOLDER, "client_group": job.id, "kind": "summary",
-            "exec_key": job.render_key, "render_key": job.render_key, "formats": list(job.formats),
-            "built_at": when, "executed_at": when, "files": published, "inputs": job.inputs,
-            "meta": job.meta,
-        }, indent=2, sort_keys=True).encode("utf-8"))
+        switch = Switch(ws)  # its formats and record as one step, as a document's (publish.Switch)
+        with switch.staging():
+            for fmt in job.formats:
+                switch.put(paths[fmt], outputs[fmt])
+            switch.put(record_path(ws, job.key), json.dumps({
+                "edition": job.edition, "authority": FOLDER, "client_group": job.id, "kind": "summary",
+                "exec_key": job.render_key, "render_key": job.render_key, "formats": list(job.formats),
+                "built_at": when, "executed_at": when, "files": published, "inputs": job.inputs,
+                "meta": job.meta,
+            }, indent=2, sort_keys=True).encode("utf-8"))
+        switch.commit(job.key)
         built.append(job)
     return built, current
 
