@@ -659,7 +659,8 @@ def _save_results(path: Path, results: dict[str, float]) -> None:
             book.writestr(name, content)
 
 
-def test_a_totals_row_made_by_a_sum_formula_is_refused(ws):
+def _providers_workbook_with_row(ws, name: str, capacity: str, occupied: str):
+    """providers.xlsx with one more row: (its path, that row's number, the rows it was made from)."""
     from openpyxl import load_workbook
 
     data = rows(ws, "providers")
@@ -667,9 +668,14 @@ def test_a_totals_row_made_by_a_sum_formula_is_refused(ws):
     book = load_workbook(path)
     sheet = book.active
     last = sheet.max_row + 1
-    for column, value in enumerate(["NS-9999", "All homes", *data[1][2:6], "=SUM(G2:G5)", "=H2+H3+H4", "Good"], start=1):
+    for column, value in enumerate(["NS-9999", name, *data[1][2:6], capacity, occupied, "Good"], start=1):
         sheet.cell(row=last, column=column, value=value)
     book.save(path)
+    return path, last, data
+
+
+def test_a_totals_row_made_by_a_sum_formula_is_refused(ws):
+    path, last, data = _providers_workbook_with_row(ws, "All homes", "=SUM(G2:G5)", "=H2+H3+H4")
     capacity = sum(int(r[6]) for r in data[1:5])
     _save_results(path, {f"G{last}": capacity, f"H{last}": sum(int(r[7]) for r in data[1:4])})
     found = [p for p in problems_of(ws) if p.file == f"{FOLDER}/providers.xlsx"]
@@ -697,17 +703,8 @@ def test_a_totals_row_refused_by_its_year_or_age_band_is_called_one(ws):
 
 
 def test_an_excel_table_totals_row_is_refused(ws):
-    from openpyxl import load_workbook
-
-    data = rows(ws, "providers")
-    path = _workbook(ws, "providers", {"providers": data})
-    book = load_workbook(path)
-    sheet = book.active
-    last = sheet.max_row + 1
-    for column, value in enumerate(["NS-9999", "Homes", *data[1][2:6], "=SUBTOTAL(109,Table1[capacity])",
-                                    "=SUBTOTAL(109,Table1[occupied])", "Good"], start=1):
-        sheet.cell(row=last, column=column, value=value)
-    book.save(path)
+    path, last, _ = _providers_workbook_with_row(ws, "Homes", "=SUBTOTAL(109,Table1[capacity])",
+                                                  "=SUBTOTAL(109,Table1[occupied])")
     _save_results(path, {f"G{last}": 1000, f"H{last}": 900})
     found = [p for p in problems_of(ws) if p.file == f"{FOLDER}/providers.xlsx"]
     assert {p.field for p in found} == {"capacity", "occupied"} and "adds up other rows" in found[0].message
