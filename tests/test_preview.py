@@ -7,6 +7,7 @@ changed). The first build executes every section; every later one only the chang
 
 from __future__ import annotations
 
+import ctypes
 import http.client
 import json
 import os
@@ -422,11 +423,22 @@ def test_cli_serves_and_stops_cleanly_on_ctrl_c(running):
             if match:
                 port = int(match.group(2))
         body, _ = Client(port).wait_for(lambda b: "Risk register" in b)  # up to date: nothing to execute
-        assert "Care workers in short supply" in body
+        titles = ("Care workers in short supply", "Home care staffing emergency", "Home care workforce shortage")
+        strategy = (preview.ws.root / STRATEGY).read_text(encoding="utf-8")
+        assert next(t for t in titles if f"title: {t}" in strategy) in body  # as the params are now (earlier tests edit them)
         children = _children(process.pid)  # the kernel, if it has been started ahead of the first edit
-    finally:
+        # Linux hands a Ctrl-C to any thread that does not block it, not always the main one:
+        # deliver it to the other threads, the case that once left the command waiting forever.
+        _interrupt_other_threads(process.pid)
+    except BaseException:
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=60)
+        raise
+    finally:
+        try:
+            output, _ = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
     assert process.returncode == 0, "".join(lines) + output
     assert "Stopping the preview" in output
     for pid in children:
@@ -434,6 +446,14 @@ def test_cli_serves_and_stops_cleanly_on_ctrl_c(running):
         while _alive(pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not _alive(pid), f"process {pid} outlived the preview command"
+
+
+def _interrupt_other_threads(pid: int) -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    threads = [int(t) for t in os.listdir(f"/proc/{pid}/task") if int(t) != pid]
+    assert threads, "the preview command runs its server, watcher and builder in threads"
+    for tid in threads:
+        libc.tgkill(pid, tid, signal.SIGINT)
 
 
 def _children(pid: int) -> list[int]:

@@ -117,7 +117,9 @@ class LocalPoolExecutor:
             pending = {self.pool.submit(_run_local, job, cached): (job, cached) for job, cached in queue}
             queue, broken = [], []
             while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                # Timed, so a Ctrl-C handed to one of the pool's threads is acted on promptly
+                # (Python runs signal handlers only when the main thread runs code).
+                done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 for future in done:
                     job, cached = pending.pop(future)
                     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+import time
 
 import click
 
@@ -41,7 +41,11 @@ def preview(ws: Workspace, out: Output, authority: str, client_group: str, port:
 
         webbrowser.open(server.url)
     try:
-        threading.Event().wait()
+        while True:
+            # A timed wait, not a blocking one: Linux may hand Ctrl-C to any thread, and Python
+            # runs the handler only when the main thread next runs code, so a wait with no
+            # timeout could sleep through it.
+            time.sleep(0.2)
     except KeyboardInterrupt:
         out.info("Stopping the preview (after the rebuild in progress, if any)...")
     finally:
