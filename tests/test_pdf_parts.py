@@ -9,6 +9,7 @@ contents' page numbers and links, the numbering of tables and a reference across
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 
@@ -64,11 +65,19 @@ def whole(document):
     return pdf.render_pdf(document)
 
 
-@pytest.fixture(scope="module")
-def in_parts(document):
+@contextlib.contextmanager
+def small_parts():
     saved = pdf_parts.PARTS_ABOVE_PAGES, pdf_parts.SECTION_PART_PAGES, pdf_parts.HEADING_PART_PAGES
     pdf_parts.PARTS_ABOVE_PAGES, pdf_parts.SECTION_PART_PAGES, pdf_parts.HEADING_PART_PAGES = 2.0, 0.5, 1.0
     try:
+        yield
+    finally:
+        pdf_parts.PARTS_ABOVE_PAGES, pdf_parts.SECTION_PART_PAGES, pdf_parts.HEADING_PART_PAGES = saved
+
+
+@pytest.fixture(scope="module")
+def in_parts(document):
+    with small_parts():
         assert pdf_parts.needs_parts(document)
         front, parts = pdf_parts.plan_parts(document)
         # context to theme 1, theme 2, theme 3 (each starting at its heading), the risks to the end
@@ -76,8 +85,14 @@ def in_parts(document):
         first = pdf.render_pdf(document)
         assert pdf.render_pdf(document) == first  # the same document, the same bytes
         return first
-    finally:
-        pdf_parts.PARTS_ABOVE_PAGES, pdf_parts.SECTION_PART_PAGES, pdf_parts.HEADING_PART_PAGES = saved
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_parts_made_one_or_two_at_a_time_give_the_same_bytes(document, in_parts, cores, monkeypatch):
+    """Two cores: parts are compiled two at a time, each not knowing the page it starts on."""
+    monkeypatch.setattr(pdf, "_cores", lambda: cores)
+    with small_parts():
+        assert pdf.render_pdf(document) == in_parts
 
 
 def texts(data: bytes) -> list[str]:

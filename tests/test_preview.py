@@ -411,7 +411,9 @@ def test_cli_serves_and_stops_cleanly_on_ctrl_c(running):
     process = subprocess.Popen(
         [sys.executable, "-m", "strategy_docs", "preview", AUTHORITY, GROUP, "--port", "0",
          "--workspace", str(preview.ws.root)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        # Ctrl-C as at a terminal, even when the suite runs in the background (where SIGINT is ignored)
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         port = None
         lines = []

@@ -19,6 +19,7 @@ import subprocess
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -425,6 +426,7 @@ def render_outputs(job: DocumentJob, workspace: Path, notebooks: list, result: D
     result.timings["render:html"] = time.perf_counter() - started
     if "html" in job.formats:
         result.outputs["html"] = html.encode("utf-8")
+    del html  # the bytes are kept: the text (up to four bytes a character) is not needed for the other formats
     if "pdf" in job.formats:
         started = time.perf_counter()
         source = pdf.pdf_document(document, meta)
@@ -455,8 +457,10 @@ def _format_failed(result: DocumentResult, fmt: str, exc: Exception) -> None:
         result.failure = Failure(fmt, message, kind=fmt)
 
 
-def build_document(job: DocumentJob, workspace: Path, scratch: Path, executed_notebooks: dict[str, bytes] | None = None) -> DocumentResult:
-    """Execute the sections not given in `executed_notebooks`, then render. Never raises."""
+def build_document(job: DocumentJob, workspace: Path, scratch: Path, executed_notebooks: dict[str, bytes] | None = None,
+                   before_render: Callable[[], None] | None = None) -> DocumentResult:
+    """Execute the sections not given in `executed_notebooks`, call `before_render` (if given),
+    then render. Never raises."""
     result = DocumentResult(job)
     workspace = Path(workspace).resolve()
     # one folder per document: a client group's English and Welsh versions run side by side
@@ -464,6 +468,8 @@ def build_document(job: DocumentJob, workspace: Path, scratch: Path, executed_no
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         notebooks = execute_sections(job, workspace, workdir, result, reuse=executed_notebooks)
+        if before_render is not None:
+            before_render()
         if result.failure is None:
             render_outputs(job, workspace, notebooks, result)
     except (RenderError, SectionError) as exc:

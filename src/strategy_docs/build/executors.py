@@ -88,8 +88,11 @@ class SerialExecutor:
         self.keep_kernel = keep_kernel  # preview: one warm kernel across rebuilds; its owner shuts it down
 
     def run(self, tasks: list[Task]) -> Iterator[DocumentResult]:
-        for job, cached in tasks:
-            yield build_document(job, self.workspace, self.scratch, cached)
+        for number, (job, cached) in enumerate(tasks, start=1):
+            # After the last document's sections the kernel is not needed again: stopping it before
+            # rendering frees its memory for the PDF of a very long document (about 200 MB).
+            last = number == len(tasks) and not self.keep_kernel
+            yield build_document(job, self.workspace, self.scratch, cached, before_render=shutdown_worker if last else None)
 
     def close(self, cancel: bool = False) -> None:
         if cancel or not self.keep_kernel:  # a cancelled build may leave the kernel busy: never keep that one

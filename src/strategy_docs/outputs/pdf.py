@@ -13,11 +13,15 @@ the same PDF. Nothing is fetched: the source embeds every image, and no Typst pa
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import hashlib
+import os
+import queue
 import re
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
@@ -51,8 +55,25 @@ def font_paths() -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1)
 def _compiler():
     """One Typst compiler per process: fonts are read once (layouts are dropped after each PDF: _forget_layouts)."""
+    return _new_compiler()
+
+
+@functools.lru_cache(maxsize=1)
+def _helper_compiler():
+    """A second compiler, for the second of two parts compiled at once (a compiler runs one compilation at a time)."""
+    return _new_compiler()
+
+
+def _new_compiler():
     fonts = typst.Fonts(include_system_fonts=False, include_embedded_fonts=False, font_paths=list(font_paths()))
     return typst.Compiler(font_paths=fonts, ignore_system_fonts=True)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _version() -> str:
@@ -106,15 +127,17 @@ def render_pdf(document: TypstDocument) -> bytes:
         return _compile(compiler, document.source, document.where)
 
 
-def _compile(compiler, source: str, where: Callable[[int], str], standard: bool = True) -> bytes:
-    """One Typst compilation to PDF (PDF/UA-1 checked unless ``standard`` is false), its layouts dropped after."""
+def _compile(compiler, source: str, where: Callable[[int], str], standard: bool = True, forget: bool = True) -> bytes:
+    """One Typst compilation to PDF (PDF/UA-1 checked unless ``standard`` is false), its layouts
+    dropped after unless ``forget`` is false (the caller drops them, see :func:`_compile_parts`)."""
     try:
         try:
             data, warnings = compiler.compile_with_warnings(
                 input=source.encode("utf-8"), format="pdf", pdf_standards=[PDF_STANDARD] if standard else [],
                 timestamp=0)
         finally:
-            _forget_layouts(compiler)
+            if forget:
+                _forget_layouts(compiler)
     except typst.TypstError as exc:
         raise RenderError(_explain(exc, where)) from exc
     except Exception as exc:  # noqa: BLE001 - anything else from the compiler is a failed PDF too
@@ -130,24 +153,26 @@ def _compile(compiler, source: str, where: Callable[[int], str], standard: bool 
 
 
 def _render_in_parts(compiler, document: TypstDocument) -> bytes:
-    """The cover and contents, then each part of the body in turn, then the footers; put together.
+    """The cover and contents, then the body's parts, then the footers; put together.
 
     The contents is compiled twice: first with blank page numbers, for how many pages it takes
-    (where the body's page numbers start), then with the pages the parts' sections landed on.
+    (where the body's page numbers start), then with the pages the parts' sections landed on. A
+    part does not depend on the page it starts on (the footers are drawn after), so parts are
+    compiled two at a time where there are two cores, and the footers while the parts are merged.
     """
     front, parts = pdf_parts.plan_parts(document)
     titles = pdf_parts.section_titles(parts)
     numbers = pdf_parts.table_numbers(parts)
     front_pages = pdf_parts.page_count(_compile(
         compiler, pdf_parts.contents_source(document, front, [(title, "") for title in titles]), lambda _: "the contents"))
-    page, compiled, section_pages = front_pages + 1, [], []
-    for part in parts:
-        data = _compile(compiler, pdf_parts.part_source(document, part, page, numbers),
-                        lambda line, part=part: document.where(pdf_parts.part_line(document, part, line)),
-                        standard=part.level == 1)
+    compiled = _compile_parts(compiler, [
+        (pdf_parts.part_source(document, part, numbers),
+         lambda line, part=part: document.where(pdf_parts.part_line(document, part, line)), part.level == 1)
+        for part in parts])
+    page, section_pages = front_pages + 1, []
+    for part, data in zip(parts, compiled):
         section_pages += [page + index for index in pdf_parts.section_pages(data, part.level)]
         page += pdf_parts.page_count(data)
-        compiled.append(data)
     if len(section_pages) != len(titles):
         raise RenderError(f"PDF not made: {len(titles)} sections but {len(section_pages)} section bookmarks in "
                           "its parts (a bug in strategy-docs' PDF parts, please report it)")
@@ -157,8 +182,75 @@ def _render_in_parts(compiler, document: TypstDocument) -> bytes:
         raise RenderError("PDF not made: the contents changed length once its page numbers were filled in "
                           "(a bug in strategy-docs' PDF parts, please report it)")
     sizes = pdf_parts.page_sizes([front_pdf, *compiled])[1:]
-    footers = _compile(compiler, pdf_parts.footer_source(document, sizes), lambda _: "the page footers", standard=False)
-    return pdf_parts.merge(front_pdf, compiled, [part.level for part in parts], footers)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="strategy-docs-typst") as pool:
+        # Typst lets go of the GIL while it compiles; pikepdf's merge runs meanwhile.
+        footers = pool.submit(_compile, _helper_compiler(), pdf_parts.footer_source(document, sizes),
+                              lambda _: "the page footers", standard=False)
+        try:
+            return pdf_parts.merge(front_pdf, compiled, [part.level for part in parts], lambda: _result(footers))
+        finally:
+            _wait(footers)
+
+
+def _compile_parts(compiler, jobs: list[tuple[str, Callable[[int], str], bool]]) -> list[bytes]:
+    """Each part's PDF, in order: ``jobs`` are (source, where, standard) for :func:`_compile`.
+
+    Two at a time on a machine with two cores or more (Typst lets go of the GIL while it
+    compiles), each pair's layouts dropped before the next pair: Typst's layout cache is shared by
+    the process, and dropping it while the other part is being laid out would only slow that one down.
+    """
+    width = 2 if _cores() > 1 and len(jobs) > 1 else 1
+    compilers: queue.SimpleQueue = queue.SimpleQueue()
+    for each in (compiler, _helper_compiler())[:width]:
+        compilers.put(each)
+
+    def run(job) -> bytes:
+        own = compilers.get()
+        try:
+            return _compile(own, *job, forget=False)
+        finally:
+            compilers.put(own)
+
+    compiled: list[bytes] = []
+    with ThreadPoolExecutor(max_workers=width, thread_name_prefix="strategy-docs-typst") as pool:
+        for start in range(0, len(jobs), width):
+            futures = [pool.submit(run, job) for job in jobs[start:start + width]]
+            try:
+                compiled += [_result(future) for future in futures]  # the earliest part's error first
+            finally:
+                for future in futures:
+                    _wait(future)
+                _forget_layouts(compiler)
+                _return_freed_memory()
+    return compiled
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim():
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc
+    except (OSError, AttributeError):
+        return None
+
+
+def _return_freed_memory() -> None:
+    """Give the memory Typst freed back to the system. Each thread allocates from its own glibc
+    arena, and memory freed in one is not reused by the other: without this, compiling parts
+    two at a time keeps about 200 MB more for a 1,000-page document."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+def _wait(future: Future) -> None:
+    # Timed waits: a signal (Ctrl-C, SIGTERM) is acted on only when the main thread runs code.
+    while not future.done():
+        wait([future], timeout=0.2)
+
+
+def _result(future: Future):
+    _wait(future)
+    return future.result()
 
 
 CACHE_AGE = 10  # typst-py drops layouts not used in the last 10 compilations (comemo::evict(10))

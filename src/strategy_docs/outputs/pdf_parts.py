@@ -3,8 +3,8 @@
 Typst holds every page it lays out in memory until the PDF is written: about 1 MB a page of text
 and 3 MB a page of tables, so a 5,000-intention plan (1,100 pages) would need gigabytes. A
 document whose body is estimated at more than ``PARTS_ABOVE_PAGES`` pages is compiled in parts
-instead (:func:`strategy_docs.outputs.pdf.render_pdf`), one after the other, each part's layouts
-dropped before the next: runs of whole sections, or, inside a very long section, of its level-2
+instead (:func:`strategy_docs.outputs.pdf.render_pdf`), two at a time where there are two cores,
+each pair's layouts dropped before the next: runs of whole sections, or, inside a very long section, of its level-2
 headings. Their pages, tags (the structure tree and its parent tree), bookmarks and links are
 then put together here into one tagged PDF with pikepdf. What differs from a document compiled
 whole, and why:
@@ -17,14 +17,14 @@ whole, and why:
   furniture, since Y is known only at the end;
 * parts that start at a level-2 heading are compiled as tagged PDF without Typst's PDF/UA-1
   check (it requires a document's first heading to be of level 1); what that check would
-  refuse in them (a chart without alt text) is refused here (:func:`part_sources`).
+  refuse in them (a chart without alt text) is refused here (:func:`part_source`).
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import pikepdf
@@ -134,13 +134,15 @@ def part_line(document: TypstDocument, part: Part, line: int) -> int | None:
     return None
 
 
-def _counters(part: Part, first_page: int) -> str:
-    return (f"#counter(page).update({first_page})\n"
+def _counters(part: Part) -> str:
+    # Page 2, for every part: only the cover (page 1) has no running header, and nothing else in a
+    # part depends on its page number (the footers are drawn once the parts are put together).
+    return ("#counter(page).update(2)\n"
             f"#counter(figure.where(kind: table)).update({part.tables_before})\n"
             f"#counter(figure.where(kind: image)).update({part.images_before})\n")
 
 
-def part_source(document: TypstDocument, part: Part, first_page: int, numbers: dict[str, int]) -> str:
+def part_source(document: TypstDocument, part: Part, numbers: dict[str, int]) -> str:
     """A part's Typst source: the preamble without the footer, its counters, then its pieces.
 
     A reference to a table in another part becomes the text "Table N". A chart without alt text in
@@ -157,7 +159,7 @@ def part_source(document: TypstDocument, part: Part, first_page: int, numbers: d
             if piece.numbered == "image" and ", alt: " not in piece.markup.split("\n", 1)[0]:
                 raise RenderError(f"PDF not made: PDF/UA-1 error: a chart has no alt text in "
                                   f"{document.where(line) or f'line {line}'} (fix: give the figure its alt text)")
-    return document.part_preamble + _counters(part, first_page) + body
+    return document.part_preamble + _counters(part) + body
 
 
 def contents_source(document: TypstDocument, front: Sequence[Piece], entries: Sequence[tuple[str, int | str]]) -> str:
@@ -251,10 +253,12 @@ def _bookmarks(pdf: pikepdf.Pdf) -> list[tuple[str, int, list, bool, list]]:
         return read(outline.root)
 
 
-def merge(front: bytes, parts: Sequence[bytes], levels: Sequence[int], footers: bytes | None = None) -> bytes:
+def merge(front: bytes, parts: Sequence[bytes], levels: Sequence[int],
+          footers: Callable[[], bytes] | None = None) -> bytes:
     """One tagged PDF from the front (cover and contents, its catalogue and metadata kept) and the
     body's parts (``levels``: the level of each part's first heading), with "Page X of Y" drawn
-    from ``footers`` (one page per page but the cover)."""
+    from the PDF ``footers`` returns (one page per page but the cover; asked for only once the
+    rest is merged, so it can be compiled meanwhile)."""
     out = _open(front)
     tree = out.Root.StructTreeRoot
     document = _document_element(out)
@@ -305,7 +309,7 @@ def merge(front: bytes, parts: Sequence[bytes], levels: Sequence[int], footers: 
     _write_bookmarks(out, bookmarks)
     _point_contents(out, bookmarks)
     if footers is not None:
-        _draw_footers(out, _open(footers))
+        _draw_footers(out, _open(footers()))
     buffer = io.BytesIO()
     out.save(buffer, deterministic_id=True, compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return buffer.getvalue()
