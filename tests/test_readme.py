@@ -24,7 +24,7 @@ def test_readme_opens_with_exactly_two_commands_that_make_their_own_environment(
     assert build.startswith("python3 -m venv .venv && ") and build.endswith(" build")
     assert tests.startswith("python3 -m venv --clear .venv && ")
     assert '.venv/bin/python -m pip install -e ".[test]"' in tests
-    assert tests.endswith(".venv/bin/python -m pytest -q")
+    assert tests.endswith(".venv/bin/python -m pytest -q -n 2 --dist loadfile")  # both cores of the CI machine
 
 
 def test_ci_runs_the_readmes_second_command(tmp_path):
