@@ -17,7 +17,6 @@ import ctypes
 import functools
 import hashlib
 import os
-import queue
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -70,10 +69,7 @@ def _new_compiler():
 
 
 def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+    return os.cpu_count() or 1  # as the build's default --jobs
 
 
 def _version() -> str:
@@ -200,21 +196,12 @@ def _compile_parts(compiler, jobs: list[tuple[str, Callable[[int], str], bool]])
     the process, and dropping it while the other part is being laid out would only slow that one down.
     """
     width = 2 if _cores() > 1 and len(jobs) > 1 else 1
-    compilers: queue.SimpleQueue = queue.SimpleQueue()
-    for each in (compiler, _helper_compiler())[:width]:
-        compilers.put(each)
-
-    def run(job) -> bytes:
-        own = compilers.get()
-        try:
-            return _compile(own, *job, forget=False)
-        finally:
-            compilers.put(own)
-
+    compilers = (compiler, _helper_compiler())[:width]  # the n-th part of a pair: the n-th compiler
     compiled: list[bytes] = []
     with ThreadPoolExecutor(max_workers=width, thread_name_prefix="strategy-docs-typst") as pool:
         for start in range(0, len(jobs), width):
-            futures = [pool.submit(run, job) for job in jobs[start:start + width]]
+            futures = [pool.submit(_compile, own, *job, forget=False)
+                       for own, job in zip(compilers, jobs[start:start + width])]
             try:
                 compiled += [_result(future) for future in futures]  # the earliest part's error first
             finally:
